@@ -1,0 +1,372 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Every admin change goes through adminChange: role check, one transaction, one audit row.
+func (s *Service) adminChange(ctx context.Context, actor Actor, action, subject string, fn func(tx Tx, now time.Time) (detail string, err error)) error {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return err
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock.Now()
+		detail, err := fn(tx, now)
+		if err != nil {
+			return err
+		}
+		return tx.AppendAudit(AuditEntry{At: now, Actor: actor.User, Action: action, Subject: subject, Detail: detail})
+	})
+}
+
+func checkText(field, v string, max int) *Error {
+	v = strings.TrimSpace(v)
+	if v == "" || utf8.RuneCountInString(v) > max || !utf8.ValidString(v) {
+		return E(CodeBadInput, "%s must be 1..%d characters", field, max)
+	}
+	return nil
+}
+
+func checkPIN(pin string) *Error {
+	if len(pin) < 4 || len(pin) > 8 || strings.Trim(pin, "0123456789") != "" {
+		return E(CodeBadInput, "PIN must be 4 to 8 digits")
+	}
+	return nil
+}
+
+// DeviceInput registers a terminal (rule 8).
+type DeviceInput struct {
+	ID, Name, Model, Location string
+}
+
+// RegisterDevice registers a terminal with a fresh message-authentication secret.
+func (s *Service) RegisterDevice(ctx context.Context, actor Actor, in DeviceInput) (Device, error) {
+	for _, c := range []struct{ f, v string }{{"device id", in.ID}, {"name", in.Name}, {"model", in.Model}} {
+		if ref := checkText(c.f, c.v, 64); ref != nil {
+			return Device{}, ref
+		}
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return Device{}, fmt.Errorf("device secret: %w", err)
+	}
+	d := Device{ID: in.ID, Name: in.Name, Model: in.Model, Location: in.Location, Enabled: true, Secret: secret}
+	err := s.adminChange(ctx, actor, "device_register", "device:"+in.ID, func(tx Tx, _ time.Time) (string, error) {
+		if _, err := tx.Device(in.ID); err == nil {
+			return "", E(CodeAlreadyExists, "device %s", in.ID)
+		}
+		return fmt.Sprintf("name=%s model=%s location=%s", in.Name, in.Model, in.Location), tx.InsertDevice(d)
+	})
+	return d, err
+}
+
+// SetDeviceEnabled enables or disables a terminal.
+func (s *Service) SetDeviceEnabled(ctx context.Context, actor Actor, id string, enabled bool) error {
+	return s.adminChange(ctx, actor, "device_enable", "device:"+id, func(tx Tx, _ time.Time) (string, error) {
+		d, err := tx.Device(id)
+		if err != nil {
+			return "", notFound(err, CodeUnknownDevice, "device %s", id)
+		}
+		d.Enabled = enabled
+		return fmt.Sprintf("enabled=%t", enabled), tx.UpdateDevice(d)
+	})
+}
+
+// UpdateDevice changes a terminal's name, model and location.
+func (s *Service) UpdateDevice(ctx context.Context, actor Actor, in DeviceInput) error {
+	for _, c := range []struct{ f, v string }{{"name", in.Name}, {"model", in.Model}} {
+		if ref := checkText(c.f, c.v, 64); ref != nil {
+			return ref
+		}
+	}
+	return s.adminChange(ctx, actor, "device_update", "device:"+in.ID, func(tx Tx, _ time.Time) (string, error) {
+		d, err := tx.Device(in.ID)
+		if err != nil {
+			return "", notFound(err, CodeUnknownDevice, "device %s", in.ID)
+		}
+		detail := fmt.Sprintf("name %s→%s model %s→%s location %s→%s", d.Name, in.Name, d.Model, in.Model, d.Location, in.Location)
+		d.Name, d.Model, d.Location = in.Name, in.Model, in.Location
+		return detail, tx.UpdateDevice(d)
+	})
+}
+
+// IssueCardInput records an issued user card and its holder.
+type IssueCardInput struct {
+	HolderNo, HolderName, Dept string
+	CardNo, UID                string
+}
+
+// IssueCard records a card issued to a holder (creating the holder if new).
+func (s *Service) IssueCard(ctx context.Context, actor Actor, in IssueCardInput) (Card, error) {
+	for _, c := range []struct{ f, v string }{{"holder no", in.HolderNo}, {"holder name", in.HolderName}, {"card no", in.CardNo}} {
+		if ref := checkText(c.f, c.v, 64); ref != nil {
+			return Card{}, ref
+		}
+	}
+	var card Card
+	err := s.adminChange(ctx, actor, "card_issue", "card:"+in.CardNo, func(tx Tx, now time.Time) (string, error) {
+		if _, err := tx.Card(in.CardNo); err == nil {
+			return "", E(CodeAlreadyExists, "card %s", in.CardNo)
+		}
+		hid, err := tx.InsertCardholder(Cardholder{HolderNo: in.HolderNo, Name: in.HolderName, Dept: in.Dept})
+		if err != nil {
+			return "", err
+		}
+		card = Card{CardNo: in.CardNo, UID: in.UID, HolderID: hid, Status: CardNormal}
+		return fmt.Sprintf("holder=%s uid=%s", in.HolderNo, in.UID), tx.InsertCard(card)
+	})
+	return card, err
+}
+
+// SetCardStatus records a card's status: lost, frozen, bad, cancelled or back to normal.
+func (s *Service) SetCardStatus(ctx context.Context, actor Actor, cardNo string, st CardStatus) error {
+	if !st.Valid() {
+		return E(CodeBadInput, "card status %q", st)
+	}
+	return s.adminChange(ctx, actor, "card_status", "card:"+cardNo, func(tx Tx, _ time.Time) (string, error) {
+		c, err := tx.Card(cardNo)
+		if err != nil {
+			return "", notFound(err, CodeUnknownCard, "card %s", cardNo)
+		}
+		return fmt.Sprintf("%s→%s", c.Status, st), tx.SetCardStatus(cardNo, st)
+	})
+}
+
+// OperatorInput sets up a recharge operator (rule 9).
+type OperatorInput struct {
+	ID               int64 // 0 to create
+	OpNo, Name       string
+	PIN              string // only on create; ResetPIN changes it later
+	DailyMax         Fen
+	DesignatedDevice string
+	Merchant         bool
+	Enabled          bool
+}
+
+func (s *Service) checkOperatorInput(tx Tx, in OperatorInput) error {
+	if ref := checkText("operator no", in.OpNo, 32); ref != nil {
+		return ref
+	}
+	if ref := checkText("operator name", in.Name, 32); ref != nil {
+		return ref
+	}
+	if in.DailyMax < 0 || in.DailyMax%Yuan != 0 {
+		return E(CodeBadInput, "daily maximum must be whole yuan ≥ 0, got %d fen", in.DailyMax)
+	}
+	if in.DesignatedDevice != "" {
+		d, err := tx.Device(in.DesignatedDevice)
+		if err != nil {
+			return notFound(err, CodeUnknownDevice, "designated device %s", in.DesignatedDevice)
+		}
+		if d.Model != ModelRechargePOS {
+			return E(CodeNotRechargePOS, "designated device %s", d.ID)
+		}
+	}
+	return nil
+}
+
+// CreateOperator sets up a recharge operator with a PIN for the authorization card.
+func (s *Service) CreateOperator(ctx context.Context, actor Actor, in OperatorInput) (Operator, error) {
+	if ref := checkPIN(in.PIN); ref != nil {
+		return Operator{}, ref
+	}
+	hash, err := s.cfg.Hasher.Hash(in.PIN)
+	if err != nil {
+		return Operator{}, err
+	}
+	op := Operator{OpNo: in.OpNo, Name: in.Name, PINHash: hash, DailyMax: in.DailyMax, DesignatedDevice: in.DesignatedDevice,
+		Merchant: in.Merchant, Enabled: in.Enabled}
+	err = s.adminChange(ctx, actor, "operator_create", "operator:"+in.OpNo, func(tx Tx, _ time.Time) (string, error) {
+		if err := s.checkOperatorInput(tx, in); err != nil {
+			return "", err
+		}
+		if _, err := tx.OperatorByNo(in.OpNo); err == nil {
+			return "", E(CodeAlreadyExists, "operator %s", in.OpNo)
+		}
+		id, err := tx.InsertOperator(op)
+		op.ID = id
+		return operatorDetail(op), err
+	})
+	return op, err
+}
+
+func operatorDetail(o Operator) string {
+	return fmt.Sprintf("name=%s daily_max=%d designated=%s merchant=%t enabled=%t", o.Name, o.DailyMax, o.DesignatedDevice, o.Merchant, o.Enabled)
+}
+
+// UpdateOperator edits an operator's attributes (not the PIN).
+func (s *Service) UpdateOperator(ctx context.Context, actor Actor, in OperatorInput) error {
+	return s.adminChange(ctx, actor, "operator_update", fmt.Sprintf("operator:%d", in.ID), func(tx Tx, _ time.Time) (string, error) {
+		op, err := tx.Operator(in.ID)
+		if err != nil {
+			return "", notFound(err, CodeNotFound, "operator %d", in.ID)
+		}
+		if err := s.checkOperatorInput(tx, in); err != nil {
+			return "", err
+		}
+		if other, err := tx.OperatorByNo(in.OpNo); err == nil && other.ID != op.ID {
+			return "", E(CodeAlreadyExists, "operator %s", in.OpNo)
+		}
+		before := operatorDetail(op)
+		op.OpNo, op.Name, op.DailyMax, op.DesignatedDevice, op.Merchant, op.Enabled =
+			in.OpNo, in.Name, in.DailyMax, in.DesignatedDevice, in.Merchant, in.Enabled
+		return before + " → " + operatorDetail(op), tx.UpdateOperator(op)
+	})
+}
+
+// ResetPIN sets a new PIN and clears the wrong-PIN counter (unlocks).
+func (s *Service) ResetPIN(ctx context.Context, actor Actor, operatorID int64, pin string) error {
+	if ref := checkPIN(pin); ref != nil {
+		return ref
+	}
+	hash, err := s.cfg.Hasher.Hash(pin)
+	if err != nil {
+		return err
+	}
+	return s.adminChange(ctx, actor, "operator_reset_pin", fmt.Sprintf("operator:%d", operatorID), func(tx Tx, _ time.Time) (string, error) {
+		op, err := tx.Operator(operatorID)
+		if err != nil {
+			return "", notFound(err, CodeNotFound, "operator %d", operatorID)
+		}
+		op.PINHash = hash
+		if err := tx.UpdateOperator(op); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("wrong_pins %d→0", op.WrongPINs), tx.SetWrongPINs(op.ID, 0)
+	})
+}
+
+// BindCard makes cardNo the operator's authorization card (rule 10): one card per
+// operator, one operator per card, any issued user card in normal status.
+func (s *Service) BindCard(ctx context.Context, actor Actor, operatorID int64, cardNo string) error {
+	return s.adminChange(ctx, actor, "card_bind", "card:"+cardNo, func(tx Tx, now time.Time) (string, error) {
+		op, err := tx.Operator(operatorID)
+		if err != nil {
+			return "", notFound(err, CodeNotFound, "operator %d", operatorID)
+		}
+		card, err := tx.Card(cardNo)
+		if err != nil {
+			return "", notFound(err, CodeUnknownCard, "card %s", cardNo)
+		}
+		if ref := cardUsable(card); ref != nil {
+			return "", ref
+		}
+		if b, err := tx.BindingByOperator(op.ID); err == nil {
+			return "", E(CodeOperatorHasCard, "operator %s has card %s", op.OpNo, b.CardNo)
+		} else if !errors.Is(err, ErrNoRow) {
+			return "", err
+		}
+		if b, err := tx.BindingByCard(cardNo); err == nil {
+			other, _ := tx.Operator(b.OperatorID)
+			return "", E(CodeCardBoundElsewhere, "card %s is bound to operator %s", cardNo, other.OpNo)
+		} else if !errors.Is(err, ErrNoRow) {
+			return "", err
+		}
+		return "operator:" + op.OpNo, tx.InsertBinding(Binding{OperatorID: op.ID, CardNo: cardNo, BoundAt: now, BoundBy: actor.User})
+	})
+}
+
+// UnbindCard removes an operator's authorization card.
+func (s *Service) UnbindCard(ctx context.Context, actor Actor, operatorID int64) error {
+	return s.adminChange(ctx, actor, "card_unbind", fmt.Sprintf("operator:%d", operatorID), func(tx Tx, _ time.Time) (string, error) {
+		b, err := tx.BindingByOperator(operatorID)
+		if err != nil {
+			return "", notFound(err, CodeNotFound, "binding of operator %d", operatorID)
+		}
+		return "card:" + b.CardNo, tx.DeleteBinding(operatorID)
+	})
+}
+
+// CreateStaff adds a desk account. The very first account may be created by SystemActor.
+func (s *Service) CreateStaff(ctx context.Context, actor Actor, username, display string, role Role, password string) error {
+	if ref := checkText("user name", username, 32); ref != nil {
+		return ref
+	}
+	if !role.Valid() {
+		return E(CodeBadInput, "role %q", role)
+	}
+	if len(password) < 8 {
+		return E(CodeBadInput, "password must be at least 8 characters")
+	}
+	hash, err := s.cfg.Hasher.Hash(password)
+	if err != nil {
+		return err
+	}
+	return s.adminChange(ctx, actor, "staff_create", "staff:"+username, func(tx Tx, _ time.Time) (string, error) {
+		if _, err := tx.Staff(username); err == nil {
+			return "", E(CodeAlreadyExists, "staff %s", username)
+		}
+		return "role=" + string(role), tx.InsertStaff(Staff{Username: username, DisplayName: display, Role: role,
+			PasswordHash: hash, Enabled: true})
+	})
+}
+
+// SetStaffEnabled enables or disables a desk account.
+func (s *Service) SetStaffEnabled(ctx context.Context, actor Actor, username string, enabled bool) error {
+	return s.adminChange(ctx, actor, "staff_enable", "staff:"+username, func(tx Tx, _ time.Time) (string, error) {
+		st, err := tx.Staff(username)
+		if err != nil {
+			return "", notFound(err, CodeNotFound, "staff %s", username)
+		}
+		st.Enabled = enabled
+		return fmt.Sprintf("enabled=%t", enabled), tx.UpdateStaff(st)
+	})
+}
+
+// Login checks a desk account's password and returns who it is.
+func (s *Service) Login(ctx context.Context, username, password string) (Actor, error) {
+	var st Staff
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		st, err = tx.Staff(username)
+		return err
+	})
+	if errors.Is(err, ErrNoRow) {
+		return Actor{}, E(CodeBadCredentials, "")
+	} else if err != nil {
+		return Actor{}, err
+	}
+	if !st.Enabled || !s.cfg.Hasher.Verify(st.PasswordHash, password) {
+		return Actor{}, E(CodeBadCredentials, "")
+	}
+	return Actor{User: st.Username, Role: st.Role}, nil
+}
+
+// Devices lists every terminal.
+func (s *Service) Devices(ctx context.Context) ([]Device, error) {
+	var out []Device
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Devices()
+		return err
+	})
+	return out, err
+}
+
+// Operators lists every recharge operator.
+func (s *Service) Operators(ctx context.Context) ([]Operator, error) {
+	var out []Operator
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Operators()
+		return err
+	})
+	return out, err
+}
+
+// Audit returns the newest limit audit entries, newest first.
+func (s *Service) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Audit(limit)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,160 @@
+// Package apptest builds a small recharge site on a real SQLite ledger for tests: devices,
+// operators with bound authorization cards, cardholders, a manual clock.
+package apptest
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/store"
+)
+
+// Start is the manual clock's start: 10:00 Beijing time on a weekday.
+var Start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// PIN of every operator of the fixture.
+const PIN = "123456"
+
+// Site is a ledger with a known cast.
+type Site struct {
+	T       testing.TB
+	Path    string
+	Store   *store.Store
+	Svc     *app.Service
+	Clock   *app.ManualClock
+	Cfg     app.Config
+	Admin   app.Actor
+	Clerk   app.Actor
+	Ops     []app.Operator // op[i] is bound to card AuthCard(i)
+	Devices []string       // recharge POS ids; P1 is op 0's designated... none designated by default
+	serial  map[string]int64
+}
+
+// AuthCard is the authorization card number of operator i.
+func AuthCard(i int) string { return fmt.Sprintf("A%04d", i+1) }
+
+// UserCard is the card number of cardholder i.
+func UserCard(i int) string { return fmt.Sprintf("U%06d", i+1) }
+
+// Options shape the fixture.
+type Options struct {
+	Operators, Cards int
+	Config           func(*app.Config)
+	StoreOptions     store.Options
+}
+
+// New builds a site in t.TempDir() with 2 recharge POS (P1, P2), one consumption POS (C1),
+// opts.Operators operators (default 2) and opts.Cards user cards (default 4).
+func New(t testing.TB, opts Options) *Site {
+	t.Helper()
+	if opts.Operators == 0 {
+		opts.Operators = 2
+	}
+	if opts.Cards == 0 {
+		opts.Cards = 4
+	}
+	cfg := app.DefaultConfig()
+	cfg.Hasher = app.TestHasher()
+	cfg.Location = Start.Location()
+	if opts.Config != nil {
+		opts.Config(&cfg)
+	}
+	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "ledger.db"), Clock: app.NewManualClock(Start), Cfg: cfg,
+		Admin: app.Actor{User: "admin", Role: app.RoleAdmin}, Clerk: app.Actor{User: "clerk1", Role: app.RoleClerk},
+		serial: map[string]int64{}}
+	so := opts.StoreOptions
+	so.Create = true
+	s.open(so)
+	t.Cleanup(func() { s.Store.Close() })
+	ctx := context.Background()
+	must(t, s.Svc.CreateStaff(ctx, app.SystemActor, "admin", "管理员", app.RoleAdmin, "admin-pass-1"))
+	must(t, s.Svc.CreateStaff(ctx, s.Admin, "clerk1", "柜员一", app.RoleClerk, "clerk-pass-1"))
+	for _, d := range []app.DeviceInput{
+		{ID: "P1", Name: "一食堂充值机", Model: app.ModelRechargePOS, Location: "一食堂"},
+		{ID: "P2", Name: "图书馆充值机", Model: app.ModelRechargePOS, Location: "图书馆"},
+		{ID: "C1", Name: "一食堂消费机", Model: "0101", Location: "一食堂"},
+	} {
+		_, err := s.Svc.RegisterDevice(ctx, s.Admin, d)
+		must(t, err)
+	}
+	s.Devices = []string{"P1", "P2"}
+	for i := 0; i < opts.Operators; i++ {
+		_, err := s.Svc.IssueCard(ctx, s.Admin, app.IssueCardInput{HolderNo: fmt.Sprintf("T%04d", i+1),
+			HolderName: fmt.Sprintf("操作员%d", i+1), CardNo: AuthCard(i), UID: fmt.Sprintf("A1%06X", i+1)})
+		must(t, err)
+		op, err := s.Svc.CreateOperator(ctx, s.Admin, app.OperatorInput{OpNo: fmt.Sprintf("OP%02d", i+1),
+			Name: fmt.Sprintf("充值员%d", i+1), PIN: PIN, Enabled: true})
+		must(t, err)
+		must(t, s.Svc.BindCard(ctx, s.Admin, op.ID, AuthCard(i)))
+		s.Ops = append(s.Ops, op)
+	}
+	for i := 0; i < opts.Cards; i++ {
+		_, err := s.Svc.IssueCard(ctx, s.Admin, app.IssueCardInput{HolderNo: fmt.Sprintf("S%06d", i+1),
+			HolderName: fmt.Sprintf("学生%d", i+1), CardNo: UserCard(i), UID: fmt.Sprintf("B2%06X", i+1)})
+		must(t, err)
+	}
+	return s
+}
+
+func (s *Site) open(so store.Options) {
+	st, err := store.Open(s.Path, so)
+	must(s.T, err)
+	s.Store = st
+	s.Svc = app.New(st, s.Clock, s.Cfg, nil)
+}
+
+// Reopen closes the database and opens it again, as after a host restart.
+func (s *Site) Reopen() {
+	s.T.Helper()
+	must(s.T, s.Store.Close())
+	s.open(store.Options{})
+}
+
+// NextSerial returns the next terminal serial of a device.
+func (s *Site) NextSerial(device string) int64 {
+	s.serial[device]++
+	return s.serial[device]
+}
+
+// Session is an operator's authorization on a device.
+type Session struct {
+	Device   string
+	BatchNo  int64
+	AuthCode string
+	Operator app.Operator
+}
+
+// Authorize authorizes operator i on device and fails the test if refused.
+func (s *Site) Authorize(device string, i int) Session {
+	s.T.Helper()
+	res, err := s.Svc.Authorize(context.Background(), app.AuthorizeRequest{DeviceID: device, Serial: s.NextSerial(device),
+		CardNo: AuthCard(i), PIN: PIN})
+	must(s.T, err)
+	return Session{Device: device, BatchNo: res.BatchNo, AuthCode: res.AuthCode, Operator: s.Ops[i]}
+}
+
+// RechargeReq builds a recharge request in the session with a fresh serial.
+func (s *Site) RechargeReq(sess Session, card string, balance, amount app.Fen) app.RechargeRequest {
+	return app.RechargeRequest{DeviceID: sess.Device, Serial: s.NextSerial(sess.Device), BatchNo: sess.BatchNo,
+		AuthCode: sess.AuthCode, CardNo: card, CardBalance: balance, CardCounter: 1, Amount: amount}
+}
+
+// Recharge books a recharge and fails the test if refused.
+func (s *Site) Recharge(sess Session, card string, amount app.Fen) (app.RechargeRequest, app.RechargeResult) {
+	s.T.Helper()
+	req := s.RechargeReq(sess, card, 0, amount)
+	res, err := s.Svc.Recharge(context.Background(), req)
+	must(s.T, err)
+	return req, res
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

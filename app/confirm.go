@@ -1,0 +1,121 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ConfirmRequest tells the host the card write of a recharge landed (rule 3: also after a
+// re-tap that found the write had landed or wrote it again).
+type ConfirmRequest struct {
+	DeviceID   string `json:"device_id"`
+	Serial     int64  `json:"serial"`
+	OrigSerial int64  `json:"orig_serial"`
+	CardNo     string `json:"card_no"`
+	Amount     Fen    `json:"amount"`
+}
+
+type ConfirmResult struct {
+	RechargeID int64     `json:"recharge_id"`
+	CardWrite  CardWrite `json:"card_write"`
+}
+
+// Confirm marks a recharge's card write as landed.
+func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (ConfirmResult, error) {
+	return terminalCall(ctx, s, req.DeviceID, req.Serial, "confirm", req,
+		func(tx Tx, now time.Time) (ConfirmResult, *Error, error) {
+			var zero ConfirmResult
+			r, err := tx.RechargeByKey(req.DeviceID, req.OrigSerial)
+			if errors.Is(err, ErrNoRow) {
+				return zero, E(CodeOriginalNotFound, "device %s serial %d", req.DeviceID, req.OrigSerial), nil
+			} else if err != nil {
+				return zero, nil, err
+			}
+			if r.CardNo != req.CardNo || r.Amount != req.Amount {
+				return zero, E(CodeRecordMismatch, "recharge %d", r.ID), nil
+			}
+			if r.Booking == Reversed {
+				return zero, E(CodeAlreadyReversed, "recharge %d", r.ID), nil
+			}
+			switch r.CardWrite {
+			case WriteWritten:
+				return ConfirmResult{RechargeID: r.ID, CardWrite: WriteWritten}, nil, nil
+			case WriteRepaired, WriteFoundOnCard:
+				return zero, E(CodeAlreadyRepaired, "recharge %d was %s at the desk", r.ID, r.CardWrite), nil
+			}
+			if rp, err := tx.RepairByRecharge(r.ID); err == nil {
+				// The desk holds the card's fate now; it reads the card and will find the write.
+				return zero, E(CodeRepairInProgress, "recharge %d repair %d", r.ID, rp.ID), nil
+			} else if !errors.Is(err, ErrNoRow) {
+				return zero, nil, err
+			}
+			// A confirm after a cancel is still the POS proving the card has the money:
+			// taking it keeps the desk from crediting the card a second time.
+			ok, err := tx.SetCardWrite(r.ID, []CardWrite{WritePending, WriteCancelReported}, WriteWritten)
+			if err != nil {
+				return zero, nil, err
+			}
+			if !ok {
+				return zero, E(CodeFurtherActivity, "recharge %d", r.ID), nil
+			}
+			return ConfirmResult{RechargeID: r.ID, CardWrite: WriteWritten}, nil, nil
+		})
+}
+
+// CancelRequest is the operator pressing Cancel at 请重刷卡 (rule 4). It is recorded only:
+// the recharge stays booked and the operator keeps the cash (rule 13).
+type CancelRequest struct {
+	DeviceID   string `json:"device_id"`
+	Serial     int64  `json:"serial"`
+	OrigSerial int64  `json:"orig_serial"`
+	CardNo     string `json:"card_no"`
+	Amount     Fen    `json:"amount"`
+}
+
+// CancelResult acknowledges a cancel record. A cancel is always acknowledged, so that the
+// POS's upload queue moves on; Status says what became of it.
+type CancelResult struct {
+	CancelID int64        `json:"cancel_id"`
+	Status   CancelStatus `json:"status"`
+	Reason   Code         `json:"reason,omitempty"`
+}
+
+// Cancel records a cancel record.
+func (s *Service) Cancel(ctx context.Context, req CancelRequest) (CancelResult, error) {
+	return terminalCall(ctx, s, req.DeviceID, req.Serial, "cancel", req,
+		func(tx Tx, now time.Time) (CancelResult, *Error, error) {
+			c := Cancel{DeviceID: req.DeviceID, Serial: req.Serial, OrigSerial: req.OrigSerial, CardNo: req.CardNo,
+				Amount: req.Amount, ReceivedAt: now, Status: CancelRecorded}
+			r, err := tx.RechargeByKey(req.DeviceID, req.OrigSerial)
+			switch {
+			case errors.Is(err, ErrNoRow):
+				c.Status, c.Reason = CancelOrphan, CodeOriginalNotFound
+			case err != nil:
+				return CancelResult{}, nil, err
+			case r.CardNo != req.CardNo || r.Amount != req.Amount:
+				c.Status, c.Reason, c.RechargeID = CancelConflict, CodeRecordMismatch, r.ID
+			case r.CancelID != 0:
+				c.Status, c.Reason, c.RechargeID = CancelDuplicate, CodeAlreadyCancelled, r.ID
+			case r.Booking == Reversed:
+				c.Status, c.Reason, c.RechargeID = CancelConflict, CodeAlreadyReversed, r.ID
+			case r.CardWrite != WritePending:
+				c.Status, c.Reason, c.RechargeID = CancelConflict, CodeAlreadyWritten, r.ID
+			default:
+				c.RechargeID = r.ID
+			}
+			id, err := tx.InsertCancel(c)
+			if err != nil {
+				return CancelResult{}, nil, err
+			}
+			if c.Status == CancelRecorded {
+				if err := tx.LinkCancel(r.ID, id); err != nil {
+					return CancelResult{}, nil, err
+				}
+				if _, err := tx.SetCardWrite(r.ID, []CardWrite{WritePending}, WriteCancelReported); err != nil {
+					return CancelResult{}, nil, err
+				}
+			}
+			return CancelResult{CancelID: id, Status: c.Status, Reason: c.Reason}, nil, nil
+		})
+}

@@ -1,0 +1,214 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DeskReason says why a recharge awaits the desk.
+type DeskReason string
+
+const (
+	DeskCancelReported DeskReason = "cancel_reported" // operator pressed Cancel at 请重刷卡
+	DeskWriteUnknown   DeskReason = "write_unknown"   // still pending past the timeout
+)
+
+// DeskItem is a booked recharge whose card write the desk must settle.
+type DeskItem struct {
+	Recharge Recharge
+	Reason   DeskReason
+	// Repair is the intent of an earlier, unfinished repair (zero if none): the desk must
+	// read the card for Repair.Ref before writing anything.
+	Repair Repair
+	// ReversalPending: a reversal of it is recorded and not yet applied; wait for it.
+	ReversalPending bool
+}
+
+// RepairRef is the transaction reference a desk repair of recharge id writes to the card's
+// log. It depends only on the recharge, so any clerk at any desk looks for the same one.
+func RepairRef(rechargeID int64) string { return fmt.Sprintf("RP%d", rechargeID) }
+
+// AwaitingDesk lists the recharges of a card whose card write the desk must settle.
+func (s *Service) AwaitingDesk(ctx context.Context, cardNo string) ([]DeskItem, error) {
+	var out []DeskItem
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Card(cardNo); err != nil {
+			return notFound(err, CodeUnknownCard, "card %s", cardNo)
+		}
+		rs, err := tx.RechargesAwaitingDesk(cardNo)
+		if err != nil {
+			return err
+		}
+		cutoff := s.clock.Now().Add(-s.cfg.WriteUnknownAfter)
+		for _, r := range rs {
+			item := DeskItem{Recharge: r, Reason: DeskCancelReported}
+			if rp, err := tx.RepairByRecharge(r.ID); err == nil {
+				item.Repair = rp
+			} else if !errors.Is(err, ErrNoRow) {
+				return err
+			}
+			if r.CardWrite == WritePending {
+				if r.BookedAt.After(cutoff) && item.Repair.ID == 0 {
+					continue // the POS may still be finishing it
+				}
+				item.Reason = DeskWriteUnknown
+			}
+			revs, err := tx.ReversalsNaming(r.DeviceID, r.Serial)
+			if err != nil {
+				return err
+			}
+			for _, rv := range revs {
+				if rv.Status == RevPending && rv.DeviceID == r.DeviceID {
+					item.ReversalPending = true
+				}
+			}
+			out = append(out, item)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CardSnapshot is what the desk read from the card.
+type CardSnapshot struct {
+	Balance Fen
+	Counter int64
+}
+
+// BeginRepair records the intent to settle a recharge's card write at the desk, before the
+// card is touched. Exactly one repair exists per recharge: a second call gets the same
+// intent back with resumed = true (the desk must then look on the card for its Ref).
+func (s *Service) BeginRepair(ctx context.Context, actor Actor, rechargeID int64, card CardSnapshot) (rp Repair, resumed bool, err error) {
+	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
+		return Repair{}, false, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock.Now()
+		resumed = false
+		r, err := tx.Recharge(rechargeID)
+		if err != nil {
+			return notFound(err, CodeNotFound, "recharge %d", rechargeID)
+		}
+		if existing, err := tx.RepairByRecharge(r.ID); err == nil {
+			if existing.State != RepairIntent {
+				return E(CodeAlreadyRepaired, "recharge %d: %s by %s", r.ID, existing.State, existing.Staff)
+			}
+			rp, resumed = existing, true
+			return nil
+		} else if !errors.Is(err, ErrNoRow) {
+			return err
+		}
+		if ref := s.awaitingDesk(tx, r, now); ref != nil {
+			return ref
+		}
+		rp = Repair{RechargeID: r.ID, Ref: RepairRef(r.ID), State: RepairIntent, Staff: actor.User,
+			CardBalanceBefore: card.Balance, CardCounterBefore: card.Counter, StartedAt: now}
+		id, err := tx.InsertRepair(rp)
+		if err != nil {
+			return err
+		}
+		rp.ID = id
+		if err := tx.LinkRepair(r.ID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(AuditEntry{At: now, Actor: actor.User, Action: "repair_intent",
+			Subject: fmt.Sprintf("recharge:%d", r.ID), Detail: fmt.Sprintf("card %s balance %d counter %d", r.CardNo, card.Balance, card.Counter)})
+	})
+	return rp, resumed, err
+}
+
+// awaitingDesk refuses a recharge the desk must not touch.
+func (s *Service) awaitingDesk(tx Tx, r Recharge, now time.Time) error {
+	if r.Booking == Reversed {
+		return E(CodeAlreadyReversed, "recharge %d", r.ID)
+	}
+	switch r.CardWrite {
+	case WriteWritten:
+		return E(CodeAlreadyWritten, "recharge %d", r.ID)
+	case WriteRepaired, WriteFoundOnCard:
+		return E(CodeAlreadyRepaired, "recharge %d", r.ID)
+	case WritePending:
+		if r.BookedAt.After(now.Add(-s.cfg.WriteUnknownAfter)) {
+			return E(CodeNotAwaitingDesk, "recharge %d is pending at the POS since %s", r.ID, r.BookedAt.Format(time.DateTime))
+		}
+	}
+	revs, err := tx.ReversalsNaming(r.DeviceID, r.Serial)
+	if err != nil {
+		return err
+	}
+	for _, rv := range revs {
+		if rv.Status == RevPending && rv.DeviceID == r.DeviceID {
+			return E(CodeReversalPending, "recharge %d reversal %d applies after %s", r.ID, rv.ID, rv.ApplyAfter.Format(time.DateTime))
+		}
+	}
+	return nil
+}
+
+// CompleteRepair records how a repair ended: the desk wrote the credit (RepairWritten) or
+// found it already on the card (RepairFoundOnCard). Only the first completion counts; a
+// second is refused with ALREADY_REPAIRED and changes nothing.
+func (s *Service) CompleteRepair(ctx context.Context, actor Actor, repairID int64, outcome RepairState, after CardSnapshot) (Repair, error) {
+	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
+		return Repair{}, err
+	}
+	var to CardWrite
+	switch outcome {
+	case RepairWritten:
+		to = WriteRepaired
+	case RepairFoundOnCard:
+		to = WriteFoundOnCard
+	default:
+		return Repair{}, E(CodeBadInput, "repair outcome %q", outcome)
+	}
+	var rp Repair
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock.Now()
+		var err error
+		rp, err = tx.Repair(repairID)
+		if err != nil {
+			return notFound(err, CodeNotFound, "repair %d", repairID)
+		}
+		if rp.State != RepairIntent {
+			return E(CodeAlreadyRepaired, "repair %d is %s", rp.ID, rp.State)
+		}
+		ok, err := tx.FinishRepair(rp.ID, outcome, after.Balance, after.Counter, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return E(CodeAlreadyRepaired, "repair %d", rp.ID)
+		}
+		moved, err := tx.SetCardWrite(rp.RechargeID, []CardWrite{WritePending, WriteCancelReported}, to)
+		if err != nil {
+			return err
+		}
+		if !moved {
+			// Cannot happen while reversals and confirms respect the intent; refuse loudly.
+			return E(CodeFurtherActivity, "recharge %d changed during repair %d", rp.RechargeID, rp.ID)
+		}
+		rp.State, rp.CardBalanceAfter, rp.CardCounterAfter, rp.FinishedAt = outcome, after.Balance, after.Counter, now
+		return tx.AppendAudit(AuditEntry{At: now, Actor: actor.User, Action: "repair_" + string(outcome),
+			Subject: fmt.Sprintf("recharge:%d", rp.RechargeID), Detail: fmt.Sprintf("repair %d ref %s balance %d counter %d", rp.ID, rp.Ref, after.Balance, after.Counter)})
+	})
+	return rp, err
+}
+
+// RepairOf returns the repair record of a recharge, if any.
+func (s *Service) RepairOf(ctx context.Context, rechargeID int64) (Repair, error) {
+	var rp Repair
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		rp, err = tx.RepairByRecharge(rechargeID)
+		return notFoundOr(err, CodeNotFound, "repair of recharge %d", rechargeID)
+	})
+	return rp, err
+}
+
+func notFoundOr(err error, code Code, what string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return notFound(err, code, what, args...)
+}

@@ -1,0 +1,243 @@
+package app
+
+import "time"
+
+// Fen is money: an amount in fen (1 yuan = 100 fen). Never a float.
+type Fen = int64
+
+// Yuan is 100 fen.
+const Yuan Fen = 100
+
+// ModelRechargePOS is the device model code of a recharge POS (0201-增值机, rule 8).
+const ModelRechargePOS = "0201"
+
+// CardStatus is what the card center knows about a card (rule 10).
+type CardStatus string
+
+const (
+	CardNormal    CardStatus = "normal"
+	CardLost      CardStatus = "lost"   // 挂失
+	CardFrozen    CardStatus = "frozen" // 冻结
+	CardBad       CardStatus = "bad"    // 坏卡登记
+	CardCancelled CardStatus = "cancelled"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s CardStatus) Valid() bool {
+	switch s {
+	case CardNormal, CardLost, CardFrozen, CardBad, CardCancelled:
+		return true
+	}
+	return false
+}
+
+// Booking is the money side of a recharge: booked, or un-booked by a processed reversal.
+type Booking string
+
+const (
+	Booked   Booking = "booked"
+	Reversed Booking = "reversed"
+)
+
+// CardWrite is the card side of a recharge, kept apart from the booking.
+type CardWrite string
+
+const (
+	WritePending        CardWrite = "pending"         // approved, the POS has not confirmed
+	WriteWritten        CardWrite = "written"         // the POS confirmed the card write
+	WriteCancelReported CardWrite = "cancel_reported" // operator pressed Cancel at 请重刷卡
+	WriteRepaired       CardWrite = "repaired"        // the desk credited the card
+	WriteFoundOnCard    CardWrite = "found_on_card"   // the desk found the credit already there
+)
+
+// Role of a desk staff member.
+type Role string
+
+const (
+	RoleClerk      Role = "clerk"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleClerk || r == RoleSupervisor || r == RoleAdmin }
+
+// Actor is the person (or program) behind a desk or admin action, as written to the audit log.
+type Actor struct {
+	User string
+	Role Role
+}
+
+// SystemActor is used by the command-line tools (gen, settle) that run without a login.
+var SystemActor = Actor{User: "system", Role: RoleAdmin}
+
+type Cardholder struct {
+	ID       int64
+	HolderNo string
+	Name     string
+	Dept     string
+}
+
+type Card struct {
+	CardNo   string
+	UID      string // hex; empty until the card is personalised through a reader
+	HolderID int64
+	Status   CardStatus
+}
+
+type Device struct {
+	ID       string // terminal id
+	Name     string
+	Model    string
+	Location string
+	Enabled  bool
+	Secret   []byte // per-device key for message authentication
+}
+
+type Operator struct {
+	ID               int64
+	OpNo             string
+	Name             string
+	PINHash          string
+	DailyMax         Fen    // 0 = no limit
+	DesignatedDevice string // "" = any recharge POS
+	Merchant         bool   // 是否充值商户操作员: kept as data
+	Enabled          bool
+	WrongPINs        int
+}
+
+// Binding is an operator's authorization card (授权卡).
+type Binding struct {
+	OperatorID int64
+	CardNo     string
+	BoundAt    time.Time
+	BoundBy    string
+}
+
+// Authorization is an operator's session on a recharge POS: from the tap of the
+// authorization card until the next authorization on that POS (rule 1). It opens a batch.
+type Authorization struct {
+	ID         int64
+	DeviceID   string
+	OperatorID int64
+	CardNo     string
+	BatchNo    int64
+	AuthCode   string
+	StartedAt  time.Time
+	EndedAt    time.Time // zero while current
+}
+
+type Recharge struct {
+	ID              int64
+	DeviceID        string
+	Serial          int64
+	AuthorizationID int64
+	OperatorID      int64
+	CardNo          string
+	Amount          Fen
+	BalanceBefore   Fen
+	CounterBefore   int64
+	BookedAt        time.Time
+	SettleDay       string // YYYY-MM-DD
+	Booking         Booking
+	CardWrite       CardWrite
+	ReversalID      int64 // the processed reversal, if any
+	CancelID        int64
+	RepairID        int64
+}
+
+// ReversalStatus is where a reversal record stands.
+type ReversalStatus string
+
+const (
+	RevPending   ReversalStatus = "pending"   // recorded and acknowledged, not yet due
+	RevApplied   ReversalStatus = "applied"   // un-booked its original: a processed reversal
+	RevTombstone ReversalStatus = "tombstone" // original never arrived; it will be refused if it does
+	RevConflict  ReversalStatus = "conflict"  // original confirmed, cancelled or repaired: kept for review
+	RevException ReversalStatus = "exception" // malformed, foreign, duplicate or mismatched: kept for review
+)
+
+type Reversal struct {
+	ID           int64
+	DeviceID     string
+	Serial       int64
+	OrigDeviceID string
+	OrigSerial   int64
+	CardNo       string
+	Amount       Fen
+	ReceivedAt   time.Time
+	ApplyAfter   time.Time
+	Status       ReversalStatus
+	Reason       Code
+	RechargeID   int64
+	ProcessedAt  time.Time
+}
+
+// CancelStatus is where a cancel record stands; a cancel never moves money (rule 13).
+type CancelStatus string
+
+const (
+	CancelRecorded  CancelStatus = "recorded"
+	CancelOrphan    CancelStatus = "orphan"    // no such original
+	CancelDuplicate CancelStatus = "duplicate" // the original already has a cancel
+	CancelConflict  CancelStatus = "conflict"  // original already written, reversed or repaired
+)
+
+type Cancel struct {
+	ID         int64
+	DeviceID   string
+	Serial     int64
+	OrigSerial int64
+	CardNo     string
+	Amount     Fen
+	ReceivedAt time.Time
+	Status     CancelStatus
+	Reason     Code
+	RechargeID int64
+}
+
+// RepairState: a desk repair is an intent first, then done one way or the other.
+type RepairState string
+
+const (
+	RepairIntent      RepairState = "intent"
+	RepairWritten     RepairState = "written"
+	RepairFoundOnCard RepairState = "found_on_card"
+)
+
+type Repair struct {
+	ID                int64
+	RechargeID        int64
+	Ref               string // the transaction reference written to the card's log
+	State             RepairState
+	Staff             string
+	CardBalanceBefore Fen
+	CardCounterBefore int64
+	CardBalanceAfter  Fen
+	CardCounterAfter  int64
+	StartedAt         time.Time
+	FinishedAt        time.Time
+}
+
+type Staff struct {
+	Username     string
+	DisplayName  string
+	Role         Role
+	PasswordHash string
+	Enabled      bool
+}
+
+type AuditEntry struct {
+	ID      int64
+	At      time.Time
+	Actor   string
+	Action  string
+	Subject string
+	Detail  string
+}
+
+// Totals is a count and an amount.
+type Totals struct {
+	Count  int64
+	Amount Fen
+}

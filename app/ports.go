@@ -1,0 +1,144 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNoRow is what a Store returns when a looked-up row does not exist. The use cases turn
+// it into the refusal that fits (unknown device, original not found, …).
+var ErrNoRow = errors.New("no such row")
+
+// Store is the ledger's persistence, implemented by package store. Update runs fn in one
+// durable write transaction (serialized with every other write: this is the "one locked
+// state change" the rules rely on); if fn returns an error nothing of it is kept. View runs
+// fn on a consistent read snapshot.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(ReadTx) error) error
+	Close() error
+}
+
+// StoredAnswer is the first answer given to a terminal message, kept under its
+// idempotency key (device, serial) so that a replay gets it again byte for byte.
+type StoredAnswer struct {
+	DeviceID    string
+	Serial      int64
+	Kind        string
+	RequestHash []byte
+	Answer      []byte
+	ReceivedAt  time.Time
+}
+
+// ReportRow is one operator's line for one settlement day of the operator cash report.
+type ReportRow struct {
+	Day          string
+	OperatorID   int64
+	OpNo         string
+	OperatorName string
+	Recharges    Totals // every booked recharge of the day, reversed later or not
+	Reversals    Totals // processed reversals of those recharges
+	Cancels      int64  // shown, never counted in money (rule 13)
+	Settled      bool
+}
+
+// Cash is the POS现金充值 figure: what the operator must hand in.
+func (r ReportRow) Cash() Fen { return r.Recharges.Amount - r.Reversals.Amount }
+
+// ReadTx is every question the use cases ask of the ledger.
+type ReadTx interface {
+	Device(id string) (Device, error)
+	Devices() ([]Device, error)
+	Cardholder(id int64) (Cardholder, error)
+	Card(cardNo string) (Card, error)
+	Operator(id int64) (Operator, error)
+	OperatorByNo(opNo string) (Operator, error)
+	Operators() ([]Operator, error)
+	BindingByCard(cardNo string) (Binding, error)
+	BindingByOperator(operatorID int64) (Binding, error)
+	CurrentAuthorization(deviceID string) (Authorization, error)
+	Staff(username string) (Staff, error)
+
+	TerminalAnswer(deviceID string, serial int64) (StoredAnswer, error)
+	Recharge(id int64) (Recharge, error)
+	RechargeByKey(deviceID string, serial int64) (Recharge, error)
+	// RechargesAwaitingDesk: booked recharges of a card whose write is pending or
+	// cancel_reported (the use case applies the write-unknown timeout).
+	RechargesAwaitingDesk(cardNo string) ([]Recharge, error)
+	// OperatorDayBooked: the operator's booked, not reversed amount on a settlement day.
+	OperatorDayBooked(operatorID int64, day string) (Fen, error)
+	Reversal(id int64) (Reversal, error)
+	// ReversalsNaming: every reversal record that names (origDevice, origSerial).
+	ReversalsNaming(origDeviceID string, origSerial int64) ([]Reversal, error)
+	// DueReversals: pending reversals with apply_after ≤ now, in (apply_after, arrival) order.
+	DueReversals(now time.Time, limit int) ([]Reversal, error)
+	PendingReversals() (int64, error)
+	Cancel(id int64) (Cancel, error)
+	Repair(id int64) (Repair, error)
+	RepairByRecharge(rechargeID int64) (Repair, error)
+
+	// Summary of an authorization session: booked recharges and processed reversals.
+	AuthorizationTotals(authorizationID int64) (recharges, reversals Totals, err error)
+	// Day totals of an operator on one device.
+	OperatorDeviceDayTotals(operatorID int64, deviceID string, day string) (recharges, reversals Totals, err error)
+
+	// LiveReport computes the report from raw rows for days in [from, to].
+	LiveReport(from, to string) ([]ReportRow, error)
+	// SettledReport reads the frozen rows of settled days in [from, to].
+	SettledReport(from, to string) ([]ReportRow, error)
+	IsSettled(day string) (bool, error)
+	// SettledDays lists settled days in [from, to].
+	SettledDays(from, to string) ([]string, error)
+	// FirstUnsettledDay: the earliest settlement day with a recharge and no settlement.
+	FirstUnsettledDay() (day string, ok bool, err error)
+	// PendingReversalsForDay counts pending reversals whose original is booked on day.
+	PendingReversalsForDay(day string) (int64, error)
+
+	Audit(limit int) ([]AuditEntry, error)
+}
+
+// Tx is a write transaction: everything ReadTx can ask, and the changes.
+type Tx interface {
+	ReadTx
+
+	InsertTerminalAnswer(a StoredAnswer) error
+
+	InsertCardholder(h Cardholder) (int64, error)
+	InsertCard(c Card) error
+	SetCardStatus(cardNo string, s CardStatus) error
+	InsertDevice(d Device) error
+	UpdateDevice(d Device) error
+	InsertOperator(o Operator) (int64, error)
+	UpdateOperator(o Operator) error
+	SetWrongPINs(operatorID int64, n int) error
+	InsertBinding(b Binding) error
+	DeleteBinding(operatorID int64) error
+	InsertStaff(s Staff) error
+	UpdateStaff(s Staff) error
+
+	// NextBatchNo takes the device's next batch number.
+	NextBatchNo(deviceID string) (int64, error)
+	EndAuthorization(id int64, at time.Time) error
+	InsertAuthorization(a Authorization) (int64, error)
+
+	InsertRecharge(r Recharge) (int64, error)
+	// SetCardWrite moves a booked recharge's card write from one of from to to; it reports
+	// false (and changes nothing) if the recharge is not in one of those states.
+	SetCardWrite(rechargeID int64, from []CardWrite, to CardWrite) (bool, error)
+	// UnbookRecharge turns a booked, pending recharge into reversed by reversalID; false if
+	// it was not booked and pending.
+	UnbookRecharge(rechargeID, reversalID int64) (bool, error)
+	LinkCancel(rechargeID, cancelID int64) error
+	LinkRepair(rechargeID, repairID int64) error
+
+	InsertReversal(r Reversal) (int64, error)
+	FinishReversal(id int64, status ReversalStatus, reason Code, rechargeID int64, at time.Time) error
+	InsertCancel(c Cancel) (int64, error)
+	InsertRepair(r Repair) (int64, error)
+	// FinishRepair moves an intent to state; false if it was no longer an intent.
+	FinishRepair(id int64, state RepairState, balanceAfter Fen, counterAfter int64, at time.Time) (bool, error)
+
+	InsertSettlement(day string, at time.Time, by string, rows []ReportRow) error
+	AppendAudit(e AuditEntry) error
+}

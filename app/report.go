@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Report is the operator cash report (操作员票据现金报表, rule 15) for settlement days
+// [From, To]: settled days read their frozen figures, the others are computed live.
+type Report struct {
+	From, To string
+	Rows     []ReportRow // by day, then operator number
+	Total    ReportRow   // Day and operator fields empty
+}
+
+// maxReportDays bounds a report's range: a year and a little.
+const maxReportDays = 400
+
+// Report builds the operator cash report for [from, to] (YYYY-MM-DD, inclusive).
+func (s *Service) Report(ctx context.Context, from, to string) (Report, error) {
+	f, err := ParseDay(from)
+	if err != nil {
+		return Report{}, err
+	}
+	t, err := ParseDay(to)
+	if err != nil {
+		return Report{}, err
+	}
+	if t.Before(f) {
+		return Report{}, E(CodeBadDate, "from %s is after to %s", from, to)
+	}
+	if days := int(t.Sub(f).Hours()/24) + 1; days > maxReportDays {
+		return Report{}, E(CodeBadDate, "%d days asked, at most %d", days, maxReportDays)
+	}
+	rep := Report{From: from, To: to}
+	err = s.store.View(ctx, func(tx ReadTx) error {
+		settled, err := tx.SettledDays(from, to)
+		if err != nil {
+			return err
+		}
+		isSettled := make(map[string]bool, len(settled))
+		for _, d := range settled {
+			isSettled[d] = true
+		}
+		if len(settled) > 0 {
+			rows, err := tx.SettledReport(from, to)
+			if err != nil {
+				return err
+			}
+			rep.Rows = append(rep.Rows, rows...)
+		}
+		// Live figures for each run of unsettled days.
+		runStart := ""
+		for d := from; ; d = NextDay(d) {
+			if !isSettled[d] && runStart == "" {
+				runStart = d
+			}
+			end := d == to
+			if runStart != "" && (isSettled[d] || end) {
+				runEnd := d
+				if isSettled[d] {
+					runEnd = prevDay(d)
+				}
+				rows, err := tx.LiveReport(runStart, runEnd)
+				if err != nil {
+					return err
+				}
+				rep.Rows = append(rep.Rows, rows...)
+				runStart = ""
+			}
+			if end {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("report %s..%s: %w", from, to, err)
+	}
+	sort.Slice(rep.Rows, func(i, j int) bool {
+		a, b := rep.Rows[i], rep.Rows[j]
+		if a.Day != b.Day {
+			return a.Day < b.Day
+		}
+		return a.OpNo < b.OpNo
+	})
+	for _, r := range rep.Rows {
+		rep.Total.Recharges.Count += r.Recharges.Count
+		rep.Total.Recharges.Amount += r.Recharges.Amount
+		rep.Total.Reversals.Count += r.Reversals.Count
+		rep.Total.Reversals.Amount += r.Reversals.Amount
+		rep.Total.Cancels += r.Cancels
+	}
+	return rep, nil
+}
+
+// Today is the current settlement day.
+func (s *Service) Today() string { return s.cfg.SettleDay(s.clock.Now()) }
+
+func prevDay(day string) string {
+	t, _ := ParseDay(day)
+	return t.AddDate(0, 0, -1).Format(DayLayout)
+}
+
+// SettleResult says which days a Settle call closed, and why it stopped.
+type SettleResult struct {
+	Settled []string
+	// Waiting is the first day that could not be settled yet, and why ("" if none).
+	Waiting string
+	Reason  *Error
+}
+
+// Settle (日结) closes every day that may be closed, oldest first. A day may be closed
+// once its cut-off plus the reversal delay has passed and no reversal of its recharges is
+// still pending; a closed day's figures are frozen and never change.
+func (s *Service) Settle(ctx context.Context, actor Actor) (SettleResult, error) {
+	if err := requireRole(actor, RoleAdmin, RoleSupervisor); err != nil {
+		return SettleResult{}, err
+	}
+	if _, err := s.ApplyDueReversals(ctx); err != nil {
+		return SettleResult{}, err
+	}
+	var res SettleResult
+	for {
+		var day string
+		var stop bool
+		err := s.store.Update(ctx, func(tx Tx) error {
+			now := s.clock.Now()
+			d, ok, err := tx.FirstUnsettledDay()
+			if err != nil || !ok {
+				stop = true
+				return err
+			}
+			day = d
+			end, err := s.cfg.DayEnd(d)
+			if err != nil {
+				return err
+			}
+			if now.Before(end.Add(s.cfg.ReversalDelay)) {
+				stop = true
+				res.Waiting, res.Reason = d, E(CodeTooEarlyToSettle, "%s may be settled from %s", d,
+					end.Add(s.cfg.ReversalDelay).In(s.cfg.Location).Format(time.DateTime))
+				return nil
+			}
+			if n, err := tx.PendingReversalsForDay(d); err != nil {
+				return err
+			} else if n > 0 {
+				stop = true
+				res.Waiting, res.Reason = d, E(CodeTooEarlyToSettle, "%s has %d reversals still pending", d, n)
+				return nil
+			}
+			rows, err := tx.LiveReport(d, d)
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertSettlement(d, now, actor.User, rows); err != nil {
+				return err
+			}
+			return tx.AppendAudit(AuditEntry{At: now, Actor: actor.User, Action: "settle_day", Subject: d,
+				Detail: fmt.Sprintf("%d operator rows", len(rows))})
+		})
+		if err != nil {
+			return res, fmt.Errorf("settle %s: %w", day, err)
+		}
+		if stop {
+			return res, nil
+		}
+		res.Settled = append(res.Settled, day)
+	}
+}
+
+// IsSettled reports whether day is settled.
+func (s *Service) IsSettled(ctx context.Context, day string) (bool, error) {
+	if _, err := ParseDay(day); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		ok, err = tx.IsSettled(day)
+		return err
+	})
+	return ok, err
+}
+

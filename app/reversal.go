@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ReverseRequest is a POS's automatic reversal (冲正) of a recharge it got no answer to
+// (rule 5). It names the original by the original's own key.
+type ReverseRequest struct {
+	DeviceID     string `json:"device_id"`
+	Serial       int64  `json:"serial"`
+	OrigDeviceID string `json:"orig_device_id,omitempty"` // empty: the sending device
+	OrigSerial   int64  `json:"orig_serial"`
+	CardNo       string `json:"card_no"`
+	Amount       Fen    `json:"amount"`
+}
+
+// ReverseResult acknowledges a reversal. Every well-keyed reversal is acknowledged, even
+// one that will not be applied, or the POS would retry it forever (rule 5); Status and
+// Reason say what became of it.
+type ReverseResult struct {
+	ReversalID int64          `json:"reversal_id"`
+	Status     ReversalStatus `json:"status"`
+	Reason     Code           `json:"reason,omitempty"`
+	ApplyAfter time.Time      `json:"apply_after"`
+}
+
+// Reverse records a reversal to be applied after the configured delay (rule 12): record,
+// then acknowledge; a worker applies it later (ApplyDueReversals).
+func (s *Service) Reverse(ctx context.Context, req ReverseRequest) (ReverseResult, error) {
+	if req.OrigDeviceID == "" {
+		req.OrigDeviceID = req.DeviceID
+	}
+	return terminalCall(ctx, s, req.DeviceID, req.Serial, "reverse", req,
+		func(tx Tx, now time.Time) (ReverseResult, *Error, error) {
+			rv := Reversal{DeviceID: req.DeviceID, Serial: req.Serial, OrigDeviceID: req.OrigDeviceID,
+				OrigSerial: req.OrigSerial, CardNo: req.CardNo, Amount: req.Amount, ReceivedAt: now,
+				ApplyAfter: now.Add(s.cfg.ReversalDelay), Status: RevPending}
+			reason, err := s.reversalRefusedAtOnce(tx, rv)
+			if err != nil {
+				return ReverseResult{}, nil, err
+			}
+			if reason != "" {
+				rv.Status, rv.Reason, rv.ProcessedAt = RevException, reason, now
+				if reason == CodeAlreadyWritten {
+					rv.Status = RevConflict
+				}
+			}
+			id, err := tx.InsertReversal(rv)
+			if err != nil {
+				return ReverseResult{}, nil, err
+			}
+			return ReverseResult{ReversalID: id, Status: rv.Status, Reason: rv.Reason, ApplyAfter: rv.ApplyAfter}, nil, nil
+		})
+}
+
+// reversalRefusedAtOnce returns why a reversal can be set aside on arrival, or "" if it
+// must wait for its delay. Anything that may still change (the original not yet here,
+// still pending) waits.
+func (s *Service) reversalRefusedAtOnce(tx Tx, rv Reversal) (Code, error) {
+	if rv.OrigDeviceID != rv.DeviceID {
+		return CodeForeignDevice, nil
+	}
+	if rv.OrigSerial <= 0 || rv.Amount <= 0 || rv.Amount%Yuan != 0 || rv.CardNo == "" {
+		return CodeBadInput, nil
+	}
+	others, err := tx.ReversalsNaming(rv.OrigDeviceID, rv.OrigSerial)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range others {
+		if o.DeviceID == rv.DeviceID && o.Status != RevException {
+			return CodeAlreadyReversed, nil // at most one reversal per recharge
+		}
+	}
+	r, err := tx.RechargeByKey(rv.OrigDeviceID, rv.OrigSerial)
+	if errors.Is(err, ErrNoRow) {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	if r.CardNo != rv.CardNo || r.Amount != rv.Amount {
+		return CodeRecordMismatch, nil
+	}
+	if r.CardWrite == WriteWritten {
+		return CodeAlreadyWritten, nil
+	}
+	return "", nil
+}
+
+// ApplyDueReversals applies every reversal whose delay has passed, oldest first, one
+// transaction each, and returns how many it processed. It keeps no state of its own: after
+// a restart it resumes from the stored rows.
+func (s *Service) ApplyDueReversals(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		var due []Reversal
+		err := s.store.View(ctx, func(tx ReadTx) error {
+			var err error
+			due, err = tx.DueReversals(s.clock.Now(), 256)
+			return err
+		})
+		if err != nil {
+			return done, fmt.Errorf("due reversals: %w", err)
+		}
+		if len(due) == 0 {
+			return done, nil
+		}
+		for _, rv := range due {
+			if err := s.store.Update(ctx, func(tx Tx) error { return s.applyReversal(tx, rv.ID) }); err != nil {
+				return done, fmt.Errorf("apply reversal %d: %w", rv.ID, err)
+			}
+			done++
+		}
+	}
+}
+
+// applyReversal is the one locked state change of a reversal: under the write lock it
+// decides from the original's state what the reversal becomes.
+func (s *Service) applyReversal(tx Tx, id int64) error {
+	now := s.clock.Now()
+	rv, err := tx.Reversal(id)
+	if err != nil {
+		return err
+	}
+	if rv.Status != RevPending {
+		return nil // someone else processed it
+	}
+	finish := func(st ReversalStatus, reason Code, rechargeID int64) error {
+		return tx.FinishReversal(rv.ID, st, reason, rechargeID, now)
+	}
+	r, err := tx.RechargeByKey(rv.OrigDeviceID, rv.OrigSerial)
+	if errors.Is(err, ErrNoRow) {
+		// The original never arrived: a tombstone. If it ever does, it is refused.
+		return finish(RevTombstone, CodeOriginalNotFound, 0)
+	} else if err != nil {
+		return err
+	}
+	switch {
+	case r.CardNo != rv.CardNo || r.Amount != rv.Amount:
+		return finish(RevException, CodeRecordMismatch, r.ID)
+	case r.Booking == Reversed:
+		return finish(RevException, CodeAlreadyReversed, r.ID)
+	case r.CardWrite == WriteWritten:
+		return finish(RevConflict, CodeAlreadyWritten, r.ID)
+	case r.CardWrite != WritePending || r.RepairID != 0:
+		return finish(RevConflict, CodeFurtherActivity, r.ID)
+	}
+	if _, err := tx.RepairByRecharge(r.ID); err == nil {
+		return finish(RevConflict, CodeFurtherActivity, r.ID)
+	} else if !errors.Is(err, ErrNoRow) {
+		return err
+	}
+	if settled, err := tx.IsSettled(r.SettleDay); err != nil {
+		return err
+	} else if settled {
+		return finish(RevConflict, CodeDaySettled, r.ID)
+	}
+	ok, err := tx.UnbookRecharge(r.ID, rv.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return finish(RevConflict, CodeFurtherActivity, r.ID)
+	}
+	return finish(RevApplied, "", r.ID)
+}
+
+// RunReversalWorker applies due reversals every interval until ctx ends.
+func (s *Service) RunReversalWorker(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.ApplyDueReversals(ctx); err != nil {
+			s.log.Error("reversal worker", "err", err)
+		} else if n > 0 {
+			s.log.Info("reversals processed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,79 @@
+// Package app holds cardcenter's use cases: the rules of the recharge POS manual and of the
+// card-center desk, free of SQL and of screens. It talks to the ledger through Store.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// Service is the ledger's use cases bound to a store, a clock and a site configuration.
+type Service struct {
+	store Store
+	clock Clock
+	cfg   Config
+	log   *slog.Logger
+}
+
+// New returns the use cases over st. A nil logger discards.
+func New(st Store, clock Clock, cfg Config, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Location == nil {
+		panic("app.New: Config.Location is nil; start from DefaultConfig")
+	}
+	return &Service{store: st, clock: clock, cfg: cfg, log: log}
+}
+
+// Config returns the site configuration the service runs with.
+func (s *Service) Config() Config { return s.cfg }
+
+// Clock returns the service's clock.
+func (s *Service) Clock() Clock { return s.clock }
+
+// notFound maps a missing row to refusal code; other errors pass through with context.
+func notFound(err error, code Code, what string, args ...any) error {
+	if errors.Is(err, ErrNoRow) {
+		return E(code, what, args...)
+	}
+	return fmt.Errorf("%s: %w", fmt.Sprintf(what, args...), err)
+}
+
+// cardUsable refuses a card whose status is not normal, with the status's own code.
+func cardUsable(c Card) *Error {
+	switch c.Status {
+	case CardNormal:
+		return nil
+	case CardLost:
+		return E(CodeCardLost, "card %s", c.CardNo)
+	case CardFrozen:
+		return E(CodeCardFrozen, "card %s", c.CardNo)
+	case CardBad:
+		return E(CodeCardBad, "card %s", c.CardNo)
+	default:
+		return E(CodeCardCancelled, "card %s", c.CardNo)
+	}
+}
+
+// requireRole refuses an actor whose role is not one of roles.
+func requireRole(a Actor, roles ...Role) error {
+	for _, r := range roles {
+		if a.Role == r {
+			return nil
+		}
+	}
+	return E(CodePermission, "%s (%s)", a.User, a.Role)
+}
+
+// checkAmount enforces rule 11's input side: positive whole yuan.
+func checkAmount(amount Fen) *Error {
+	if amount <= 0 {
+		return E(CodeAmountNotPos, "%d fen", amount)
+	}
+	if amount%Yuan != 0 {
+		return E(CodeAmountNotYuan, "%d fen", amount)
+	}
+	return nil
+}

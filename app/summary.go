@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// SummaryRequest is "1. 查询充值汇总" on a recharge POS (rules 7, 14).
+type SummaryRequest struct {
+	DeviceID string `json:"device_id"`
+}
+
+// SummaryTotals counts successful recharges and processed reversals; cancels are not in it.
+type SummaryTotals struct {
+	Recharges Totals `json:"recharges"`
+	Reversals Totals `json:"reversals"`
+	Cash      Fen    `json:"cash"` // recharges − processed reversals
+}
+
+type SummaryResult struct {
+	OperatorNo   string        `json:"operator_no"`
+	OperatorName string        `json:"operator_name"`
+	BatchNo      int64         `json:"batch_no"`
+	AuthorizedAt time.Time     `json:"authorized_at"`
+	Day          string        `json:"day"`
+	Session      SummaryTotals `json:"session"` // since the current authorization
+	Today        SummaryTotals `json:"today"`   // this operator on this POS today
+}
+
+// Summary answers the current operator's totals on this POS, online.
+func (s *Service) Summary(ctx context.Context, req SummaryRequest) (SummaryResult, error) {
+	var out SummaryResult
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		dev, err := tx.Device(req.DeviceID)
+		if err != nil {
+			return notFound(err, CodeUnknownDevice, "device %s", req.DeviceID)
+		}
+		if ref := deviceUsable(dev); ref != nil {
+			return ref
+		}
+		auth, err := tx.CurrentAuthorization(dev.ID)
+		if errors.Is(err, ErrNoRow) {
+			return E(CodeNotAuthorized, "device %s", dev.ID)
+		} else if err != nil {
+			return err
+		}
+		op, err := tx.Operator(auth.OperatorID)
+		if err != nil {
+			return err
+		}
+		day := s.cfg.SettleDay(s.clock.Now())
+		sr, sv, err := tx.AuthorizationTotals(auth.ID)
+		if err != nil {
+			return err
+		}
+		dr, dv, err := tx.OperatorDeviceDayTotals(op.ID, dev.ID, day)
+		if err != nil {
+			return err
+		}
+		out = SummaryResult{OperatorNo: op.OpNo, OperatorName: op.Name, BatchNo: auth.BatchNo, AuthorizedAt: auth.StartedAt,
+			Day: day, Session: summaryTotals(sr, sv), Today: summaryTotals(dr, dv)}
+		return nil
+	})
+	return out, err
+}
+
+func summaryTotals(rech, rev Totals) SummaryTotals {
+	return SummaryTotals{Recharges: rech, Reversals: rev, Cash: rech.Amount - rev.Amount}
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/mattn/go-runewidth"
+
+	"cardcenter/app"
+	"cardcenter/store"
+)
+
+func newFlags(name string, e *env) *flag.FlagSet {
+	fs := flag.NewFlagSet("cardcenter "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("report", e)
+	db := fs.String("db", "", "ledger database file (required)")
+	from := fs.String("from", "", "first settlement day YYYY-MM-DD (default: --days back from --to)")
+	to := fs.String("to", "", "last settlement day YYYY-MM-DD (default: today)")
+	days := fs.Int("days", 1, "with no --from: how many days up to --to")
+	format := fs.String("format", "table", "table or csv (UTF-8 with BOM, for Excel)")
+	lang := fs.String("lang", "zh", "zh or en column headings")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "table" && *format != "csv" {
+		return app.E(app.CodeBadInput, "--format must be table or csv, got %q", *format)
+	}
+	if *days < 1 || *days > 400 {
+		return app.E(app.CodeBadInput, "--days must be 1..400, got %d", *days)
+	}
+	svc, st, err := e.openService(*db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *to == "" {
+		*to = svc.Today()
+	}
+	if *from == "" {
+		t, err := app.ParseDay(*to)
+		if err != nil {
+			return err
+		}
+		*from = t.AddDate(0, 0, -(*days - 1)).Format(app.DayLayout)
+	}
+	rep, err := svc.Report(ctx, *from, *to)
+	if err != nil {
+		return err
+	}
+	if *format == "csv" {
+		return writeReportCSV(e.stdout, rep, *lang)
+	}
+	return writeReportTable(e.stdout, rep, *lang)
+}
+
+var reportHeadings = map[string][]string{
+	"zh": {"结算日", "操作员号", "操作员", "充值笔数", "充值金额", "冲正笔数", "冲正金额", "撤销笔数", "POS现金充值", "状态"},
+	"en": {"Day", "Op no", "Operator", "Recharges", "Amount", "Reversals", "Amount", "Cancels", "POS cash", "State"},
+}
+
+func headings(lang string) []string {
+	if h, ok := reportHeadings[lang]; ok {
+		return h
+	}
+	return reportHeadings["zh"]
+}
+
+// yuan formats fen as yuan with two decimals, exactly (no floats).
+func yuan(f app.Fen) string {
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
+}
+
+func reportCells(rep app.Report, lang string) [][]string {
+	state := map[bool]string{true: "已结算", false: "未结算"}
+	total := "合计"
+	if lang == "en" {
+		state = map[bool]string{true: "settled", false: "live"}
+		total = "Total"
+	}
+	out := [][]string{headings(lang)}
+	line := func(day, no, name string, r app.ReportRow, st string) []string {
+		return []string{day, no, name, strconv.FormatInt(r.Recharges.Count, 10), yuan(r.Recharges.Amount),
+			strconv.FormatInt(r.Reversals.Count, 10), yuan(r.Reversals.Amount), strconv.FormatInt(r.Cancels, 10), yuan(r.Cash()), st}
+	}
+	for _, r := range rep.Rows {
+		out = append(out, line(r.Day, r.OpNo, r.OperatorName, r, state[r.Settled]))
+	}
+	out = append(out, line(total, "", "", rep.Total, ""))
+	return out
+}
+
+func writeReportCSV(w io.Writer, rep app.Report, lang string) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil { // BOM: Excel then reads UTF-8
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.WriteAll(reportCells(rep, lang)); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+func writeReportTable(w io.Writer, rep app.Report, lang string) error {
+	title := fmt.Sprintf("操作员票据现金报表  %s ~ %s", rep.From, rep.To)
+	if lang == "en" {
+		title = fmt.Sprintf("Operator cash report  %s to %s", rep.From, rep.To)
+	}
+	cells := reportCells(rep, lang)
+	widths := make([]int, len(cells[0]))
+	for _, row := range cells {
+		for i, c := range row {
+			widths[i] = max(widths[i], runewidth.StringWidth(c))
+		}
+	}
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	rule := func() {
+		for i, wd := range widths {
+			if i > 0 {
+				b.WriteString("-+-")
+			}
+			b.WriteString(strings.Repeat("-", wd))
+		}
+		b.WriteString("\n")
+	}
+	for ri, row := range cells {
+		if ri == 1 || ri == len(cells)-1 {
+			rule()
+		}
+		for i, c := range row {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			pad := strings.Repeat(" ", widths[i]-runewidth.StringWidth(c))
+			if i >= 3 && i <= 8 { // numbers right-aligned
+				b.WriteString(pad + c)
+			} else {
+				b.WriteString(c + pad)
+			}
+		}
+		b.WriteString("\n")
+	}
+	if len(rep.Rows) == 0 {
+		if lang == "en" {
+			b.WriteString("(no recharges in this range)\n")
+		} else {
+			b.WriteString("(该期间无充值记录)\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func runSettle(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("settle", e)
+	db := fs.String("db", "", "ledger database file (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	svc, st, err := e.openService(*db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := svc.Settle(ctx, app.SystemActor)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(res.Settled) == 0:
+		fmt.Fprintln(e.stdout, "没有可结算的日期 nothing to settle")
+	case len(res.Settled) <= 3:
+		fmt.Fprintf(e.stdout, "已结算 settled: %s\n", strings.Join(res.Settled, ", "))
+	default:
+		fmt.Fprintf(e.stdout, "已结算 settled %d days: %s … %s\n", len(res.Settled), res.Settled[0], res.Settled[len(res.Settled)-1])
+	}
+	if res.Reason != nil {
+		fmt.Fprintf(e.stdout, "等待 waiting: %s — %s / %s (%s)\n", res.Waiting, res.Reason.ZH, res.Reason.EN, res.Reason.Detail)
+	}
+	return nil
+}
+

@@ -1,0 +1,77 @@
+package store
+
+import (
+	"database/sql"
+
+	"cardcenter/app"
+)
+
+func (t *txn) Cardholder(id int64) (app.Cardholder, error) {
+	var h app.Cardholder
+	err := t.one("cardholder", []any{&h.ID, &h.HolderNo, &h.Name, &h.Dept},
+		`SELECT id, holder_no, name, dept FROM cardholders WHERE id = ?`, id)
+	return h, err
+}
+
+func (t *txn) InsertCardholder(h app.Cardholder) (int64, error) {
+	// A holder issued a new card keeps their record.
+	var id int64
+	err := t.one("cardholder by no", []any{&id}, `SELECT id FROM cardholders WHERE holder_no = ?`, h.HolderNo)
+	if err == nil {
+		return id, nil
+	}
+	return t.insert("insert cardholder", `INSERT INTO cardholders(holder_no, name, dept) VALUES (?, ?, ?)`, h.HolderNo, h.Name, h.Dept)
+}
+
+func (t *txn) Card(cardNo string) (app.Card, error) {
+	var c app.Card
+	var uid sql.NullString
+	err := t.one("card", []any{&c.CardNo, &uid, &c.HolderID, &c.Status},
+		`SELECT card_no, uid, holder_id, status FROM cards WHERE card_no = ?`, cardNo)
+	c.UID = uid.String
+	return c, err
+}
+
+func (t *txn) InsertCard(c app.Card) error {
+	_, err := t.insert("insert card", `INSERT INTO cards(card_no, uid, holder_id, status) VALUES (?, ?, ?, ?)`,
+		c.CardNo, nullStr(c.UID), c.HolderID, c.Status)
+	return err
+}
+
+func (t *txn) SetCardStatus(cardNo string, s app.CardStatus) error {
+	return t.execOne("set card status", `UPDATE cards SET status = ? WHERE card_no = ?`, s, cardNo)
+}
+
+func (t *txn) Staff(username string) (app.Staff, error) {
+	var s app.Staff
+	err := t.one("staff", []any{&s.Username, &s.DisplayName, &s.Role, &s.PasswordHash, &s.Enabled},
+		`SELECT username, display_name, role, password_hash, enabled FROM staff WHERE username = ?`, username)
+	return s, err
+}
+
+func (t *txn) InsertStaff(s app.Staff) error {
+	_, err := t.insert("insert staff", `INSERT INTO staff(username, display_name, role, password_hash, enabled) VALUES (?, ?, ?, ?, ?)`,
+		s.Username, s.DisplayName, s.Role, s.PasswordHash, b2i(s.Enabled))
+	return err
+}
+
+func (t *txn) UpdateStaff(s app.Staff) error {
+	return t.execOne("update staff", `UPDATE staff SET display_name = ?, role = ?, password_hash = ?, enabled = ? WHERE username = ?`,
+		s.DisplayName, s.Role, s.PasswordHash, b2i(s.Enabled), s.Username)
+}
+
+func (t *txn) AppendAudit(e app.AuditEntry) error {
+	_, err := t.insert("append audit", `INSERT INTO audit_log(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
+		ms(e.At), e.Actor, e.Action, e.Subject, e.Detail)
+	return err
+}
+
+func (t *txn) Audit(limit int) ([]app.AuditEntry, error) {
+	return many(t, "audit", func(r *sql.Rows) (app.AuditEntry, error) {
+		var e app.AuditEntry
+		var at sql.NullInt64
+		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail)
+		e.At = fromMs(at)
+		return e, err
+	}, `SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+}
