@@ -205,4 +205,3 @@ func runSettle(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
-

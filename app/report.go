@@ -184,4 +184,3 @@ func (s *Service) IsSettled(ctx context.Context, day string) (bool, error) {
 	})
 	return ok, err
 }
-
