@@ -19,7 +19,7 @@ deps:
 run: deps build
 	@test -f $(DB) || ./cardcenter gen --db $(DB) --recharges 20000
 	./cardcenter settle --db $(DB)
-	./cardcenter report --db $(DB) --format table
+	./cardcenter report --db $(DB) --days 7 --format table
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
