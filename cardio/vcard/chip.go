@@ -34,8 +34,8 @@ func NewBlankChip(uid []byte) (*Chip, error) {
 	c := &Chip{UID: append([]byte(nil), uid...)}
 	copy(c.Blocks[0][:4], uid)
 	c.Blocks[0][4] = uid[0] ^ uid[1] ^ uid[2] ^ uid[3] // BCC
-	c.Blocks[0][5] = 0x08                               // SAK: MIFARE Classic 1K
-	c.Blocks[0][6], c.Blocks[0][7] = 0x04, 0x00         // ATQA
+	c.Blocks[0][5] = 0x08                              // SAK: MIFARE Classic 1K
+	c.Blocks[0][6], c.Blocks[0][7] = 0x04, 0x00        // ATQA
 	for s := byte(0); s < 16; s++ {
 		t := &c.Blocks[cardio.TrailerOf(s)]
 		copy(t[0:6], cardio.FactoryKey[:])
