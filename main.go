@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"gen":    {"generate a realistic site: cardholders, cards, devices, operators, N recharges", runGen},
 	"report": {"print the operator cash report (操作员票据现金报表)", runReport},
 	"settle": {"settle (日结) every day that may be settled", runSettle},
+	"serve":  {"the host that recharge POS terminals call (HTTP/JSON, signed)", runServe},
 }
 
 func main() {

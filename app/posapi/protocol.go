@@ -1,0 +1,121 @@
+// Package posapi is the network face of the ledger for recharge POS terminals: HTTP with
+// JSON bodies, every message signed with the device's own secret. The server is an adapter
+// over app.Service; the client is what a POS (or a script) uses. docs/pos-protocol.md
+// describes the wire format with runnable examples.
+package posapi
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"cardcenter/app"
+)
+
+// Paths of the protocol, version 1.
+const (
+	PathAuthorize = "/v1/authorize"
+	PathRecharge  = "/v1/recharge"
+	PathConfirm   = "/v1/confirm"
+	PathCancel    = "/v1/cancel"
+	PathReverse   = "/v1/reverse"
+	PathBatch     = "/v1/batch"
+	PathSummary   = "/v1/summary"
+	PathHealth    = "/v1/health"
+)
+
+// Headers of a signed message.
+const (
+	HeaderDevice    = "X-CC-Device"
+	HeaderTime      = "X-CC-Time" // Unix milliseconds of the sender's clock
+	HeaderSignature = "X-CC-Signature"
+)
+
+// MaxBody bounds a request body: a batch of 1,000 offline records fits with room.
+const MaxBody = 256 << 10
+
+// ReplayWindow: a request whose timestamp is further than this from the host's clock is
+// refused. Retries re-sign with a fresh time, and idempotency makes them safe.
+const ReplayWindow = 5 * time.Minute
+
+// Answer is every response body: a result, or a refusal with a stable code and messages.
+// For terminal messages it is the answer kept under (device, serial), sent byte for byte
+// again on every replay.
+type Answer struct {
+	OK     bool            `json:"ok"`
+	Code   app.Code        `json:"code,omitempty"`
+	ZH     string          `json:"zh,omitempty"`
+	EN     string          `json:"en,omitempty"`
+	Detail string          `json:"detail,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
+}
+
+// BatchRequest carries a POS's offline records (rule 6), in the order they were made.
+type BatchRequest struct {
+	DeviceID string              `json:"device_id"`
+	Records  []app.OfflineRecord `json:"records"`
+}
+
+// BatchResult answers a batch record by record.
+type BatchResult struct {
+	Items []app.BatchItem `json:"items"`
+}
+
+// Sign computes the signature of a request: HMAC-SHA256 with the device secret over the
+// method, path, device, time and body, each on its own line.
+func Sign(secret []byte, method, path, device string, at int64, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(method + "\n" + path + "\n" + device + "\n" + strconv.FormatInt(at, 10) + "\n"))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// SignResponse computes the signature of a response: it binds the answer to the request's
+// own signature, so a POS cannot be fed an approval that was not the host's answer to it.
+func SignResponse(secret []byte, requestSignature string, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("response\n" + requestSignature + "\n"))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// verify compares a received hex signature with the expected one in constant time.
+func verify(received, expected string) bool {
+	got, err := hex.DecodeString(received)
+	if err != nil {
+		return false
+	}
+	want, _ := hex.DecodeString(expected)
+	return hmac.Equal(got, want)
+}
+
+// Protocol-level refusals: nothing is booked and nothing is kept.
+const (
+	CodeUnauthenticated app.Code = "UNAUTHENTICATED"
+	CodeBadSignature    app.Code = "BAD_SIGNATURE"
+	CodeStaleTimestamp  app.Code = "STALE_TIMESTAMP"
+	CodeBodyTooLarge    app.Code = "BODY_TOO_LARGE"
+	CodeMalformed       app.Code = "MALFORMED_REQUEST"
+	CodeDeviceMismatch  app.Code = "DEVICE_MISMATCH"
+	CodeHostUnavailable app.Code = "HOST_UNAVAILABLE"
+	CodeNotFoundPath    app.Code = "NO_SUCH_ENDPOINT"
+)
+
+var protocolMessages = map[app.Code][2]string{
+	CodeUnauthenticated: {"缺少设备认证信息", "missing device authentication headers"},
+	CodeBadSignature:    {"报文签名错误", "message signature does not verify"},
+	CodeStaleTimestamp:  {"报文时间超出允许范围,请校对时钟", "message time outside the replay window; check the clock"},
+	CodeBodyTooLarge:    {"报文过长", "message body too large"},
+	CodeMalformed:       {"报文格式错误", "malformed message"},
+	CodeDeviceMismatch:  {"报文设备号与认证设备不符", "device in the body differs from the authenticated device"},
+	CodeHostUnavailable: {"系统暂时无法处理,请稍后重试", "host cannot take it now; retry later"},
+	CodeNotFoundPath:    {"无此接口", "no such endpoint"},
+}
+
+func protocolError(code app.Code, detail string) *app.Error {
+	m := protocolMessages[code]
+	return &app.Error{Code: code, ZH: m[0], EN: m[1], Detail: detail}
+}

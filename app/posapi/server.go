@@ -1,0 +1,188 @@
+package posapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"cardcenter/app"
+)
+
+// Server answers recharge POS terminals. Create it with NewServer; it is an http.Handler.
+type Server struct {
+	svc   *app.Service
+	clock app.Clock
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewServer returns the host's HTTP face over svc.
+func NewServer(svc *app.Service, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux()}
+	handle(s, PathAuthorize, func(r app.AuthorizeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Authorize)
+	handle(s, PathRecharge, func(r app.RechargeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Recharge)
+	handle(s, PathConfirm, func(r app.ConfirmRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Confirm)
+	handle(s, PathCancel, func(r app.CancelRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Cancel)
+	handle(s, PathReverse, func(r app.ReverseRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Reverse)
+	handle(s, PathBatch, func(r BatchRequest) (string, int64) { return r.DeviceID, 0 },
+		func(ctx context.Context, r BatchRequest) (BatchResult, error) {
+			items, err := svc.BatchUpload(ctx, r.DeviceID, r.Records)
+			return BatchResult{Items: items}, err
+		})
+	handle(s, PathSummary, func(r app.SummaryRequest) (string, int64) { return r.DeviceID, 0 }, svc.Summary)
+	s.mux.HandleFunc("GET "+PathHealth, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	})
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeAnswer(w, http.StatusNotFound, "", nil, errorAnswer(protocolError(CodeNotFoundPath, r.Method+" "+r.URL.Path)))
+	})
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// handle registers one signed endpoint. key says which device the body speaks for and, for
+// terminal messages kept under an idempotency key, the serial (0 for the others).
+func handle[Req, Res any](s *Server, path string, key func(Req) (string, int64), call func(context.Context, Req) (Res, error)) {
+	s.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		dev, sig, body, perr := s.authenticate(w, r)
+		if perr != nil {
+			s.refuse(w, dev, sig, perr)
+			return
+		}
+		var req Req
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil || dec.More() {
+			s.refuse(w, dev, sig, protocolError(CodeMalformed, errString(err)))
+			return
+		}
+		bodyDevice, serial := key(req)
+		if bodyDevice != dev.ID {
+			s.refuse(w, dev, sig, protocolError(CodeDeviceMismatch, bodyDevice+" ≠ "+dev.ID))
+			return
+		}
+		res, err := call(r.Context(), req)
+		ans, status := s.answerFor(r.Context(), dev.ID, serial, res, err)
+		s.writeAnswer(w, status, sig, dev.Secret, ans)
+		s.log.Debug("pos message", "path", path, "device", dev.ID, "serial", serial, "status", status,
+			"code", codeOf(err), "ms", time.Since(start).Milliseconds())
+	})
+}
+
+// answerFor turns a use case's outcome into the bytes to send. A terminal message's answer
+// is the one kept under its key, byte for byte, so every replay gets exactly the same.
+func (s *Server) answerFor(ctx context.Context, device string, serial int64, res any, err error) ([]byte, int) {
+	ae, isRefusal := app.AsError(err)
+	if err != nil && !isRefusal {
+		s.log.Error("pos message failed", "device", device, "serial", serial, "err", err)
+		return errorAnswer(protocolError(CodeHostUnavailable, "")), http.StatusServiceUnavailable
+	}
+	kept := serial != 0 && (err == nil || (ae.Code != app.CodeDuplicateConflict && ae.Code != app.CodeUnknownDevice))
+	if kept {
+		if blob, gerr := s.svc.StoredAnswerBytes(ctx, device, serial); gerr == nil {
+			return blob, http.StatusOK
+		}
+	}
+	if err != nil {
+		return errorAnswer(ae), http.StatusOK
+	}
+	raw, merr := json.Marshal(res)
+	if merr != nil {
+		s.log.Error("encode answer", "err", merr)
+		return errorAnswer(protocolError(CodeHostUnavailable, "")), http.StatusInternalServerError
+	}
+	blob, _ := json.Marshal(Answer{OK: true, Result: raw})
+	return blob, http.StatusOK
+}
+
+// authenticate reads the body (bounded) and checks device, time and signature.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (app.Device, string, []byte, *app.Error) {
+	devID, at, sig := r.Header.Get(HeaderDevice), r.Header.Get(HeaderTime), r.Header.Get(HeaderSignature)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return app.Device{}, "", nil, protocolError(CodeBodyTooLarge, strconv.Itoa(MaxBody)+" bytes at most")
+		}
+		return app.Device{}, "", nil, protocolError(CodeMalformed, err.Error())
+	}
+	if devID == "" || at == "" || sig == "" {
+		return app.Device{}, "", nil, protocolError(CodeUnauthenticated, "")
+	}
+	dev, err := s.svc.Device(r.Context(), devID)
+	if err != nil {
+		if ae, ok := app.AsError(err); ok {
+			return app.Device{}, "", nil, ae
+		}
+		s.log.Error("device lookup", "device", devID, "err", err)
+		return app.Device{}, "", nil, protocolError(CodeHostUnavailable, "")
+	}
+	ms, err := strconv.ParseInt(at, 10, 64)
+	if err != nil {
+		return app.Device{}, "", nil, protocolError(CodeMalformed, HeaderTime)
+	}
+	if !verify(sig, Sign(dev.Secret, r.Method, r.URL.Path, devID, ms, body)) {
+		return app.Device{}, "", nil, protocolError(CodeBadSignature, "")
+	}
+	// Only a correctly signed request learns about the clock.
+	if skew := s.clock.Now().Sub(time.UnixMilli(ms)); skew > ReplayWindow || skew < -ReplayWindow {
+		return dev, sig, nil, protocolError(CodeStaleTimestamp, "skew "+skew.Round(time.Second).String())
+	}
+	return dev, sig, body, nil
+}
+
+func (s *Server) refuse(w http.ResponseWriter, dev app.Device, sig string, e *app.Error) {
+	status := http.StatusBadRequest
+	switch e.Code {
+	case CodeUnauthenticated, CodeBadSignature, CodeStaleTimestamp, app.CodeUnknownDevice:
+		status = http.StatusUnauthorized
+	case CodeBodyTooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case CodeHostUnavailable:
+		status = http.StatusServiceUnavailable
+	}
+	s.log.Info("pos message refused", "device", dev.ID, "code", e.Code, "detail", e.Detail)
+	s.writeAnswer(w, status, sig, dev.Secret, errorAnswer(e))
+}
+
+// writeAnswer sends body, signed for the device when the request was authenticated.
+func (s *Server) writeAnswer(w http.ResponseWriter, status int, reqSig string, secret []byte, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	if reqSig != "" && len(secret) > 0 {
+		h.Set(HeaderSignature, SignResponse(secret, reqSig, body))
+	}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func errorAnswer(e *app.Error) []byte {
+	b, _ := json.Marshal(Answer{Code: e.Code, ZH: e.ZH, EN: e.EN, Detail: e.Detail})
+	return b
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "trailing data"
+	}
+	return err.Error()
+}
+
+func codeOf(err error) app.Code {
+	if ae, ok := app.AsError(err); ok {
+		return ae.Code
+	}
+	return ""
+}
