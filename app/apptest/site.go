@@ -4,6 +4,7 @@ package apptest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -32,6 +33,7 @@ type Site struct {
 	Ops     []app.Operator // op[i] is bound to card AuthCard(i)
 	Devices []string       // recharge POS ids; P1 is op 0's designated... none designated by default
 	serial  map[string]int64
+	raw     *sql.DB // see RawDB
 }
 
 // AuthCard is the authorization card number of operator i.

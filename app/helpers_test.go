@@ -1,0 +1,52 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+)
+
+var ctx = context.Background()
+
+const yuan = app.Yuan
+
+func wantCode(t testing.TB, err error, code app.Code) *app.Error {
+	t.Helper()
+	return apptest.WantCode(t, err, code)
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reportOf is the report of settlement days [from, to], failing the test on error.
+func reportOf(t testing.TB, s *apptest.Site, from, to string) app.Report {
+	t.Helper()
+	rep, err := s.Svc.Report(ctx, from, to)
+	must(t, err)
+	return rep
+}
+
+// rowOf returns the report row of operator opNo on day, and whether there is one.
+func rowOf(rep app.Report, day, opNo string) (app.ReportRow, bool) {
+	for _, r := range rep.Rows {
+		if r.Day == day && r.OpNo == opNo {
+			return r, true
+		}
+	}
+	return app.ReportRow{}, false
+}
+
+// today is the settlement day of apptest.Start.
+const today = "2026-03-02"
+
+// rechargeErr sends a recharge and keeps only its error, for refusals.
+func rechargeErr(s *apptest.Site, req app.RechargeRequest) error {
+	_, err := s.Svc.Recharge(ctx, req)
+	return err
+}
