@@ -38,6 +38,7 @@ var commands = map[string]command{
 	"report": {"print the operator cash report (操作员票据现金报表)", runReport},
 	"settle": {"settle (日结) every day that may be settled", runSettle},
 	"serve":  {"the host that recharge POS terminals call (HTTP/JSON, signed)", runServe},
+	"load":   {"measure recharge throughput and latency over loopback HTTP (bounded, stops by itself)", runLoad},
 	"sign":   {"print a signed curl command for one POS message (for people and scripts)", runSign},
 }
 

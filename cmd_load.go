@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/app/posapi"
+	"cardcenter/store"
+)
+
+// runLoad measures recharge throughput and latency through the real HTTP path with durable
+// commits: it builds a fresh site in a temporary database, serves it on loopback, and sends
+// a fixed number of signed recharges from many simulated POS, then stops by itself.
+// Closed loop (--rate 0): every POS sends as fast as answers come. Open loop (--rate R):
+// recharges are sent on a fixed schedule and latency counts from the scheduled time, so a
+// slow host cannot hide behind fewer sends.
+func runLoad(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("load", e)
+	n := fs.Int("requests", 20000, "recharges to send in all")
+	devices := fs.Int("devices", 32, "simulated recharge POS (concurrent senders in closed loop)")
+	rate := fs.Float64("rate", 0, "recharges per second (0: closed loop, as fast as possible)")
+	limit := fs.Duration("time-limit", 2*time.Minute, "stop sending after this long whatever is left")
+	dir := fs.String("dir", "", "directory for the temporary database (default: a new temp dir, removed after)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 10_000_000 || *devices < 1 || *devices > 1000 || *rate < 0 {
+		return app.E(app.CodeBadInput, "--requests 1..10,000,000, --devices 1..1000, --rate ≥ 0")
+	}
+	res, err := loadRun(ctx, e, loadPlan{requests: *n, devices: *devices, rate: *rate, limit: *limit, dir: *dir})
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(e.stdout, res)
+	return nil
+}
+
+type loadPlan struct {
+	requests, devices int
+	rate              float64
+	limit             time.Duration
+	dir               string
+}
+
+type loadResult struct {
+	plan           loadPlan
+	sent, refused  int64
+	noAnswer       int64
+	elapsed        time.Duration
+	p50, p90, p99  time.Duration
+	max            time.Duration
+	bookedRecounts int64
+}
+
+func (r loadResult) String() string {
+	mode := "closed loop"
+	if r.plan.rate > 0 {
+		mode = fmt.Sprintf("open loop at %.0f/s", r.plan.rate)
+	}
+	return fmt.Sprintf("load: %d recharges from %d POS over loopback HTTP, %s, synchronous=FULL\n"+
+		"  sent %d  approved %d  refused %d  no answer %d  in %.2fs\n"+
+		"  throughput %.0f recharges/s\n  latency p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.2fms\n"+
+		"  ledger recount: %d booked\n",
+		r.plan.requests, r.plan.devices, mode, r.sent, r.sent-r.refused-r.noAnswer, r.refused, r.noAnswer,
+		r.elapsed.Seconds(), float64(r.sent)/r.elapsed.Seconds(), ms2(r.p50), ms2(r.p90), ms2(r.p99), ms2(r.max), r.bookedRecounts)
+}
+
+func ms2(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
+	dir := p.dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "cardcenter-load-")
+		if err != nil {
+			return loadResult{}, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	cfg := e.cfg
+	cfg.Hasher = app.TestHasher() // PINs are not what is measured
+	st, err := store.Open(filepath.Join(dir, "load.db"), store.Options{Create: true})
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer st.Close()
+	svc := app.New(st, e.clock, cfg, e.log)
+	clients, sessions, err := loadSite(ctx, svc, p.devices)
+	if err != nil {
+		return loadResult{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return loadResult{}, err
+	}
+	srv := &http.Server{Handler: posapi.NewServer(svc, nil), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: p.devices * 2, MaxConnsPerHost: p.devices * 2, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	for _, c := range clients {
+		c.BaseURL, c.HTTP = "http://"+ln.Addr().String(), hc
+	}
+
+	lat := make([]time.Duration, p.requests)
+	var next, sent, refused, noAnswer atomic.Int64
+	serials := make([]atomic.Int64, p.devices)
+	for i := range serials {
+		serials[i].Store(1000)
+	}
+	deadline := time.Now().Add(p.limit)
+	send := func(i int, scheduled time.Time) {
+		d := i % p.devices
+		req := app.RechargeRequest{DeviceID: clients[d].DeviceID, Serial: serials[d].Add(1), BatchNo: sessions[d].BatchNo,
+			AuthCode: sessions[d].AuthCode, CardNo: fmt.Sprintf("L%08d", i%5000), Amount: 10 * app.Yuan}
+		_, err := clients[d].Recharge(ctx, req)
+		lat[i] = time.Since(scheduled)
+		sent.Add(1)
+		switch {
+		case errors.Is(err, posapi.ErrNoAnswer):
+			noAnswer.Add(1)
+		case err != nil:
+			refused.Add(1)
+		}
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	if p.rate <= 0 {
+		for w := 0; w < p.devices; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil && time.Now().Before(deadline) {
+					i := int(next.Add(1) - 1)
+					if i >= p.requests {
+						return
+					}
+					send(i, time.Now())
+				}
+			}()
+		}
+	} else {
+		interval := time.Duration(float64(time.Second) / p.rate)
+		for i := 0; i < p.requests && ctx.Err() == nil && time.Now().Before(deadline); i++ {
+			at := start.Add(time.Duration(i) * interval)
+			if d := time.Until(at); d > 0 {
+				time.Sleep(d)
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); send(i, at) }()
+		}
+	}
+	wg.Wait()
+	res := loadResult{plan: p, sent: sent.Load(), refused: refused.Load(), noAnswer: noAnswer.Load(), elapsed: time.Since(start)}
+	done := lat[:0]
+	for _, l := range lat {
+		if l > 0 {
+			done = append(done, l)
+		}
+	}
+	sort.Slice(done, func(i, j int) bool { return done[i] < done[j] })
+	if len(done) > 0 {
+		q := func(f float64) time.Duration { return done[min(len(done)-1, int(f*float64(len(done))))] }
+		res.p50, res.p90, res.p99, res.max = q(0.50), q(0.90), q(0.99), done[len(done)-1]
+	}
+	rep, err := svc.Report(ctx, svc.Today(), svc.Today())
+	if err != nil {
+		return res, err
+	}
+	res.bookedRecounts = rep.Total.Recharges.Count
+	return res, nil
+}
+
+// loadSite registers devices, operators with bound cards and 5,000 user cards, and
+// authorizes every device.
+func loadSite(ctx context.Context, svc *app.Service, devices int) ([]*posapi.Client, []app.AuthorizeResult, error) {
+	a := app.SystemActor
+	if err := svc.CreateStaff(ctx, a, "admin", "admin", app.RoleAdmin, "load-admin-pass"); err != nil {
+		return nil, nil, err
+	}
+	for i := 0; i < 5000; i++ {
+		if _, err := svc.IssueCard(ctx, a, app.IssueCardInput{HolderNo: fmt.Sprintf("H%08d", i), HolderName: "负载测试",
+			CardNo: fmt.Sprintf("L%08d", i)}); err != nil {
+			return nil, nil, err
+		}
+	}
+	var clients []*posapi.Client
+	var sessions []app.AuthorizeResult
+	for d := 0; d < devices; d++ {
+		id := fmt.Sprintf("LP%03d", d)
+		dev, err := svc.RegisterDevice(ctx, a, app.DeviceInput{ID: id, Name: "负载充值机", Model: app.ModelRechargePOS})
+		if err != nil {
+			return nil, nil, err
+		}
+		card := fmt.Sprintf("LA%06d", d)
+		if _, err := svc.IssueCard(ctx, a, app.IssueCardInput{HolderNo: "T" + card, HolderName: "操作员", CardNo: card}); err != nil {
+			return nil, nil, err
+		}
+		op, err := svc.CreateOperator(ctx, a, app.OperatorInput{OpNo: fmt.Sprintf("LO%03d", d), Name: "负载操作员", PIN: "123456", Enabled: true})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := svc.BindCard(ctx, a, op.ID, card); err != nil {
+			return nil, nil, err
+		}
+		auth, err := svc.Authorize(ctx, app.AuthorizeRequest{DeviceID: id, Serial: 1, CardNo: card, PIN: "123456"})
+		if err != nil {
+			return nil, nil, err
+		}
+		clients = append(clients, &posapi.Client{DeviceID: id, Secret: dev.Secret})
+		sessions = append(sessions, auth)
+	}
+	return clients, sessions, nil
+}
