@@ -95,7 +95,7 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	}
 	defer st.Close()
 	svc := app.New(st, e.clock, cfg, e.log)
-	clients, sessions, err := loadSite(ctx, svc, p.devices)
+	clients, sessions, err := loadSite(ctx, svc, p.devices, p.cards())
 	if err != nil {
 		return loadResult{}, err
 	}
@@ -123,7 +123,7 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	send := func(i int, scheduled time.Time) {
 		d := i % p.devices
 		req := app.RechargeRequest{DeviceID: clients[d].DeviceID, Serial: serials[d].Add(1), BatchNo: sessions[d].BatchNo,
-			AuthCode: sessions[d].AuthCode, CardNo: fmt.Sprintf("L%08d", i%5000), Amount: 10 * app.Yuan}
+			AuthCode: sessions[d].AuthCode, CardNo: fmt.Sprintf("L%08d", i%p.cards()), Amount: 10 * app.Yuan}
 		_, err := clients[d].Recharge(ctx, req)
 		lat[i] = time.Since(scheduled)
 		sent.Add(1)
@@ -182,14 +182,18 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	return res, nil
 }
 
-// loadSite registers devices, operators with bound cards and 5,000 user cards, and
+// cards: user cards to spread recharges over (each card's balance ceiling is not what is
+// measured: a request carries the balance the POS read).
+func (p loadPlan) cards() int { return min(p.requests, 5000) }
+
+// loadSite registers devices, operators with bound cards and user cards, and
 // authorizes every device.
-func loadSite(ctx context.Context, svc *app.Service, devices int) ([]*posapi.Client, []app.AuthorizeResult, error) {
+func loadSite(ctx context.Context, svc *app.Service, devices, cards int) ([]*posapi.Client, []app.AuthorizeResult, error) {
 	a := app.SystemActor
 	if err := svc.CreateStaff(ctx, a, "admin", "admin", app.RoleAdmin, "load-admin-pass"); err != nil {
 		return nil, nil, err
 	}
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < cards; i++ {
 		if _, err := svc.IssueCard(ctx, a, app.IssueCardInput{HolderNo: fmt.Sprintf("H%08d", i), HolderName: "负载测试",
 			CardNo: fmt.Sprintf("L%08d", i)}); err != nil {
 			return nil, nil, err
