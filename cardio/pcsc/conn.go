@@ -3,6 +3,7 @@ package pcsc
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/ebfe/scard"
 
@@ -73,6 +74,9 @@ func WithCard(ctx context.Context, reader string, fn func(*Conn) error) error {
 		return err
 	}
 	if err := c.WaitCard(ctx, reader); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) { // still errors.Is DeadlineExceeded
+			return cardio.ErrNoCard.With(err)
+		}
 		return err
 	}
 	conn, err := c.Connect(reader)
