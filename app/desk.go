@@ -60,7 +60,9 @@ func (s *Service) AwaitingDesk(ctx context.Context, cardNo string) ([]DeskItem, 
 				return err
 			}
 			for _, rv := range revs {
-				if rv.Status == RevPending && rv.DeviceID == r.DeviceID {
+				// An unfinished repair holds the recharge: the reversal can only become a
+				// conflict, and BeginRepair resumes the intent rather than wait for it.
+				if rv.Status == RevPending && rv.DeviceID == r.DeviceID && item.Repair.ID == 0 {
 					item.ReversalPending = true
 				}
 			}
