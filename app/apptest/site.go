@@ -36,11 +36,12 @@ type Site struct {
 	raw     *sql.DB // see RawDB
 }
 
-// AuthCard is the authorization card number of operator i.
-func AuthCard(i int) string { return fmt.Sprintf("A%04d", i+1) }
+// AuthCard is the authorization card number of operator i. Card numbers are decimal
+// digits, as the card layout stores them (cardio), so the same numbers work on virtual cards.
+func AuthCard(i int) string { return fmt.Sprintf("8%07d", i+1) }
 
 // UserCard is the card number of cardholder i.
-func UserCard(i int) string { return fmt.Sprintf("U%06d", i+1) }
+func UserCard(i int) string { return fmt.Sprintf("2%07d", i+1) }
 
 // Options shape the fixture.
 type Options struct {
