@@ -12,7 +12,12 @@ if ! command -v pcscd >/dev/null 2>&1; then
 fi
 mkdir -p /run/pcscd
 # --auto-exit would stop it between test packages; keep it running for the whole run.
-pcscd --disable-polkit 2>/dev/null || pcscd
+# Debian 12's pcscd has no --disable-polkit (it would print its usage and exit): ask first.
+if pcscd --help 2>&1 | grep -q -- --disable-polkit; then
+  pcscd --disable-polkit
+else
+  pcscd
+fi
 for _ in $(seq 1 50); do
   [ -S "$sock" ] && exit 0
   sleep 0.1
