@@ -1,0 +1,59 @@
+package pos
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/cardio"
+)
+
+// CardioCards is the POS's reader over cardio: a PC/SC reader, or an in-process virtual
+// card in tests. Connect returns a transport to the card on the reader now.
+type CardioCards struct {
+	Connect func(ctx context.Context) (cardio.Transport, error)
+	Site    cardio.SiteKey
+}
+
+type cardioCard struct{ c *cardio.Card }
+
+func (x cardioCard) CardNo() string   { return x.c.CardNo }
+func (x cardioCard) Balance() app.Fen { return x.c.Purse.Balance }
+func (x cardioCard) Counter() int64   { return int64(x.c.Purse.Counter) }
+
+func (x cardioCard) Verdict(terminal string, serial int64, amount app.Fen, counterBefore int64) Verdict {
+	switch x.c.Verdict(cardio.Ref{Terminal: terminal, Serial: serial}, amount, counterBefore) {
+	case cardio.VerdictLanded:
+		return Landed
+	case cardio.VerdictNotLanded:
+		return NotLanded
+	}
+	return Unknown
+}
+
+func (r CardioCards) Read(ctx context.Context) (Card, error) {
+	t, err := r.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cardio.Read(t, r.Site)
+	if err != nil {
+		return nil, err
+	}
+	return cardioCard{c}, nil
+}
+
+func (r CardioCards) Credit(ctx context.Context, before Card, terminal string, serial int64, amount app.Fen, at time.Time) error {
+	b, ok := before.(cardioCard)
+	if !ok {
+		return fmt.Errorf("credit: card %T was not read by this reader", before)
+	}
+	t, err := r.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = cardio.Credit(t, r.Site, b.c, cardio.Txn{Kind: cardio.KindRecharge, Amount: amount,
+		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})
+	return err
+}

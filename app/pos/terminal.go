@@ -1,0 +1,338 @@
+package pos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/app/posapi"
+)
+
+// Terminal is one recharge POS. Its methods are the operator's actions; each leaves the
+// journal in a state from which a power cycle resumes correctly.
+type Terminal struct {
+	mu    sync.Mutex
+	host  Host
+	cards Cards
+	j     *Journal
+	st    State
+	clock app.Clock
+	// Wait is called between retries of an unanswered message (rule 5: retry until
+	// acknowledged); it returns an error to give up for now (the queue stays).
+	Wait func(ctx context.Context, attempt int) error
+}
+
+// New returns a terminal resuming st (from OpenJournal).
+func New(host Host, cards Cards, j *Journal, st State, clock app.Clock) *Terminal {
+	return &Terminal{host: host, cards: cards, j: j, st: st, clock: clock, Wait: Backoff}
+}
+
+// Backoff waits 0.5 s, 1 s, 2 s … up to 30 s between retries.
+func Backoff(ctx context.Context, attempt int) error {
+	d := min(30*time.Second, 500*time.Millisecond<<min(attempt, 6))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// State returns a copy of the terminal's durable state.
+func (t *Terminal) State() State {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := t.st
+	st.Queue = append([]app.OfflineRecord(nil), st.Queue...)
+	st.Unconfirmed = append([]app.ConfirmRequest(nil), st.Unconfirmed...)
+	return st
+}
+
+func (t *Terminal) save() error { return t.j.Save(t.st) }
+
+// nextSerial takes a serial; the caller saves the state before using it on the network.
+func (t *Terminal) nextSerial() int64 {
+	s := t.st.NextSerial
+	t.st.NextSerial++
+	return s
+}
+
+// Start is the power-on sequence: a recharge whose answer never came is reversed, and the
+// offline queue is uploaded, before anything else (rules 5, 6).
+func (t *Terminal) Start(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r := t.st.InFlight; r != nil {
+		t.queueReversal(*r)
+		t.st.InFlight = nil
+		if err := t.save(); err != nil {
+			return err
+		}
+	}
+	return t.drain(ctx)
+}
+
+func (t *Terminal) queueReversal(r Recharge) {
+	t.st.Queue = append(t.st.Queue, app.OfflineRecord{Kind: app.OfflineReversal, Serial: t.nextSerial(),
+		OrigSerial: r.Serial, CardNo: r.CardNo, Amount: r.Amount})
+}
+
+// drain sends the queue (reversals, cancels) and then unacknowledged confirms, one by one,
+// retrying each until the host answers. Nothing else happens while it runs.
+func (t *Terminal) drain(ctx context.Context) error {
+	for attempt := 0; len(t.st.Queue) > 0 || len(t.st.Unconfirmed) > 0; {
+		var err error
+		if len(t.st.Queue) > 0 {
+			err = t.sendRecord(ctx, t.st.Queue[0])
+		} else {
+			_, err = t.host.Confirm(ctx, t.st.Unconfirmed[0])
+		}
+		if err == nil || !errors.Is(err, posapi.ErrNoAnswer) {
+			// Acknowledged, or a final answer from the host: either way it is done.
+			if len(t.st.Queue) > 0 {
+				t.st.Queue = t.st.Queue[1:]
+			} else {
+				t.st.Unconfirmed = t.st.Unconfirmed[1:]
+			}
+			if err := t.save(); err != nil {
+				return err
+			}
+			attempt = 0
+			continue
+		}
+		if werr := t.Wait(ctx, attempt); werr != nil {
+			return fmt.Errorf("%w (%v)", posError(CodeQueuePending, fmt.Sprintf("%d records", len(t.st.Queue)+len(t.st.Unconfirmed))), err)
+		}
+		attempt++
+	}
+	return nil
+}
+
+func (t *Terminal) sendRecord(ctx context.Context, rec app.OfflineRecord) error {
+	switch rec.Kind {
+	case app.OfflineReversal:
+		_, err := t.host.Reverse(ctx, app.ReverseRequest{DeviceID: t.st.DeviceID, Serial: rec.Serial,
+			OrigSerial: rec.OrigSerial, CardNo: rec.CardNo, Amount: rec.Amount})
+		return err
+	case app.OfflineCancel:
+		_, err := t.host.Cancel(ctx, app.CancelRequest{DeviceID: t.st.DeviceID, Serial: rec.Serial,
+			OrigSerial: rec.OrigSerial, CardNo: rec.CardNo, Amount: rec.Amount})
+		return err
+	}
+	return fmt.Errorf("queued record of kind %q", rec.Kind)
+}
+
+// Authorize reads the authorization card on the reader and authorizes the operator with
+// the PIN entered (rule 1).
+func (t *Terminal) Authorize(ctx context.Context, pin string) (app.AuthorizeResult, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.ready(ctx); err != nil {
+		return app.AuthorizeResult{}, err
+	}
+	card, err := t.cards.Read(ctx)
+	if err != nil {
+		return app.AuthorizeResult{}, fmt.Errorf("%w: %w", posError(CodeNoCard, ""), err)
+	}
+	serial := t.nextSerial()
+	if err := t.save(); err != nil {
+		return app.AuthorizeResult{}, err
+	}
+	res, err := t.host.Authorize(ctx, app.AuthorizeRequest{DeviceID: t.st.DeviceID, Serial: serial, CardNo: card.CardNo(), PIN: pin})
+	if err != nil {
+		return app.AuthorizeResult{}, err
+	}
+	t.st.Session = &Session{OperatorNo: res.OperatorNo, OperatorName: res.OperatorName, BatchNo: res.BatchNo, AuthCode: res.AuthCode}
+	return res, t.save()
+}
+
+// ready: no re-tap outstanding, and the offline queue uploaded (rule 6).
+func (t *Terminal) ready(ctx context.Context) error {
+	if t.st.Retap != nil {
+		return posError(CodeRetapPending, fmt.Sprintf("card %s, serial %d", t.st.Retap.CardNo, t.st.Retap.Serial))
+	}
+	return t.drain(ctx)
+}
+
+// Outcome of a recharge that reached the card.
+type Outcome struct {
+	Serial       int64
+	CardNo       string
+	Amount       app.Fen
+	BalanceAfter app.Fen
+	CounterAfter int64
+}
+
+// Recharge reads the card on the reader and recharges it by yuan whole yuan, online (rules 2,
+// 3, 5, 11). Errors: the host's refusal; CodeTimeout after an unanswered recharge was
+// reversed; CodeRetap when the card write is not known to have landed (call Retap or
+// CancelRetap).
+func (t *Terminal) Recharge(ctx context.Context, yuan int64) (Outcome, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if yuan <= 0 {
+		return Outcome{}, app.E(app.CodeAmountNotPos, "%d yuan", yuan)
+	}
+	if err := t.ready(ctx); err != nil {
+		return Outcome{}, err
+	}
+	if t.st.Session == nil {
+		return Outcome{}, app.E(app.CodeNotAuthorized, "device %s", t.st.DeviceID)
+	}
+	card, err := t.cards.Read(ctx)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w", posError(CodeNoCard, ""), err)
+	}
+	rec := Recharge{Serial: t.nextSerial(), CardNo: card.CardNo(), Amount: yuan * app.Yuan,
+		BalanceBefore: card.Balance(), CounterBefore: card.Counter()}
+	t.st.InFlight = &rec
+	if err := t.save(); err != nil { // before the network: a power cycle now reverses it
+		return Outcome{}, err
+	}
+	s := t.st.Session
+	_, err = t.host.Recharge(ctx, app.RechargeRequest{DeviceID: t.st.DeviceID, Serial: rec.Serial, BatchNo: s.BatchNo,
+		AuthCode: s.AuthCode, CardNo: rec.CardNo, CardBalance: rec.BalanceBefore, CardCounter: rec.CounterBefore, Amount: rec.Amount})
+	switch {
+	case errors.Is(err, posapi.ErrNoAnswer):
+		// 充值超时: the host may or may not have booked it. Reverse, and wait for the
+		// acknowledgement before anything else (rule 5).
+		t.queueReversal(rec)
+		t.st.InFlight = nil
+		if serr := t.save(); serr != nil {
+			return Outcome{}, serr
+		}
+		if derr := t.drain(ctx); derr != nil {
+			return Outcome{}, fmt.Errorf("%w: %w", posError(CodeTimeout, "reversal not yet acknowledged"), derr)
+		}
+		return Outcome{}, posError(CodeTimeout, fmt.Sprintf("serial %d", rec.Serial))
+	case err != nil:
+		t.st.InFlight = nil
+		if errors.Is(err, app.CodeStaleSession) || errors.Is(err, app.CodeNotAuthorized) {
+			t.st.Session = nil
+		}
+		if serr := t.save(); serr != nil {
+			return Outcome{}, serr
+		}
+		return Outcome{}, err
+	}
+	// Approved: from here the card must get it, or the cardholder goes to the desk.
+	t.st.Retap, t.st.InFlight = &rec, nil
+	if err := t.save(); err != nil {
+		return Outcome{}, err
+	}
+	if err := t.cards.Credit(ctx, card, t.st.DeviceID, rec.Serial, rec.Amount, t.clock.Now()); err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w", posError(CodeRetap, fmt.Sprintf("serial %d", rec.Serial)), err)
+	}
+	return t.landed(ctx, rec)
+}
+
+// landed records that rec's credit is on the card and confirms it to the host.
+func (t *Terminal) landed(ctx context.Context, rec Recharge) (Outcome, error) {
+	t.st.Retap = nil
+	t.st.Unconfirmed = append(t.st.Unconfirmed, app.ConfirmRequest{DeviceID: t.st.DeviceID, Serial: t.nextSerial(),
+		OrigSerial: rec.Serial, CardNo: rec.CardNo, Amount: rec.Amount})
+	if err := t.save(); err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Serial: rec.Serial, CardNo: rec.CardNo, Amount: rec.Amount, BalanceAfter: rec.BalanceBefore + rec.Amount,
+		CounterAfter: rec.CounterBefore + 1}
+	// The confirm is best effort now: if the host does not answer, it stays queued and goes
+	// with the next operation. The money is on the card either way.
+	c := t.st.Unconfirmed[len(t.st.Unconfirmed)-1]
+	if _, err := t.host.Confirm(ctx, c); err == nil || !errors.Is(err, posapi.ErrNoAnswer) {
+		t.st.Unconfirmed = t.st.Unconfirmed[:len(t.st.Unconfirmed)-1]
+		if err := t.save(); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Retap is the card tapped again after 请重刷卡: the POS reads the card to decide whether its
+// write landed and writes again if it did not. Either way the host holds one record (rule 3).
+func (t *Terminal) Retap(ctx context.Context) (Outcome, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rec := t.st.Retap
+	if rec == nil {
+		return Outcome{}, app.E(app.CodeBadInput, "nothing to re-tap")
+	}
+	card, err := t.cards.Read(ctx)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w", posError(CodeRetap, ""), err)
+	}
+	if card.CardNo() != rec.CardNo {
+		return Outcome{}, posError(CodeWrongCard, fmt.Sprintf("card %s, recharge of %s", card.CardNo(), rec.CardNo))
+	}
+	switch card.Verdict(t.st.DeviceID, rec.Serial, rec.Amount, rec.CounterBefore) {
+	case Landed:
+		return t.landed(ctx, *rec)
+	case NotLanded:
+		if err := t.cards.Credit(ctx, card, t.st.DeviceID, rec.Serial, rec.Amount, t.clock.Now()); err != nil {
+			return Outcome{}, fmt.Errorf("%w: %w", posError(CodeRetap, fmt.Sprintf("serial %d", rec.Serial)), err)
+		}
+		return t.landed(ctx, *rec)
+	}
+	return Outcome{}, posError(CodeVerdictUnknown, fmt.Sprintf("card %s serial %d", rec.CardNo, rec.Serial))
+}
+
+// CancelRetap is the operator pressing Cancel at 请重刷卡: a cancel record goes to the host,
+// which keeps the recharge booked; the operator keeps the cash and the cardholder goes to the
+// card center (rules 4, 13).
+func (t *Terminal) CancelRetap(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rec := t.st.Retap
+	if rec == nil {
+		return app.E(app.CodeBadInput, "nothing to cancel")
+	}
+	t.st.Queue = append(t.st.Queue, app.OfflineRecord{Kind: app.OfflineCancel, Serial: t.nextSerial(),
+		OrigSerial: rec.Serial, CardNo: rec.CardNo, Amount: rec.Amount})
+	t.st.Retap = nil
+	if err := t.save(); err != nil {
+		return err
+	}
+	return t.drain(ctx)
+}
+
+// Summary is "1. 查询充值汇总" (rule 7), after the queue is uploaded.
+func (t *Terminal) Summary(ctx context.Context) (app.SummaryResult, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.ready(ctx); err != nil {
+		return app.SummaryResult{}, err
+	}
+	return t.host.Summary(ctx)
+}
+
+// Upload is "3. 脱机批上送记录": the queue in one batch; accepted records leave the queue.
+func (t *Terminal) Upload(ctx context.Context) ([]app.BatchItem, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.st.Queue) == 0 {
+		return nil, nil
+	}
+	res, err := t.host.Batch(ctx, t.st.Queue)
+	if err != nil {
+		return nil, err
+	}
+	accepted := map[int64]bool{}
+	for _, it := range res.Items {
+		if it.Accepted {
+			accepted[it.Serial] = true
+		}
+	}
+	kept := t.st.Queue[:0]
+	for _, r := range t.st.Queue {
+		if !accepted[r.Serial] {
+			kept = append(kept, r)
+		}
+	}
+	t.st.Queue = kept
+	return res.Items, t.save()
+}

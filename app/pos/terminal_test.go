@@ -1,0 +1,427 @@
+package pos_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+	"cardcenter/app/pos"
+	"cardcenter/app/posapi"
+	"cardcenter/cardio"
+	"cardcenter/cardio/vcard"
+)
+
+// world is a host on loopback HTTP, a POS terminal P1, and virtual cards to put on its reader.
+type world struct {
+	t        *testing.T
+	site     *apptest.Site
+	host     *flakyHost
+	key      cardio.SiteKey
+	cards    map[string]*vcard.Reader
+	onReader *vcard.Reader
+	journal  string
+	term     *pos.Terminal
+	waits    int
+}
+
+func newWorld(t *testing.T) *world {
+	s := apptest.New(t, apptest.Options{})
+	srv := httptest.NewServer(posapi.NewServer(s.Svc, nil))
+	t.Cleanup(srv.Close)
+	dev, err := s.Svc.Device(context.Background(), "P1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, site: s, key: cardio.NewSiteKey(), cards: map[string]*vcard.Reader{},
+		journal: filepath.Join(t.TempDir(), "pos.json"),
+		host:    &flakyHost{Host: &posapi.Client{BaseURL: srv.URL, DeviceID: "P1", Secret: dev.Secret, Clock: s.Clock}}}
+	for i, no := range []string{apptest.AuthCard(0), apptest.UserCard(0), apptest.UserCard(1)} {
+		chip, err := vcard.NewBlankChip([]byte{0x04, 0x10, 0x20, byte(i + 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := vcard.NewReader(chip)
+		if _, err := cardio.Issue(vcard.InProc{R: r}, w.key, cardio.Personal{CardNo: no, Holder: "H" + no,
+			Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		w.cards[no] = r
+	}
+	w.powerOn()
+	return w
+}
+
+// powerOn (re)starts the terminal from its journal, as after a power cycle.
+func (w *world) powerOn() {
+	j, st, err := pos.OpenJournal(w.journal, "P1")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cards := pos.CardioCards{Site: w.key, Connect: func(context.Context) (cardio.Transport, error) {
+		if w.onReader == nil {
+			return nil, cardio.ErrNoCard
+		}
+		return vcard.InProc{R: w.onReader}, nil
+	}}
+	w.term = pos.New(w.host, cards, j, st, w.site.Clock)
+	// Retries do not sleep: each wait lets the network heal after a few attempts.
+	w.term.Wait = func(ctx context.Context, attempt int) error {
+		w.waits++
+		if attempt >= 3 {
+			w.host.down = false
+		}
+		if attempt > 10 {
+			return errors.New("gave up")
+		}
+		return ctx.Err()
+	}
+}
+
+func (w *world) put(cardNo string) { w.onReader = w.cards[cardNo] }
+
+func (w *world) balance(cardNo string) app.Fen {
+	w.t.Helper()
+	c, err := cardio.Read(vcard.InProc{R: w.cards[cardNo]}, w.key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c.Purse.Balance
+}
+
+// tearCredit makes the card leave the field k APDUs into the next credit (after the POS's
+// read of the card).
+func (w *world) tearCredit(cardNo string, k int) {
+	w.t.Helper()
+	r := w.cards[cardNo]
+	before := r.APDUs()
+	if _, err := cardio.Read(vcard.InProc{R: r}, w.key); err != nil {
+		w.t.Fatal(err)
+	}
+	r.SetFaults(vcard.Faults{TearAfter: r.APDUs() - before + k})
+}
+
+func (w *world) authorize() {
+	w.t.Helper()
+	w.put(apptest.AuthCard(0))
+	if _, err := w.term.Authorize(context.Background(), apptest.PIN); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *world) report() app.Report {
+	w.t.Helper()
+	r, err := w.site.Svc.Report(context.Background(), w.site.Svc.Today(), w.site.Svc.Today())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+// flakyHost loses answers on demand: dropNext[kind] answers are lost after the host acted
+// on them; down refuses to reach the host at all.
+type flakyHost struct {
+	pos.Host
+	dropNext map[string]int
+	down     bool
+}
+
+var errLost = fmt.Errorf("simulated: %w", posapi.ErrNoAnswer)
+
+func (h *flakyHost) lose(kind string) bool {
+	if h.dropNext[kind] > 0 {
+		h.dropNext[kind]--
+		return true
+	}
+	return false
+}
+
+func (h *flakyHost) Recharge(ctx context.Context, r app.RechargeRequest) (app.RechargeResult, error) {
+	if h.down {
+		return app.RechargeResult{}, errLost
+	}
+	res, err := h.Host.Recharge(ctx, r)
+	if h.lose("recharge") {
+		return app.RechargeResult{}, errLost
+	}
+	return res, err
+}
+
+func (h *flakyHost) Reverse(ctx context.Context, r app.ReverseRequest) (app.ReverseResult, error) {
+	if h.down {
+		return app.ReverseResult{}, errLost
+	}
+	res, err := h.Host.Reverse(ctx, r)
+	if h.lose("reverse") {
+		return app.ReverseResult{}, errLost
+	}
+	return res, err
+}
+
+func (h *flakyHost) Cancel(ctx context.Context, r app.CancelRequest) (app.CancelResult, error) {
+	if h.down {
+		return app.CancelResult{}, errLost
+	}
+	return h.Host.Cancel(ctx, r)
+}
+
+func (h *flakyHost) Confirm(ctx context.Context, r app.ConfirmRequest) (app.ConfirmResult, error) {
+	if h.down {
+		return app.ConfirmResult{}, errLost
+	}
+	res, err := h.Host.Confirm(ctx, r)
+	if h.lose("confirm") {
+		return app.ConfirmResult{}, errLost
+	}
+	return res, err
+}
+
+func (h *flakyHost) Summary(ctx context.Context) (app.SummaryResult, error) {
+	if h.down {
+		return app.SummaryResult{}, errLost
+	}
+	return h.Host.Summary(ctx)
+}
+
+func TestRechargeWritesTheCardAndConfirms(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	out, err := w.term.Recharge(ctx, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.balance(apptest.UserCard(0)); got != 50*app.Yuan || out.BalanceAfter != got {
+		t.Fatalf("card balance %d, outcome %+v", got, out)
+	}
+	items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+	w.site.Clock.Advance(time.Hour)
+	items, _ = w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+	if len(items) != 0 {
+		t.Fatalf("a confirmed recharge awaits the desk: %+v", items)
+	}
+	sum, err := w.term.Summary(ctx)
+	if err != nil || sum.Session.Recharges.Count != 1 || sum.Session.Cash != 50*app.Yuan {
+		t.Fatalf("summary %+v %v", sum, err)
+	}
+	if _, err := w.term.Recharge(ctx, 0); !errors.Is(err, app.CodeAmountNotPos) {
+		t.Fatalf("0 yuan: %v", err)
+	}
+}
+
+// Rule 5: no answer → 充值超时 → automatic reversal, retried until acknowledged, applied
+// after the delay and counted in the summary; the card is not credited.
+func TestTimeoutReversesAutomatically(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	w.host.dropNext = map[string]int{"recharge": 1, "reverse": 2} // the reversal's answers are lost twice too
+	_, err := w.term.Recharge(ctx, 100)
+	if !errors.Is(err, pos.CodeTimeout) {
+		t.Fatalf("want RECHARGE_TIMEOUT, got %v", err)
+	}
+	if len(w.term.State().Queue) != 0 || w.waits != 2 {
+		t.Fatalf("reversal not acknowledged after retries: queue %+v waits %d", w.term.State().Queue, w.waits)
+	}
+	if w.balance(apptest.UserCard(0)) != 0 {
+		t.Fatal("card credited after a timeout")
+	}
+	w.site.Clock.Advance(w.site.Cfg.ReversalDelay)
+	if n, err := w.site.Svc.ApplyDueReversals(ctx); err != nil || n != 1 {
+		t.Fatalf("applied %d %v", n, err)
+	}
+	sum, err := w.term.Summary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Session.Recharges.Count != 1 || sum.Session.Reversals.Count != 1 || sum.Session.Cash != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+}
+
+// Rule 5 after a power cycle: a recharge sent whose answer never came is reversed first,
+// whether or not the host booked it.
+func TestPowerCycleReversesTheUnansweredRechargeFirst(t *testing.T) {
+	for _, booked := range []bool{true, false} {
+		t.Run(fmt.Sprintf("booked=%v", booked), func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			w.authorize()
+			st := w.term.State()
+			rec := pos.Recharge{Serial: st.NextSerial, CardNo: apptest.UserCard(0), Amount: 20 * app.Yuan}
+			if booked {
+				if _, err := w.site.Svc.Recharge(ctx, app.RechargeRequest{DeviceID: "P1", Serial: rec.Serial, BatchNo: st.Session.BatchNo,
+					AuthCode: st.Session.AuthCode, CardNo: rec.CardNo, Amount: rec.Amount}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The power fails after the journal said "in flight".
+			st.InFlight, st.NextSerial = &rec, st.NextSerial+1
+			j, _, _ := pos.OpenJournal(w.journal, "P1")
+			if err := j.Save(st); err != nil {
+				t.Fatal(err)
+			}
+			w.powerOn()
+			if err := w.term.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if s := w.term.State(); s.InFlight != nil || len(s.Queue) != 0 {
+				t.Fatalf("after start: %+v", s)
+			}
+			w.site.Clock.Advance(w.site.Cfg.ReversalDelay)
+			w.site.Svc.ApplyDueReversals(ctx)
+			if !booked { // the original, arriving late, is never booked
+				_, err := w.site.Svc.Recharge(ctx, app.RechargeRequest{DeviceID: "P1", Serial: rec.Serial, BatchNo: st.Session.BatchNo,
+					AuthCode: st.Session.AuthCode, CardNo: rec.CardNo, Amount: rec.Amount})
+				if !errors.Is(err, app.CodePreviouslyRev) {
+					t.Fatalf("late original: %v", err)
+				}
+			}
+			r := w.report()
+			if r.Total.Cash() != 0 {
+				t.Fatalf("cash %d after a reversed timeout: %+v", r.Total.Cash(), r.Total)
+			}
+		})
+	}
+}
+
+// Rule 3: a torn card write → 请重刷卡 → the re-tap decides from the card, writes only if
+// needed; one record in the host and one credit on the card, wherever the tear fell.
+func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
+	for k := 1; k <= 10; k++ {
+		t.Run(fmt.Sprintf("tear-after-%d", k), func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			w.authorize()
+			w.put(apptest.UserCard(0))
+			w.tearCredit(apptest.UserCard(0), k)
+			_, err := w.term.Recharge(ctx, 30)
+			// Every APDU of the credit, the last included, can tear: its answer is lost.
+			if !errors.Is(err, pos.CodeRetap) {
+				t.Fatalf("want RETAP_CARD, got %v", err)
+			}
+			if _, err := w.term.Recharge(ctx, 30); !errors.Is(err, pos.CodeRetapPending) {
+				t.Fatalf("a new recharge during 请重刷卡: %v", err)
+			}
+			w.cards[apptest.UserCard(0)].Insert() // the card comes back to the field
+			w.put(apptest.UserCard(1))
+			if _, err := w.term.Retap(ctx); !errors.Is(err, pos.CodeWrongCard) {
+				t.Fatalf("another card at re-tap: %v", err)
+			}
+			w.put(apptest.UserCard(0))
+			if _, err := w.term.Retap(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := w.balance(apptest.UserCard(0)); got != 30*app.Yuan {
+				t.Fatalf("balance %d after re-tap, want 3000", got)
+			}
+			r := w.report()
+			if r.Total.Recharges.Count != 1 || r.Total.Cash() != 30*app.Yuan {
+				t.Fatalf("host holds %+v", r.Total)
+			}
+			w.site.Clock.Advance(time.Hour)
+			if items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0)); len(items) != 0 {
+				t.Fatalf("confirmed recharge awaits the desk: %+v", items)
+			}
+		})
+	}
+}
+
+// Rules 4, 6, 13: Cancel at 请重刷卡 sends a cancel record (uploaded before anything else,
+// also when the network was down); the recharge stays booked and awaits the desk.
+func TestCancelAtRetapIsRecordedAndAwaitsTheDesk(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	w.tearCredit(apptest.UserCard(0), 1)
+	if _, err := w.term.Recharge(ctx, 40); !errors.Is(err, pos.CodeRetap) {
+		t.Fatalf("want RETAP_CARD, got %v", err)
+	}
+	w.host.down = true
+	if err := w.term.CancelRetap(ctx); err != nil { // drains once the network heals
+		t.Fatal(err)
+	}
+	if q := w.term.State().Queue; len(q) != 0 {
+		t.Fatalf("cancel not uploaded: %+v", q)
+	}
+	r := w.report()
+	if r.Total.Recharges.Count != 1 || r.Total.Cancels != 1 || r.Total.Cash() != 40*app.Yuan {
+		t.Fatalf("report %+v", r.Total)
+	}
+	items, err := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+	if err != nil || len(items) != 1 || items[0].Reason != app.DeskCancelReported {
+		t.Fatalf("desk: %+v %v", items, err)
+	}
+}
+
+// Rule 6 and menu 3: records queued while the host is unreachable are uploaded by
+// "3. 脱机批上送记录" and, failing that, before the next operation.
+func TestOfflineRecordsUploadBeforeAnythingElse(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	w.tearCredit(apptest.UserCard(0), 1)
+	w.term.Recharge(ctx, 10)
+	w.host.down = true
+	w.term.Wait = func(context.Context, int) error { return errors.New("still offline") }
+	if err := w.term.CancelRetap(ctx); !errors.Is(err, pos.CodeQueuePending) {
+		t.Fatalf("want OFFLINE_RECORDS_PENDING, got %v", err)
+	}
+	if _, err := w.term.Summary(ctx); !errors.Is(err, pos.CodeQueuePending) {
+		t.Fatalf("summary with records pending: %v", err)
+	}
+	if len(w.term.State().Queue) != 1 {
+		t.Fatalf("queue %+v", w.term.State().Queue)
+	}
+	// A power cycle keeps the queue.
+	w.powerOn()
+	if len(w.term.State().Queue) != 1 {
+		t.Fatal("queue lost in a power cycle")
+	}
+	w.host.down = false
+	items, err := w.term.Upload(ctx)
+	if err != nil || len(items) != 1 || !items[0].Accepted || items[0].Status != string(app.CancelRecorded) {
+		t.Fatalf("upload %+v %v", items, err)
+	}
+	if len(w.term.State().Queue) != 0 {
+		t.Fatal("accepted record still queued")
+	}
+	// Uploading again is harmless: the host keeps one cancel.
+	if r := w.report(); r.Total.Cancels != 1 {
+		t.Fatalf("cancels %d", r.Total.Cancels)
+	}
+}
+
+// A lost confirm is resent with the next operation; the host ends with the write confirmed.
+func TestLostConfirmIsResent(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	w.host.dropNext = map[string]int{"confirm": 1}
+	if _, err := w.term.Recharge(ctx, 60); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.term.State().Unconfirmed) != 1 {
+		t.Fatalf("unconfirmed %+v", w.term.State().Unconfirmed)
+	}
+	if _, err := w.term.Summary(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.term.State().Unconfirmed) != 0 {
+		t.Fatal("confirm not resent")
+	}
+	w.site.Clock.Advance(time.Hour)
+	if items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0)); len(items) != 0 {
+		t.Fatalf("confirmed recharge awaits the desk: %+v", items)
+	}
+}
