@@ -34,6 +34,8 @@ type env struct {
 }
 
 var commands = map[string]command{
+	"card":   {"card read: print what is on the card on a reader", wrap(runCard)},
+	"vcard":  {"run a virtual campus card on vpcd, or issue a new card file", wrap(runVcard)},
 	"gen":    {"generate a realistic site: cardholders, cards, devices, operators, N recharges", runGen},
 	"report": {"print the operator cash report (操作员票据现金报表)", runReport},
 	"settle": {"settle (日结) every day that may be settled", runSettle},
@@ -98,6 +100,11 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'cardcenter <command> -h' for its flags.")
+}
+
+// wrap adapts a command that needs nothing from the composition root.
+func wrap(f func(args []string) error) func(context.Context, *env, []string) error {
+	return func(_ context.Context, _ *env, args []string) error { return f(args) }
 }
 
 // openService opens the ledger at path and the use cases over it.
