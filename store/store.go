@@ -77,6 +77,9 @@ func Open(path string, opt Options) (*Store, error) {
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := probeExisting(path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite3", dsn(path, true, opt.bulkLoad))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
