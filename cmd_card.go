@@ -17,7 +17,8 @@ import (
 
 const cardUsage = `usage:
   cardcenter card read [--reader NAME] [--wait 30s] [--site-key FILE]   print what is on the card
-  cardcenter card readers                                               list the PC/SC readers`
+  cardcenter card readers                                               list the PC/SC readers
+  cardcenter card issue --db FILE --card-no N --holder-no H --name NAME  issue the blank card on the reader`
 
 // runCard reads campus cards through the PC/SC reader.
 func runCard(args []string) error {

@@ -34,7 +34,7 @@ type env struct {
 }
 
 var commands = map[string]command{
-	"card":   {"card read: print what is on the card on a reader", wrap(runCard)},
+	"card":   {"card read | readers | issue: the campus card on a PC/SC reader", runCardCommand},
 	"vcard":  {"run a virtual campus card on vpcd, or issue a new card file", wrap(runVcard)},
 	"gen":    {"generate a realistic site: cardholders, cards, devices, operators, N recharges", runGen},
 	"report": {"print the operator cash report (操作员票据现金报表)", runReport},
@@ -100,6 +100,14 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'cardcenter <command> -h' for its flags.")
+}
+
+// runCardCommand: "card issue" records in the ledger, the rest only touch the card.
+func runCardCommand(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "issue" {
+		return runCardIssue(ctx, e, args[1:])
+	}
+	return runCard(args)
 }
 
 // wrap adapts a command that needs nothing from the composition root.

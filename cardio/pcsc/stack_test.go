@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsc"
+	"cardcenter/cardio/pcsctest"
 	"cardcenter/cardio/vcard"
 )
 
@@ -20,10 +19,10 @@ import (
 // this one package and never run in parallel.
 
 const (
-	reader0 = "Virtual PCD 00 00"
-	reader1 = "Virtual PCD 00 01"
-	port0   = "127.0.0.1:35963"
-	port1   = "127.0.0.1:35964"
+	reader0 = pcsctest.Reader0
+	reader1 = pcsctest.Reader1
+	port0   = pcsctest.Port0
+	port1   = pcsctest.Port1
 )
 
 var (
@@ -32,41 +31,7 @@ var (
 	t0    = time.Date(2025, 9, 1, 9, 0, 0, 0, time.UTC)
 )
 
-// needStack returns a pcscd context, starting pcscd with scripts/pcscd-up.sh if it can. In
-// CI (CI=true) a missing stack fails the test; elsewhere it skips with what to install.
-func needStack(t testing.TB) *pcsc.Context {
-	t.Helper()
-	c, err := openWithReaders()
-	if err != nil {
-		if out, uerr := exec.Command("../../scripts/pcscd-up.sh").CombinedOutput(); uerr != nil {
-			t.Logf("scripts/pcscd-up.sh: %v: %s", uerr, out)
-		}
-		c, err = openWithReaders()
-	}
-	if err != nil {
-		msg := fmt.Sprintf("PC/SC stack not available (%v): install pcscd libpcsclite-dev vsmartcard-vpcd (scripts/deps.sh) and start pcscd (scripts/pcscd-up.sh)", err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func openWithReaders() (*pcsc.Context, error) {
-	c, err := pcsc.Open()
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range []string{reader0, reader1} {
-		if _, err := c.Reader(name); err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	return c, nil
-}
+func needStack(t testing.TB) *pcsc.Context { return pcsctest.Stack(t) }
 
 func waitCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -74,29 +39,8 @@ func waitCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// insert serves r over vpcd at addr until the test ends, and waits until pcscd sees it.
-// At the end it takes the card out and waits until pcscd sees the reader empty, so the next
-// test starts from an empty reader.
 func insert(t testing.TB, c *pcsc.Context, r *vcard.Reader, addr, reader string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = (&vcard.Client{Addr: addr, Reader: r, Log: quiet}).Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer wcancel()
-		if err := c.WaitRemoved(wctx, reader); err != nil {
-			t.Errorf("reader %s did not empty: %v", reader, err)
-		}
-	})
-	if err := c.WaitCard(waitCtx(t), reader); err != nil {
-		t.Fatalf("card did not appear in %s: %v", reader, err)
-	}
+	pcsctest.Insert(t, c, r, addr, reader)
 }
 
 func connect(t testing.TB, c *pcsc.Context, reader string) *pcsc.Conn {
