@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"card":   {"card read | readers | issue: the campus card on a PC/SC reader", runCardCommand},
 	"vcard":  {"run a virtual campus card on vpcd, or issue a new card file", wrap(runVcard)},
 	"gen":    {"generate a realistic site: cardholders, cards, devices, operators, N recharges", runGen},
+	"pos":    {"a recharge POS (增值机) on a PC/SC reader: authorize, recharge, retap, cancel, summary, upload", runPOS},
 	"report": {"print the operator cash report (操作员票据现金报表)", runReport},
 	"settle": {"settle (日结) every day that may be settled", runSettle},
 	"serve":  {"the host that recharge POS terminals call (HTTP/JSON, signed)", runServe},

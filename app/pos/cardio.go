@@ -12,8 +12,12 @@ import (
 // CardioCards is the POS's reader over cardio: a PC/SC reader, or an in-process virtual
 // card in tests. Connect returns a transport to the card on the reader now.
 type CardioCards struct {
-	Connect func(ctx context.Context) (cardio.Transport, error)
+	// Connect reaches the card on the reader; release ends that connection.
+	Connect func(ctx context.Context) (t cardio.Transport, release func(), err error)
 	Site    cardio.SiteKey
+	// TearCreditAfter > 0 pulls the card away after that many APDUs of the next credit
+	// (fault injection for tests and demonstrations), then resets to 0.
+	TearCreditAfter int
 }
 
 type cardioCard struct{ c *cardio.Card }
@@ -32,11 +36,12 @@ func (x cardioCard) Verdict(terminal string, serial int64, amount app.Fen, count
 	return Unknown
 }
 
-func (r CardioCards) Read(ctx context.Context) (Card, error) {
-	t, err := r.Connect(ctx)
+func (r *CardioCards) Read(ctx context.Context) (Card, error) {
+	t, release, err := r.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	c, err := cardio.Read(t, r.Site)
 	if err != nil {
 		return nil, err
@@ -44,14 +49,18 @@ func (r CardioCards) Read(ctx context.Context) (Card, error) {
 	return cardioCard{c}, nil
 }
 
-func (r CardioCards) Credit(ctx context.Context, before Card, terminal string, serial int64, amount app.Fen, at time.Time) error {
+func (r *CardioCards) Credit(ctx context.Context, before Card, terminal string, serial int64, amount app.Fen, at time.Time) error {
 	b, ok := before.(cardioCard)
 	if !ok {
 		return fmt.Errorf("credit: card %T was not read by this reader", before)
 	}
-	t, err := r.Connect(ctx)
+	t, release, err := r.Connect(ctx)
 	if err != nil {
 		return err
+	}
+	defer release()
+	if r.TearCreditAfter > 0 {
+		t, r.TearCreditAfter = &tearingTransport{t: t, n: r.TearCreditAfter}, 0
 	}
 	_, err = cardio.Credit(t, r.Site, b.c, cardio.Txn{Kind: cardio.KindRecharge, Amount: amount,
 		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})

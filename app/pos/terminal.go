@@ -65,16 +65,25 @@ func (t *Terminal) nextSerial() int64 {
 // Start is the power-on sequence: a recharge whose answer never came is reversed, and the
 // offline queue is uploaded, before anything else (rules 5, 6).
 func (t *Terminal) Start(ctx context.Context) error {
+	if err := t.Recover(); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.drain(ctx)
+}
+
+// Recover turns a recharge whose answer never came into a queued reversal, without
+// touching the network; the queue then waits for the next operation or for Upload.
+func (t *Terminal) Recover() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if r := t.st.InFlight; r != nil {
 		t.queueReversal(*r)
 		t.st.InFlight = nil
-		if err := t.save(); err != nil {
-			return err
-		}
+		return t.save()
 	}
-	return t.drain(ctx)
+	return nil
 }
 
 func (t *Terminal) queueReversal(r Recharge) {

@@ -63,11 +63,11 @@ func (w *world) powerOn() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	cards := pos.CardioCards{Site: w.key, Connect: func(context.Context) (cardio.Transport, error) {
+	cards := &pos.CardioCards{Site: w.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		if w.onReader == nil {
-			return nil, cardio.ErrNoCard
+			return nil, nil, cardio.ErrNoCard
 		}
-		return vcard.InProc{R: w.onReader}, nil
+		return vcard.InProc{R: w.onReader}, func() {}, nil
 	}}
 	w.term = pos.New(w.host, cards, j, st, w.site.Clock)
 	// Retries do not sleep: each wait lets the network heal after a few attempts.

@@ -120,3 +120,54 @@ func Insert(t testing.TB, c *pcsc.Context, r *vcard.Reader, addr, reader string)
 		t.Fatalf("card did not appear in %s: %v", reader, err)
 	}
 }
+
+// Tray is a vpcd reader whose card a test can swap, as a person puts one card on the reader
+// and then another.
+type Tray struct {
+	t      testing.TB
+	c      *pcsc.Context
+	addr   string
+	reader string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewTray returns an empty tray on reader (served at addr); it is emptied when the test ends.
+func NewTray(t testing.TB, c *pcsc.Context, addr, reader string) *Tray {
+	tr := &Tray{t: t, c: c, addr: addr, reader: reader}
+	t.Cleanup(tr.Empty)
+	return tr
+}
+
+// Put takes the card on the reader away (if any) and puts r there, waiting until pcscd
+// sees each change.
+func (tr *Tray) Put(r *vcard.Reader) {
+	tr.t.Helper()
+	tr.Empty()
+	ctx, cancel := context.WithCancel(context.Background())
+	tr.cancel, tr.done = cancel, make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		_ = (&vcard.Client{Addr: tr.addr, Reader: r, Log: slog.New(slog.DiscardHandler)}).Run(ctx)
+	}(tr.done)
+	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer wcancel()
+	if err := tr.c.WaitCard(wctx, tr.reader); err != nil {
+		tr.t.Fatalf("card did not appear in %s: %v", tr.reader, err)
+	}
+}
+
+// Empty takes the card away and waits until the reader is empty.
+func (tr *Tray) Empty() {
+	if tr.cancel == nil {
+		return
+	}
+	tr.cancel()
+	<-tr.done
+	tr.cancel = nil
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := tr.c.WaitRemoved(wctx, tr.reader); err != nil {
+		tr.t.Errorf("reader %s did not empty: %v", tr.reader, err)
+	}
+}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/app/pos"
+	"cardcenter/app/posapi"
+	"cardcenter/cardio"
+	"cardcenter/cardio/pcsc"
+	"cardcenter/store"
+)
+
+const posUsage = `usage: cardcenter pos [flags] <action> [action flags]
+
+A recharge POS (增值机) on a PC/SC reader, talking to 'cardcenter serve'. Every run powers
+the POS on first: an unanswered recharge is reversed and queued records are uploaded
+before the action (manual 1.x, rules 5 and 6). The POS remembers its state in --journal.
+
+actions:
+  start                    power on only
+  authorize --pin PIN      tap the authorization card, enter its PIN
+  recharge --amount YUAN   2. 充值: whole yuan, onto the card on the reader
+  retap                    请重刷卡: tap the card again
+  cancel                   请重刷卡 → 取消: send a cancel record
+  summary                  1. 查询充值汇总
+  upload                   3. 脱机批上送记录
+  status                   what the POS remembers (its journal)`
+
+// runPOS is one power-on of a recharge POS and one action of its operator.
+func runPOS(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("pos", e)
+	fs.Usage = func() { fmt.Fprintln(e.stderr, posUsage); fs.PrintDefaults() }
+	hostURL := fs.String("host", "http://127.0.0.1:8620", "host base URL (cardcenter serve)")
+	device := fs.String("device", "", "this POS's terminal id (required)")
+	secretFile := fs.String("secret-file", "", "file holding this device's secret in hex")
+	db := fs.String("db", "", "demo only: read the device's secret from this ledger instead of --secret-file")
+	journal := fs.String("journal", "", "state file (default: pos-DEVICE.json)")
+	reader := fs.String("reader", "", "PC/SC reader (default: the first)")
+	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	lang := fs.String("lang", "zh", "zh or en")
+	wait := fs.Duration("card-wait", 20*time.Second, "how long to wait for a card on the reader")
+	retryFor := fs.Duration("retry-for", 2*time.Minute, "how long to keep retrying an unanswered reversal or cancel before giving up for now")
+	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the host's answer (then 充值超时)")
+	dropAnswer := fs.String("drop-answer", "", "fault injection: lose the host's answer to these messages, e.g. recharge,reverse")
+	tearAfter := fs.Int("tear-after", 0, "fault injection: pull the card after N APDUs of the card write")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	action, rest := fs.Arg(0), fs.Args()[1:]
+	if *device == "" {
+		return app.E(app.CodeBadInput, "--device is required")
+	}
+	secret, err := posSecret(ctx, e, *device, *secretFile, *db)
+	if err != nil {
+		return err
+	}
+	key, _, err := cardio.LoadSiteKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	if *journal == "" {
+		*journal = "pos-" + *device + ".json"
+	}
+	j, st, err := pos.OpenJournal(*journal, *device)
+	if err != nil {
+		return err
+	}
+	var host pos.Host = &posapi.Client{BaseURL: strings.TrimRight(*hostURL, "/"), DeviceID: *device, Secret: secret,
+		HTTP: &http.Client{Timeout: *timeout}}
+	if *dropAnswer != "" {
+		d := &pos.DroppingHost{Host: host, Drop: map[string]int{}}
+		for _, k := range strings.Split(*dropAnswer, ",") {
+			d.Drop[strings.TrimSpace(k)]++
+		}
+		host = d
+	}
+	cards := &pos.CardioCards{Site: key, TearCreditAfter: *tearAfter, Connect: pcscConnect(*reader, *wait)}
+	term := pos.New(host, cards, j, st, e.clock)
+	deadline := time.Now().Add(*retryFor)
+	term.Wait = func(ctx context.Context, attempt int) error {
+		if time.Now().After(deadline) {
+			return errors.New("retry time used up")
+		}
+		return pos.Backoff(ctx, attempt)
+	}
+	out := posPrinter{w: e.stdout, en: *lang == "en"}
+	// "3. 脱机批上送记录" and status look at the queue as it is; every other action first
+	// uploads it (rule 6).
+	start := term.Start
+	if action == "upload" || action == "status" {
+		start = func(context.Context) error { return term.Recover() }
+	}
+	if err := start(ctx); err != nil {
+		return err
+	}
+	return posAction(ctx, term, out, action, rest, e)
+}
+
+func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action string, args []string, e *env) error {
+	afs := newFlags("pos "+action, e)
+	pin := afs.String("pin", "", "authorization card PIN")
+	amount := afs.String("amount", "", "amount in whole yuan")
+	if err := parseFlags(afs, args); err != nil {
+		return err
+	}
+	switch action {
+	case "start":
+		out.say("开机完成,无待上送流水", "powered on; nothing left to upload")
+	case "status":
+		st := term.State()
+		b, _ := jsonIndent(st)
+		fmt.Fprintln(out.w, string(b))
+	case "authorize":
+		res, err := term.Authorize(ctx, *pin)
+		if err != nil {
+			return err
+		}
+		out.say(fmt.Sprintf("授权成功 操作员 %s %s 批次 %d", res.OperatorNo, res.OperatorName, res.BatchNo),
+			fmt.Sprintf("authorized: operator %s %s, batch %d", res.OperatorNo, res.OperatorName, res.BatchNo))
+	case "recharge":
+		yuan, err := parseYuan(*amount)
+		if err != nil {
+			return err
+		}
+		o, err := term.Recharge(ctx, yuan)
+		if err != nil {
+			return err
+		}
+		out.outcome(o)
+	case "retap":
+		o, err := term.Retap(ctx)
+		if err != nil {
+			return err
+		}
+		out.outcome(o)
+	case "cancel":
+		if err := term.CancelRetap(ctx); err != nil {
+			return err
+		}
+		out.say("已取消:撤销流水已上送,请收取现金并请持卡人到卡中心处理",
+			"cancelled: cancel record sent; keep the cash and send the cardholder to the card center")
+	case "summary":
+		s, err := term.Summary(ctx)
+		if err != nil {
+			return err
+		}
+		out.say(fmt.Sprintf("操作员 %s %s  批次 %d  授权于 %s", s.OperatorNo, s.OperatorName, s.BatchNo, s.AuthorizedAt.Local().Format(time.DateTime)),
+			fmt.Sprintf("operator %s %s  batch %d  since %s", s.OperatorNo, s.OperatorName, s.BatchNo, s.AuthorizedAt.Local().Format(time.DateTime)))
+		for _, p := range []struct {
+			zh, en string
+			t      app.SummaryTotals
+		}{{"本次授权", "this session", s.Session}, {"今日 " + s.Day, "today " + s.Day, s.Today}} {
+			out.say(fmt.Sprintf("%s: 充值 %d 笔 %s 元, 冲正 %d 笔 %s 元, 现金 %s 元", p.zh, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
+				p.t.Reversals.Count, yuan(p.t.Reversals.Amount), yuan(p.t.Cash)),
+				fmt.Sprintf("%s: recharges %d %s, reversals %d %s, cash %s", p.en, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
+					p.t.Reversals.Count, yuan(p.t.Reversals.Amount), yuan(p.t.Cash)))
+		}
+	case "upload":
+		items, err := term.Upload(ctx)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			out.say("没有脱机流水", "no offline records")
+		}
+		for _, it := range items {
+			out.say(fmt.Sprintf("流水 %d: %s %s %s", it.Serial, map[bool]string{true: "已上送", false: "未上送"}[it.Accepted], it.Status, it.ZH),
+				fmt.Sprintf("record %d: %s %s %s", it.Serial, map[bool]string{true: "accepted", false: "not accepted"}[it.Accepted], it.Status, it.EN))
+		}
+	default:
+		fmt.Fprintln(e.stderr, posUsage)
+		return errUsage
+	}
+	return nil
+}
+
+// parseYuan reads an amount keyed at the POS: whole yuan only (rule 11).
+func parseYuan(s string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		if _, ferr := strconv.ParseFloat(s, 64); ferr == nil {
+			return 0, app.E(app.CodeAmountNotYuan, "%q", s)
+		}
+		return 0, app.E(app.CodeBadInput, "--amount %q is not a number of yuan", s)
+	}
+	if n <= 0 || n > 100000 {
+		return 0, app.E(app.CodeAmountNotPos, "%d yuan", n)
+	}
+	return n, nil
+}
+
+// posSecret: the device's secret from its file, or (demo) from the ledger.
+func posSecret(ctx context.Context, e *env, device, file, db string) ([]byte, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("device secret: %w", err)
+		}
+		s, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(s) < 16 {
+			return nil, app.E(app.CodeBadInput, "secret file %s: not a hex key", file)
+		}
+		return s, nil
+	}
+	if db == "" {
+		return nil, app.E(app.CodeBadInput, "give --secret-file (or --db for the demo)")
+	}
+	svc, st, err := e.openService(db, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	d, err := svc.Device(ctx, device)
+	if err != nil {
+		return nil, err
+	}
+	return d.Secret, nil
+}
+
+// pcscConnect waits for a card on the reader and connects to it, one connection per use.
+func pcscConnect(reader string, wait time.Duration) func(ctx context.Context) (cardio.Transport, func(), error) {
+	return func(ctx context.Context) (cardio.Transport, func(), error) {
+		c, err := pcsc.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		name, err := c.Reader(reader)
+		if err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		if err := c.WaitCard(wctx, name); err != nil {
+			c.Close()
+			return nil, nil, cardio.ErrNoCard.With(err)
+		}
+		conn, err := c.Connect(name)
+		if err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		return conn, func() { conn.Close(); c.Close() }, nil
+	}
+}
+
+type posPrinter struct {
+	w  io.Writer
+	en bool
+}
+
+func (p posPrinter) say(zh, en string) {
+	if p.en {
+		fmt.Fprintln(p.w, en)
+	} else {
+		fmt.Fprintln(p.w, zh)
+	}
+}
+
+func (p posPrinter) outcome(o pos.Outcome) {
+	p.say(fmt.Sprintf("充值成功 卡号 %s 充值 %s 元 余额 %s 元 (流水 %d)", o.CardNo, yuan(o.Amount), yuan(o.BalanceAfter), o.Serial),
+		fmt.Sprintf("recharged card %s by %s, balance %s (serial %d)", o.CardNo, yuan(o.Amount), yuan(o.BalanceAfter), o.Serial))
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+	"cardcenter/cardio"
+	"cardcenter/cardio/pcsctest"
+	"cardcenter/cardio/vcard"
+)
+
+// posWorld is the manual's section 1 for real: `cardcenter serve` on loopback, a POS run as
+// `cardcenter pos` actions on the vpcd reader through pcscd, and virtual cards a test puts
+// on that reader.
+type posWorld struct {
+	t       *testing.T
+	site    *apptest.Site
+	url     string
+	tray    *pcsctest.Tray
+	key     cardio.SiteKey
+	cards   map[string]*vcard.Reader
+	journal string
+}
+
+func newPOSWorld(t *testing.T) *posWorld {
+	c := pcsctest.Stack(t)
+	site := apptest.New(t, apptest.Options{Operators: 2})
+	site.Store.Close()
+	key := cardio.NewSiteKey()
+	t.Setenv(cardio.SiteKeyEnv, key.Hex())
+	url, stop := startServe(t, site.Path, "--reversal-delay", "300ms", "--worker-interval", "50ms")
+	t.Cleanup(func() { stop() })
+	w := &posWorld{t: t, site: site, url: url, key: key, cards: map[string]*vcard.Reader{},
+		tray: pcsctest.NewTray(t, c, pcsctest.Port0, pcsctest.Reader0), journal: filepath.Join(t.TempDir(), "pos-P1.json")}
+	for i, no := range []string{apptest.AuthCard(0), apptest.AuthCard(1), apptest.UserCard(0), apptest.UserCard(1)} {
+		chip, err := vcard.NewBlankChip([]byte{0x5A, 0x00, 0x00, byte(i + 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := vcard.NewReader(chip)
+		if _, err := cardio.Issue(vcard.InProc{R: r}, key, cardio.Personal{CardNo: no, Holder: "H" + no,
+			Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		w.cards[no] = r
+	}
+	return w
+}
+
+// pos runs one `cardcenter pos` action with extra flags before it; it returns the exit code
+// and what it printed.
+func (w *posWorld) pos(flags []string, action ...string) (int, string) {
+	w.t.Helper()
+	args := append([]string{"pos", "--host", w.url, "--device", "P1", "--db", w.site.Path, "--journal", w.journal,
+		"--reader", pcsctest.Reader0, "--card-wait", "5s", "--retry-for", "10s"}, flags...)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append(args, action...), &out, &errb)
+	return code, out.String() + errb.String()
+}
+
+func (w *posWorld) mustPOS(flags []string, action ...string) string {
+	w.t.Helper()
+	code, out := w.pos(flags, action...)
+	if code != 0 {
+		w.t.Fatalf("pos %v %v: exit %d: %s", flags, action, code, out)
+	}
+	return out
+}
+
+func (w *posWorld) refused(code app.Code, flags []string, action ...string) {
+	w.t.Helper()
+	c, out := w.pos(flags, action...)
+	if c == 0 || !strings.Contains(out, string(code)) {
+		w.t.Fatalf("pos %v %v: exit %d, want %s: %s", flags, action, c, code, out)
+	}
+}
+
+func (w *posWorld) put(cardNo string) { w.t.Helper(); w.tray.Put(w.cards[cardNo]) }
+
+func (w *posWorld) balance(cardNo string) app.Fen {
+	w.t.Helper()
+	c, err := cardio.Read(vcard.InProc{R: w.cards[cardNo]}, w.key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c.Purse.Balance
+}
+
+// ledger opens the host's database beside the running host and runs fn.
+func (w *posWorld) ledger(fn func(svc *app.Service)) {
+	w.t.Helper()
+	w.site.Reopen()
+	defer w.site.Store.Close()
+	fn(w.site.Svc)
+}
+
+// today's report, in the host's (wall-clock) settlement day.
+func (w *posWorld) report() app.Report {
+	var r app.Report
+	w.ledger(func(svc *app.Service) {
+		day := w.site.Cfg.SettleDay(time.Now())
+		var err error
+		if r, err = svc.Report(context.Background(), day, day); err != nil {
+			w.t.Fatal(err)
+		}
+	})
+	return r
+}
+
+func (w *posWorld) authorize(op int) {
+	w.t.Helper()
+	w.put(apptest.AuthCard(op))
+	w.mustPOS(nil, "authorize", "--pin", apptest.PIN)
+}
+
+// Every case of the manual's FAQ, end to end through the real PC/SC stack and loopback HTTP.
+func TestPOSManualFAQEndToEnd(t *testing.T) {
+	w := newPOSWorld(t)
+	ctx := context.Background()
+	card := apptest.UserCard(0)
+
+	// Authorization card lost / frozen / bad: refused (rule 10).
+	for _, st := range []struct {
+		s    app.CardStatus
+		code app.Code
+	}{{app.CardLost, app.CodeCardLost}, {app.CardFrozen, app.CodeCardFrozen}, {app.CardBad, app.CodeCardBad}} {
+		w.ledger(func(svc *app.Service) { svc.SetCardStatus(ctx, w.site.Admin, apptest.AuthCard(1), st.s) })
+		w.put(apptest.AuthCard(1))
+		w.refused(st.code, nil, "authorize", "--pin", apptest.PIN)
+	}
+	w.authorize(0)
+
+	// A plain recharge: written to the card and confirmed.
+	w.put(card)
+	if out := w.mustPOS(nil, "recharge", "--amount", "50"); !strings.Contains(out, "充值成功") {
+		t.Fatalf("recharge said %q", out)
+	}
+	if got := w.balance(card); got != 50*app.Yuan {
+		t.Fatalf("balance %d", got)
+	}
+
+	// Amounts with jiao are refused at the POS; the balance ceiling at the host (rule 11).
+	w.refused(app.CodeAmountNotYuan, nil, "recharge", "--amount", "10.5")
+	w.refused(app.CodeOverCeiling, nil, "recharge", "--amount", "990")
+
+	// 请重刷卡: the write is torn; the re-tap finds it did not land and writes it: one record,
+	// one credit (rule 3).
+	w.refused("RETAP_CARD", []string{"--tear-after", "4"}, "recharge", "--amount", "20")
+	w.refused("RETAP_PENDING", nil, "recharge", "--amount", "20")
+	w.put(card) // the card is put back
+	w.mustPOS(nil, "retap")
+	if got := w.balance(card); got != 70*app.Yuan {
+		t.Fatalf("balance after re-tap %d, want 7000", got)
+	}
+
+	// 请重刷卡 → 取消: a cancel record; still booked, the card not credited, awaiting the desk
+	// (rules 4, 13).
+	w.put(card)
+	w.refused("RETAP_CARD", []string{"--tear-after", "1"}, "recharge", "--amount", "30")
+	w.mustPOS(nil, "cancel")
+	if got := w.balance(card); got != 70*app.Yuan {
+		t.Fatalf("balance after cancel %d", got)
+	}
+	w.ledger(func(svc *app.Service) {
+		items, err := svc.AwaitingDesk(ctx, card)
+		if err != nil || len(items) != 1 || items[0].Reason != app.DeskCancelReported || items[0].Recharge.Amount != 30*app.Yuan {
+			t.Fatalf("desk: %+v %v", items, err)
+		}
+	})
+
+	// 充值超时: the answer is lost; the POS reverses at once and the host applies it after
+	// the delay; the summary counts the processed reversal (rules 5, 12, 14).
+	w.put(card)
+	w.refused("RECHARGE_TIMEOUT", []string{"--drop-answer", "recharge"}, "recharge", "--amount", "40")
+	if got := w.balance(card); got != 70*app.Yuan {
+		t.Fatalf("balance after timeout %d", got)
+	}
+	waitFor(t, "reversal applied", func() bool { return w.report().Total.Reversals.Count == 1 })
+	if out := w.mustPOS(nil, "summary"); !strings.Contains(out, "冲正 1 笔 40.00 元") || !strings.Contains(out, "充值 4 笔 140.00 元") {
+		t.Fatalf("summary: %s", out)
+	}
+
+	// The host unreachable at the recharge: 充值超时, and the reversal cannot be sent. The POS
+	// keeps it across a power cycle and sends it first when it starts again (rules 5, 6).
+	w.put(card)
+	c, out := w.pos([]string{"--host", "http://127.0.0.1:9", "--retry-for", "1s"}, "recharge", "--amount", "60")
+	if c == 0 || !strings.Contains(out, "RECHARGE_TIMEOUT") {
+		t.Fatalf("recharge with the host down: exit %d: %s", c, out)
+	}
+	if st := readJournal(t, w.journal); !strings.Contains(st, `"kind": "reversal"`) {
+		t.Fatalf("journal lost the reversal: %s", st)
+	}
+	w.mustPOS(nil, "start")
+	if st := readJournal(t, w.journal); strings.Contains(st, `"queue"`) {
+		t.Fatalf("queue not uploaded at start: %s", st)
+	}
+
+	// 3. 脱机批上送记录: a cancel queued while the host was down goes up in a batch.
+	w.put(card)
+	w.refused("RETAP_CARD", []string{"--tear-after", "2"}, "recharge", "--amount", "10")
+	c, out = w.pos([]string{"--host", "http://127.0.0.1:9", "--retry-for", "1s"}, "cancel")
+	if c == 0 || !strings.Contains(out, "OFFLINE_RECORDS_PENDING") {
+		t.Fatalf("cancel with the host down: exit %d: %s", c, out)
+	}
+	if out := w.mustPOS(nil, "upload"); !strings.Contains(out, "已上送 recorded") {
+		t.Fatalf("upload: %s", out)
+	}
+
+	// In the end: cash = booked − processed reversals (the 60 never reached the host, and its
+	// reversal left a tombstone), the card holds exactly what was written (50 + 20), and two
+	// cancelled recharges (30, 10) await the desk.
+	r := w.report()
+	if r.Total.Recharges.Count != 5 || r.Total.Reversals.Count != 1 || r.Total.Cancels != 2 ||
+		r.Total.Cash() != (50+20+30+40+10-40)*app.Yuan {
+		t.Fatalf("report totals %+v cash %d", r.Total, r.Total.Cash())
+	}
+	if got := w.balance(card); got != 70*app.Yuan {
+		t.Fatalf("final balance %d", got)
+	}
+}
+
+func readJournal(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// waitFor polls a condition that a real process (the host's worker) makes true.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(fmt.Sprintf("timed out waiting for: %s", what))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
