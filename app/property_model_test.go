@@ -1,0 +1,188 @@
+package app_test
+
+import (
+	"fmt"
+
+	"cardcenter/app"
+)
+
+// The simulated world of the generated-interleaving test: cards in cardholders' pockets,
+// recharge POS terminals that follow section 1 of the manual, and the messages between
+// them and the host. Only the host is real (the app over SQLite); everything here is what
+// the host cannot see, kept so the test can judge the host against the physical truth.
+
+// simKey is a terminal message's idempotency key (device, serial).
+type simKey struct {
+	dev    string
+	serial int64
+}
+
+func (k simKey) String() string { return fmt.Sprintf("%s/%d", k.dev, k.serial) }
+
+// simCard is a user card. credits lists every credit that reached the card, by reference:
+// a POS write is simPOSRef(key of its recharge), a desk write is app.RepairRef(id). The
+// card's own log (cardio) records the same (terminal, serial) pairs, which is what lets
+// the desk prove whether a recharge landed.
+type simCard struct {
+	no      string
+	balance app.Fen
+	counter int64
+	credits []string
+	// heldBy is the POS that has the card on its reader at 请重刷卡, "" if the card is in
+	// the cardholder's pocket. A held card cannot be at the desk or on another POS.
+	heldBy string
+}
+
+func simPOSRef(k simKey) string { return "POS:" + k.String() }
+
+func (c *simCard) credit(ref string, amount app.Fen) {
+	c.balance += amount
+	c.counter++
+	c.credits = append(c.credits, ref)
+}
+
+func (c *simCard) count(ref string) int {
+	n := 0
+	for _, r := range c.credits {
+		if r == ref {
+			n++
+		}
+	}
+	return n
+}
+
+// simSession is what a POS remembers of its authorization (rule 1); a reboot forgets it.
+type simSession struct {
+	op    int // index into the site's operators
+	batch int64
+	code  string
+}
+
+// simWrite is a recharge whose card write failed: the POS shows 请重刷卡 (rule 3) and
+// holds what it needs to decide on re-tap whether the write landed.
+type simWrite struct {
+	key       simKey
+	card      string
+	amount    app.Fen
+	balBefore app.Fen
+	ctrBefore int64
+}
+
+// simPOS is a recharge POS. serial and queue live in its non-volatile memory: the key of
+// every message is taken and stored before the message is sent, and reversal and cancel
+// records wait in the queue, across reboots, until the host acknowledges them (rules 5, 6).
+type simPOS struct {
+	id     string
+	serial int64
+	sess   *simSession
+	queue  []app.OfflineRecord
+	retap  *simWrite
+}
+
+func (p *simPOS) nextKey() simKey {
+	p.serial++
+	return simKey{p.id, p.serial}
+}
+
+// ready: nothing to upload and no card write in doubt, so the operator may do something
+// else (rule 6).
+func (p *simPOS) ready() bool { return len(p.queue) == 0 && p.retap == nil }
+
+func (p *simPOS) dropQueued(serial int64) {
+	for i, r := range p.queue {
+		if r.Serial == serial {
+			p.queue = append(p.queue[:i:i], p.queue[i+1:]...)
+			return
+		}
+	}
+}
+
+// simKind is the kind of a terminal message.
+type simKind string
+
+const (
+	simAuthorize simKind = "authorize"
+	simRecharge  simKind = "recharge"
+	simConfirm   simKind = "confirm"
+	simCancel    simKind = "cancel"
+	simReverse   simKind = "reverse"
+)
+
+// simMsg is one terminal message as a POS sent it; replaying it resends the same bytes.
+type simMsg struct {
+	kind     simKind
+	key      simKey
+	op       int // recharge: the operator the POS believed authorized when it sent it
+	auth     app.AuthorizeRequest
+	recharge app.RechargeRequest
+	confirm  app.ConfirmRequest
+	cancel   app.CancelRequest
+	reverse  app.ReverseRequest
+}
+
+func (m *simMsg) String() string {
+	switch m.kind {
+	case simRecharge:
+		return fmt.Sprintf("recharge %s card %s amount %d bal %d ctr %d batch %d", m.key, m.recharge.CardNo,
+			m.recharge.Amount, m.recharge.CardBalance, m.recharge.CardCounter, m.recharge.BatchNo)
+	case simConfirm:
+		return fmt.Sprintf("confirm %s of %d", m.key, m.confirm.OrigSerial)
+	case simCancel:
+		return fmt.Sprintf("cancel %s of %d", m.key, m.cancel.OrigSerial)
+	case simReverse:
+		return fmt.Sprintf("reverse %s of %d", m.key, m.reverse.OrigSerial)
+	}
+	return fmt.Sprintf("authorize %s card %s", m.key, m.auth.CardNo)
+}
+
+// offlineMsg turns a queued record into the message that uploads it alone.
+func offlineMsg(dev string, r app.OfflineRecord) *simMsg {
+	k := simKey{dev, r.Serial}
+	if r.Kind == app.OfflineCancel {
+		return &simMsg{kind: simCancel, key: k, cancel: app.CancelRequest{DeviceID: dev, Serial: r.Serial,
+			OrigSerial: r.OrigSerial, CardNo: r.CardNo, Amount: r.Amount}}
+	}
+	return &simMsg{kind: simReverse, key: k, reverse: app.ReverseRequest{DeviceID: dev, Serial: r.Serial,
+		OrigDeviceID: r.OrigDeviceID, OrigSerial: r.OrigSerial, CardNo: r.CardNo, Amount: r.Amount}}
+}
+
+// simReply is a host answer in comparable form: a replay must give an equal one.
+type simReply struct {
+	OK     bool
+	Code   app.Code
+	Status string // reversal or cancel status, for comparing with a batch upload's item
+	Body   string // the result as JSON, or the refusal's full text
+}
+
+// brief is what a batch upload item says of the same answer.
+func (r simReply) brief() string { return r.Status + "|" + string(r.Code) }
+
+// simBooked is a recharge the host approved, as the model saw it.
+type simBooked struct {
+	id     int64
+	op     int
+	card   string
+	amount app.Fen
+	day    string
+}
+
+// simFate is what the network does with a request and its answer.
+type simFate string
+
+const (
+	fateDeliver     simFate = "deliver"              // request and answer arrive
+	fateDuplicate   simFate = "duplicate"            // the request arrives twice
+	fateConcurrent  simFate = "duplicate-concurrent" // two copies arrive at the same moment
+	fateAnswerLost  simFate = "answer-lost"          // the host acts, the answer never arrives
+	fateRequestLost simFate = "request-lost"         // the host never hears of it
+	fateDelayed     simFate = "delayed"              // held by the network, delivered later
+)
+
+// simWriteFate is what happens when a POS or the desk writes a card.
+type simWriteFate string
+
+const (
+	writeOK         simWriteFate = "ok"
+	writeTornLanded simWriteFate = "torn-landed" // the card took it, the writer cannot tell
+	writeTornLost   simWriteFate = "torn-lost"   // the card kept its old state
+)

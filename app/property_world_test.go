@@ -1,0 +1,339 @@
+package app_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+)
+
+// simWorld is one generated schedule: the real host over SQLite and the simulated rest.
+type simWorld struct {
+	rt    *rapid.T
+	ctx   context.Context
+	site  *apptest.Site
+	raw   *sql.DB // a second, read-only connection: the recount bypasses app and store
+	cfg   app.Config
+	poss  []*simPOS
+	cards []*simCard
+	// firstDay is the settlement day of the clock's start: reports run from it to today.
+	firstDay string
+	// dailyMax of each operator, 0 = none.
+	dailyMax []app.Fen
+
+	msgs     []*simMsg            // every message a POS sent, in order
+	delayed  []*simMsg            // held by the network
+	first    map[simKey]simReply  // the host's first answer under each key
+	firstMsg map[simKey]*simMsg   // the message that got it
+	brief    map[simKey]string    // reversal/cancel answers, whichever route they took
+	booked   map[simKey]simBooked // every recharge the host approved
+	reversed map[simKey]bool      // recharges whose POS queued a reversal (it got no answer)
+	acked    map[simKey]*simMsg   // every key the host answered, by any route, to replay
+	settled  map[string][]app.ReportRow
+
+	step     int
+	crashes  int
+	last     rawLedger // as of the last check
+	lastSeen string    // the rows and day the app's report and summaries were last compared on
+}
+
+const (
+	simCeiling  = 500 * app.Yuan
+	simDailyMax = 600 * app.Yuan // operator 0's, to exercise rule 9 beyond
+	simStartBal = 50 * app.Yuan
+	simStartCtr = 7
+)
+
+func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
+	nPOS := rapid.IntRange(2, 3).Draw(rt, "POS terminals")
+	nOps := rapid.IntRange(2, 3).Draw(rt, "operators")
+	nCards := rapid.IntRange(2, 4).Draw(rt, "cards")
+	cutoff := rapid.SampledFrom([]time.Duration{0, 0, 4 * time.Hour}).Draw(rt, "settlement cut-off")
+	site := apptest.New(t, apptest.Options{Operators: nOps, Cards: nCards, Config: func(c *app.Config) {
+		c.BalanceCeiling = simCeiling
+		c.Cutoff = cutoff
+	}})
+	rt.Cleanup(func() { site.Store.Close() })
+	w := &simWorld{rt: rt, ctx: context.Background(), site: site, cfg: site.Cfg,
+		first: map[simKey]simReply{}, firstMsg: map[simKey]*simMsg{}, brief: map[simKey]string{},
+		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{},
+		settled: map[string][]app.ReportRow{}}
+	w.firstDay = w.cfg.SettleDay(site.Clock.Now())
+	if nPOS == 3 {
+		if _, err := site.Svc.RegisterDevice(w.ctx, site.Admin, app.DeviceInput{ID: "P3", Name: "三食堂充值机",
+			Model: app.ModelRechargePOS, Location: "三食堂"}); err != nil {
+			rt.Fatalf("register P3: %v", err)
+		}
+		site.Devices = append(site.Devices, "P3")
+	}
+	for _, d := range site.Devices {
+		w.poss = append(w.poss, &simPOS{id: d})
+	}
+	for i := range nCards {
+		w.cards = append(w.cards, &simCard{no: apptest.UserCard(i), balance: simStartBal, counter: simStartCtr})
+	}
+	w.dailyMax = make([]app.Fen, nOps)
+	w.dailyMax[0] = simDailyMax
+	op := site.Ops[0]
+	if err := site.Svc.UpdateOperator(w.ctx, site.Admin, app.OperatorInput{ID: op.ID, OpNo: op.OpNo, Name: op.Name,
+		DailyMax: simDailyMax, Enabled: true}); err != nil {
+		rt.Fatalf("set daily maximum: %v", err)
+	}
+	q := url.Values{}
+	q.Set("_busy_timeout", "10000")
+	q.Set("_query_only", "1")
+	raw, err := sql.Open("sqlite3", "file:"+url.PathEscape(site.Path)+"?"+q.Encode())
+	if err != nil {
+		rt.Fatalf("raw connection: %v", err)
+	}
+	raw.SetMaxOpenConns(1)
+	rt.Cleanup(func() { raw.Close() })
+	w.raw = raw
+	return w
+}
+
+func (w *simWorld) logf(format string, args ...any) {
+	w.rt.Logf("step %d: "+format, append([]any{w.step}, args...)...)
+}
+
+func (w *simWorld) fatalf(format string, args ...any) {
+	w.rt.Helper()
+	w.rt.Fatalf("step %d (%s): %s", w.step, w.site.Clock.Now().Format(time.DateTime), fmt.Sprintf(format, args...))
+}
+
+func (w *simWorld) pos(id string) *simPOS {
+	for _, p := range w.poss {
+		if p.id == id {
+			return p
+		}
+	}
+	w.fatalf("no POS %s", id)
+	return nil
+}
+
+func (w *simWorld) card(no string) *simCard {
+	for _, c := range w.cards {
+		if c.no == no {
+			return c
+		}
+	}
+	w.fatalf("no card %s", no)
+	return nil
+}
+
+// --- the network ---
+
+// send puts m on the network with fate and returns the answer the POS got, if any.
+func (w *simWorld) send(m *simMsg, fate simFate) (simReply, bool) {
+	w.msgs = append(w.msgs, m)
+	w.logf("send %s: %s", m, fate)
+	switch fate {
+	case fateDeliver:
+		return w.deliver(m), true
+	case fateDuplicate:
+		r := w.deliver(m)
+		w.deliver(m)
+		return r, true
+	case fateConcurrent:
+		return w.deliverConcurrently(m, 2), true
+	case fateAnswerLost:
+		w.deliver(m)
+		return simReply{}, false
+	case fateRequestLost:
+		return simReply{}, false
+	case fateDelayed:
+		w.delayed = append(w.delayed, m)
+		return simReply{}, false
+	}
+	w.fatalf("unknown fate %q", fate)
+	return simReply{}, false
+}
+
+// call runs m on the host; it touches nothing of the world, so copies may run at once.
+func (w *simWorld) call(m *simMsg) (any, error) {
+	svc := w.site.Svc
+	switch m.kind {
+	case simAuthorize:
+		return svc.Authorize(w.ctx, m.auth)
+	case simRecharge:
+		return svc.Recharge(w.ctx, m.recharge)
+	case simConfirm:
+		return svc.Confirm(w.ctx, m.confirm)
+	case simCancel:
+		return svc.Cancel(w.ctx, m.cancel)
+	case simReverse:
+		return svc.Reverse(w.ctx, m.reverse)
+	}
+	return nil, fmt.Errorf("unknown message kind %q", m.kind)
+}
+
+// deliver hands m to the host and checks its answer against the first one under its key.
+func (w *simWorld) deliver(m *simMsg) simReply {
+	res, err := w.call(m)
+	r := w.reply(m, res, err)
+	w.note(m, r)
+	return r
+}
+
+// deliverConcurrently hands n copies of m to the host at the same moment: the group
+// commit may put them in one batch, and each must still get the one answer.
+func (w *simWorld) deliverConcurrently(m *simMsg, n int) simReply {
+	res := make([]any, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { res[i], errs[i] = w.call(m) })
+	}
+	wg.Wait()
+	var first simReply
+	for i := range n {
+		r := w.reply(m, res[i], errs[i])
+		if i == 0 {
+			first = r
+		} else if r != first {
+			w.fatalf("%s: concurrent copies answered %+v and %+v", m, first, r)
+		}
+		w.note(m, r)
+	}
+	return first
+}
+
+// reply turns a host answer into comparable form. Anything but a typed refusal is the
+// host failing, which the property forbids.
+func (w *simWorld) reply(m *simMsg, res any, err error) simReply {
+	if err != nil {
+		e, ok := app.AsError(err)
+		if !ok {
+			w.fatalf("%s: host failed: %v", m, err)
+		}
+		return simReply{Code: e.Code, Body: e.Error()}
+	}
+	b, jerr := json.Marshal(res)
+	if jerr != nil {
+		w.fatalf("%s: %v", m, jerr)
+	}
+	r := simReply{OK: true, Body: string(b)}
+	switch v := res.(type) {
+	case app.ReverseResult:
+		r.Status = string(v.Status)
+	case app.CancelResult:
+		r.Status = string(v.Status)
+	}
+	return r
+}
+
+// note keeps the host's first answer under m's key and learns from it; any later answer
+// under the key must be the same (the idempotency of every terminal message).
+func (w *simWorld) note(m *simMsg, r simReply) {
+	if prev, ok := w.first[m.key]; ok {
+		if prev != r {
+			w.fatalf("%s: answered\n  %+v\nbut the first answer was\n  %+v", m, r, prev)
+		}
+		return
+	}
+	if m.kind == simReverse || m.kind == simCancel {
+		w.noteBrief(m.key, r.brief())
+	}
+	w.first[m.key] = r
+	w.firstMsg[m.key] = m
+	if _, ok := w.acked[m.key]; !ok {
+		w.acked[m.key] = m
+	}
+	w.learn(m, r)
+}
+
+func (w *simWorld) noteBrief(k simKey, b string) {
+	if prev, ok := w.brief[k]; ok && prev != b {
+		w.fatalf("%s: answered %q, first answered %q", k, b, prev)
+	}
+	w.brief[k] = b
+}
+
+// learn checks a first answer against what the POS asked and records what it books.
+func (w *simWorld) learn(m *simMsg, r simReply) {
+	switch m.kind {
+	case simAuthorize:
+		if !r.OK {
+			w.fatalf("%s refused: %s", m, r.Body)
+		}
+	case simRecharge:
+		w.learnRecharge(m, r)
+	case simConfirm:
+		if !r.OK && r.Code != app.CodeAlreadyRepaired && r.Code != app.CodeRepairInProgress {
+			w.fatalf("%s refused: %s", m, r.Body)
+		}
+	case simCancel, simReverse:
+		// Every well-formed record is acknowledged, or the POS's queue would block (rule 5).
+		if !r.OK {
+			w.fatalf("%s not acknowledged: %s", m, r.Body)
+		}
+	}
+}
+
+func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
+	req := m.recharge
+	validAmount := req.Amount > 0 && req.Amount%app.Yuan == 0
+	if !r.OK {
+		switch r.Code {
+		case app.CodeStaleSession, app.CodeNotAuthorized, app.CodeOverCeiling, app.CodeOverDailyMax,
+			app.CodeAmountNotYuan, app.CodeAmountNotPos:
+		case app.CodePreviouslyRev:
+			if !w.reversed[m.key] {
+				w.fatalf("%s refused as previously reversed, but its POS never reversed it", m)
+			}
+		default:
+			w.fatalf("%s refused unexpectedly: %s", m, r.Body)
+		}
+		return
+	}
+	if !validAmount || req.CardBalance+req.Amount > simCeiling {
+		w.fatalf("%s approved against rule 11: %s", m, r.Body)
+	}
+	var res app.RechargeResult
+	if err := json.Unmarshal([]byte(r.Body), &res); err != nil {
+		w.fatalf("%s: %v", m, err)
+	}
+	now := w.site.Clock.Now()
+	op := w.site.Ops[m.op]
+	if res.Amount != req.Amount || res.BalanceAfter != req.CardBalance+req.Amount || res.CounterAfter != req.CardCounter+1 ||
+		res.OperatorNo != op.OpNo || res.SettleDay != w.cfg.SettleDay(now) || res.RechargeID <= 0 {
+		w.fatalf("%s approved as %+v; POS believed operator %s", m, res, op.OpNo)
+	}
+	w.booked[m.key] = simBooked{id: res.RechargeID, op: m.op, card: req.CardNo, amount: req.Amount, day: res.SettleDay}
+}
+
+// replayAcknowledged sends again every message the host has answered and checks that the
+// answer is the first one: after a host crash, no acknowledgement may be lost or changed.
+func (w *simWorld) replayAcknowledged() {
+	keys := make([]simKey, 0, len(w.acked))
+	for k := range w.acked {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].dev != keys[j].dev {
+			return keys[i].dev < keys[j].dev
+		}
+		return keys[i].serial < keys[j].serial
+	})
+	for _, k := range keys {
+		w.deliver(w.acked[k])
+	}
+}
+
+// posHears gives a late or duplicated answer to its POS. Only a queued record's
+// acknowledgement still matters: the POS gave up waiting for anything else long ago.
+func (w *simWorld) posHears(m *simMsg, r simReply) {
+	if (m.kind == simReverse || m.kind == simCancel) && r.OK {
+		w.pos(m.key.dev).dropQueued(m.key.serial)
+	}
+}
