@@ -162,6 +162,13 @@ func TestRule01_AuthorizeWithCardAndPIN(t *testing.T) {
 		if res4.OperatorNo != "OP02" {
 			t.Fatalf("after a restart the recharge went to %s", res4.OperatorNo)
 		}
+		// Disabling the operator or the POS stops an open session too.
+		s.EditOperator(1, func(in *app.OperatorInput) { in.Enabled = false })
+		wantCode(t, rechargeErr(s, s.RechargeReq(b, apptest.UserCard(1), 0, 10*yuan)), app.CodeOperatorDisabled)
+		s.EditOperator(1, func(in *app.OperatorInput) { in.Enabled = true })
+		must(t, s.Svc.SetDeviceEnabled(ctx, s.Admin, "P1", false))
+		wantCode(t, rechargeErr(s, s.RechargeReq(b, apptest.UserCard(1), 0, 10*yuan)), app.CodeDeviceDisabled)
+		must(t, s.Svc.SetDeviceEnabled(ctx, s.Admin, "P1", true))
 		rep := reportOf(t, s, today, today)
 		if r, _ := rowOf(rep, today, "OP01"); r.Recharges != (app.Totals{Count: 1, Amount: 10 * yuan}) {
 			t.Fatalf("OP01 row %+v", r)
