@@ -50,3 +50,15 @@ func rechargeErr(s *apptest.Site, req app.RechargeRequest) error {
 	_, err := s.Svc.Recharge(ctx, req)
 	return err
 }
+
+func sameRows(a, b []app.ReportRow) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

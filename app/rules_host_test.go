@@ -613,6 +613,11 @@ func TestRule15_OperatorCashReport(t *testing.T) {
 		if d2, _ := rowOf(settledRep, "2026-03-03", "OP01"); d2.Settled {
 			t.Fatal("today was settled")
 		}
+		// A range with the settled day between unsettled ones reads each from its source.
+		wide := reportOf(t, s, "2026-03-01", "2026-03-04")
+		if len(wide.Rows) != 3 || !sameRows(wide.Rows, settledRep.Rows) || wide.Total != settledRep.Total {
+			t.Fatalf("03-01..03-04 %+v\n03-02..03-03 %+v", wide, settledRep)
+		}
 		settledAgain, err := s.Svc.Settle(ctx, s.Admin)
 		must(t, err)
 		if len(settledAgain.Settled) != 0 {
