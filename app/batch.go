@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -78,10 +81,32 @@ func (s *Service) BatchUpload(ctx context.Context, deviceID string, records []Of
 			// A refusal is final (replays give the same): the POS may drop the record,
 			// except when the device itself is unknown and nothing was kept.
 			item.Accepted = !errors.Is(ref, CodeUnknownDevice)
+			if item.Accepted && (errors.Is(ref, CodeBadInput) || rec.Kind != OfflineReversal && rec.Kind != OfflineCancel && rec.Kind != OfflineRecharge) {
+				// Malformed records were not kept under a key: keep them here, so that
+				// dropping them from the POS's queue loses nothing.
+				if err := s.recordRefusedUpload(ctx, deviceID, rec, ref); err != nil {
+					return append(out, BatchItem{Serial: rec.Serial, Code: CodeBadInput}), err
+				}
+			}
 		} else {
 			item.Accepted = true
 		}
 		out = append(out, item)
 	}
 	return out, nil
+}
+
+// recordRefusedUpload writes a malformed uploaded record to the audit log, whole, once:
+// uploading the same batch again adds nothing.
+func (s *Service) recordRefusedUpload(ctx context.Context, deviceID string, rec OfflineRecord, ref *Error) error {
+	blob, _ := json.Marshal(rec)
+	sum := sha256.Sum256(blob)
+	subject := fmt.Sprintf("%s/%d/%x", deviceID, rec.Serial, sum[:6])
+	return s.store.Update(ctx, func(tx Tx) error {
+		if seen, err := tx.AuditExists("batch_record_refused", subject); err != nil || seen {
+			return err
+		}
+		return tx.AppendAudit(AuditEntry{At: s.clock.Now(), Actor: "terminal:" + deviceID, Action: "batch_record_refused",
+			Subject: subject, Detail: string(ref.Code) + " " + string(blob)})
+	})
 }

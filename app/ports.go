@@ -96,6 +96,8 @@ type ReadTx interface {
 	PendingReversalsForDay(day string) (int64, error)
 
 	Audit(limit int) ([]AuditEntry, error)
+	// AuditExists reports whether an entry with this action and subject was written.
+	AuditExists(action, subject string) (bool, error)
 }
 
 // Tx is a write transaction: everything ReadTx can ask, and the changes.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -95,6 +96,14 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	}
 	if op.DesignatedDevice != "" && op.DesignatedDevice != dev.ID {
 		return E(CodeNotDesignatedDev, "operator %s is designated to %s", op.OpNo, op.DesignatedDevice), nil
+	}
+	// An authorization card reported lost, frozen or bad since the session opened ends the
+	// session: whoever holds it now must not keep booking cash in that operator's name.
+	if authCard, err := tx.Card(auth.CardNo); err != nil {
+		return nil, fmt.Errorf("authorization card %s: %w", auth.CardNo, err)
+	} else if ref := cardUsable(authCard); ref != nil {
+		ref.Detail = "authorization " + ref.Detail
+		return ref, nil
 	}
 	if ref := checkAmount(req.Amount); ref != nil {
 		return ref, nil

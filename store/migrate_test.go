@@ -71,7 +71,7 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			}
 			old.Close()
 		}
-		st, err := Open(path, Options{})
+		st, err := Open(path, Options{Create: from == 0}) // an empty file is a ledger only when creating
 		if err != nil {
 			t.Fatalf("upgrade from %d: %v", from, err)
 		}
@@ -87,6 +87,19 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			}
 			db.Close()
 		}
+	}
+}
+
+func TestOpenRefusesAnEmptyFileUnlessCreating(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "truncated.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{}); !errors.Is(err, app.CodeDatabaseCorrupt) {
+		t.Fatalf("want DATABASE_CORRUPT for an empty file, got %v", err)
+	}
+	if fi, _ := os.Stat(path); fi.Size() != 0 {
+		t.Fatal("the empty file was written")
 	}
 }
 

@@ -75,3 +75,9 @@ func (t *txn) Audit(limit int) ([]app.AuditEntry, error) {
 		return e, err
 	}, `SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
 }
+
+func (t *txn) AuditExists(action, subject string) (bool, error) {
+	var n int
+	err := t.one("audit exists", []any{&n}, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND subject = ?`, action, subject)
+	return n > 0, err
+}

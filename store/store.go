@@ -76,10 +76,13 @@ func Open(path string, opt Options) (*Store, error) {
 	if path == "" {
 		return nil, app.E(app.CodeBadInput, "empty database path")
 	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !opt.Create {
+	if fi, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !opt.Create {
 		return nil, app.E(app.CodeDatabaseMissing, "%s", path)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	} else if err == nil && fi.Size() == 0 && !opt.Create {
+		// A ledger that was truncated must not silently start over empty.
+		return nil, app.E(app.CodeDatabaseCorrupt, "%s is an empty file", path)
 	}
 	if err := probeExisting(path); err != nil {
 		return nil, err

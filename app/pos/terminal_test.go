@@ -200,9 +200,8 @@ func TestRechargeWritesTheCardAndConfirms(t *testing.T) {
 	if got := w.balance(apptest.UserCard(0)); got != 50*app.Yuan || out.BalanceAfter != got {
 		t.Fatalf("card balance %d, outcome %+v", got, out)
 	}
-	items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
 	w.site.Clock.Advance(time.Hour)
-	items, _ = w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+	items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
 	if len(items) != 0 {
 		t.Fatalf("a confirmed recharge awaits the desk: %+v", items)
 	}
