@@ -18,9 +18,14 @@ import (
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsc"
 	"cardcenter/store"
+	"cardcenter/views/posscreen"
+
+	tea "charm.land/bubbletea/v2"
 )
 
-const posUsage = `usage: cardcenter pos [flags] <action> [action flags]
+const posUsage = `usage: cardcenter pos [flags] [action] [action flags]
+
+With no action: the POS's own interactive screen (menu 1, 2, 3; --lang en for English).
 
 A recharge POS (增值机) on a PC/SC reader, talking to 'cardcenter serve'. Every run powers
 the POS on first: an unanswered recharge is reversed and queued records are uploaded
@@ -56,11 +61,10 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errUsage
+	action, rest := "screen", []string(nil)
+	if fs.NArg() > 0 {
+		action, rest = fs.Arg(0), fs.Args()[1:]
 	}
-	action, rest := fs.Arg(0), fs.Args()[1:]
 	if *device == "" {
 		return app.E(app.CodeBadInput, "--device is required")
 	}
@@ -96,6 +100,12 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 			return errors.New("retry time used up")
 		}
 		return pos.Backoff(ctx, attempt)
+	}
+	if action == "screen" {
+		// The interactive POS retries an unanswered reversal for as long as it is on
+		// (rule 5); logs go to a file, never over the screen.
+		term.Wait = pos.Backoff
+		return runPOSScreen(ctx, term, *device, *lang)
 	}
 	out := posPrinter{w: e.stdout, en: *lang == "en"}
 	// "3. 脱机批上送记录" and status look at the queue as it is; every other action first
@@ -274,4 +284,12 @@ func (p posPrinter) say(zh, en string) {
 func (p posPrinter) outcome(o pos.Outcome) {
 	p.say(fmt.Sprintf("充值成功 卡号 %s 充值 %s 元 余额 %s 元 (流水 %d)", o.CardNo, yuan(o.Amount), yuan(o.BalanceAfter), o.Serial),
 		fmt.Sprintf("recharged card %s by %s, balance %s (serial %d)", o.CardNo, yuan(o.Amount), yuan(o.BalanceAfter), o.Serial))
+}
+
+func runPOSScreen(ctx context.Context, term *pos.Terminal, device, lang string) error {
+	_, err := tea.NewProgram(posscreen.New(ctx, term, device, lang), tea.WithContext(ctx)).Run()
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
