@@ -50,7 +50,7 @@ func (f *fakeTerminal) Summary(context.Context) (app.SummaryResult, error) {
 		Session: app.SummaryTotals{Recharges: app.Totals{Count: 2, Amount: 15000}, Reversals: app.Totals{Count: 1, Amount: 5000}, Cash: 10000}}, nil
 }
 func (f *fakeTerminal) Upload(context.Context) ([]app.BatchItem, error) { return nil, nil }
-func (f *fakeTerminal) State() pos.State                                  { return f.st }
+func (f *fakeTerminal) State() pos.State                                { return f.st }
 
 // drive feeds keys (and runs each command synchronously, as the program would).
 func drive(t *testing.T, m tea.Model, keys ...string) tea.Model {
