@@ -26,8 +26,9 @@ type DeskItem struct {
 	ReversalPending bool
 }
 
-// RepairRef is the transaction reference a desk repair of recharge id writes to the card's
-// log. It depends only on the recharge, so any clerk at any desk looks for the same one.
+// RepairRef is the ledger's reference of the desk repair of recharge id, printed on the
+// receipt. On the card, a repair carries the recharge's own (terminal, serial), so "is this
+// recharge on the card?" has one answer whoever wrote it, the POS or any desk.
 func RepairRef(rechargeID int64) string { return fmt.Sprintf("RP%d", rechargeID) }
 
 // AwaitingDesk lists the recharges of a card whose card write the desk must settle.

@@ -126,6 +126,12 @@ const (
 	CodeAlreadyRepaired  Code = "ALREADY_REPAIRED"
 	CodeReversalPending  Code = "REVERSAL_PENDING"
 	CodeRepairInProgress Code = "REPAIR_IN_PROGRESS"
+	CodeCardChanged      Code = "CARD_CHANGED"
+	CodeCardMismatch     Code = "CARD_MISMATCH"
+	CodeCardBlocked      Code = "CARD_BLOCKED"
+	CodeCannotTell       Code = "CARD_CANNOT_TELL"
+	CodeWriteUnknown     Code = "WRITE_UNKNOWN"
+	CodeNotWritten       Code = "NOT_WRITTEN"
 
 	// Settlement.
 	CodeTooEarlyToSettle Code = "TOO_EARLY_TO_SETTLE"
@@ -182,6 +188,12 @@ var catalogue = map[Code][2]string{
 	CodeAlreadyRepaired:  {"该笔充值已处理过", "recharge already repaired"},
 	CodeReversalPending:  {"该笔充值有待处理的冲正,请稍后", "a reversal of this recharge is pending; try later"},
 	CodeRepairInProgress: {"该笔充值正在修复中", "a repair of this recharge is in progress"},
+	CodeCardChanged:      {"卡片与屏幕上显示的不一致,请重新读卡", "the card is not the one on screen, or it changed; read it again"},
+	CodeCardMismatch:     {"卡片与系统记录不符", "the card does not match the card center's record"},
+	CodeCardBlocked:      {"卡片状态为止付,不能写卡", "the card is blocked on the card itself; not written"},
+	CodeCannotTell:       {"无法从卡上判断是否已写入", "the card cannot tell whether the recharge landed"},
+	CodeWriteUnknown:     {"写卡结果未知:请放回原卡重新读卡,系统将据卡确认", "write outcome unknown: put the card back; the next read settles it"},
+	CodeNotWritten:       {"写卡未完成,卡上余额未变,可重试", "the write did not complete; the card is unchanged, try again"},
 
 	CodeTooEarlyToSettle: {"尚未到结算时间", "too early to settle this day"},
 }

@@ -77,6 +77,8 @@ type ReadTx interface {
 	Cancel(id int64) (Cancel, error)
 	Repair(id int64) (Repair, error)
 	RepairByRecharge(rechargeID int64) (Repair, error)
+	// RepairsOfCard lists the finished repairs of a card's recharges, newest first.
+	RepairsOfCard(cardNo string) ([]Repair, error)
 
 	// Summary of an authorization session: booked recharges and processed reversals.
 	AuthorizationTotals(authorizationID int64) (recharges, reversals Totals, err error)

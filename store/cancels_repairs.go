@@ -50,3 +50,18 @@ func (t *txn) FinishRepair(id int64, state app.RepairState, balanceAfter app.Fen
 	return t.changed("finish repair", `UPDATE repairs SET state = ?, card_balance_after = ?, card_counter_after = ?, finished_at = ?
 		WHERE id = ? AND state = 'intent'`, state, balanceAfter, counterAfter, ms(at), id)
 }
+
+func (t *txn) RepairsOfCard(cardNo string) ([]app.Repair, error) {
+	return many(t, "repairs of card", func(r *sql.Rows) (app.Repair, error) {
+		var x app.Repair
+		var started, finished sql.NullInt64
+		err := r.Scan(&x.ID, &x.RechargeID, &x.Ref, &x.State, &x.Staff, &x.CardBalanceBefore, &x.CardCounterBefore,
+			&x.CardBalanceAfter, &x.CardCounterAfter, &started, &finished)
+		x.StartedAt, x.FinishedAt = fromMs(started), fromMs(finished)
+		return x, err
+	}, `SELECT `+repairColsQualified+` FROM repairs p JOIN recharges r ON r.id = p.recharge_id
+	    WHERE r.card_no = ? AND p.state <> 'intent' ORDER BY p.finished_at DESC, p.id DESC`, cardNo)
+}
+
+const repairColsQualified = `p.id, p.recharge_id, p.ref, p.state, p.staff, p.card_balance_before, p.card_counter_before,
+	COALESCE(p.card_balance_after, 0), COALESCE(p.card_counter_after, 0), p.started_at, p.finished_at`

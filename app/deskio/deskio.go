@@ -1,0 +1,72 @@
+// Package deskio is the desk's card reader over cardio: it presents a campus card as an
+// app.CardOnDesk and writes desk repairs with cardio's crash-safe credit.
+package deskio
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cardcenter/app"
+	"cardcenter/cardio"
+)
+
+// Reader is the desk's reader. Connect reaches the card on the reader now (a PC/SC
+// connection, or an in-process virtual card in tests); release ends that connection.
+type Reader struct {
+	Connect func(ctx context.Context) (t cardio.Transport, release func(), err error)
+	Site    cardio.SiteKey
+}
+
+var _ app.DeskReader = (*Reader)(nil)
+
+// Card is a card read at the desk.
+type Card struct{ C *cardio.Card }
+
+var _ app.CardOnDesk = Card{}
+
+func (c Card) UID() string      { return c.C.UIDHex() }
+func (c Card) CardNo() string   { return c.C.CardNo }
+func (c Card) Holder() string   { return c.C.Holder }
+func (c Card) Blocked() bool    { return c.C.Status != cardio.StatusActive }
+func (c Card) Balance() app.Fen { return c.C.Purse.Balance }
+func (c Card) Counter() int64   { return int64(c.C.Purse.Counter) }
+
+func (c Card) Holds(terminal string, serial int64, amount app.Fen) (bool, bool) {
+	e, ok := c.C.Find(cardio.Ref{Terminal: terminal, Serial: serial}, amount)
+	return ok, ok && e.Kind == cardio.KindRepair
+}
+
+func (c Card) ProvesAbsent(terminal string, serial int64, amount app.Fen, counterBefore int64) bool {
+	return c.C.Verdict(cardio.Ref{Terminal: terminal, Serial: serial}, amount, counterBefore) == cardio.VerdictNotLanded
+}
+
+// Read reads the whole card.
+func (r *Reader) Read(ctx context.Context) (app.CardOnDesk, error) {
+	t, release, err := r.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	c, err := cardio.Read(t, r.Site)
+	if err != nil {
+		return nil, err
+	}
+	return Card{c}, nil
+}
+
+// Credit writes a desk repair of the recharge (terminal, serial) onto the card.
+func (r *Reader) Credit(ctx context.Context, before app.CardOnDesk, terminal string, serial int64, amount app.Fen, at time.Time) error {
+	b, ok := before.(Card)
+	if !ok {
+		return fmt.Errorf("credit: card %T was not read by this reader", before)
+	}
+	t, release, err := r.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = cardio.Credit(t, r.Site, b.C, cardio.Txn{Kind: cardio.KindRepair, Amount: amount,
+		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})
+	return err
+}
