@@ -17,12 +17,12 @@ import (
 type callerKind int
 
 const (
-	callerWrites      callerKind = iota // two rows, reads its own write back, succeeds
-	callerFails                         // two rows, then returns an error
-	callerPanics                        // two rows, then panics
-	callerViolates                      // one row, then a foreign-key violation (a statement error)
-	callerAuditOnly                     // one row, succeeds
-	callerCancelled                     // its context is cancelled while it waits in the queue
+	callerWrites    callerKind = iota // two rows, reads its own write back, succeeds
+	callerFails                       // two rows, then returns an error
+	callerPanics                      // two rows, then panics
+	callerViolates                    // one row, then a foreign-key violation (a statement error)
+	callerAuditOnly                   // one row, succeeds
+	callerCancelled                   // its context is cancelled while it waits in the queue
 	callerKinds
 )
 
