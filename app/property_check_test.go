@@ -29,6 +29,8 @@ type rawReversal struct {
 	orig       simKey
 	status     string
 	rechargeID int64
+	// Unix ms; processed 0 while pending.
+	received, applyAfter, processed int64
 }
 
 type rawLedger struct {
@@ -86,10 +88,12 @@ func (w *simWorld) load() rawLedger {
 		r := &l.recharges[i]
 		l.byID[r.id], l.byKey[r.key] = r, r
 	}
-	scan(`SELECT id, device_id, orig_device_id, orig_serial, status, COALESCE(recharge_id, 0) FROM reversals ORDER BY id`,
+	scan(`SELECT id, device_id, orig_device_id, orig_serial, status, COALESCE(recharge_id, 0), received_at, apply_after,
+		COALESCE(processed_at, 0) FROM reversals ORDER BY id`,
 		func(r *sql.Rows) error {
 			var x rawReversal
-			err := r.Scan(&x.id, &x.dev, &x.orig.dev, &x.orig.serial, &x.status, &x.rechargeID)
+			err := r.Scan(&x.id, &x.dev, &x.orig.dev, &x.orig.serial, &x.status, &x.rechargeID, &x.received, &x.applyAfter,
+				&x.processed)
 			l.reversals = append(l.reversals, x)
 			return err
 		})
@@ -214,7 +218,14 @@ func (w *simWorld) checkRecharges(l rawLedger) {
 // recharge, each linked both ways; no recharge under a tombstoned key.
 func (w *simWorld) checkRecords(l rawLedger) {
 	applied := map[int64]int{}
+	delay := w.cfg.ReversalDelay.Milliseconds()
 	for _, v := range l.reversals {
+		// Rule 12: due a delay after arrival (host clock); only what is set aside on
+		// arrival (a conflict or an exception) is decided before that.
+		atOnce := v.processed == v.received && (v.status == string(app.RevConflict) || v.status == string(app.RevException))
+		if v.applyAfter != v.received+delay || (v.status != string(app.RevPending) && !atOnce && v.processed < v.applyAfter) {
+			w.fatalf("reversal %+v processed before its delay of %d ms", v, delay)
+		}
 		switch v.status {
 		case string(app.RevApplied):
 			applied[v.rechargeID]++
@@ -398,7 +409,13 @@ func (w *simWorld) checkSummaries(l rawLedger) {
 			return s.Recharges.Count == t.n && s.Recharges.Amount == t.amount && s.Reversals.Count == t.rn &&
 				s.Reversals.Amount == t.ramount && s.Cash == t.amount-t.ramount
 		}
-		if sum.BatchNo != cur[2] || sum.Day != today || !same(sum.Session, session) || !same(sum.Today, day) {
+		opNo := ""
+		for _, op := range w.site.Ops {
+			if op.ID == cur[1] {
+				opNo = op.OpNo
+			}
+		}
+		if sum.BatchNo != cur[2] || sum.OperatorNo != opNo || sum.Day != today || !same(sum.Session, session) || !same(sum.Today, day) {
 			w.fatalf("summary of %s: %+v; raw rows give session %+v today %+v (batch %d)", p.id, sum, session, day, cur[2])
 		}
 	}

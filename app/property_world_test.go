@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -269,8 +270,18 @@ func (w *simWorld) learn(m *simMsg, r simReply) {
 	case simRecharge:
 		w.learnRecharge(m, r)
 	case simConfirm:
-		if !r.OK && r.Code != app.CodeAlreadyRepaired && r.Code != app.CodeRepairInProgress {
-			w.fatalf("%s refused: %s", m, r.Body)
+		// The POS confirms only a write that landed; only the desk may have got there first.
+		var write string
+		var repair sql.NullString
+		if err := w.raw.QueryRow(`SELECT r.card_write, p.state FROM recharges r LEFT JOIN repairs p ON p.recharge_id = r.id
+			WHERE r.device_id = ? AND r.serial = ?`, m.key.dev, m.confirm.OrigSerial).Scan(&write, &repair); err != nil {
+			w.fatalf("%s: its recharge: %v", m, err)
+		}
+		ok := (r.OK && write == string(app.WriteWritten)) ||
+			(r.Code == app.CodeAlreadyRepaired && repair.Valid && repair.String != string(app.RepairIntent)) ||
+			(r.Code == app.CodeRepairInProgress && repair.String == string(app.RepairIntent))
+		if !ok {
+			w.fatalf("%s answered %s; the recharge is %s, its repair %v", m, r.Body, write, repair)
 		}
 	case simCancel, simReverse:
 		// Every well-formed record is acknowledged, or the POS's queue would block (rule 5).
@@ -280,33 +291,68 @@ func (w *simWorld) learn(m *simMsg, r simReply) {
 	}
 }
 
+// learnRecharge checks a recharge's first answer: a refusal must have its reason true of
+// the ledger right now (nothing has happened since), an approval must break no rule; an
+// approved recharge joins the model.
 func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 	req := m.recharge
-	validAmount := req.Amount > 0 && req.Amount%app.Yuan == 0
+	reversals := w.rawCount(`SELECT COUNT(*) FROM reversals WHERE device_id = ? AND orig_device_id = ? AND orig_serial = ?`,
+		req.DeviceID, req.DeviceID, req.Serial)
+	var batch, opID int64
+	var code string
+	err := w.raw.QueryRow(`SELECT batch_no, auth_code, operator_id FROM authorizations WHERE device_id = ? AND ended_at IS NULL`,
+		req.DeviceID).Scan(&batch, &code, &opID)
+	authorized := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		w.fatalf("raw read: %v", err)
+	}
+	current := authorized && batch == req.BatchNo && code == req.AuthCode
+	day := w.cfg.SettleDay(w.site.Clock.Now())
+	booked := w.rawCount(`SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE operator_id = ? AND settle_day = ? AND booking = 'booked'`,
+		opID, day)
+	var max app.Fen
+	for i, op := range w.site.Ops {
+		if op.ID == opID {
+			max = w.dailyMax[i]
+		}
+	}
+	var why bool
+	switch r.Code {
+	case "":
+	case app.CodePreviouslyRev:
+		why = reversals > 0 && w.reversed[m.key]
+	case app.CodeNotAuthorized:
+		why = !authorized
+	case app.CodeStaleSession:
+		why = authorized && !current
+	case app.CodeAmountNotPos:
+		why = req.Amount <= 0
+	case app.CodeAmountNotYuan:
+		why = req.Amount%app.Yuan != 0
+	case app.CodeOverCeiling:
+		why = req.CardBalance+req.Amount > simCeiling
+	case app.CodeOverDailyMax:
+		why = max > 0 && booked+req.Amount > max
+	}
 	if !r.OK {
-		switch r.Code {
-		case app.CodeStaleSession, app.CodeNotAuthorized, app.CodeOverCeiling, app.CodeOverDailyMax,
-			app.CodeAmountNotYuan, app.CodeAmountNotPos:
-		case app.CodePreviouslyRev:
-			if !w.reversed[m.key] {
-				w.fatalf("%s refused as previously reversed, but its POS never reversed it", m)
-			}
-		default:
-			w.fatalf("%s refused unexpectedly: %s", m, r.Body)
+		if !why {
+			w.fatalf("%s refused without cause (reversals %d, session current %v, booked %d of %d): %s",
+				m, reversals, current, booked, max, r.Body)
 		}
 		return
 	}
-	if !validAmount || req.CardBalance+req.Amount > simCeiling {
-		w.fatalf("%s approved against rule 11: %s", m, r.Body)
+	if reversals > 0 || !current || req.Amount <= 0 || req.Amount%app.Yuan != 0 || req.CardBalance+req.Amount > simCeiling ||
+		(max > 0 && booked > max) {
+		w.fatalf("%s approved against the rules (reversals %d, session current %v, booked %d of %d): %s",
+			m, reversals, current, booked, max, r.Body)
 	}
 	var res app.RechargeResult
 	if err := json.Unmarshal([]byte(r.Body), &res); err != nil {
 		w.fatalf("%s: %v", m, err)
 	}
-	now := w.site.Clock.Now()
 	op := w.site.Ops[m.op]
 	if res.Amount != req.Amount || res.BalanceAfter != req.CardBalance+req.Amount || res.CounterAfter != req.CardCounter+1 ||
-		res.OperatorNo != op.OpNo || res.SettleDay != w.cfg.SettleDay(now) || res.RechargeID <= 0 {
+		res.OperatorNo != op.OpNo || op.ID != opID || res.SettleDay != day || res.RechargeID <= 0 {
 		w.fatalf("%s approved as %+v; POS believed operator %s", m, res, op.OpNo)
 	}
 	w.booked[m.key] = simBooked{id: res.RechargeID, op: m.op, card: req.CardNo, amount: req.Amount, day: res.SettleDay}
