@@ -36,6 +36,7 @@ type env struct {
 var commands = map[string]command{
 	"card":   {"card read | readers | issue: the campus card on a PC/SC reader", runCardCommand},
 	"vcard":  {"run a virtual campus card on vpcd, or issue a new card file", wrap(runVcard)},
+	"desk":   {"the card-center desk (full screen): repair, authorization cards, devices, operators, reports, audit", runDesk},
 	"gen":    {"generate a realistic site: cardholders, cards, devices, operators, N recharges", runGen},
 	"pos":    {"a recharge POS (增值机) on a PC/SC reader: authorize, recharge, retap, cancel, summary, upload", runPOS},
 	"report": {"print the operator cash report (操作员票据现金报表)", runReport},
@@ -55,7 +56,10 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, clock: app.SystemClock{}, cfg: app.DefaultConfig(),
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		args = []string{"desk"} // the desk is what a clerk opens
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return 0
 	}

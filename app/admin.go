@@ -370,3 +370,30 @@ func (s *Service) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
 	})
 	return out, err
 }
+
+// NeedsFirstAdmin reports whether no desk account exists yet: the desk's first run then
+// creates the admin account.
+func (s *Service) NeedsFirstAdmin(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		n, err = tx.StaffCount()
+		return err
+	})
+	return n == 0, err
+}
+
+// CreateFirstAdmin creates the first admin account, only while there is none.
+func (s *Service) CreateFirstAdmin(ctx context.Context, username, display, password string) (Actor, error) {
+	need, err := s.NeedsFirstAdmin(ctx)
+	if err != nil {
+		return Actor{}, err
+	}
+	if !need {
+		return Actor{}, E(CodePermission, "an admin account exists already")
+	}
+	if err := s.CreateStaff(ctx, SystemActor, username, display, RoleAdmin, password); err != nil {
+		return Actor{}, err
+	}
+	return Actor{User: username, Role: RoleAdmin}, nil
+}

@@ -59,6 +59,7 @@ type ReadTx interface {
 	BindingByOperator(operatorID int64) (Binding, error)
 	CurrentAuthorization(deviceID string) (Authorization, error)
 	Staff(username string) (Staff, error)
+	StaffCount() (int64, error)
 
 	TerminalAnswer(deviceID string, serial int64) (StoredAnswer, error)
 	Recharge(id int64) (Recharge, error)

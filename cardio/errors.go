@@ -95,3 +95,11 @@ var (
 	ErrReader          = newErr(CodeReader, "读卡器通信错误", "card reader error")
 	ErrSiteKey         = newErr(CodeSiteKey, "站点密钥不可用", "site key unavailable")
 )
+
+// Message returns the text for a language tag ("zh" or "en").
+func (e *Error) Message(lang string) string {
+	if lang == "en" {
+		return e.EN
+	}
+	return e.ZH
+}

@@ -81,3 +81,9 @@ func (t *txn) AuditExists(action, subject string) (bool, error) {
 	err := t.one("audit exists", []any{&n}, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND subject = ?`, action, subject)
 	return n > 0, err
 }
+
+func (t *txn) StaffCount() (int64, error) {
+	var n int64
+	err := t.one("staff count", []any{&n}, `SELECT COUNT(*) FROM staff`)
+	return n, err
+}

@@ -103,6 +103,18 @@ func New(t testing.TB, opts Options) *Site {
 	return s
 }
 
+// NewEmpty is a ledger with nothing in it, not even a desk account: a first run.
+func NewEmpty(t testing.TB) *Site {
+	t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.Hasher = app.TestHasher()
+	cfg.Location = Start.Location()
+	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "empty.db"), Clock: app.NewManualClock(Start), Cfg: cfg, serial: map[string]int64{}}
+	s.open(store.Options{Create: true})
+	t.Cleanup(func() { s.Store.Close() })
+	return s
+}
+
 func (s *Site) open(so store.Options) {
 	st, err := store.Open(s.Path, so)
 	must(s.T, err)

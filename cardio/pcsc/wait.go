@@ -53,3 +53,15 @@ func (c *Context) wait(ctx context.Context, reader string, done func(scard.State
 		rs[0].CurrentState = state &^ scard.StateChanged
 	}
 }
+
+// WaitPresence blocks until a card's presence in reader differs from was, and returns it;
+// asked with the wrong was, it returns at once. The desk follows cards coming and going
+// with it.
+func (c *Context) WaitPresence(ctx context.Context, reader string, was bool) (bool, error) {
+	var now bool
+	err := c.wait(ctx, reader, func(s scard.StateFlag) bool {
+		now = s&scard.StatePresent != 0
+		return now != was
+	})
+	return now, err
+}

@@ -15,6 +15,9 @@ type Theme struct {
 	Input    lipgloss.Style
 	KeyHint  lipgloss.Style
 	Emphasis lipgloss.Style
+	Selected lipgloss.Style // the row under the cursor
+	Header   lipgloss.Style // table headings
+	Tab      struct{ Active, Inactive lipgloss.Style }
 }
 
 // New returns the theme for a dark or light background.
@@ -32,5 +35,11 @@ func New(dark bool) Theme {
 		Input:    lipgloss.NewStyle().Underline(true).Foreground(fg),
 		KeyHint:  lipgloss.NewStyle().Foreground(muted),
 		Emphasis: lipgloss.NewStyle().Bold(true).Foreground(fg),
+		Selected: lipgloss.NewStyle().Bold(true).Reverse(true),
+		Header:   lipgloss.NewStyle().Bold(true).Foreground(muted),
+		Tab: struct{ Active, Inactive lipgloss.Style }{
+			Active:   lipgloss.NewStyle().Bold(true).Padding(0, 1).Reverse(true),
+			Inactive: lipgloss.NewStyle().Padding(0, 1).Foreground(muted),
+		},
 	}
 }

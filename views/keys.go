@@ -1,0 +1,28 @@
+package views
+
+import "charm.land/bubbles/v2/key"
+
+// rootKeys are the desk-wide keys; screens have their own.
+type rootKeys struct {
+	Next, Prev, Help, Quit, Logout key.Binding
+}
+
+func newRootKeys(c *Common) rootKeys {
+	return rootKeys{
+		Next:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", c.T("下一页", "next screen"))),
+		Prev:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", c.T("上一页", "previous screen"))),
+		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", c.T("帮助", "help"))),
+		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", c.T("退出", "quit"))),
+		Logout: key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", c.T("注销", "log out"))),
+	}
+}
+
+// Yes/No of a confirmation; No is the default (STYLE: destructive confirms default to No).
+type confirmKeys struct{ Yes, No key.Binding }
+
+func newConfirmKeys(c *Common) confirmKeys {
+	return confirmKeys{
+		Yes: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", c.T("是", "yes"))),
+		No:  key.NewBinding(key.WithKeys("n", "esc", "enter"), key.WithHelp("n/enter", c.T("否", "no"))),
+	}
+}

@@ -1,0 +1,96 @@
+package views_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+	"cardcenter/views"
+	"cardcenter/views/viewtest"
+)
+
+func TestLoginScreens(t *testing.T) {
+	for _, lang := range []string{"zh", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			d := viewtest.New(t, app.Actor{}, lang)
+			d.C.Cards = nil // no reader watch in synchronous tests
+			var m tea.Model = views.NewRoot(d.C, nil)
+			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+			m = runInit(m)
+			viewtest.Golden(t, viewtest.Screen(m))
+		})
+	}
+}
+
+func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
+	d := viewtest.New(t, app.Actor{}, "en")
+	d.C.Cards = nil
+	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")},
+		{Roles: []app.Role{app.RoleAdmin}, New: newStubPage("Devices")}})
+	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+	m = runInit(m)
+	m = viewtest.Type(m, "clerk1")
+	m = viewtest.Drive(m, viewtest.Key("tab"))
+	m = viewtest.Type(m, "wrong-pass")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	if s := viewtest.Screen(m); !strings.Contains(s, "wrong user name or password") {
+		t.Fatalf("wrong password:\n%s", s)
+	}
+	m = viewtest.Type(m, "clerk-pass-1")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	s := viewtest.Screen(m)
+	if !strings.Contains(s, "Repair") || strings.Contains(s, "Devices") || !strings.Contains(s, "clerk1 · clerk") {
+		t.Fatalf("a clerk sees:\n%s", s)
+	}
+}
+
+func TestFirstRunCreatesTheAdmin(t *testing.T) {
+	d := viewtest.New(t, app.Actor{}, "zh")
+	fresh := apptest.NewEmpty(t)
+	d.C.Svc, d.C.Cards = fresh.Svc, nil
+	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleAdmin}, New: newStubPage("设备")}})
+	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+	m = runInit(m)
+	if s := viewtest.Screen(m); !strings.Contains(s, "首次使用") {
+		t.Fatalf("first run:\n%s", s)
+	}
+	m = viewtest.Type(m, "boss")
+	m = viewtest.Drive(m, viewtest.Key("tab"))
+	m = viewtest.Type(m, "secret-pass-9")
+	m = viewtest.Drive(m, viewtest.Key("tab"))
+	m = viewtest.Type(m, "secret-pass-9")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	if s := viewtest.Screen(m); !strings.Contains(s, "boss · 管理员") || !strings.Contains(s, "设备") {
+		t.Fatalf("after creating the admin:\n%s", s)
+	}
+	if need, _ := fresh.Svc.NeedsFirstAdmin(context.Background()); need {
+		t.Fatal("no admin was created")
+	}
+}
+
+// stubPage is a screen with only a title, to see which screens a role gets.
+type stubPage struct{ title string }
+
+func newStubPage(title string) func(*views.Common) views.Page {
+	return func(*views.Common) views.Page { return &stubPage{title} }
+}
+
+func (p *stubPage) Init() tea.Cmd                        { return nil }
+func (p *stubPage) Update(tea.Msg) (views.Page, tea.Cmd) { return p, nil }
+func (p *stubPage) View() string                         { return p.title + " screen" }
+func (p *stubPage) SetSize(int, int)                     {}
+func (p *stubPage) Title() string                        { return p.title }
+func (p *stubPage) ShortHelp() []key.Binding             { return nil }
+func (p *stubPage) FullHelp() [][]key.Binding            { return nil }
+func (p *stubPage) Busy() bool                           { return false }
+func (p *stubPage) Capturing() bool                      { return false }
+
+// runInit runs the root's Init commands.
+func runInit(m tea.Model) tea.Model {
+	return viewtest.RunCmd(m, m.Init())
+}

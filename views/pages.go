@@ -1,0 +1,19 @@
+package views
+
+import "cardcenter/app"
+
+var (
+	clerks      = []app.Role{app.RoleClerk, app.RoleAdmin}
+	supervisors = []app.Role{app.RoleSupervisor, app.RoleAdmin}
+	admins      = []app.Role{app.RoleAdmin}
+)
+
+// Pages is every screen of the desk, in tab order, with the roles that see it: clerks
+// repair, supervisors read reports, admins do everything.
+func Pages() []PageSpec {
+	return []PageSpec{
+		// one line per screen, e.g. {Roles: clerks, New: newRepairPage},
+	}
+}
+
+var _, _, _ = clerks, supervisors, admins

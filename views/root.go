@@ -1,0 +1,225 @@
+package views
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"cardcenter/app"
+	"cardcenter/views/theme"
+)
+
+// Root is the desk: the login, then the screens the person's role may use, as tabs.
+type Root struct {
+	c        *Common
+	specs    []PageSpec
+	login    *login
+	pages    []Page
+	active   int
+	keys     rootKeys
+	confirm  confirmKeys
+	help     help.Model
+	fullHelp bool
+	askQuit  bool
+	reader   app.ReaderState
+	watching bool
+}
+
+// NewRoot returns the desk with the given screens (shown by role after login).
+func NewRoot(c *Common, specs []PageSpec) *Root {
+	if c.Lang != "en" {
+		c.Lang = "zh"
+	}
+	c.Theme = theme.New(true)
+	r := &Root{c: c, specs: specs, keys: newRootKeys(c), confirm: newConfirmKeys(c), help: help.New()}
+	r.login = newLogin(c)
+	return r
+}
+
+func (r *Root) Init() tea.Cmd { return tea.Batch(tea.RequestBackgroundColor, r.login.Init()) }
+
+// contentHeight is what a page gets: the screen less the tab line and the help bar.
+func (r *Root) contentHeight() int { return max(r.c.Height-3, 1) }
+
+func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.BackgroundColorMsg:
+		r.c.Theme = theme.New(msg.IsDark())
+		return r, nil
+	case tea.WindowSizeMsg:
+		r.c.Width, r.c.Height = msg.Width, msg.Height
+		r.help.SetWidth(msg.Width)
+		for _, p := range r.pages {
+			p.SetSize(msg.Width, r.contentHeight())
+		}
+		return r, nil
+	case loggedInMsg:
+		r.c.Actor = msg.actor
+		r.keys = newRootKeys(r.c)
+		r.pages, r.active = nil, 0
+		var cmds []tea.Cmd
+		for _, s := range r.specs {
+			if s.Allowed(msg.actor.Role) {
+				p := s.New(r.c)
+				p.SetSize(r.c.Width, r.contentHeight())
+				r.pages = append(r.pages, p)
+				cmds = append(cmds, p.Init())
+			}
+		}
+		if !r.watching {
+			r.watching = true
+			cmds = append(cmds, watchReader(r.c, app.ReaderUnknown))
+		} else {
+			// Already watching from an earlier login: tell the new pages where things stand.
+			cmds = append(cmds, func() tea.Msg { return ReaderMsg{State: r.reader} })
+		}
+		return r, tea.Batch(cmds...)
+	case ReaderMsg:
+		r.reader = msg.State
+		cmds := []tea.Cmd{watchReader(r.c, msg.State)}
+		for i, p := range r.pages {
+			var cmd tea.Cmd
+			r.pages[i], cmd = p.Update(msg)
+			cmds = append(cmds, cmd)
+		}
+		return r, tea.Batch(cmds...)
+	case tea.KeyPressMsg:
+		return r.key(msg)
+	}
+	if r.pages == nil {
+		var cmd tea.Cmd
+		r.login, cmd = r.login.Update(msg)
+		return r, cmd
+	}
+	// Results of commands go to every page; each keeps only its own.
+	var cmds []tea.Cmd
+	for i, p := range r.pages {
+		var cmd tea.Cmd
+		r.pages[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return r, tea.Batch(cmds...)
+}
+
+func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" && !r.busy() {
+		return r, tea.Quit
+	}
+	if r.pages == nil {
+		var cmd tea.Cmd
+		r.login, cmd = r.login.Update(msg)
+		return r, cmd
+	}
+	if r.askQuit {
+		switch {
+		case key.Matches(msg, r.confirm.Yes):
+			return r, tea.Quit
+		case key.Matches(msg, r.confirm.No):
+			r.askQuit = false
+		}
+		return r, nil
+	}
+	page := r.pages[r.active]
+	if !page.Capturing() {
+		switch {
+		case key.Matches(msg, r.keys.Quit):
+			if r.busy() {
+				r.askQuit = true
+				return r, nil
+			}
+			return r, tea.Quit
+		case key.Matches(msg, r.keys.Next):
+			r.active = (r.active + 1) % len(r.pages)
+			return r, nil
+		case key.Matches(msg, r.keys.Prev):
+			r.active = (r.active - 1 + len(r.pages)) % len(r.pages)
+			return r, nil
+		case key.Matches(msg, r.keys.Help):
+			r.fullHelp = !r.fullHelp
+			return r, nil
+		case key.Matches(msg, r.keys.Logout) && !r.busy():
+			r.pages, r.c.Actor = nil, app.Actor{}
+			r.login = newLogin(r.c)
+			return r, r.login.Init()
+		}
+	}
+	var cmd tea.Cmd
+	r.pages[r.active], cmd = page.Update(msg)
+	return r, cmd
+}
+
+func (r *Root) busy() bool {
+	for _, p := range r.pages {
+		if p.Busy() {
+			return true
+		}
+	}
+	return false
+}
+
+// ShortHelp and FullHelp make the root a help.KeyMap: the page's keys, then the desk's.
+func (r *Root) ShortHelp() []key.Binding {
+	var b []key.Binding
+	if len(r.pages) > 0 {
+		b = append(b, r.pages[r.active].ShortHelp()...)
+	}
+	return append(b, r.keys.Next, r.keys.Help, r.keys.Quit)
+}
+
+func (r *Root) FullHelp() [][]key.Binding {
+	var b [][]key.Binding
+	if len(r.pages) > 0 {
+		b = append(b, r.pages[r.active].FullHelp()...)
+	}
+	return append(b, []key.Binding{r.keys.Next, r.keys.Prev, r.keys.Logout, r.keys.Help, r.keys.Quit})
+}
+
+func (r *Root) View() tea.View {
+	th := r.c.Theme
+	var s string
+	if r.pages == nil {
+		s = lipgloss.Place(max(r.c.Width, 1), max(r.c.Height, 1), lipgloss.Center, lipgloss.Center, r.login.View())
+	} else {
+		var tabs []string
+		for i, p := range r.pages {
+			if i == r.active {
+				tabs = append(tabs, th.Tab.Active.Render(p.Title()))
+			} else {
+				tabs = append(tabs, th.Tab.Inactive.Render(p.Title()))
+			}
+		}
+		who := th.Muted.Render(r.c.Actor.User + " · " + roleName(r.c, r.c.Actor.Role))
+		header := lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(tabs, " "), "  ", who)
+		body := r.pages[r.active].View()
+		if r.askQuit {
+			body = th.Warn.Render(r.c.T("正在写卡,确定退出吗?(y 退出 / n 继续)", "A card write is in progress. Quit anyway? (y quits / n stays)"))
+		}
+		bodyStyle := lipgloss.NewStyle().Height(r.contentHeight()).MaxHeight(r.contentHeight())
+		var helpView string
+		if r.fullHelp {
+			helpView = r.help.FullHelpView(r.FullHelp())
+		} else {
+			helpView = r.help.ShortHelpView(r.ShortHelp())
+		}
+		s = lipgloss.JoinVertical(lipgloss.Left, header, bodyStyle.Render(body), helpView)
+	}
+	v := tea.NewView(s)
+	v.AltScreen = true
+	v.WindowTitle = r.c.T("卡务中心", "Card center")
+	return v
+}
+
+func roleName(c *Common, r app.Role) string {
+	switch r {
+	case app.RoleClerk:
+		return c.T("柜员", "clerk")
+	case app.RoleSupervisor:
+		return c.T("主管", "supervisor")
+	case app.RoleAdmin:
+		return c.T("管理员", "admin")
+	}
+	return string(r)
+}

@@ -1,0 +1,247 @@
+// Package viewtest helps test the desk's screens: a Common on a real ledger (apptest), a
+// card source backed by in-process virtual cards, and rendering at a fixed size for golden
+// files (go test ./views/... -update rewrites them).
+package viewtest
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+	"cardcenter/app/deskio"
+	"cardcenter/cardio"
+	"cardcenter/cardio/vcard"
+	"cardcenter/views"
+)
+
+// Size of every golden screen: the desk's floor.
+const Width, Height = 80, 24
+
+// Desk is a Common on an apptest site with fake cards.
+type Desk struct {
+	Site  *apptest.Site
+	C     *views.Common
+	Cards *Cards
+}
+
+// New builds a desk for actor in lang ("zh" or "en").
+func New(t testing.TB, actor app.Actor, lang string) *Desk {
+	s := apptest.New(t, apptest.Options{})
+	cards := NewCards()
+	c := &views.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height}
+	return &Desk{Site: s, C: c, Cards: cards}
+}
+
+// Cards is a CardSource over virtual cards: Put one on the reader, Take it away.
+type Cards struct {
+	Key     cardio.SiteKey
+	mu      sync.Mutex
+	on      *vcard.Reader
+	state   app.ReaderState
+	changed chan struct{}
+	name    string
+}
+
+// NewCards returns an empty reader with a fresh site key.
+func NewCards() *Cards {
+	return &Cards{Key: cardio.NewSiteKey(), state: app.ReaderEmpty, changed: make(chan struct{}), name: "Virtual PCD 00 00"}
+}
+
+// Issue makes a virtual card with the given UID (4 bytes), number and opening balance.
+func (c *Cards) Issue(t testing.TB, uid []byte, cardNo string, balance app.Fen) *vcard.Reader {
+	t.Helper()
+	chip, err := vcard.NewBlankChip(uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := vcard.NewReader(chip)
+	if _, err := cardio.Issue(vcard.InProc{R: r}, c.Key, cardio.Personal{CardNo: cardNo, Holder: "H" + cardNo,
+		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: balance}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Put lays r on the reader; Take removes whatever is there; SetState forces a state
+// (no pcscd, no reader).
+func (c *Cards) Put(r *vcard.Reader) { c.set(r, app.ReaderCard) }
+func (c *Cards) Take()               { c.set(nil, app.ReaderEmpty) }
+func (c *Cards) SetState(s app.ReaderState) {
+	c.set(nil, s)
+}
+
+func (c *Cards) set(r *vcard.Reader, s app.ReaderState) {
+	c.mu.Lock()
+	c.on, c.state = r, s
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+}
+
+func (c *Cards) Reader() app.DeskReader {
+	return &deskio.Reader{Site: c.Key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.on == nil {
+			return nil, nil, cardio.ErrNoCard
+		}
+		return vcard.InProc{R: c.on}, func() {}, nil
+	}}
+}
+
+func (c *Cards) Watch(ctx context.Context, last app.ReaderState) (app.ReaderState, error) {
+	for {
+		c.mu.Lock()
+		s, ch := c.state, c.changed
+		c.mu.Unlock()
+		if s != last {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return last, ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+func (c *Cards) Readers(context.Context) ([]string, error) { return []string{c.name}, nil }
+func (c *Cards) Choose(name string)                        { c.name = name }
+func (c *Cards) Name() string                              { return c.name }
+
+// Screen is a model's view without colours, trailing spaces trimmed per line.
+func Screen(m tea.Model) string {
+	s := ansi.Strip(m.View().Content)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n") + "\n"
+}
+
+// PageScreen is a page's view without colours.
+func PageScreen(p views.Page) string {
+	s := ansi.Strip(p.View())
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n") + "\n"
+}
+
+// Golden compares got with testdata/<test name>.golden (-update rewrites it).
+func Golden(t testing.TB, got string) {
+	t.Helper()
+	golden.RequireEqual(t, got)
+}
+
+// Drive applies msg to m and runs the commands it returns (and theirs), synchronously.
+// Screens never block on the reader (the root watches it and sends views.ReaderMsg), so
+// page tests drive pages this way and send ReaderMsg themselves; root tests use teatest.
+func Drive(m tea.Model, msg tea.Msg) tea.Model {
+	m, cmd := m.Update(msg)
+	return RunCmd(m, cmd)
+}
+
+// maxSteps bounds how many messages one Drive may cause: a command that answers itself
+// forever (a timer) would otherwise hang the test.
+const maxSteps = 500
+
+var steps int
+
+// RunCmd runs cmd as the program would and feeds back what it produces.
+func RunCmd(m tea.Model, cmd tea.Cmd) tea.Model {
+	if cmd == nil {
+		return m
+	}
+	if steps++; steps > maxSteps {
+		panic("viewtest: more than 500 messages from one key: a timer that never stops?")
+	}
+	defer func() { steps-- }()
+	msg := cmd()
+	switch msg := msg.(type) {
+	case nil:
+		return m
+	case tea.BatchMsg:
+		for _, c := range msg {
+			m = RunCmd(m, c)
+		}
+		return m
+	}
+	return Drive(m, msg)
+}
+
+// Key makes a key press from a name ("enter", "esc", "tab", "up", "down") or text.
+func Key(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	}
+	r := []rune(k)
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+// Type sends each rune of s as a key press.
+func Type(m tea.Model, s string) tea.Model {
+	for _, r := range s {
+		m = Drive(m, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return m
+}
+
+// DrivePage is Drive for a single screen.
+func DrivePage(p views.Page, msg tea.Msg) views.Page {
+	p, cmd := p.Update(msg)
+	return RunPageCmd(p, cmd)
+}
+
+// RunPageCmd is RunCmd for a single screen.
+func RunPageCmd(p views.Page, cmd tea.Cmd) views.Page {
+	if cmd == nil {
+		return p
+	}
+	if steps++; steps > maxSteps {
+		panic("viewtest: more than 500 messages from one key: a timer that never stops?")
+	}
+	defer func() { steps-- }()
+	switch msg := cmd().(type) {
+	case nil:
+		return p
+	case tea.BatchMsg:
+		for _, c := range msg {
+			p = RunPageCmd(p, c)
+		}
+		return p
+	default:
+		return DrivePage(p, msg)
+	}
+}
+
+// TypePage sends each rune of s to a screen.
+func TypePage(p views.Page, s string) views.Page {
+	for _, r := range s {
+		p = DrivePage(p, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return p
+}
