@@ -46,17 +46,18 @@ type Verdict struct {
 }
 
 // VerdictFor decides from the card whether recharge r's credit reached it: the card's
-// transaction counter first, its balance second, its log third (the way campus systems of
-// this era decide 补写卡).
+// transaction counter and balance first, the way campus systems of this era decide 补写卡,
+// but the log's references before "counter + 1 and balance = after", which another
+// transaction can imitate.
 func VerdictFor(r Recharge, c CardOnDesk) Verdict {
 	counter, balance := c.Counter(), c.Balance()
 	before, after := r.BalanceBefore, r.BalanceBefore+r.Amount
-	switch {
-	case counter == r.CounterBefore && balance == before:
+	if counter == r.CounterBefore && balance == before {
 		return Verdict{NotOnCard, "卡上交易计数与余额均与充值前相同:未写入", "counter and balance are as before the recharge: not written"}
-	case counter == r.CounterBefore+1 && balance == after:
-		return Verdict{AlreadyOnCard, "卡上交易计数加一且余额等于充值后余额:已写入", "counter + 1 and balance = the balance after: written"}
 	}
+	// The log before "counter + 1 and balance = after": another transaction of the same
+	// amount (the cardholder recharging again after a Cancel) leaves the card in exactly
+	// that state, and only the log's reference tells the two apart.
 	if found, _ := c.Holds(r.DeviceID, r.Serial, r.Amount); found {
 		return Verdict{AlreadyOnCard, "卡内交易记录中有该笔充值:已写入", "the card's log holds this recharge: written"}
 	}
@@ -65,6 +66,8 @@ func VerdictFor(r Recharge, c CardOnDesk) Verdict {
 			"every transaction since the recharge is in the card's log and this one is not: not written"}
 	}
 	switch {
+	case counter == r.CounterBefore+1 && balance == after: // the log cannot tell (a damaged slot)
+		return Verdict{AlreadyOnCard, "卡上交易计数加一且余额等于充值后余额:已写入", "counter + 1 and balance = the balance after: written"}
 	case counter < r.CounterBefore:
 		return Verdict{CannotTell, "卡上交易计数小于充值时读到的计数:不是同一状态的卡", "the card's counter is below the one the POS read: not the same card state"}
 	default:
