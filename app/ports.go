@@ -57,6 +57,8 @@ type ReadTx interface {
 	Operators() ([]Operator, error)
 	BindingByCard(cardNo string) (Binding, error)
 	BindingByOperator(operatorID int64) (Binding, error)
+	// Bindings lists every authorization card binding with the card's status.
+	Bindings() ([]BindingRow, error)
 	CurrentAuthorization(deviceID string) (Authorization, error)
 	Staff(username string) (Staff, error)
 	StaffCount() (int64, error)
@@ -101,6 +103,8 @@ type ReadTx interface {
 	Audit(limit int) ([]AuditEntry, error)
 	// AuditExists reports whether an entry with this action and subject was written.
 	AuditExists(action, subject string) (bool, error)
+	// AuditFiltered: newest first, by actor and action ("" = any).
+	AuditFiltered(actor, action string, limit int) ([]AuditEntry, error)
 }
 
 // Tx is a write transaction: everything ReadTx can ask, and the changes.
@@ -114,6 +118,7 @@ type Tx interface {
 	SetCardStatus(cardNo string, s CardStatus) error
 	InsertDevice(d Device) error
 	UpdateDevice(d Device) error
+	SetDeviceSecret(id string, secret []byte) error
 	InsertOperator(o Operator) (int64, error)
 	UpdateOperator(o Operator) error
 	SetWrongPINs(operatorID int64, n int) error

@@ -42,3 +42,7 @@ func (t *txn) NextBatchNo(deviceID string) (int64, error) {
 	err := t.one("next batch", []any{&n}, `UPDATE devices SET next_batch = next_batch + 1 WHERE id = ? RETURNING next_batch - 1`, deviceID)
 	return n, err
 }
+
+func (t *txn) SetDeviceSecret(id string, secret []byte) error {
+	return t.execOne("set device secret", `UPDATE devices SET secret = ? WHERE id = ?`, secret, id)
+}

@@ -73,3 +73,14 @@ func (t *txn) InsertBinding(b app.Binding) error {
 func (t *txn) DeleteBinding(operatorID int64) error {
 	return t.execOne("delete binding", `DELETE FROM auth_cards WHERE operator_id = ?`, operatorID)
 }
+
+func (t *txn) Bindings() ([]app.BindingRow, error) {
+	return many(t, "bindings", func(r *sql.Rows) (app.BindingRow, error) {
+		var b app.BindingRow
+		var at sql.NullInt64
+		err := r.Scan(&b.OperatorID, &b.CardNo, &at, &b.BoundBy, &b.CardStatus)
+		b.BoundAt = fromMs(at)
+		return b, err
+	}, `SELECT a.operator_id, a.card_no, a.bound_at, a.bound_by, c.status
+		FROM auth_cards a JOIN cards c ON c.card_no = a.card_no ORDER BY a.operator_id`)
+}

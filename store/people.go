@@ -87,3 +87,14 @@ func (t *txn) StaffCount() (int64, error) {
 	err := t.one("staff count", []any{&n}, `SELECT COUNT(*) FROM staff`)
 	return n, err
 }
+
+func (t *txn) AuditFiltered(actor, action string, limit int) ([]app.AuditEntry, error) {
+	return many(t, "audit filtered", func(r *sql.Rows) (app.AuditEntry, error) {
+		var e app.AuditEntry
+		var at sql.NullInt64
+		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail)
+		e.At = fromMs(at)
+		return e, err
+	}, `SELECT id, at, actor, action, subject, detail FROM audit_log
+		WHERE (?1 = '' OR actor = ?1) AND (?2 = '' OR action = ?2) ORDER BY id DESC LIMIT ?3`, actor, action, limit)
+}
