@@ -5,7 +5,7 @@ STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The concurrent packages and the property tests are slow under -race on 2 cores.
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build deps run test lint bench fmt clean
+.PHONY: all build deps run demo test lint bench fmt clean
 
 all: build
 
@@ -20,6 +20,10 @@ run: deps build
 	@test -f $(DB) || ./cardcenter gen --db $(DB) --recharges 20000
 	./cardcenter settle --db $(DB)
 	./cardcenter report --db $(DB) --days 7 --format table
+
+# The desk on a demo site with virtual cards on the real PC/SC stack (see README).
+demo: deps build
+	./scripts/demo.sh
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

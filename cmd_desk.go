@@ -22,7 +22,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	reader := fs.String("reader", "", "PC/SC reader (default: the first; the repair screen can pick)")
 	lang := fs.String("lang", langFromEnv(), "zh or en (default from LANG: Chinese unless LANG is English)")
 	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
-	demo := fs.Bool("demo", false, "demo mode: show the card-tray hint")
+	demoTray := fs.String("demo-tray", "", "demo mode: the card tray's control socket (F5 swaps the card)")
 	logFile := fs.String("log", filepath.Join(os.TempDir(), "cardcenter-desk.log"), "log file (never the screen)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -47,7 +47,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	cards := &deskio.PCSC{Site: key}
 	cards.Choose(*reader)
-	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, Demo: *demo}
+	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		return nil

@@ -36,6 +36,7 @@ type env struct {
 var commands = map[string]command{
 	"card":   {"card read | readers | issue: the campus card on a PC/SC reader", runCardCommand},
 	"vcard":  {"run a virtual campus card on vpcd, or issue a new card file", wrap(runVcard)},
+	"demo":   {"demo setup | tray: a demo site with virtual cards in known states", runDemo},
 	"desk":   {"the card-center desk (full screen): repair, authorization cards, devices, operators, reports, audit", runDesk},
 	"gen":    {"generate a realistic site: cardholders, cards, devices, operators, N recharges", runGen},
 	"pos":    {"a recharge POS (增值机) on a PC/SC reader: authorize, recharge, retap, cancel, summary, upload", runPOS},

@@ -26,8 +26,9 @@ type Common struct {
 	Cards  CardSource
 	Width  int
 	Height int
-	// Demo: the desk runs on the demo site (shows the card-tray hint).
-	Demo bool
+	// DemoTray is the demo card tray's control socket: in demo mode F5 swaps the card on
+	// the reader (cardcenter demo tray). Empty outside the demo.
+	DemoTray string
 }
 
 // T picks the text for the desk's language.

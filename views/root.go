@@ -1,7 +1,11 @@
 package views
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -26,6 +30,28 @@ type Root struct {
 	askQuit  bool
 	reader   app.ReaderState
 	watching bool
+	trayNote string // the demo tray's last answer
+}
+
+// trayMsg is the demo card tray's answer to a swap.
+type trayMsg struct{ note string }
+
+// swapDemoCard asks the demo card tray to lay the next card on the reader.
+func swapDemoCard(sock string) tea.Cmd {
+	return func() tea.Msg {
+		conn, err := net.DialTimeout("unix", sock, time.Second)
+		if err != nil {
+			return trayMsg{"card tray: " + err.Error()}
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintln(conn, "next")
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			return trayMsg{"card tray: " + err.Error()}
+		}
+		return trayMsg{strings.TrimSpace(line)}
+	}
 }
 
 // NewRoot returns the desk with the given screens (shown by role after login).
@@ -87,7 +113,13 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return r, tea.Batch(cmds...)
 	case tea.KeyPressMsg:
+		if msg.String() == "f5" && r.c.DemoTray != "" && !r.busy() {
+			return r, swapDemoCard(r.c.DemoTray)
+		}
 		return r.key(msg)
+	case trayMsg:
+		r.trayNote = msg.note
+		return r, nil
 	}
 	if r.pages == nil {
 		var cmd tea.Cmd
@@ -192,6 +224,12 @@ func (r *Root) View() tea.View {
 			}
 		}
 		who := th.Muted.Render(r.c.Actor.User + " · " + roleName(r.c, r.c.Actor.Role))
+		if r.c.DemoTray != "" {
+			who += th.Warn.Render("  " + r.c.T("演示:F5 换卡", "demo: F5 swaps the card"))
+			if r.trayNote != "" {
+				who += th.Muted.Render(" (" + r.trayNote + ")")
+			}
+		}
 		header := lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(tabs, " "), "  ", who)
 		body := r.pages[r.active].View()
 		if r.askQuit {
