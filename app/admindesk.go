@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -86,4 +87,35 @@ func (s *Service) AuditFiltered(ctx context.Context, actor Actor, user, action s
 		return err
 	})
 	return out, err
+}
+
+// CardDetail is what the card center knows of a card: its record, its holder and, when it
+// is an authorization card, the operator it is bound to (BoundTo.ID 0 otherwise).
+type CardDetail struct {
+	Card    Card
+	Holder  Cardholder
+	BoundTo Operator
+}
+
+// CardDetail looks a card up by number for the card status screen.
+func (s *Service) CardDetail(ctx context.Context, cardNo string) (CardDetail, error) {
+	var d CardDetail
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if d.Card, err = tx.Card(cardNo); err != nil {
+			return notFoundOr(err, CodeUnknownCard, "card %s", cardNo)
+		}
+		if d.Holder, err = tx.Cardholder(d.Card.HolderID); err != nil {
+			return err
+		}
+		b, err := tx.BindingByCard(cardNo)
+		if errors.Is(err, ErrNoRow) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		d.BoundTo, err = tx.Operator(b.OperatorID)
+		return err
+	})
+	return d, err
 }

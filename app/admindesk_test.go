@@ -108,3 +108,19 @@ func TestAuditFilteredByPersonAndKind(t *testing.T) {
 	_, err = s.Svc.AuditFiltered(ctx, s.Admin, "", "", 0)
 	apptest.WantCode(t, err, app.CodeBadInput)
 }
+
+func TestCardDetailNamesHolderAndTheOperatorOfAnAuthorizationCard(t *testing.T) {
+	s := apptest.New(t, apptest.Options{})
+	d, err := s.Svc.CardDetail(ctx, apptest.AuthCard(1))
+	must(t, err)
+	if d.Card.CardNo != apptest.AuthCard(1) || d.Holder.Name != "操作员2" || d.BoundTo.OpNo != "OP02" {
+		t.Fatalf("auth card detail %+v", d)
+	}
+	d, err = s.Svc.CardDetail(ctx, apptest.UserCard(0))
+	must(t, err)
+	if d.Holder.Name != "学生1" || d.BoundTo.ID != 0 || d.Card.Status != app.CardNormal {
+		t.Fatalf("user card detail %+v", d)
+	}
+	_, err = s.Svc.CardDetail(ctx, "99999999")
+	apptest.WantCode(t, err, app.CodeUnknownCard)
+}
