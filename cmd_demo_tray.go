@@ -33,6 +33,7 @@ func runDemoTray(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("demo tray", e)
 	dir := fs.String("dir", "demo", "the demo directory (from demo setup)")
 	addr := fs.String("vpcd", vcard.DefaultVPCD, "vpcd address of the desk's reader")
+	first := fs.Int("put", 0, "lay this card (1..N) on the reader at start; 0: start empty")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -61,6 +62,9 @@ func runDemoTray(ctx context.Context, e *env, args []string) error {
 	go t.serveControl(ln)
 	fmt.Fprintf(e.stdout, "card tray on %s; the desk's F5 (demo mode) swaps cards through %s\n", *addr, sock)
 	t.menu(e)
+	if *first > 0 {
+		fmt.Fprintln(e.stdout, t.command(strconv.Itoa(*first)))
+	}
 	if fi, _ := os.Stdin.Stat(); fi != nil && fi.Mode()&os.ModeCharDevice != 0 {
 		go t.readStdin(ctx, e)
 	}

@@ -6,14 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${DEMO_DIR:-demo}
 ./cardcenter demo setup --dir "$dir"
-./cardcenter demo tray --dir "$dir" >"$dir/tray.log" 2>&1 </dev/null &
+# Start with 张三's card on the reader: the recharge that never landed.
+./cardcenter demo tray --dir "$dir" --put 1 >"$dir/tray.log" 2>&1 </dev/null &
 tray=$!
 trap 'kill "$tray" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
   [ -S "$dir/tray.sock" ] && break
   sleep 0.1
 done
-# Start with 张三's card on the reader: the recharge that never landed.
-printf '1\n' | { command -v socat >/dev/null && socat - "UNIX-CONNECT:$dir/tray.sock" || true; } >/dev/null 2>&1
 ./cardcenter desk --db "$dir/demo.db" --site-key "$dir/site.key" --reader "Virtual PCD 00 00" \
   --demo-tray "$dir/tray.sock" --log "$dir/desk.log" "$@"
