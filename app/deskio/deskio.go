@@ -32,6 +32,18 @@ func (c Card) Blocked() bool    { return c.C.Status != cardio.StatusActive }
 func (c Card) Balance() app.Fen { return c.C.Purse.Balance }
 func (c Card) Counter() int64   { return int64(c.C.Purse.Counter) }
 
+// Log is the card's committed log, newest first.
+func (c Card) Log() []app.CardLogEntry {
+	out := make([]app.CardLogEntry, 0, len(c.C.Log))
+	for _, e := range c.C.Log {
+		out = append(out, app.CardLogEntry{Kind: e.Kind.String(), Counter: int64(e.Counter), Amount: e.Amount,
+			BalanceAfter: e.BalanceAfter, Serial: int64(e.Serial24), At: e.Time})
+	}
+	return out
+}
+
+var _ app.CardLog = Card{}
+
 func (c Card) Holds(terminal string, serial int64, amount app.Fen) (bool, bool) {
 	e, ok := c.C.Find(cardio.Ref{Terminal: terminal, Serial: serial}, amount)
 	return ok, ok && e.Kind == cardio.KindRepair
