@@ -53,7 +53,9 @@ func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 	if opt.CacheMiB <= 0 {
 		opt.CacheMiB = 1024
 	}
-	db, err := sql.Open("sqlite3", dsn(path, true, true))
+	// One goroutine uses the connection: SQLite's own mutexes (taken on every call) are
+	// not needed.
+	db, err := sql.Open("sqlite3", dsn(path, true, true)+"&_mutex=no")
 	if err != nil {
 		return nil, fmt.Errorf("bulk open %s: %w", path, err)
 	}
@@ -160,9 +162,6 @@ func (b *Bulk) Close() error {
 		if err = b.db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode); err == nil && mode != "wal" {
 			err = fmt.Errorf("journal_mode is %s, want wal", mode)
 		}
-	}
-	if err == nil {
-		_, err = b.db.Exec(`PRAGMA optimize`)
 	}
 	if cerr := b.db.Close(); err == nil {
 		err = cerr
