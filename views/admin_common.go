@@ -1,0 +1,180 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+)
+
+// What the admin screens share: money and time formats, the card status names, the
+// confirmation line, the status line and reading the card on the reader.
+
+// admTimeout bounds one ledger or card call of an admin screen.
+const admTimeout = 10 * time.Second
+
+// admYuan shows fen as yuan with two decimals.
+func admYuan(f app.Fen) string {
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
+}
+
+// admParseYuan reads whole or decimal yuan ("500", "500.00") as fen.
+func admParseYuan(s string) (app.Fen, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, true
+	}
+	whole, frac, dot := strings.Cut(s, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || len(whole) > 9 {
+		return 0, false
+	}
+	var f app.Fen
+	for _, r := range whole {
+		f = f*10 + app.Fen(r-'0')
+	}
+	f *= 100
+	if dot {
+		if len(frac) == 0 || len(frac) > 2 || strings.Trim(frac, "0123456789") != "" {
+			return 0, false
+		}
+		if len(frac) == 1 {
+			frac += "0"
+		}
+		f += app.Fen(frac[0]-'0')*10 + app.Fen(frac[1]-'0')
+	}
+	return f, true
+}
+
+// admTime shows an instant in the site's time zone.
+func admTime(c *Common, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if c.Svc != nil && c.Svc.Config().Location != nil {
+		t = t.In(c.Svc.Config().Location)
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// admStatusName names a card status in the desk's language.
+func admStatusName(c *Common, s app.CardStatus) string {
+	switch s {
+	case app.CardNormal:
+		return c.T("正常", "normal")
+	case app.CardLost:
+		return c.T("挂失", "lost")
+	case app.CardFrozen:
+		return c.T("冻结", "frozen")
+	case app.CardBad:
+		return c.T("坏卡", "bad")
+	case app.CardCancelled:
+		return c.T("注销", "cancelled")
+	}
+	return string(s)
+}
+
+func admYesNo(c *Common, b bool) string {
+	if b {
+		return c.T("是", "yes")
+	}
+	return c.T("否", "no")
+}
+
+// admCtx is the context of one call.
+func admCtx(c *Common) (context.Context, context.CancelFunc) {
+	ctx := c.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithTimeout(ctx, admTimeout)
+}
+
+// admConfirm is a question before a change; No is the default (enter, n, esc).
+type admConfirm struct {
+	prompt string
+	run    func() tea.Cmd
+}
+
+// admConfirmKey answers the open question with k; it returns the change's command on yes.
+func admConfirmKey(k tea.KeyPressMsg, keys confirmKeys, q **admConfirm) tea.Cmd {
+	switch {
+	case key.Matches(k, keys.Yes):
+		run := (*q).run
+		*q = nil
+		return run()
+	case key.Matches(k, keys.No):
+		*q = nil
+	}
+	return nil
+}
+
+func admConfirmView(c *Common, q *admConfirm) string {
+	th := c.Theme
+	return th.Warn.Render(q.prompt) + "\n" + th.KeyHint.Render(c.T("y 确定 / n 或 enter 取消(默认取消)", "y to go ahead / n or enter to leave it (the default)"))
+}
+
+// admStatus is the one line where a screen says what just happened.
+type admStatus struct {
+	text string
+	bad  bool
+}
+
+func (s admStatus) view(c *Common) string {
+	if s.text == "" {
+		return ""
+	}
+	if s.bad {
+		return c.Theme.Bad.Render(s.text)
+	}
+	return c.Theme.Good.Render(s.text)
+}
+
+// admCardRead is the card found on the reader and the card center's record of it.
+type admCardRead struct {
+	CardNo, UID, Holder string
+	Err                 error
+}
+
+// admReadCard reads the card on the reader (inside a Cmd only) and checks that the card
+// center knows it as that very card (same UID when one is recorded).
+func admReadCard(c *Common) admCardRead {
+	if c.Cards == nil {
+		return admCardRead{Err: app.E(app.CodeBadInput, "no reader")}
+	}
+	ctx, cancel := admCtx(c)
+	defer cancel()
+	card, err := c.Cards.Reader().Read(ctx)
+	if err != nil {
+		return admCardRead{Err: err}
+	}
+	r := admCardRead{CardNo: card.CardNo(), UID: card.UID(), Holder: card.Holder()}
+	rec, err := c.Svc.CardByNo(ctx, r.CardNo)
+	if err != nil {
+		r.Err = err
+	} else if rec.UID != "" && !strings.EqualFold(rec.UID, r.UID) {
+		r.Err = app.E(app.CodeCardMismatch, "card %s: UID %s on the reader, %s on record", r.CardNo, r.UID, rec.UID)
+	}
+	return r
+}
+
+// admBodyLines: a list screen is a caption line, the table, and two lines at the bottom
+// for the status or a question.
+const admChrome = 3
+
+// admListView lays out a list screen: caption, table, then the question or the status.
+func admListView(c *Common, caption string, table string, q *admConfirm, st admStatus) string {
+	bottom := st.view(c)
+	if q != nil {
+		bottom = admConfirmView(c, q)
+	}
+	return strings.Join([]string{c.Theme.Muted.Render(caption), table, bottom}, "\n")
+}

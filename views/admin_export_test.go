@@ -1,0 +1,6 @@
+package views
+
+// The admin screens' constructors, for the external tests.
+var (
+	NewBindingsPage  = newBindingsPage
+)

@@ -1,0 +1,234 @@
+package views
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+)
+
+// bindingsPage: the recharge operators and their authorization cards (rule 10). An admin
+// binds a card by putting it on the reader or typing its number, and unbinds one.
+type bindingsPage struct {
+	c       *Common
+	keys    bindingsKeys
+	confirm confirmKeys
+	table   admTable
+	rows    []app.OperatorCard
+	loadSeq int
+	loaded  bool
+	status  admStatus
+
+	reader app.ReaderState
+	// The bind dialog, for one operator.
+	form    *admForm
+	formOp  app.Operator
+	readSeq int
+	reading bool
+	asking  *admConfirm
+	width   int
+	height  int
+}
+
+type bindingsLoadedMsg struct {
+	seq  int
+	rows []app.OperatorCard
+	err  error
+}
+
+// bindingsReadMsg: the card on the reader, read for the bind dialog of request seq.
+type bindingsReadMsg struct {
+	seq  int
+	card admCardRead
+}
+
+type bindingsDoneMsg struct {
+	note string
+	err  error
+	bind bool // the answer to the bind dialog (a refusal keeps it open)
+}
+
+func newBindingsPage(c *Common) Page {
+	p := &bindingsPage{c: c, keys: newBindingsKeys(c), confirm: newConfirmKeys(c)}
+	p.table = newAdmTable(c, []admCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("授权卡", "Card"), 10},
+		{c.T("卡状态", "Status"), 9}, {c.T("绑定时间", "Bound at"), 16}, {c.T("绑定人", "Bound by"), 0}},
+		c.T("还没有充值操作员", "no recharge operators yet"))
+	return p
+}
+
+func (p *bindingsPage) Init() tea.Cmd { return p.load() }
+
+func (p *bindingsPage) load() tea.Cmd {
+	p.loadSeq++
+	seq, c := p.loadSeq, p.c
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		rows, err := c.Svc.Bindings(ctx)
+		return bindingsLoadedMsg{seq, rows, err}
+	}
+}
+
+func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case bindingsLoadedMsg:
+		if msg.seq != p.loadSeq {
+			return p, nil
+		}
+		if msg.err != nil {
+			p.status = admStatus{p.c.Msg(msg.err), true}
+			return p, nil
+		}
+		p.rows, p.loaded = msg.rows, true
+		p.table.SetRows(p.tableRows())
+		return p, nil
+	case ReaderMsg:
+		p.reader = msg.State
+		if p.form != nil && msg.State == app.ReaderCard {
+			return p, p.readCard()
+		}
+		return p, nil
+	case bindingsReadMsg:
+		if p.form == nil || msg.seq != p.readSeq {
+			return p, nil // the dialog closed or a newer read started
+		}
+		p.reading = false
+		if msg.card.Err != nil {
+			p.form.err = p.c.Msg(msg.card.Err)
+			if msg.card.CardNo != "" {
+				p.form.err = msg.card.CardNo + ": " + p.form.err
+			}
+			return p, nil
+		}
+		p.form.set(0, msg.card.CardNo)
+		p.form.err = ""
+		p.form.note = p.c.T(fmt.Sprintf("读卡器上的卡: %s(%s)— 按回车绑定", msg.card.CardNo, msg.card.Holder),
+			fmt.Sprintf("Card on the reader: %s (%s); enter binds it", msg.card.CardNo, msg.card.Holder))
+		return p, nil
+	case bindingsDoneMsg:
+		if msg.err != nil {
+			if msg.bind && p.form != nil {
+				p.form.err = p.c.Msg(msg.err)
+				return p, nil
+			}
+			p.status = admStatus{p.c.Msg(msg.err), true}
+			return p, nil
+		}
+		if msg.bind {
+			p.form = nil
+		}
+		p.status = admStatus{msg.note, false}
+		return p, p.load()
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
+	if p.asking != nil {
+		return admConfirmKey(k, p.confirm, &p.asking)
+	}
+	if p.form != nil {
+		switch p.form.Update(k) {
+		case admFormCancel:
+			p.form, p.reading = nil, false
+		case admFormSubmit:
+			return p.bind()
+		}
+		return nil
+	}
+	if p.table.Update(k) {
+		return nil
+	}
+	row, ok := p.selected()
+	switch {
+	case key.Matches(k, p.keys.Reload):
+		return p.load()
+	case key.Matches(k, p.keys.Bind) && ok:
+		p.openBind(row.Operator)
+		if p.reader == app.ReaderCard {
+			return p.readCard()
+		}
+	case key.Matches(k, p.keys.Unbind) && ok:
+		if !row.Bound {
+			p.status = admStatus{p.c.T(row.Operator.OpNo+" 没有绑定授权卡", row.Operator.OpNo+" has no authorization card"), true}
+			return nil
+		}
+		op, card := row.Operator, row.Binding.CardNo
+		p.asking = &admConfirm{
+			prompt: p.c.T(fmt.Sprintf("解除 %s %s 的授权卡 %s?", op.OpNo, op.Name, card),
+				fmt.Sprintf("Unbind card %s from %s %s?", card, op.OpNo, op.Name)),
+			run: func() tea.Cmd { return p.unbind(op, card) },
+		}
+	}
+	return nil
+}
+
+func (p *bindingsPage) selected() (app.OperatorCard, bool) {
+	i, ok := p.table.Selected()
+	if !ok || i >= len(p.rows) {
+		return app.OperatorCard{}, false
+	}
+	return p.rows[i], true
+}
+
+func (p *bindingsPage) openBind(op app.Operator) {
+	c := p.c
+	p.formOp = op
+	p.form = newAdmForm(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
+	p.form.note = c.T("请将卡放到读卡器上,或输入卡号后按回车", "Put the card on the reader, or type its number and press enter")
+	p.form.text(c.T("卡号", "Card no"), "", 20, false, "")
+	p.status = admStatus{}
+}
+
+func (p *bindingsPage) readCard() tea.Cmd {
+	p.readSeq++
+	p.reading = true
+	seq, c := p.readSeq, p.c
+	return func() tea.Msg { return bindingsReadMsg{seq, admReadCard(c)} }
+}
+
+func (p *bindingsPage) bind() tea.Cmd {
+	c, op, cardNo := p.c, p.formOp, p.form.value(0)
+	if cardNo == "" {
+		p.form.err = c.T("请输入卡号或放卡", "type a card number or put the card on the reader")
+		return nil
+	}
+	actor := c.Actor
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		if err := c.Svc.BindCard(ctx, actor, op.ID, cardNo); err != nil {
+			return bindingsDoneMsg{err: err, bind: true}
+		}
+		return bindingsDoneMsg{bind: true, note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
+			fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}
+	}
+}
+
+func (p *bindingsPage) unbind(op app.Operator, cardNo string) tea.Cmd {
+	c, actor := p.c, p.c.Actor
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		if err := c.Svc.UnbindCard(ctx, actor, op.ID); err != nil {
+			return bindingsDoneMsg{err: err}
+		}
+		return bindingsDoneMsg{note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
+			fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}
+	}
+}
+
+func (p *bindingsPage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.table.SetSize(w, h-admChrome)
+}
+
+func (p *bindingsPage) Title() string { return p.c.T("授权卡", "Auth cards") }
+func (p *bindingsPage) Busy() bool    { return false }
+func (p *bindingsPage) Capturing() bool {
+	return p.form != nil || p.asking != nil || p.table.Filtering()
+}
