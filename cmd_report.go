@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/mattn/go-runewidth"
 
 	"cardcenter/app"
+	"cardcenter/app/reportfmt"
 	"cardcenter/store"
 )
 
@@ -74,56 +73,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	return writeReportTable(e.stdout, rep, *lang)
 }
 
-var reportHeadings = map[string][]string{
-	"zh": {"结算日", "操作员号", "操作员", "充值笔数", "充值金额", "冲正笔数", "冲正金额", "撤销笔数", "POS现金充值", "状态"},
-	"en": {"Day", "Op no", "Operator", "Recharges", "Amount", "Reversals", "Amount", "Cancels", "POS cash", "State"},
-}
-
-func headings(lang string) []string {
-	if h, ok := reportHeadings[lang]; ok {
-		return h
-	}
-	return reportHeadings["zh"]
-}
-
 // yuan formats fen as yuan with two decimals, exactly (no floats).
-func yuan(f app.Fen) string {
-	sign := ""
-	if f < 0 {
-		sign, f = "-", -f
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
-}
-
-func reportCells(rep app.Report, lang string) [][]string {
-	state := map[bool]string{true: "已结算", false: "未结算"}
-	total := "合计"
-	if lang == "en" {
-		state = map[bool]string{true: "settled", false: "live"}
-		total = "Total"
-	}
-	out := [][]string{headings(lang)}
-	line := func(day, no, name string, r app.ReportRow, st string) []string {
-		return []string{day, no, name, strconv.FormatInt(r.Recharges.Count, 10), yuan(r.Recharges.Amount),
-			strconv.FormatInt(r.Reversals.Count, 10), yuan(r.Reversals.Amount), strconv.FormatInt(r.Cancels, 10), yuan(r.Cash()), st}
-	}
-	for _, r := range rep.Rows {
-		out = append(out, line(r.Day, r.OpNo, r.OperatorName, r, state[r.Settled]))
-	}
-	out = append(out, line(total, "", "", rep.Total, ""))
-	return out
-}
+func yuan(f app.Fen) string { return reportfmt.Yuan(f) }
 
 func writeReportCSV(w io.Writer, rep app.Report, lang string) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil { // BOM: Excel then reads UTF-8
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.WriteAll(reportCells(rep, lang)); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	return nil
+	return reportfmt.WriteCSV(w, reportfmt.Flat(rep, lang))
 }
 
 func writeReportTable(w io.Writer, rep app.Report, lang string) error {
@@ -131,7 +85,7 @@ func writeReportTable(w io.Writer, rep app.Report, lang string) error {
 	if lang == "en" {
 		title = fmt.Sprintf("Operator cash report  %s to %s", rep.From, rep.To)
 	}
-	cells := reportCells(rep, lang)
+	cells := reportfmt.Flat(rep, lang)
 	widths := make([]int, len(cells[0]))
 	for _, row := range cells {
 		for i, c := range row {
