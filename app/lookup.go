@@ -23,3 +23,19 @@ func (s *Service) CardByNo(ctx context.Context, cardNo string) (Card, error) {
 	})
 	return c, err
 }
+
+// LastSerial is the highest terminal serial the host has kept for a device (0 if none). A
+// POS that lost its journal, or a replacement POS, continues after it: reusing a serial
+// would replay an old answer or be refused as a conflict.
+func (s *Service) LastSerial(ctx context.Context, deviceID string) (int64, error) {
+	var n int64
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Device(deviceID); err != nil {
+			return notFound(err, CodeUnknownDevice, "device %s", deviceID)
+		}
+		var err error
+		n, err = tx.LastSerial(deviceID)
+		return err
+	})
+	return n, err
+}

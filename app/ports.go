@@ -64,6 +64,8 @@ type ReadTx interface {
 	StaffCount() (int64, error)
 
 	TerminalAnswer(deviceID string, serial int64) (StoredAnswer, error)
+	// LastSerial: the highest serial kept under the device's idempotency keys (0 if none).
+	LastSerial(deviceID string) (int64, error)
 	Recharge(id int64) (Recharge, error)
 	RechargeByKey(deviceID string, serial int64) (Recharge, error)
 	// RechargesAwaitingDesk: booked recharges of a card whose write is pending or

@@ -41,3 +41,9 @@ func (t *txn) InsertTerminalAnswer(a app.StoredAnswer) error {
 		a.DeviceID, a.Serial, a.Kind, a.RequestHash, a.Answer, ms(a.ReceivedAt))
 	return err
 }
+
+func (t *txn) LastSerial(deviceID string) (int64, error) {
+	var n int64
+	err := t.one("last serial", []any{&n}, `SELECT COALESCE(MAX(serial), 0) FROM terminal_answers WHERE device_id = ?`, deviceID)
+	return n, err
+}

@@ -93,3 +93,8 @@ func (tt *tearingTransport) Transmit(cmd []byte) ([]byte, error) {
 	}
 	return resp, err
 }
+
+func (h *DroppingHost) LastSerial(ctx context.Context) (int64, error) {
+	res, err := h.Host.LastSerial(ctx)
+	return drop(h, "last-serial", res, err)
+}

@@ -18,8 +18,10 @@ import (
 
 // State is everything the terminal must remember across a power cycle.
 type State struct {
-	DeviceID   string `json:"device_id"`
-	NextSerial int64  `json:"next_serial"`
+	DeviceID string `json:"device_id"`
+	// NextSerial is the serial of the next message; 0 in a new journal, until the host
+	// says which serials this device has used (a replaced POS must not reuse them).
+	NextSerial int64 `json:"next_serial"`
 	// Session is the current operator's authorization (nil: tap the authorization card).
 	Session *Session `json:"session,omitempty"`
 	// Queue holds reversal and cancel records not yet acknowledged by the host (rule 6):
@@ -61,7 +63,7 @@ func OpenJournal(path, device string) (*Journal, State, error) {
 	j := &Journal{path: path}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		st := State{DeviceID: device, NextSerial: 1}
+		st := State{DeviceID: device}
 		return j, st, j.Save(st)
 	}
 	if err != nil {

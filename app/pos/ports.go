@@ -18,6 +18,7 @@ type Host interface {
 	Reverse(ctx context.Context, r app.ReverseRequest) (app.ReverseResult, error)
 	Batch(ctx context.Context, records []app.OfflineRecord) (posapi.BatchResult, error)
 	Summary(ctx context.Context) (app.SummaryResult, error)
+	LastSerial(ctx context.Context) (int64, error)
 }
 
 var _ Host = (*posapi.Client)(nil)

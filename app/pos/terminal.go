@@ -56,6 +56,7 @@ func (t *Terminal) State() State {
 func (t *Terminal) save() error { return t.j.Save(t.st) }
 
 // nextSerial takes a serial; the caller saves the state before using it on the network.
+// Every operation starts from Start or ready, which learn the serial first (knowSerial).
 func (t *Terminal) nextSerial() int64 {
 	s := t.st.NextSerial
 	t.st.NextSerial++
@@ -70,7 +71,23 @@ func (t *Terminal) Start(ctx context.Context) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if err := t.knowSerial(ctx); err != nil {
+		return err
+	}
 	return t.drain(ctx)
+}
+
+// knowSerial: a new journal asks the host which serials this device used before.
+func (t *Terminal) knowSerial(ctx context.Context) error {
+	if t.st.NextSerial > 0 {
+		return nil
+	}
+	last, err := t.host.LastSerial(ctx)
+	if err != nil {
+		return fmt.Errorf("ask the host for this POS's last serial: %w", err)
+	}
+	t.st.NextSerial = last + 1
+	return t.save()
 }
 
 // Recover turns a recharge whose answer never came into a queued reversal, without
@@ -78,7 +95,7 @@ func (t *Terminal) Start(ctx context.Context) error {
 func (t *Terminal) Recover() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if r := t.st.InFlight; r != nil {
+	if r := t.st.InFlight; r != nil && t.st.NextSerial > 0 {
 		t.queueReversal(*r)
 		t.st.InFlight = nil
 		return t.save()
@@ -164,6 +181,9 @@ func (t *Terminal) Authorize(ctx context.Context, pin string) (app.AuthorizeResu
 func (t *Terminal) ready(ctx context.Context) error {
 	if t.st.Retap != nil {
 		return posError(CodeRetapPending, fmt.Sprintf("card %s, serial %d", t.st.Retap.CardNo, t.st.Retap.Serial))
+	}
+	if err := t.knowSerial(ctx); err != nil {
+		return err
 	}
 	return t.drain(ctx)
 }

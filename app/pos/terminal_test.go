@@ -424,3 +424,29 @@ func TestLostConfirmIsResent(t *testing.T) {
 		t.Fatalf("confirmed recharge awaits the desk: %+v", items)
 	}
 }
+
+// A replaced POS (its journal lost) must not reuse serials the host kept for the device:
+// a new journal asks the host first and continues after its last serial.
+func TestNewJournalContinuesAfterTheHostsLastSerial(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	if _, err := w.term.Recharge(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	used := w.term.State().NextSerial - 1
+	w.journal = filepath.Join(t.TempDir(), "replacement.json")
+	w.powerOn()
+	if err := w.term.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.term.State().NextSerial; got != used+1 {
+		t.Fatalf("replacement POS starts at serial %d, the host kept up to %d", got, used)
+	}
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	if _, err := w.term.Recharge(ctx, 10); err != nil {
+		t.Fatalf("recharge on the replacement POS: %v", err)
+	}
+}

@@ -123,3 +123,10 @@ func (c *Client) Batch(ctx context.Context, records []app.OfflineRecord) (out Ba
 func (c *Client) Summary(ctx context.Context) (out app.SummaryResult, err error) {
 	return out, c.Do(ctx, PathSummary, app.SummaryRequest{DeviceID: c.DeviceID}, &out)
 }
+
+// LastSerial asks the highest serial the host has kept for this device.
+func (c *Client) LastSerial(ctx context.Context) (int64, error) {
+	var out SerialResult
+	err := c.Do(ctx, PathSerial, SerialRequest{DeviceID: c.DeviceID}, &out)
+	return out.LastSerial, err
+}

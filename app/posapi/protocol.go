@@ -24,6 +24,7 @@ const (
 	PathReverse   = "/v1/reverse"
 	PathBatch     = "/v1/batch"
 	PathSummary   = "/v1/summary"
+	PathSerial    = "/v1/last-serial"
 	PathHealth    = "/v1/health"
 )
 
@@ -57,6 +58,16 @@ type Answer struct {
 type BatchRequest struct {
 	DeviceID string              `json:"device_id"`
 	Records  []app.OfflineRecord `json:"records"`
+}
+
+// SerialRequest asks the highest serial the host has kept for the device.
+type SerialRequest struct {
+	DeviceID string `json:"device_id"`
+}
+
+// SerialResult: the POS continues after LastSerial.
+type SerialResult struct {
+	LastSerial int64 `json:"last_serial"`
 }
 
 // BatchResult answers a batch record by record.

@@ -39,6 +39,11 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 			return BatchResult{Items: items}, err
 		})
 	handle(s, PathSummary, func(r app.SummaryRequest) (string, int64) { return r.DeviceID, 0 }, svc.Summary)
+	handle(s, PathSerial, func(r SerialRequest) (string, int64) { return r.DeviceID, 0 },
+		func(ctx context.Context, r SerialRequest) (SerialResult, error) {
+			n, err := svc.LastSerial(ctx, r.DeviceID)
+			return SerialResult{LastSerial: n}, err
+		})
 	s.mux.HandleFunc("GET "+PathHealth, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
