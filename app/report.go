@@ -110,6 +110,10 @@ type SettleResult struct {
 	// Waiting is the first day that could not be settled yet, and why ("" if none).
 	Waiting string
 	Reason  *Error
+	// WaitingUntil: the earliest time Waiting may be settled (its cut-off plus the
+	// reversal delay); PendingReversals: its reversals not yet applied (if that is why).
+	WaitingUntil     time.Time
+	PendingReversals int64
 }
 
 // Settle (日结) closes every day that may be closed, oldest first. A day may be closed
@@ -140,6 +144,7 @@ func (s *Service) Settle(ctx context.Context, actor Actor) (SettleResult, error)
 			}
 			if now.Before(end.Add(s.cfg.ReversalDelay)) {
 				stop = true
+				res.WaitingUntil = end.Add(s.cfg.ReversalDelay)
 				res.Waiting, res.Reason = d, E(CodeTooEarlyToSettle, "%s may be settled from %s", d,
 					end.Add(s.cfg.ReversalDelay).In(s.cfg.Location).Format(time.DateTime))
 				return nil
@@ -148,6 +153,7 @@ func (s *Service) Settle(ctx context.Context, actor Actor) (SettleResult, error)
 				return err
 			} else if n > 0 {
 				stop = true
+				res.WaitingUntil, res.PendingReversals = end.Add(s.cfg.ReversalDelay), n
 				res.Waiting, res.Reason = d, E(CodeTooEarlyToSettle, "%s has %d reversals still pending", d, n)
 				return nil
 			}
