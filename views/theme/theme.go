@@ -17,6 +17,7 @@ type Theme struct {
 	Emphasis lipgloss.Style
 	Selected lipgloss.Style // the row under the cursor
 	Header   lipgloss.Style // table headings
+	Bar      lipgloss.Style // the bars of a chart
 	Tab      struct{ Active, Inactive lipgloss.Style }
 }
 
@@ -37,6 +38,7 @@ func New(dark bool) Theme {
 		Emphasis: lipgloss.NewStyle().Bold(true).Foreground(fg),
 		Selected: lipgloss.NewStyle().Bold(true).Reverse(true),
 		Header:   lipgloss.NewStyle().Bold(true).Foreground(muted),
+		Bar:      lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#2563EB"), lipgloss.Color("#60A5FA"))),
 		Tab: struct{ Active, Inactive lipgloss.Style }{
 			Active:   lipgloss.NewStyle().Bold(true).Padding(0, 1).Reverse(true),
 			Inactive: lipgloss.NewStyle().Padding(0, 1).Foreground(muted),
