@@ -223,11 +223,11 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		r := vcard.NewReader(chip)
 		if _, err := cardio.Issue(vcard.InProc{R: r}, key, cardio.Personal{CardNo: c.CardNo, Holder: c.HolderNo,
 			Issued: end.UTC().AddDate(-1, 0, 0).Truncate(24 * time.Hour), Expires: end.UTC().AddDate(3, 0, 0).Truncate(24 * time.Hour),
-			Balance: c.Balance}); err != nil {
+			Balance: c.Balance - app.Fen(c.Counter)}); err != nil {
 			return err
 		}
-		// The card's past: c.Counter transactions (spends and recharges elsewhere) leave
-		// its counter where the story needs it, and its balance as given.
+		// The card's past: c.Counter transactions of 1 fen leave its counter where the
+		// story needs it and its balance as given.
 		for i := 0; i < c.Counter; i++ {
 			card, err := cardio.Read(vcard.InProc{R: r}, key)
 			if err != nil {

@@ -168,8 +168,8 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 		if err != nil {
 			return err
 		}
-		out.say(fmt.Sprintf("操作员 %s %s  批次 %d  授权于 %s", s.OperatorNo, s.OperatorName, s.BatchNo, s.AuthorizedAt.Local().Format(time.DateTime)),
-			fmt.Sprintf("operator %s %s  batch %d  since %s", s.OperatorNo, s.OperatorName, s.BatchNo, s.AuthorizedAt.Local().Format(time.DateTime)))
+		out.say(fmt.Sprintf("操作员 %s %s  批次 %d  授权于 %s", s.OperatorNo, s.OperatorName, s.BatchNo, s.AuthorizedAt.In(e.cfg.Location).Format(time.DateTime)),
+			fmt.Sprintf("operator %s %s  batch %d  since %s", s.OperatorNo, s.OperatorName, s.BatchNo, s.AuthorizedAt.In(e.cfg.Location).Format(time.DateTime)))
 		for _, p := range []struct {
 			zh, en string
 			t      app.SummaryTotals

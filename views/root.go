@@ -30,6 +30,7 @@ type Root struct {
 	askQuit  bool
 	reader   app.ReaderState
 	watching bool
+	loggedIn bool
 	trayNote string // the demo tray's last answer
 }
 
@@ -83,7 +84,7 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return r, nil
 	case loggedInMsg:
-		r.c.Actor = msg.actor
+		r.c.Actor, r.loggedIn = msg.actor, true
 		r.keys = newRootKeys(r.c)
 		r.pages, r.active = nil, 0
 		var cmds []tea.Cmd
@@ -121,7 +122,7 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		r.trayNote = msg.note
 		return r, nil
 	}
-	if r.pages == nil {
+	if !r.loggedIn {
 		var cmd tea.Cmd
 		r.login, cmd = r.login.Update(msg)
 		return r, cmd
@@ -140,10 +141,19 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" && !r.busy() {
 		return r, tea.Quit
 	}
-	if r.pages == nil {
+	if !r.loggedIn {
 		var cmd tea.Cmd
 		r.login, cmd = r.login.Update(msg)
 		return r, cmd
+	}
+	if len(r.pages) == 0 { // a role with no screens can only leave
+		switch {
+		case key.Matches(msg, r.keys.Quit):
+			return r, tea.Quit
+		case key.Matches(msg, r.keys.Logout):
+			return r.logout()
+		}
+		return r, nil
 	}
 	if r.askQuit {
 		switch {
@@ -173,14 +183,18 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			r.fullHelp = !r.fullHelp
 			return r, nil
 		case key.Matches(msg, r.keys.Logout) && !r.busy():
-			r.pages, r.c.Actor = nil, app.Actor{}
-			r.login = newLogin(r.c)
-			return r, r.login.Init()
+			return r.logout()
 		}
 	}
 	var cmd tea.Cmd
 	r.pages[r.active], cmd = page.Update(msg)
 	return r, cmd
+}
+
+func (r *Root) logout() (tea.Model, tea.Cmd) {
+	r.pages, r.c.Actor, r.loggedIn = nil, app.Actor{}, false
+	r.login = newLogin(r.c)
+	return r, r.login.Init()
 }
 
 func (r *Root) busy() bool {
@@ -212,7 +226,7 @@ func (r *Root) FullHelp() [][]key.Binding {
 func (r *Root) View() tea.View {
 	th := r.c.Theme
 	var s string
-	if r.pages == nil {
+	if !r.loggedIn {
 		s = lipgloss.Place(max(r.c.Width, 1), max(r.c.Height, 1), lipgloss.Center, lipgloss.Center, r.login.View())
 	} else {
 		var tabs []string
@@ -231,7 +245,10 @@ func (r *Root) View() tea.View {
 			}
 		}
 		header := lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(tabs, " "), "  ", who)
-		body := r.pages[r.active].View()
+		body := th.Muted.Render(r.c.T("没有适合该角色的功能。ctrl+l 注销,q 退出。", "Nothing here for this role. ctrl+l logs out, q quits."))
+		if len(r.pages) > 0 {
+			body = r.pages[r.active].View()
+		}
 		if r.askQuit {
 			body = th.Warn.Render(r.c.T("正在写卡,确定退出吗?(y 退出 / n 继续)", "A card write is in progress. Quit anyway? (y quits / n stays)"))
 		}
