@@ -2,5 +2,6 @@ package views
 
 // The admin screens' constructors, for the external tests.
 var (
-	NewBindingsPage  = newBindingsPage
+	NewBindingsPage = newBindingsPage
+	NewDevicesPage  = newDevicesPage
 )

@@ -12,24 +12,14 @@ import (
 // bindingsPage: the recharge operators and their authorization cards (rule 10). An admin
 // binds a card by putting it on the reader or typing its number, and unbinds one.
 type bindingsPage struct {
-	c       *Common
-	keys    bindingsKeys
-	confirm confirmKeys
-	table   admTable
-	rows    []app.OperatorCard
-	loadSeq int
-	loaded  bool
-	status  admStatus
-
+	admBase
+	keys   bindingsKeys
+	rows   []app.OperatorCard
 	reader app.ReaderState
-	// The bind dialog, for one operator.
-	form    *admForm
+	// The bind dialog (admBase.form) is for formOp; readSeq names the latest card read.
 	formOp  app.Operator
 	readSeq int
 	reading bool
-	asking  *admConfirm
-	width   int
-	height  int
 }
 
 type bindingsLoadedMsg struct {
@@ -44,15 +34,11 @@ type bindingsReadMsg struct {
 	card admCardRead
 }
 
-type bindingsDoneMsg struct {
-	note string
-	err  error
-	bind bool // the answer to the bind dialog (a refusal keeps it open)
-}
+type bindingsDoneMsg struct{ admDone }
 
 func newBindingsPage(c *Common) Page {
-	p := &bindingsPage{c: c, keys: newBindingsKeys(c), confirm: newConfirmKeys(c)}
-	p.table = newAdmTable(c, []admCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("授权卡", "Card"), 10},
+	p := &bindingsPage{keys: newBindingsKeys(c)}
+	p.admBase = newAdmBase(c, []admCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("授权卡", "Card"), 10},
 		{c.T("卡状态", "Status"), 9}, {c.T("绑定时间", "Bound at"), 16}, {c.T("绑定人", "Bound by"), 0}},
 		c.T("还没有充值操作员", "no recharge operators yet"))
 	return p
@@ -108,19 +94,10 @@ func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 			fmt.Sprintf("Card on the reader: %s (%s); enter binds it", msg.card.CardNo, msg.card.Holder))
 		return p, nil
 	case bindingsDoneMsg:
-		if msg.err != nil {
-			if msg.bind && p.form != nil {
-				p.form.err = p.c.Msg(msg.err)
-				return p, nil
-			}
-			p.status = admStatus{p.c.Msg(msg.err), true}
-			return p, nil
+		if p.done(msg.admDone) {
+			return p, p.load()
 		}
-		if msg.bind {
-			p.form = nil
-		}
-		p.status = admStatus{msg.note, false}
-		return p, p.load()
+		return p, nil
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
 	}
@@ -128,20 +105,8 @@ func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 }
 
 func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if p.asking != nil {
-		return admConfirmKey(k, p.confirm, &p.asking)
-	}
-	if p.form != nil {
-		switch p.form.Update(k) {
-		case admFormCancel:
-			p.form, p.reading = nil, false
-		case admFormSubmit:
-			return p.bind()
-		}
-		return nil
-	}
-	if p.table.Update(k) {
-		return nil
+	if cmd, taken := p.routeKey(k, p.bind); taken {
+		return cmd
 	}
 	row, ok := p.selected()
 	switch {
@@ -177,7 +142,7 @@ func (p *bindingsPage) selected() (app.OperatorCard, bool) {
 
 func (p *bindingsPage) openBind(op app.Operator) {
 	c := p.c
-	p.formOp = op
+	p.formOp, p.reading = op, false
 	p.form = newAdmForm(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
 	p.form.note = c.T("请将卡放到读卡器上,或输入卡号后按回车", "Put the card on the reader, or type its number and press enter")
 	p.form.text(c.T("卡号", "Card no"), "", 20, false, "")
@@ -202,10 +167,10 @@ func (p *bindingsPage) bind() tea.Cmd {
 		ctx, cancel := admCtx(c)
 		defer cancel()
 		if err := c.Svc.BindCard(ctx, actor, op.ID, cardNo); err != nil {
-			return bindingsDoneMsg{err: err, bind: true}
+			return bindingsDoneMsg{admDone{err: err, form: true}}
 		}
-		return bindingsDoneMsg{bind: true, note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
-			fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}
+		return bindingsDoneMsg{admDone{form: true, note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
+			fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}}
 	}
 }
 
@@ -215,20 +180,11 @@ func (p *bindingsPage) unbind(op app.Operator, cardNo string) tea.Cmd {
 		ctx, cancel := admCtx(c)
 		defer cancel()
 		if err := c.Svc.UnbindCard(ctx, actor, op.ID); err != nil {
-			return bindingsDoneMsg{err: err}
+			return bindingsDoneMsg{admDone{err: err}}
 		}
-		return bindingsDoneMsg{note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
-			fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}
+		return bindingsDoneMsg{admDone{note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
+			fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}}
 	}
 }
 
-func (p *bindingsPage) SetSize(w, h int) {
-	p.width, p.height = w, h
-	p.table.SetSize(w, h-admChrome)
-}
-
 func (p *bindingsPage) Title() string { return p.c.T("授权卡", "Auth cards") }
-func (p *bindingsPage) Busy() bool    { return false }
-func (p *bindingsPage) Capturing() bool {
-	return p.form != nil || p.asking != nil || p.table.Filtering()
-}

@@ -25,31 +25,16 @@ func (p *bindingsPage) View() string {
 		s := p.form.View()
 		if p.reading {
 			s += "\n\n" + c.Theme.Muted.Render(c.T("正在读卡…", "reading the card…"))
-		} else if p.reader != app.ReaderCard && p.reader != app.ReaderEmpty && p.reader != app.ReaderUnknown {
+		} else if p.reader == app.ReaderNoPCSC || p.reader == app.ReaderNone {
 			s += "\n\n" + c.Theme.Muted.Render(c.T("读卡器不可用,请输入卡号", "the reader is not available: type the number"))
 		}
 		return s
 	}
-	if !p.loaded && p.status.text == "" {
-		return c.Theme.Muted.Render(c.T("正在读取…", "loading…"))
-	}
-	return admListView(c, c.T("每位充值操作员至多一张授权卡,每张卡只属于一位操作员", "One authorization card per operator, one operator per card"),
-		p.table.View(), p.asking, p.status)
+	return p.view(c.T("每位充值操作员至多一张授权卡,每张卡只属于一位操作员", "One authorization card per operator, one operator per card"))
 }
 
 func (p *bindingsPage) ShortHelp() []key.Binding {
-	switch {
-	case p.asking != nil:
-		return []key.Binding{p.confirm.Yes, p.confirm.No}
-	case p.form != nil:
-		return p.form.help()
-	case p.table.Filtering():
-		return []key.Binding{p.table.keys.ClearFilter}
-	}
-	return []key.Binding{p.keys.Bind, p.keys.Unbind, p.table.keys.Filter, p.keys.Reload}
+	return p.shortHelp(p.keys.Bind, p.keys.Unbind, p.keys.Reload)
 }
 
-func (p *bindingsPage) FullHelp() [][]key.Binding {
-	t := p.table.keys
-	return [][]key.Binding{p.ShortHelp(), {t.Up, t.Down, t.PageUp, t.PageDown, t.Top, t.Bottom, t.ClearFilter}}
-}
+func (p *bindingsPage) FullHelp() [][]key.Binding { return p.fullHelp(p.ShortHelp()) }

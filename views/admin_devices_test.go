@@ -1,0 +1,108 @@
+package views_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"cardcenter/app"
+	"cardcenter/views"
+	"cardcenter/views/viewtest"
+)
+
+func TestAdmDevicesScreens(t *testing.T) {
+	for _, lang := range admLangs {
+		t.Run(lang, func(t *testing.T) {
+			_, p := admPage(t, lang, admActor, views.NewDevicesPage)
+			t.Run("list", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "n")
+			t.Run("register", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "esc", "down", "e")
+			t.Run("edit", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "esc", "d")
+			t.Run("disable", func(t *testing.T) { admGolden(t, p) })
+		})
+	}
+}
+
+func TestAdmRegisterAndDisableADevice(t *testing.T) {
+	d, p := admPage(t, "zh", admActor, views.NewDevicesPage)
+	ctx := context.Background()
+	p = admKeys(p, "n")
+	admWant(t, p, "登记设备", "0201")
+	p = viewtest.TypePage(p, "P3")
+	p = admKeys(p, "enter")
+	p = viewtest.TypePage(p, "二食堂充值机")
+	p = admKeys(p, "enter", "enter") // the model stays 0201
+	p = viewtest.TypePage(p, "二食堂")
+	p = admKeys(p, "enter")
+	dev, err := d.Site.Svc.Device(ctx, "P3")
+	if err != nil || dev.Model != app.ModelRechargePOS || dev.Name != "二食堂充值机" || dev.Location != "二食堂" || !dev.Enabled {
+		t.Fatalf("P3 = %+v, %v", dev, err)
+	}
+	// The secret the POS needs is shown once, in hex.
+	admWant(t, p, "设备 P3 的新密钥", hex.EncodeToString(dev.Secret))
+	p = admKeys(p, "enter")
+	admWantNot(t, p, hex.EncodeToString(dev.Secret))
+	admWant(t, p, "已登记设备 P3", "P3       启用     0201-增值机", "4/4")
+
+	// The cursor is on P3; disable it: enter is No, y disables.
+	p = admKeys(p, "d")
+	admWant(t, p, "停用设备 P3 二食堂充值机?")
+	p = admKeys(p, "enter")
+	if dev, _ := d.Site.Svc.Device(ctx, "P3"); !dev.Enabled {
+		t.Fatal("the default answer disabled P3")
+	}
+	p = admKeys(p, "d", "y")
+	admWant(t, p, "已停用设备 P3", "P3       停用     0201-增值机", "4/4")
+	if dev, _ := d.Site.Svc.Device(ctx, "P3"); dev.Enabled {
+		t.Fatal("P3 still enabled")
+	}
+	if e := d.Site.LastAudit(); e.Action != "device_enable" || e.Subject != "device:P3" || e.Detail != "enabled=false" {
+		t.Fatalf("audit %+v", e)
+	}
+}
+
+func TestAdmRegisterRefusalsStayInTheForm(t *testing.T) {
+	_, p := admPage(t, "en", admActor, views.NewDevicesPage)
+	p = admKeys(p, "n")
+	p = viewtest.TypePage(p, "P1")
+	p = admKeys(p, "enter")
+	p = viewtest.TypePage(p, "again")
+	p = admKeys(p, "enter", "enter", "enter")
+	admWant(t, p, "Register a device", "record already exists")
+	p = admKeys(p, "esc")
+	admWantNot(t, p, "Register a device")
+}
+
+func TestAdmRotateSecret(t *testing.T) {
+	d, p := admPage(t, "en", admActor, views.NewDevicesPage)
+	ctx := context.Background()
+	before, _ := d.Site.Svc.Device(ctx, "P1")
+	p = admKeys(p, "down", "s") // C1, P1, P2 by id: P1 is second
+	admWant(t, p, "New secret for P1 一食堂充值机?")
+	p = admKeys(p, "n")
+	if now, _ := d.Site.Svc.Device(ctx, "P1"); !bytes.Equal(now.Secret, before.Secret) {
+		t.Fatal("n rotated the secret")
+	}
+	p = admKeys(p, "s", "y")
+	after, _ := d.Site.Svc.Device(ctx, "P1")
+	if bytes.Equal(after.Secret, before.Secret) {
+		t.Fatal("y did not rotate the secret")
+	}
+	s := admWant(t, p, "New secret of device P1", "Shown this once", hex.EncodeToString(after.Secret))
+	if strings.Contains(s, hex.EncodeToString(before.Secret)) {
+		t.Fatal("the old secret is shown")
+	}
+	if !p.Capturing() {
+		t.Fatal("the secret can be left behind with tab")
+	}
+	p = admKeys(p, "esc")
+	admWant(t, p, "New secret for P1")
+	admWantNot(t, p, hex.EncodeToString(after.Secret))
+	if e := d.Site.LastAudit(); e.Action != "device_rotate_secret" || strings.Contains(e.Detail, hex.EncodeToString(after.Secret)) {
+		t.Fatalf("audit %+v", e)
+	}
+}

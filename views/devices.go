@@ -1,0 +1,221 @@
+package views
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+)
+
+// devicesPage: the terminals. An admin registers a recharge POS (model 0201-增值机, rule
+// 8; other models as for any terminal), edits it, enables or disables it and gives it a
+// new secret, shown once for provisioning the POS.
+type devicesPage struct {
+	admBase
+	keys    devicesKeys
+	rows    []app.Device
+	editing string // the device the form edits; "" = registering a new one
+	// secret is shown once after a registration or a rotation, until dismissed.
+	secret   []byte
+	secretOf string
+	// focusID: put the cursor on this device when the list comes back.
+	focusID string
+}
+
+type devicesLoadedMsg struct {
+	seq  int
+	rows []app.Device
+	err  error
+}
+
+type devicesDoneMsg struct {
+	admDone
+	secret []byte
+	id     string
+}
+
+func newDevicesPage(c *Common) Page {
+	p := &devicesPage{keys: newDevicesKeys(c)}
+	p.admBase = newAdmBase(c, []admCol{{c.T("编号", "ID"), 8}, {c.T("状态", "State"), 8}, {c.T("机型", "Model"), 14},
+		{c.T("名称", "Name"), 20}, {c.T("地点", "Location"), 0}}, c.T("还没有登记设备", "no devices registered yet"))
+	return p
+}
+
+func (p *devicesPage) Init() tea.Cmd { return p.load() }
+
+func (p *devicesPage) load() tea.Cmd {
+	p.loadSeq++
+	seq, c := p.loadSeq, p.c
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		rows, err := c.Svc.Devices(ctx)
+		return devicesLoadedMsg{seq, rows, err}
+	}
+}
+
+func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case devicesLoadedMsg:
+		if msg.seq != p.loadSeq {
+			return p, nil
+		}
+		if msg.err != nil {
+			p.status = admStatus{p.c.Msg(msg.err), true}
+			return p, nil
+		}
+		p.rows, p.loaded = msg.rows, true
+		p.table.SetRows(p.tableRows())
+		for i, d := range p.rows {
+			if d.ID == p.focusID {
+				p.table.Select(i)
+			}
+		}
+		p.focusID = ""
+		return p, nil
+	case devicesDoneMsg:
+		if msg.secret != nil && msg.err == nil {
+			p.secret, p.secretOf = msg.secret, msg.id
+		}
+		if p.done(msg.admDone) {
+			p.focusID = msg.id
+			return p, p.load()
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
+	if p.secret != nil {
+		if key.Matches(k, p.keys.Dismiss) {
+			clear(p.secret) // shown once: forget it
+			p.secret, p.secretOf = nil, ""
+		}
+		return nil
+	}
+	if cmd, taken := p.routeKey(k, p.submit); taken {
+		return cmd
+	}
+	c := p.c
+	d, ok := p.selected()
+	switch {
+	case key.Matches(k, p.keys.Reload):
+		return p.load()
+	case key.Matches(k, p.keys.New):
+		p.openForm(app.Device{Model: app.ModelRechargePOS}, true)
+	case key.Matches(k, p.keys.Edit) && ok:
+		p.openForm(d, false)
+	case key.Matches(k, p.keys.Toggle) && ok:
+		to := !d.Enabled
+		prompt := c.T(fmt.Sprintf("停用设备 %s %s?停用后该机不能授权和充值", d.ID, d.Name),
+			fmt.Sprintf("Disable %s %s? It can no longer authorize or recharge", d.ID, d.Name))
+		if to {
+			prompt = c.T(fmt.Sprintf("启用设备 %s %s?", d.ID, d.Name), fmt.Sprintf("Enable %s %s?", d.ID, d.Name))
+		}
+		p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd { return p.setEnabled(d, to) }}
+	case key.Matches(k, p.keys.Rotate) && ok:
+		p.asking = &admConfirm{
+			prompt: c.T(fmt.Sprintf("为 %s %s 更换密钥?旧密钥立即失效,须把新密钥写入该机", d.ID, d.Name),
+				fmt.Sprintf("New secret for %s %s? The old one stops working at once; the POS needs the new one", d.ID, d.Name)),
+			run: func() tea.Cmd { return p.rotate(d) },
+		}
+	}
+	return nil
+}
+
+func (p *devicesPage) selected() (app.Device, bool) {
+	i, ok := p.table.Selected()
+	if !ok || i >= len(p.rows) {
+		return app.Device{}, false
+	}
+	return p.rows[i], true
+}
+
+// The form's fields: id (registering only), name, model, location.
+func (p *devicesPage) openForm(d app.Device, create bool) {
+	c := p.c
+	p.status = admStatus{}
+	hint := c.T("0201 = 增值机", "0201 = recharge POS")
+	if create {
+		p.editing = ""
+		p.form = newAdmForm(c, c.T("登记设备", "Register a device"))
+		p.form.note = c.T("充值机的机型必须是 0201-增值机;其它机型按一般终端登记", "A recharge POS is model 0201; other models register as any terminal")
+		p.form.text(c.T("编号", "ID"), "", 16, false, "")
+	} else {
+		p.editing = d.ID
+		p.form = newAdmForm(c, c.T("修改设备 ", "Edit device ")+d.ID)
+	}
+	p.form.text(c.T("名称", "Name"), d.Name, 24, false, "")
+	p.form.text(c.T("机型", "Model"), d.Model, 8, false, hint)
+	p.form.text(c.T("地点", "Location"), d.Location, 24, false, "")
+}
+
+func (p *devicesPage) submit() tea.Cmd {
+	c, f, actor := p.c, p.form, p.c.Actor
+	in := app.DeviceInput{ID: p.editing}
+	i := 0
+	if p.editing == "" {
+		in.ID, i = f.value(0), 1
+	}
+	in.Name, in.Model, in.Location = f.value(i), f.value(i+1), f.value(i+2)
+	if in.ID == "" || in.Name == "" || in.Model == "" {
+		f.err = c.T("编号、名称和机型都要填写", "ID, name and model are all needed")
+		return nil
+	}
+	create := p.editing == ""
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		if create {
+			d, err := c.Svc.RegisterDevice(ctx, actor, in)
+			if err != nil {
+				return devicesDoneMsg{admDone: admDone{err: err, form: true}}
+			}
+			return devicesDoneMsg{admDone: admDone{form: true, note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, secret: d.Secret, id: in.ID}
+		}
+		if err := c.Svc.UpdateDevice(ctx, actor, in); err != nil {
+			return devicesDoneMsg{admDone: admDone{err: err, form: true}}
+		}
+		return devicesDoneMsg{admDone: admDone{form: true, note: c.T("已修改设备 "+in.ID, "Saved "+in.ID)}, id: in.ID}
+	}
+}
+
+func (p *devicesPage) setEnabled(d app.Device, on bool) tea.Cmd {
+	c, actor := p.c, p.c.Actor
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		if err := c.Svc.SetDeviceEnabled(ctx, actor, d.ID, on); err != nil {
+			return devicesDoneMsg{admDone: admDone{err: err}}
+		}
+		note := c.T("已停用设备 "+d.ID, d.ID+" disabled")
+		if on {
+			note = c.T("已启用设备 "+d.ID, d.ID+" enabled")
+		}
+		return devicesDoneMsg{admDone: admDone{note: note}, id: d.ID}
+	}
+}
+
+func (p *devicesPage) rotate(d app.Device) tea.Cmd {
+	c, actor := p.c, p.c.Actor
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		secret, err := c.Svc.RotateDeviceSecret(ctx, actor, d.ID)
+		if err != nil {
+			return devicesDoneMsg{admDone: admDone{err: err}}
+		}
+		return devicesDoneMsg{admDone: admDone{note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, secret: secret, id: d.ID}
+	}
+}
+
+func (p *devicesPage) Title() string { return p.c.T("设备", "Devices") }
+
+// secretHex is the secret as the POS is provisioned with it.
+func secretHex(b []byte) string { return hex.EncodeToString(b) }
