@@ -2,6 +2,7 @@ package views
 
 // The admin screens' constructors, for the external tests.
 var (
-	NewBindingsPage = newBindingsPage
-	NewDevicesPage  = newDevicesPage
+	NewBindingsPage  = newBindingsPage
+	NewDevicesPage   = newDevicesPage
+	NewOperatorsPage = newOperatorsPage
 )

@@ -67,6 +67,7 @@ func newAdmForm(c *Common, title string) *admForm {
 // text adds a text field (secret fields are masked).
 func (f *admForm) text(label, value string, width int, secret bool, hint string) *admForm {
 	in := NewTextInput("", width, secret)
+	in.Prompt = "" // the form marks the focused line itself
 	in.SetValue(value)
 	f.fields = append(f.fields, admField{label: label, hint: hint, kind: admText, input: in})
 	f.refocus()
@@ -159,9 +160,10 @@ func (f *admForm) View() string {
 	}
 	lines = append(lines, "")
 	for i, fd := range f.fields {
-		label := admCell(fd.label, labelW)
+		// "> " marks the focused line, also without colours (NO_COLOR).
+		label := "  " + admCell(fd.label, labelW)
 		if i == f.focus {
-			label = th.Emphasis.Render(label)
+			label = th.Emphasis.Render("> " + admCell(fd.label, labelW))
 		} else {
 			label = th.Muted.Render(label)
 		}
@@ -171,10 +173,11 @@ func (f *admForm) View() string {
 			v = fd.input.View()
 		case admSwitch:
 			yes, no := f.c.T("是", "yes"), f.c.T("否", "no")
+			// The brackets show the choice without colours too.
 			if fd.on {
-				v = th.Selected.Render(" "+yes+" ") + " " + th.Muted.Render(" "+no+" ")
+				v = th.Selected.Render("["+yes+"]") + " " + th.Muted.Render(" "+no+" ")
 			} else {
-				v = th.Muted.Render(" "+yes+" ") + " " + th.Selected.Render(" "+no+" ")
+				v = th.Muted.Render(" "+yes+" ") + " " + th.Selected.Render("["+no+"]")
 			}
 		case admChoice:
 			v = "< " + th.Emphasis.Render(fd.choices[fd.choice]) + " >"

@@ -1,0 +1,123 @@
+package views_test
+
+import (
+	"context"
+	"testing"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+	"cardcenter/views"
+	"cardcenter/views/viewtest"
+)
+
+// lockOperator types wrong PINs for operator i on P1 until the PIN locks.
+func lockOperator(t *testing.T, s *apptest.Site, i int) {
+	t.Helper()
+	for n := 0; n < s.Cfg.MaxWrongPINs; n++ {
+		_, err := s.Svc.Authorize(context.Background(), app.AuthorizeRequest{DeviceID: "P1", Serial: s.NextSerial("P1"),
+			CardNo: apptest.AuthCard(i), PIN: "000000"})
+		if err == nil {
+			t.Fatal("a wrong PIN authorized")
+		}
+	}
+	if o := s.OperatorOf(i); o.WrongPINs < s.Cfg.MaxWrongPINs {
+		t.Fatalf("not locked: %+v", o)
+	}
+}
+
+func TestAdmOperatorsScreens(t *testing.T) {
+	for _, lang := range admLangs {
+		t.Run(lang, func(t *testing.T) {
+			d, p := admPage(t, lang, admActor, views.NewOperatorsPage)
+			lockOperator(t, d.Site, 1)
+			d.Site.EditOperator(0, func(in *app.OperatorInput) { in.DailyMax, in.DesignatedDevice, in.Merchant = 2000*app.Yuan, "P1", true })
+			p = admKeys(p, "r")
+			t.Run("list", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "n")
+			t.Run("new", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "esc", "e")
+			t.Run("edit", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "esc", "down", "p")
+			t.Run("pin", func(t *testing.T) { admGolden(t, p) })
+		})
+	}
+}
+
+func TestAdmCreateOperator(t *testing.T) {
+	d, p := admPage(t, "zh", admActor, views.NewOperatorsPage)
+	p = admKeys(p, "n")
+	for _, field := range []string{"OP09", "新充值员", "2468", "2468", "500", "P2"} {
+		p = viewtest.TypePage(p, field)
+		p = admKeys(p, "enter")
+	}
+	p = admKeys(p, "space", "enter", "enter") // merchant: yes; enabled stays yes; submit
+	admWant(t, p, "已新建操作员 OP09", "OP09   新充值员   500.00       P2       是    是", "3/3")
+	ops, _ := d.Site.Svc.Operators(context.Background())
+	o := ops[2]
+	if o.OpNo != "OP09" || o.DailyMax != 500*app.Yuan || o.DesignatedDevice != "P2" || !o.Merchant || !o.Enabled {
+		t.Fatalf("created %+v", o)
+	}
+	if e := d.Site.LastAudit(); e.Action != "operator_create" || e.Subject != "operator:OP09" || e.Actor != "admin" {
+		t.Fatalf("audit %+v", e)
+	}
+}
+
+func TestAdmOperatorFormChecksBeforeAsking(t *testing.T) {
+	d, p := admPage(t, "en", admActor, views.NewOperatorsPage)
+	p = admKeys(p, "n")
+	for _, field := range []string{"OP09", "New", "2468", "2469", "", ""} {
+		p = viewtest.TypePage(p, field)
+		p = admKeys(p, "enter")
+	}
+	p = admKeys(p, "enter", "enter")
+	admWant(t, p, "the two PINs differ")
+	p = admKeys(p, "up", "up", "up", "up", "backspace")
+	p = viewtest.TypePage(p, "8")
+	p = admKeys(p, "tab")
+	p = viewtest.TypePage(p, "12.50")
+	p = admKeys(p, "tab", "tab", "tab", "enter")
+	admWant(t, p, "the daily maximum must be whole yuan")
+	// A designated device that is not a recharge POS: the app's refusal, in the form.
+	p = admKeys(p, "up", "up", "up")
+	for range "12.50" {
+		p = admKeys(p, "backspace")
+	}
+	p = admKeys(p, "tab")
+	p = viewtest.TypePage(p, "C1")
+	p = admKeys(p, "tab", "tab", "enter")
+	admWant(t, p, "device model is not 0201 recharge POS")
+	if ops, _ := d.Site.Svc.Operators(context.Background()); len(ops) != 2 {
+		t.Fatalf("a refused form created an operator: %+v", ops)
+	}
+}
+
+func TestAdmResetALockedPIN(t *testing.T) {
+	d, p := admPage(t, "zh", admActor, views.NewOperatorsPage)
+	lockOperator(t, d.Site, 1)
+	p = admKeys(p, "r")
+	admWant(t, p, "OP02   充值员2    不限         任一     否    是   已锁定")
+	p = admKeys(p, "down", "p")
+	p = viewtest.TypePage(p, "7777")
+	admWantNot(t, p, "7777") // masked
+	p = admKeys(p, "enter")
+	p = viewtest.TypePage(p, "7778")
+	p = admKeys(p, "enter")
+	admWant(t, p, "两次输入的 PIN 不一致")
+	p = admKeys(p, "backspace")
+	p = viewtest.TypePage(p, "7")
+	p = admKeys(p, "enter")
+	admWant(t, p, "已重置 OP02 的 PIN,已解除锁定")
+	admWantNot(t, p, "已锁定")
+	if o := d.Site.OperatorOf(1); o.WrongPINs != 0 {
+		t.Fatalf("still locked: %+v", o)
+	}
+	// The new PIN authorizes OP02's card at a POS.
+	if _, err := d.Site.Svc.Authorize(context.Background(), app.AuthorizeRequest{DeviceID: "P2", Serial: d.Site.NextSerial("P2"),
+		CardNo: apptest.AuthCard(1), PIN: "7777"}); err != nil {
+		t.Fatalf("the new PIN: %v", err)
+	}
+	if es, _ := d.Site.Svc.AuditFiltered(context.Background(), d.Site.Admin, "admin", "operator_reset_pin", 10); len(es) != 1 ||
+		es[0].Subject != "operator:2" {
+		t.Fatalf("audit %+v", es)
+	}
+}
