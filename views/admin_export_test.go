@@ -5,4 +5,5 @@ var (
 	NewBindingsPage  = newBindingsPage
 	NewDevicesPage   = newDevicesPage
 	NewOperatorsPage = newOperatorsPage
+	NewCardsPage     = newCardsPage
 )

@@ -1,0 +1,188 @@
+package views
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+)
+
+// cardsPage: look a card up by its number or by putting it on the reader, and set its
+// status: lost (挂失), frozen (冻结), bad (坏卡登记), normal or cancelled, after a question.
+// A lost, frozen or bad authorization card can no longer authorize a POS (rule 10).
+type cardsPage struct {
+	c       *Common
+	keys    cardsKeys
+	confirm confirmKeys
+	field   textinput.Model
+	typing  bool
+	seq     int
+	looking bool
+	shown   *app.CardDetail
+	read    *admCardRead // the card as read from the reader, when it came from there
+	asking  *admConfirm
+	status  admStatus
+	width   int
+	height  int
+}
+
+// cardsLookedMsg answers look-up seq.
+type cardsLookedMsg struct {
+	seq     int
+	detail  app.CardDetail
+	read    *admCardRead
+	err     error
+	refresh bool // after a change: keep where the card came from and what was said
+}
+
+type cardsDoneMsg struct {
+	cardNo string
+	note   string
+	err    error
+}
+
+func newCardsPage(c *Common) Page {
+	return &cardsPage{c: c, keys: newCardsKeys(c), confirm: newConfirmKeys(c), field: NewTextInput("", 20, false)}
+}
+
+func (p *cardsPage) Init() tea.Cmd { return nil }
+
+func (p *cardsPage) lookUp(cardNo string, refresh bool) tea.Cmd {
+	p.seq++
+	p.looking = true
+	seq, c := p.seq, p.c
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		d, err := c.Svc.CardDetail(ctx, cardNo)
+		return cardsLookedMsg{seq: seq, detail: d, err: err, refresh: refresh}
+	}
+}
+
+func (p *cardsPage) readCard() tea.Cmd {
+	p.seq++
+	p.looking, p.status = true, admStatus{}
+	seq, c := p.seq, p.c
+	return func() tea.Msg {
+		r := admReadCard(c)
+		if r.Err != nil {
+			return cardsLookedMsg{seq: seq, read: &r, err: r.Err}
+		}
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		d, err := c.Svc.CardDetail(ctx, r.CardNo)
+		return cardsLookedMsg{seq: seq, detail: d, read: &r, err: err}
+	}
+}
+
+func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case ReaderMsg:
+		if msg.State == app.ReaderCard && !p.typing && p.asking == nil {
+			return p, p.readCard()
+		}
+		return p, nil
+	case cardsLookedMsg:
+		if msg.seq != p.seq {
+			return p, nil // a newer look-up is on its way
+		}
+		p.looking = false
+		if msg.err != nil {
+			p.shown, p.read = nil, nil
+			text := p.c.Msg(msg.err)
+			if msg.read != nil && msg.read.CardNo != "" {
+				text = msg.read.CardNo + ": " + text
+			}
+			p.status = admStatus{text, true}
+			return p, nil
+		}
+		d := msg.detail
+		p.shown = &d
+		if !msg.refresh {
+			p.read = msg.read
+		}
+		return p, nil
+	case cardsDoneMsg:
+		if msg.err != nil {
+			p.status = admStatus{p.c.Msg(msg.err), true}
+			return p, nil
+		}
+		cmd := p.lookUp(msg.cardNo, true)
+		p.status = admStatus{msg.note, false}
+		return p, cmd
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
+	if p.asking != nil {
+		return admConfirmKey(k, p.confirm, &p.asking)
+	}
+	if p.typing {
+		switch k.String() {
+		case "esc":
+			p.typing = false
+			p.field.Blur()
+		case "enter":
+			p.typing = false
+			p.field.Blur()
+			if no := p.field.Value(); no != "" {
+				p.status = admStatus{}
+				return p.lookUp(no, false)
+			}
+		default:
+			p.field, _ = p.field.Update(k)
+		}
+		return nil
+	}
+	if key.Matches(k, p.keys.Find) {
+		p.typing = true
+		p.field.SetValue("")
+		return p.field.Focus()
+	}
+	if p.shown == nil {
+		return nil
+	}
+	for _, s := range []struct {
+		b  key.Binding
+		st app.CardStatus
+	}{{p.keys.Lost, app.CardLost}, {p.keys.Frozen, app.CardFrozen}, {p.keys.Bad, app.CardBad},
+		{p.keys.Normal, app.CardNormal}, {p.keys.Cancel, app.CardCancelled}} {
+		if key.Matches(k, s.b) {
+			p.ask(*p.shown, s.st)
+		}
+	}
+	return nil
+}
+
+func (p *cardsPage) ask(d app.CardDetail, st app.CardStatus) {
+	c := p.c
+	name := admStatusName(c, st)
+	prompt := c.T(fmt.Sprintf("将卡 %s(%s)由「%s」改为「%s」?", d.Card.CardNo, d.Holder.Name, admStatusName(c, d.Card.Status), name),
+		fmt.Sprintf("Set card %s (%s) from %s to %s?", d.Card.CardNo, d.Holder.Name, admStatusName(c, d.Card.Status), name))
+	if d.BoundTo.ID != 0 && st != app.CardNormal {
+		prompt += "\n" + c.T(fmt.Sprintf("这是 %s %s 的授权卡,改后不能再授权充值机", d.BoundTo.OpNo, d.BoundTo.Name),
+			fmt.Sprintf("It is %s %s's authorization card: it will no longer authorize a POS", d.BoundTo.OpNo, d.BoundTo.Name))
+	}
+	cardNo, actor := d.Card.CardNo, c.Actor
+	p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd {
+		return func() tea.Msg {
+			ctx, cancel := admCtx(c)
+			defer cancel()
+			if err := c.Svc.SetCardStatus(ctx, actor, cardNo, st); err != nil {
+				return cardsDoneMsg{cardNo: cardNo, err: err}
+			}
+			return cardsDoneMsg{cardNo: cardNo, note: c.T(fmt.Sprintf("卡 %s 已设为「%s」", cardNo, name), fmt.Sprintf("Card %s is now %s", cardNo, name))}
+		}
+	}}
+}
+
+func (p *cardsPage) SetSize(w, h int) { p.width, p.height = w, h }
+func (p *cardsPage) Title() string    { return p.c.T("卡状态", "Card status") }
+func (p *cardsPage) Busy() bool       { return false }
+func (p *cardsPage) Capturing() bool  { return p.typing || p.asking != nil }
