@@ -1,0 +1,4 @@
+package views
+
+// The reports screen's constructor, for the external tests.
+var NewReportsPage = newReportsPage

@@ -1,0 +1,365 @@
+package views_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/xuri/excelize/v2"
+
+	"cardcenter/app"
+	"cardcenter/app/apptest"
+	"cardcenter/app/reportfmt"
+	"cardcenter/views"
+	"cardcenter/views/viewtest"
+)
+
+var supervisor = app.Actor{User: "fin", Role: app.RoleSupervisor}
+
+// pageHeight is what the root gives a page at 80×24: the tab line and the help bar off.
+const pageHeight = viewtest.Height - 3
+
+// reportsDesk is a site with two operators' day: on 03-02 OP01 books 100 and 50 yuan (the
+// 50 cancelled: shown, not counted), OP02 books 200 and, at 23:59:30, 30 yuan that its POS
+// reverses (processed after midnight, counted on 03-02); on 03-03 OP01 books 10 yuan.
+// The clock ends at 03-03 00:01:30, when 03-02 may be settled; settle says whether it is.
+func reportsDesk(t *testing.T, lang string, settle bool) *viewtest.Desk {
+	t.Helper()
+	d := viewtest.New(t, supervisor, lang)
+	d.C.Cards = nil
+	s := d.Site
+	ctx := context.Background()
+	at := func(day, hms string) time.Time {
+		tm, err := time.ParseInLocation("2006-01-02 15:04:05", day+" "+hms, apptest.Start.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	p1, p2 := s.Authorize("P1", 0), s.Authorize("P2", 1)
+	s.Recharge(p1, apptest.UserCard(0), 100*app.Yuan)
+	reqC, _ := s.Recharge(p1, apptest.UserCard(1), 50*app.Yuan)
+	_, err := s.Svc.Cancel(ctx, app.CancelRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: reqC.Serial, CardNo: reqC.CardNo, Amount: reqC.Amount})
+	must(err)
+	s.Recharge(p2, apptest.UserCard(2), 200*app.Yuan)
+	s.Clock.Set(at("2026-03-02", "23:59:30"))
+	reqR, _ := s.Recharge(p2, apptest.UserCard(3), 30*app.Yuan)
+	_, err = s.Svc.Reverse(ctx, app.ReverseRequest{DeviceID: "P2", Serial: s.NextSerial("P2"), OrigSerial: reqR.Serial, CardNo: reqR.CardNo, Amount: reqR.Amount})
+	must(err)
+	s.Clock.Set(at("2026-03-03", "00:00:30"))
+	s.Recharge(p1, apptest.UserCard(0), 10*app.Yuan)
+	s.Clock.Set(at("2026-03-03", "00:01:30"))
+	_, err = s.Svc.ApplyDueReversals(ctx)
+	must(err)
+	if settle {
+		res, err := s.Svc.Settle(ctx, s.Admin)
+		must(err)
+		if len(res.Settled) != 1 {
+			t.Fatalf("fixture: settled %+v", res)
+		}
+	}
+	return d
+}
+
+func openReports(d *viewtest.Desk, w, h int) views.Page {
+	p := views.NewReportsPage(d.C)
+	p.SetSize(w, h)
+	return viewtest.RunPageCmd(p, p.Init())
+}
+
+// setRange types a history range into the page.
+func setRange(p views.Page, from, to string) views.Page {
+	p = viewtest.DrivePage(p, viewtest.Key("e"))
+	p = clearField(p)
+	p = viewtest.TypePage(p, from)
+	p = viewtest.DrivePage(p, viewtest.Key("tab"))
+	p = clearField(p)
+	p = viewtest.TypePage(p, to)
+	return viewtest.DrivePage(p, viewtest.Key("enter"))
+}
+
+func clearField(p views.Page) views.Page {
+	for range 12 {
+		p = viewtest.DrivePage(p, viewtest.Key("backspace"))
+	}
+	return p
+}
+
+func TestReportsScreens(t *testing.T) {
+	for _, lang := range []string{"zh", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			d := reportsDesk(t, lang, true)
+			p := openReports(d, viewtest.Width, pageHeight)
+			t.Run("today", func(t *testing.T) { viewtest.Golden(t, viewtest.PageScreen(p)) })
+
+			p = setRange(p, "2026-03-01", "2026-03-03")
+			t.Run("history", func(t *testing.T) { viewtest.Golden(t, viewtest.PageScreen(p)) })
+			end := viewtest.DrivePage(p, tea.KeyPressMsg{Code: tea.KeyEnd})
+			t.Run("history_end", func(t *testing.T) { viewtest.Golden(t, viewtest.PageScreen(end)) })
+
+			chart := viewtest.DrivePage(p, viewtest.Key("g"))
+			t.Run("chart", func(t *testing.T) { viewtest.Golden(t, viewtest.PageScreen(chart)) })
+			p = viewtest.DrivePage(chart, viewtest.Key("g"))
+
+			bad := setRange(p, "2026-02-30", "2026-03-03")
+			t.Run("invalid_date", func(t *testing.T) { viewtest.Golden(t, viewtest.PageScreen(bad)) })
+			p = viewtest.DrivePage(bad, viewtest.Key("esc"))
+
+			empty := setRange(p, "2026-02-01", "2026-02-07")
+			t.Run("empty_range", func(t *testing.T) { viewtest.Golden(t, viewtest.PageScreen(empty)) })
+		})
+	}
+}
+
+// A wide screen shows the chart beside the table.
+func TestReportsWideChartBesideTheTable(t *testing.T) {
+	d := reportsDesk(t, "zh", true)
+	p := openReports(d, 140, 30)
+	p = setRange(p, "2026-03-02", "2026-03-03")
+	p = viewtest.DrivePage(p, viewtest.Key("g"))
+	s := viewtest.PageScreen(p)
+	if !strings.Contains(s, "科目") || !strings.Contains(s, "POS现金充值(按操作员)") {
+		t.Fatalf("wide chart:\n%s", s)
+	}
+	viewtest.Golden(t, s)
+}
+
+// fig is what a block of the table says: recharges, reversals, cancels and the balance.
+type fig struct {
+	rechN, revN, cancelN    string
+	income, expense, remain string
+}
+
+// blocks reads the table's operator and total blocks off the screen, keyed by their heading.
+func blocks(t *testing.T, screen string) map[string]fig {
+	t.Helper()
+	out := map[string]fig{}
+	lines := strings.Split(screen, "\n")
+	num := regexp.MustCompile(`-?[0-9]+(\.[0-9]{2})?`)
+	day := ""
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(l, "结算日 ") {
+			day = strings.Fields(l)[1]
+			continue
+		}
+		if !strings.HasPrefix(l, "操作员 ") && l != "合计" {
+			continue
+		}
+		if i+4 >= len(lines) {
+			t.Fatalf("block %q cut off", l)
+		}
+		name := day + " " + l
+		if l == "合计" {
+			name = l
+		}
+		rech := num.FindAllString(strings.TrimPrefix(lines[i+1], "POS现金充值"), -1)
+		rev := num.FindAllString(lines[i+2], -1)
+		can := num.FindAllString(lines[i+3], -1)
+		bal := num.FindAllString(lines[i+4], -1)
+		if len(rech) != 2 || len(rev) != 2 || len(can) != 1 || len(bal) != 3 {
+			t.Fatalf("block %q: %q %q %q %q", l, rech, rev, can, bal)
+		}
+		out[name] = fig{rech[0], rev[0], can[0], bal[0], bal[1], bal[2]}
+		if rech[1] != bal[0] || rev[1] != bal[1] {
+			t.Fatalf("block %q: the 小计 line disagrees with its entries", l)
+		}
+		i += 4
+	}
+	return out
+}
+
+func figOf(r app.ReportRow) fig {
+	return fig{itoa(r.Recharges.Count), itoa(r.Reversals.Count), itoa(r.Cancels),
+		reportfmt.Yuan(r.Recharges.Amount), reportfmt.Yuan(r.Reversals.Amount), reportfmt.Yuan(r.Cash())}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The figures on screen are the app's Report, block for block: the reversal on the
+// original's day, the cancel counted but without money, 结存 = 收入 − 支出.
+func TestReportsNumbersAreTheAppsReport(t *testing.T) {
+	d := reportsDesk(t, "zh", true)
+	p := openReports(d, 100, 200)
+	p = setRange(p, "2026-03-01", "2026-03-03")
+	got := blocks(t, viewtest.PageScreen(p))
+	rep, err := d.C.Svc.Report(context.Background(), "2026-03-01", "2026-03-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]fig{"合计": figOf(rep.Total)}
+	for _, r := range rep.Rows {
+		want[r.Day+" 操作员 "+r.OpNo+" "+r.OperatorName] = figOf(r)
+	}
+	if len(got) != len(want) || len(want) != 4 {
+		t.Fatalf("blocks on screen %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: screen %+v, report %+v", k, got[k], w)
+		}
+	}
+	// And the report is what the site did: 390 booked, 30 reversed, one cancel not counted.
+	if tot := got["合计"]; tot.income != "390.00" || tot.expense != "30.00" || tot.remain != "360.00" || tot.cancelN != "1" || tot.rechN != "5" {
+		t.Fatalf("totals %+v", tot)
+	}
+	if op2 := got["2026-03-02 操作员 OP02 充值员2"]; op2.revN != "1" || op2.remain != "200.00" {
+		t.Fatalf("OP02 on 03-02 %+v: the reversal belongs to the original's day", op2)
+	}
+}
+
+func TestReportsExportCSVAndXLSX(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", dir)
+	d := reportsDesk(t, "zh", true)
+	p := openReports(d, viewtest.Width, pageHeight)
+	p = setRange(p, "2026-03-02", "2026-03-03")
+	p = viewtest.DrivePage(p, viewtest.Key("c"))
+	csvPath := filepath.Join(dir, "cardcenter", "reports", "cash-report_2026-03-02_2026-03-03_20260303-000130.csv")
+	if s := viewtest.PageScreen(p); !strings.Contains(strings.ReplaceAll(s, "\n", ""), "已导出 CSV:"+csvPath) {
+		t.Fatalf("no path on screen:\n%s", s)
+	}
+	b, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("\xEF\xBB\xBF操作员票据现金报表")) || !strings.Contains(string(b), ",小计,,390.00,30.00,360.00\r\n") {
+		t.Fatalf("csv:\n%q", b)
+	}
+
+	p = viewtest.DrivePage(p, viewtest.Key("x"))
+	xlsxPath := strings.TrimSuffix(csvPath, ".csv") + ".xlsx"
+	if s := viewtest.PageScreen(p); !strings.Contains(strings.ReplaceAll(s, "\n", ""), "已导出 XLSX:"+xlsxPath) {
+		t.Fatalf("no path on screen:\n%s", s)
+	}
+	f, err := excelize.OpenFile(xlsxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("操作员票据现金报表", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := d.C.Svc.Report(context.Background(), "2026-03-02", "2026-03-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every 小计 line holds its operator's (or the total's) money as yuan numbers.
+	var want [][3]float64
+	for _, r := range append(rep.Rows, rep.Total) {
+		want = append(want, [3]float64{float64(r.Recharges.Amount) / 100, float64(r.Reversals.Amount) / 100, float64(r.Cash()) / 100})
+	}
+	var got [][3]float64
+	for _, r := range rows {
+		if len(r) == 6 && r[1] == "小计" {
+			var v [3]float64
+			for i := range 3 {
+				if _, err := fmt.Sscan(r[3+i], &v[i]); err != nil {
+					t.Fatalf("cell %q: %v", r[3+i], err)
+				}
+			}
+			got = append(got, v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("xlsx 小计 lines %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("xlsx line %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if want[len(want)-1] != [3]float64{390, 30, 360} {
+		t.Fatalf("total %v", want[len(want)-1])
+	}
+}
+
+// 日结 asks first and No is the default; Yes settles and says which day, and why the next not yet.
+func TestReportsSettleAsksAndSaysWhy(t *testing.T) {
+	for _, lang := range []string{"zh", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			d := reportsDesk(t, lang, false)
+			ctx := context.Background()
+			p := openReports(d, viewtest.Width, pageHeight)
+			p = viewtest.DrivePage(p, viewtest.Key("s"))
+			if !strings.Contains(viewtest.PageScreen(p), d.C.T("执行日结?", "Settle now?")) {
+				t.Fatalf("no question:\n%s", viewtest.PageScreen(p))
+			}
+			p = viewtest.DrivePage(p, viewtest.Key("enter")) // the default: No
+			if ok, _ := d.C.Svc.IsSettled(ctx, "2026-03-02"); ok {
+				t.Fatal("enter settled")
+			}
+			p = viewtest.DrivePage(p, viewtest.Key("s"))
+			p = viewtest.DrivePage(p, viewtest.Key("y"))
+			if ok, _ := d.C.Svc.IsSettled(ctx, "2026-03-02"); !ok {
+				t.Fatal("y did not settle")
+			}
+			viewtest.Golden(t, viewtest.PageScreen(p))
+		})
+	}
+}
+
+// Only supervisors and admins get the reports tab; a clerk does not, and a page built for
+// one anyway shows and does nothing.
+func TestReportsRoles(t *testing.T) {
+	d := viewtest.New(t, app.Actor{}, "zh")
+	d.C.Cards = nil
+	ctx := context.Background()
+	if err := d.Site.Svc.CreateStaff(ctx, d.Site.Admin, "fin", "财务", app.RoleSupervisor, "fin-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []struct {
+		user, pass string
+		sees       bool
+	}{{"clerk1", "clerk-pass-1", false}, {"fin", "fin-pass-1", true}, {"admin", "admin-pass-1", true}} {
+		var m tea.Model = views.NewRoot(d.C, views.Pages())
+		m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+		m = runInit(m)
+		m = viewtest.Type(m, who.user)
+		m = viewtest.Drive(m, viewtest.Key("tab"))
+		m = viewtest.Type(m, who.pass)
+		m = viewtest.Drive(m, viewtest.Key("enter"))
+		tabs := strings.SplitN(viewtest.Screen(m), "\n", 2)[0]
+		if strings.Contains(tabs, "报表") != who.sees {
+			t.Errorf("%s sees the reports tab: %t, want %t (tabs %q)", who.user, !who.sees, who.sees, tabs)
+		}
+	}
+}
+
+// A reports page built for a clerk anyway shows a refusal, asks nothing and settles nothing,
+// on a site where a supervisor could settle 03-02.
+func TestReportsPageRefusesAClerk(t *testing.T) {
+	d := reportsDesk(t, "zh", false)
+	d.C.Actor = d.Site.Clerk
+	p := views.NewReportsPage(d.C)
+	if p.Init() != nil || !strings.Contains(p.View(), "无此操作权限") || len(p.ShortHelp()) != 0 {
+		t.Fatalf("a clerk's reports page:\n%s", p.View())
+	}
+	p = viewtest.DrivePage(p, viewtest.Key("s"))
+	p = viewtest.DrivePage(p, viewtest.Key("y"))
+	if n := d.Site.Ledger().SettledDays; n != 0 || !strings.Contains(p.View(), "无此操作权限") {
+		t.Fatalf("a clerk settled %d days:\n%s", n, p.View())
+	}
+	d.C.Actor = supervisor // the same keys settle for a supervisor
+	p = openReports(d, viewtest.Width, pageHeight)
+	p = viewtest.DrivePage(p, viewtest.Key("s"))
+	viewtest.DrivePage(p, viewtest.Key("y"))
+	if n := d.Site.Ledger().SettledDays; n != 1 {
+		t.Fatalf("a supervisor settled %d days", n)
+	}
+}
