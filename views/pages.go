@@ -13,6 +13,7 @@ var (
 func Pages() []PageSpec {
 	return []PageSpec{
 		// one line per screen, e.g. {Roles: clerks, New: newRepairPage},
+		{Roles: clerks, New: newRepairPage},
 		{Roles: supervisors, New: newReportsPage},
 	}
 }
