@@ -6,4 +6,5 @@ var (
 	NewDevicesPage   = newDevicesPage
 	NewOperatorsPage = newOperatorsPage
 	NewCardsPage     = newCardsPage
+	NewAuditPage     = newAuditPage
 )

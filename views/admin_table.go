@@ -39,7 +39,9 @@ type admTableKeys struct {
 }
 
 func newAdmTable(c *Common, cols []admCol, empty string) admTable {
-	return admTable{c: c, cols: cols, empty: empty, filter: NewTextInput("", 30, false), keys: admTableKeys{
+	filter := NewTextInput("", 30, false)
+	filter.Prompt = ""
+	return admTable{c: c, cols: cols, empty: empty, filter: filter, keys: admTableKeys{
 		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", c.T("上移", "up"))),
 		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", c.T("下移", "down"))),
 		PageUp:      key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", c.T("上一页", "page up"))),

@@ -1,0 +1,108 @@
+package views
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+)
+
+// auditLimit is how many entries the screen loads at a time (newest first).
+const auditLimit = 500
+
+// auditPage: who changed what, when. An admin narrows the log by person and by kind (a
+// query to the ledger), and "/" filters the loaded lines by any text.
+type auditPage struct {
+	admBase
+	keys         auditKeys
+	rows         []app.AuditEntry
+	user, action string // the query in force ("" = anyone, any kind)
+}
+
+type auditLoadedMsg struct {
+	seq  int
+	rows []app.AuditEntry
+	err  error
+}
+
+func newAuditPage(c *Common) Page {
+	p := &auditPage{keys: newAuditKeys(c)}
+	p.admBase = newAdmBase(c, []admCol{{c.T("时间", "When"), 16}, {c.T("人员", "Who"), 10}, {c.T("类别", "Kind"), 14},
+		{c.T("对象", "Subject"), 14}, {c.T("详情", "Detail"), 0}}, c.T("没有记录", "no entries"))
+	return p
+}
+
+func (p *auditPage) Init() tea.Cmd { return p.load() }
+
+func (p *auditPage) load() tea.Cmd {
+	p.loadSeq++
+	seq, c, user, action := p.loadSeq, p.c, p.user, p.action
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		rows, err := c.Svc.AuditFiltered(ctx, c.Actor, user, action, auditLimit)
+		return auditLoadedMsg{seq, rows, err}
+	}
+}
+
+func (p *auditPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case auditLoadedMsg:
+		if msg.seq != p.loadSeq {
+			return p, nil
+		}
+		if msg.err != nil {
+			p.status = admStatus{p.c.Msg(msg.err), true}
+			return p, nil
+		}
+		p.rows, p.loaded, p.status = msg.rows, true, admStatus{}
+		p.table.SetRows(p.tableRows())
+		return p, nil
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *auditPage) key(k tea.KeyPressMsg) tea.Cmd {
+	if cmd, taken := p.routeKey(k, p.submit); taken {
+		return cmd
+	}
+	switch {
+	case key.Matches(k, p.keys.Reload):
+		return p.load()
+	case key.Matches(k, p.keys.Clear):
+		p.user, p.action = "", ""
+		return p.load()
+	case key.Matches(k, p.keys.Choose):
+		p.openForm()
+	}
+	return nil
+}
+
+func (p *auditPage) openForm() {
+	c := p.c
+	choices := []string{c.T("全部", "all")}
+	pick := 0
+	for i, k := range auditKinds {
+		choices = append(choices, c.T(k.zh, k.en))
+		if k.action == p.action {
+			pick = i + 1
+		}
+	}
+	p.form = newAdmForm(c, c.T("查询审计日志", "Query the audit log"))
+	p.form.note = c.T("人员留空为全部;类别用 ←→ 选择", "Leave the person empty for anyone; pick the kind with ←→")
+	p.form.text(c.T("人员", "Person"), p.user, 20, false, c.T("账号名,如 admin", "user name, e.g. admin"))
+	p.form.choose(c.T("类别", "Kind"), choices, pick)
+}
+
+func (p *auditPage) submit() tea.Cmd {
+	p.user, p.action = p.form.value(0), ""
+	if i := p.form.picked(1); i > 0 {
+		p.action = auditKinds[i-1].action
+	}
+	p.form = nil
+	return p.load()
+}
+
+func (p *auditPage) Title() string { return p.c.T("审计日志", "Audit log") }
