@@ -399,3 +399,23 @@ func TestRepairTabByRole(t *testing.T) {
 		})
 	}
 }
+
+// A long list scrolls: the selected recharge stays on screen at 80×24.
+func TestRepairLongListScrolls(t *testing.T) {
+	d := newRepairDesk(t, "en")
+	for range 14 {
+		d.posRecharge(10*app.Yuan, false, true)
+	}
+	p := d.put(d.page())
+	mustShow(t, p, "Recharges awaiting the desk (14)")
+	for range 13 {
+		p = keys(p, "down")
+	}
+	// The 14th recharge is serial 28 (every recharge is followed by its cancel).
+	s := mustShow(t, p, "> 03-02 10:00 P1   28 ", "enter writes 10.00 yuan")
+	if n := strings.Count(s, "\n"); n > viewtest.Height-3 {
+		t.Fatalf("%d lines on a page of %d:\n%s", n, viewtest.Height-3, s)
+	}
+	p = keys(p, "enter")
+	mustShow(t, p, "POS P1 serial 28")
+}

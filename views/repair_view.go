@@ -196,6 +196,16 @@ func (m *repairPage) cardView(w, h int) string {
 		lines = append(lines, "")
 	}
 	nItems := len(dc.Items)
+	var done []app.Repair
+	for _, r := range dc.Repaired {
+		if r.State != app.RepairIntent {
+			done = append(done, r)
+		}
+	}
+	doneLines := 0
+	if len(done) > 0 {
+		doneLines = 2 + min(len(done), 3)
+	}
 
 	// The recharges awaiting the desk.
 	lines = append(lines, th.Emphasis.Render(m.c.T(fmt.Sprintf("待卡务中心处理的充值(%d 笔)", nItems), fmt.Sprintf("Recharges awaiting the desk (%d)", nItems))))
@@ -203,7 +213,9 @@ func (m *repairPage) cardView(w, h int) string {
 		lines = append(lines, th.Muted.Render(m.c.T("  没有需要处理的充值。", "  Nothing awaits the desk for this card.")))
 	} else {
 		lines = append(lines, th.Header.Render("  "+m.row(repairItemCols, m.heads(repairItemCols))))
-		vis := min(nItems, 6)
+		// What is left once the header, the headings, the selected one's explanation
+		// (three lines), the finished repairs and the note line have their room.
+		vis := max(min(nItems, h-len(lines)-1-3-doneLines-1), 1)
 		sel := -1
 		if m.sel < nItems {
 			sel = m.sel
@@ -227,12 +239,6 @@ func (m *repairPage) cardView(w, h int) string {
 	}
 
 	// Repairs of this card already finished: a second tap shows them, nothing to write.
-	var done []app.Repair
-	for _, r := range dc.Repaired {
-		if r.State != app.RepairIntent {
-			done = append(done, r)
-		}
-	}
 	if len(done) > 0 {
 		lines = append(lines, "", th.Emphasis.Render(m.c.T(fmt.Sprintf("已补写(%d 笔,不会重复写卡)", len(done)), fmt.Sprintf("Already repaired (%d; never written twice)", len(done)))))
 		vis := min(len(done), 3)
