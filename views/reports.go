@@ -127,7 +127,9 @@ func (p *reportsPage) ShortHelp() []key.Binding {
 		cf := newConfirmKeys(p.c)
 		return []key.Binding{cf.Yes, cf.No}
 	}
-	return []key.Binding{k.Today, k.History, k.Range, k.Chart, k.CSV, k.XLSX, k.Settle}
+	// Short enough that the desk's tab, ? and q still fit at 80 columns (e is shown on
+	// the range line and in the full help).
+	return []key.Binding{k.Mode, k.Chart, k.Export, k.Settle}
 }
 
 func (p *reportsPage) FullHelp() [][]key.Binding {

@@ -10,6 +10,8 @@ import (
 type reportsKeys struct {
 	Today, History, Range, Reload, Chart key.Binding
 	CSV, XLSX, Settle                    key.Binding
+	// Mode and Export stand for ←/→ and c/x in the short help bar.
+	Mode, Export                         key.Binding
 	Up, Down, PageUp, PageDown, Top, End key.Binding
 	// While the range is edited:
 	NextField, Run, Cancel key.Binding
@@ -35,6 +37,8 @@ func newReportsKeys(c *Common) reportsKeys {
 		PageDown:  nb("pgdn", c.T("下页", "page down"), "pgdown", "space"),
 		Top:       nb("home", c.T("顶部", "top"), "home"),
 		End:       nb("end", c.T("底部", "bottom"), "end"),
+		Mode:      nb("←/→", c.T("当日/结算", "switch"), "left", "right"),
+		Export:    nb("c/x", c.T("导出", "export"), "c", "x"),
 		NextField: nb("tab", c.T("下一栏", "next field"), "tab", "shift+tab"),
 		Run:       nb("enter", c.T("查询", "show"), "enter"),
 		Cancel:    nb("esc", c.T("取消", "cancel"), "esc"),

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/xuri/excelize/v2"
 
 	"cardcenter/app"
@@ -361,5 +362,62 @@ func TestReportsPageRefusesAClerk(t *testing.T) {
 	viewtest.DrivePage(p, viewtest.Key("y"))
 	if n := d.Site.Ledger().SettledDays; n != 1 {
 		t.Fatalf("a supervisor settled %d days", n)
+	}
+}
+
+// The whole desk at 80×24 for a supervisor: tabs, the report, the help bar.
+func TestReportsDesk(t *testing.T) {
+	for _, lang := range []string{"zh", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			d := reportsDesk(t, lang, true)
+			if err := d.Site.Svc.CreateStaff(context.Background(), d.Site.Admin, "fin", "财务", app.RoleSupervisor, "fin-pass-1"); err != nil {
+				t.Fatal(err)
+			}
+			d.C.Actor = app.Actor{}
+			var m tea.Model = views.NewRoot(d.C, views.Pages())
+			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+			m = runInit(m)
+			m = viewtest.Type(m, "fin")
+			m = viewtest.Drive(m, viewtest.Key("tab"))
+			m = viewtest.Type(m, "fin-pass-1")
+			m = viewtest.Drive(m, viewtest.Key("enter"))
+			m = viewtest.Drive(m, viewtest.Key("right"))
+			s := viewtest.Screen(m)
+			lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+			help := lines[len(lines)-1]
+			if len(lines) > viewtest.Height || lipgloss.Width(help) > viewtest.Width || !strings.HasSuffix(help, d.C.T("q 退出", "q quit")) {
+				t.Errorf("%d lines, help bar %d cells: %q", len(lines), lipgloss.Width(help), help)
+			}
+			viewtest.Golden(t, s)
+		})
+	}
+}
+
+// A reply to an earlier question (the history asked for, then today) is dropped.
+func TestReportsDropsStaleReplies(t *testing.T) {
+	d := reportsDesk(t, "en", true)
+	p := openReports(d, viewtest.Width, pageHeight)
+	p, history := p.Update(viewtest.Key("right"))
+	p, today := p.Update(viewtest.Key("left"))
+	p = viewtest.RunPageCmd(p, today)
+	p = viewtest.RunPageCmd(p, history)
+	if s := viewtest.PageScreen(p); !strings.Contains(s, "Operator cash report  2026-03-03\n") {
+		t.Fatalf("the history's late reply replaced today's:\n%s", s)
+	}
+}
+
+// On resize the table keeps its place within what fits; a taller screen shows it all.
+func TestReportsResize(t *testing.T) {
+	d := reportsDesk(t, "zh", true)
+	p := openReports(d, viewtest.Width, 12)
+	p = setRange(p, "2026-03-01", "2026-03-03")
+	p = viewtest.DrivePage(p, tea.KeyPressMsg{Code: tea.KeyEnd})
+	if s := viewtest.PageScreen(p); !strings.Contains(s, "360.00") || strings.Contains(s, "结算日 2026-03-02") {
+		t.Fatalf("the end at 80x12:\n%s", s)
+	}
+	p.SetSize(100, 40)
+	s := viewtest.PageScreen(p)
+	if !strings.Contains(s, "结算日 2026-03-02") || !strings.Contains(s, "360.00") || strings.Contains(s, "滚动") {
+		t.Fatalf("at 100x40:\n%s", s)
 	}
 }

@@ -80,7 +80,7 @@ func (p *reportsPage) key(msg tea.KeyPressMsg) (Page, tea.Cmd) {
 		if key.Matches(msg, k.CSV) {
 			format = "csv"
 		}
-		if p.rep == nil || p.loading || p.exporting {
+		if p.rep == nil || p.err != nil || p.loading || p.exporting {
 			p.notes = []reportNote{{rnWarn, p.c.T("报表尚未就绪,稍后再导出", "The report is not ready yet; export it in a moment")}}
 			return p, nil
 		}
