@@ -105,4 +105,4 @@ func (p *auditPage) submit() tea.Cmd {
 	return p.load()
 }
 
-func (p *auditPage) Title() string { return p.c.T("审计日志", "Audit log") }
+func (p *auditPage) Title() string { return p.c.T("审计日志", "Audit") }

@@ -187,4 +187,4 @@ func (p *bindingsPage) unbind(op app.Operator, cardNo string) tea.Cmd {
 	}
 }
 
-func (p *bindingsPage) Title() string { return p.c.T("授权卡", "Auth cards") }
+func (p *bindingsPage) Title() string { return p.c.T("授权卡", "Auth") }

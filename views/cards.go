@@ -169,8 +169,9 @@ func (p *cardsPage) ask(d app.CardDetail, st app.CardStatus) {
 		prompt += "\n" + c.T(fmt.Sprintf("这是 %s %s 的授权卡,改后不能再授权充值机", d.BoundTo.OpNo, d.BoundTo.Name),
 			fmt.Sprintf("It is %s %s's authorization card: it will no longer authorize a POS", d.BoundTo.OpNo, d.BoundTo.Name))
 	}
-	cardNo, actor := d.Card.CardNo, c.Actor
+	cardNo := d.Card.CardNo
 	p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd {
+		actor := c.Actor // whoever answers yes
 		return func() tea.Msg {
 			ctx, cancel := admCtx(c)
 			defer cancel()
@@ -183,6 +184,6 @@ func (p *cardsPage) ask(d app.CardDetail, st app.CardStatus) {
 }
 
 func (p *cardsPage) SetSize(w, h int) { p.width, p.height = w, h }
-func (p *cardsPage) Title() string    { return p.c.T("卡状态", "Card status") }
+func (p *cardsPage) Title() string    { return p.c.T("卡状态", "Cards") }
 func (p *cardsPage) Busy() bool       { return false }
 func (p *cardsPage) Capturing() bool  { return p.typing || p.asking != nil }

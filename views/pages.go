@@ -15,6 +15,11 @@ func Pages() []PageSpec {
 		// one line per screen, e.g. {Roles: clerks, New: newRepairPage},
 		{Roles: clerks, New: newRepairPage},
 		{Roles: supervisors, New: newReportsPage},
+		{Roles: admins, New: newBindingsPage},
+		{Roles: admins, New: newDevicesPage},
+		{Roles: admins, New: newOperatorsPage},
+		{Roles: admins, New: newCardsPage},
+		{Roles: admins, New: newAuditPage},
 	}
 }
 
