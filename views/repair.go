@@ -218,7 +218,7 @@ func (m *repairPage) onRead(msg repairReadMsg) {
 	}
 	dc := msg.dc
 	m.card, m.ops, m.state = &dc, msg.ops, repairShown
-	m.sel, m.top = 0, 0
+	m.sel, m.top, m.note = 0, 0, "" // an earlier failure's advice is answered by this read
 	if len(dc.Resolved) > 0 {
 		m.say(noteGood, "上次未完成的补写已按卡上结果完成:"+repairRefs(dc.Resolved)+"。",
 			"Unfinished repairs were completed from what the card shows: "+repairRefs(dc.Resolved)+".")
