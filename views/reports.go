@@ -68,6 +68,7 @@ type reportsPage struct {
 
 	offset        int
 	width, height int
+	cache         *reportLayout // the layout of rep, built on first sight
 }
 
 // Messages of this screen (the root broadcasts every result to every page).

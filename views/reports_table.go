@@ -5,39 +5,56 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"cardcenter/app"
 	"cardcenter/app/reportfmt"
 )
 
-// columnWidths of the 科目 layout for the report on screen, in cells (CJK = 2); money
-// columns are at least wide enough for 9,999,999.99 without the grouping.
-func (p *reportsPage) columnWidths() []int {
+// reportLayout is the report on screen in the 科目 layout, built once per report and
+// language: its lines and column widths in cells (CJK = 2).
+type reportLayout struct {
+	rep        *app.Report
+	lang       string
+	lines      []reportfmt.Line
+	widths     []int
+	tableWidth int
+	ops        []reportfmt.OperatorCash
+}
+
+// layout returns the cached layout of the report on screen.
+func (p *reportsPage) layout() *reportLayout {
+	if l := p.cache; l != nil && l.rep == p.rep && l.lang == p.c.Lang {
+		return l
+	}
+	l := &reportLayout{rep: p.rep, lang: p.c.Lang, lines: reportfmt.Ledger(*p.rep, p.c.Lang), ops: reportfmt.ByOperator(*p.rep)}
 	cols := reportfmt.Columns(p.c.Lang)
-	w := make([]int, len(cols))
+	l.widths = make([]int, len(cols))
 	for i, c := range cols {
-		w[i] = lipgloss.Width(c)
+		l.widths[i] = lipgloss.Width(c)
 	}
-	for i := 3; i < 6; i++ {
-		w[i] = max(w[i], 10)
+	for i := 3; i < 6; i++ { // money: at least 9999999.99
+		l.widths[i] = max(l.widths[i], 10)
 	}
-	if p.rep != nil {
-		for _, l := range reportfmt.Ledger(*p.rep, p.c.Lang) {
-			if l.Kind != reportfmt.Entry && l.Kind != reportfmt.Balance {
-				continue
-			}
-			for i, c := range l.Cells() {
-				w[i] = max(w[i], lipgloss.Width(c))
+	seen := map[string]int{} // 科目 and 摘要 repeat; numbers are ASCII
+	for _, ln := range l.lines {
+		if ln.Kind == reportfmt.Entry || ln.Kind == reportfmt.Balance {
+			for i, c := range ln.Cells() {
+				w, ok := len(c), i >= 2
+				if !ok {
+					if w, ok = seen[c]; !ok {
+						w = lipgloss.Width(c)
+						seen[c] = w
+					}
+				}
+				l.widths[i] = max(l.widths[i], w)
 			}
 		}
 	}
-	return w
-}
-
-func (p *reportsPage) tableWidth() int {
-	n := 0
-	for _, w := range p.columnWidths() {
-		n += w + columnGap
+	for _, w := range l.widths {
+		l.tableWidth += w + columnGap
 	}
-	return n - columnGap
+	l.tableWidth -= columnGap
+	p.cache = l
+	return l
 }
 
 // row lays out six cells: words left, numbers right.
@@ -57,50 +74,53 @@ func row(cells []string, widths []int) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-// tableLines is the report as the finance office's form: the column headings, then per
+// table is the report as the finance office's form: the column headings, then per
 // settlement day and operator a block of 充值 (income), 冲正 (expense), 撤销 (counted,
 // no money) and 小计 with 结存 = 收入 − 支出; the totals last.
-func (p *reportsPage) tableLines() (string, []string) {
+func (p *reportsPage) table() reportBody {
 	th := p.c.Theme
-	widths := p.columnWidths()
-	head := th.Header.Render(row(reportfmt.Columns(p.c.Lang), widths))
-	var out []string
+	l := p.layout()
+	head := th.Header.Render(row(reportfmt.Columns(p.c.Lang), l.widths))
+	lines := l.lines
+	skip := 0
 	if len(p.rep.Rows) == 0 {
-		out = append(out, th.Muted.Render(p.c.T("(该期间无充值记录)", "(no recharges in this range)")))
+		skip = 1 // a line saying so, above the (zero) totals
 	}
-	for _, l := range reportfmt.Ledger(*p.rep, p.c.Lang) {
-		switch l.Kind {
-		case reportfmt.DayHeading:
-			st := th.Warn
-			if l.Settled {
-				st = th.Good
-			}
-			out = append(out, st.Render(l.Text))
-		case reportfmt.OperatorHeading:
-			out = append(out, th.Emphasis.Render(l.Text))
-		case reportfmt.TotalHeading:
-			out = append(out, th.Title.Render(l.Text))
-		case reportfmt.Balance:
-			out = append(out, th.Emphasis.Render(row(l.Cells(), widths)))
-		default:
-			if l.Count.OK && !l.Income.OK && !l.Expense.OK { // 撤销: shown, never money
-				out = append(out, th.Muted.Render(row(l.Cells(), widths)))
-			} else {
-				out = append(out, row(l.Cells(), widths))
-			}
+	empty := th.Muted.Render(p.c.T("(该期间无充值记录)", "(no recharges in this range)"))
+	return reportBody{head: head, n: skip + len(lines), line: func(i int) string {
+		if i < skip {
+			return empty
 		}
-	}
-	return head, out
+		ln := lines[i-skip]
+		switch ln.Kind {
+		case reportfmt.DayHeading:
+			if ln.Settled {
+				return th.Good.Render(ln.Text)
+			}
+			return th.Warn.Render(ln.Text)
+		case reportfmt.OperatorHeading:
+			return th.Emphasis.Render(ln.Text)
+		case reportfmt.TotalHeading:
+			return th.Title.Render(ln.Text)
+		case reportfmt.Balance:
+			return th.Emphasis.Render(row(ln.Cells(), l.widths))
+		}
+		if ln.Count.OK && !ln.Income.OK && !ln.Expense.OK { // 撤销: shown, never money
+			return th.Muted.Render(row(ln.Cells(), l.widths))
+		}
+		return row(ln.Cells(), l.widths)
+	}}
 }
 
-// chartLines is a bar per operator of POS现金充值 over the report's days, in width cells.
+// chartBody is a bar per operator of POS现金充值 over the report's days, in width cells.
 // The bar ends the line, so a terminal that draws block glyphs wide misaligns nothing.
-func (p *reportsPage) chartLines(width int) (string, []string) {
+func (p *reportsPage) chartBody(width int) reportBody {
 	th := p.c.Theme
 	head := th.Header.Render(p.c.T("POS现金充值(按操作员)", "POS cash by operator"))
-	ops := reportfmt.ByOperator(*p.rep)
+	ops := p.layout().ops
 	if len(ops) == 0 {
-		return head, []string{th.Muted.Render(p.c.T("(该期间无充值记录)", "(no recharges in this range)"))}
+		empty := th.Muted.Render(p.c.T("(该期间无充值记录)", "(no recharges in this range)"))
+		return reportBody{head: head, n: 1, line: func(int) string { return empty }}
 	}
 	labelW, valueW := 0, 0
 	var most int64
@@ -109,20 +129,20 @@ func (p *reportsPage) chartLines(width int) (string, []string) {
 		valueW = max(valueW, len(reportfmt.Yuan(o.Cash)))
 		most = max(most, o.Cash)
 	}
+	total := reportfmt.Yuan(p.rep.Total.Cash())
+	valueW = max(valueW, len(total))
 	barW := max(width-labelW-valueW-2*columnGap, 1)
-	var out []string
+	label := func(s string) string { return s + strings.Repeat(" ", labelW-lipgloss.Width(s)+columnGap) }
+	value := func(s string) string { return strings.Repeat(" ", valueW-len(s)) + s }
+	out := make([]string, 0, len(ops)+2)
 	for _, o := range ops {
-		label := o.OpNo + " " + o.Name
-		value := reportfmt.Yuan(o.Cash)
 		n := 0
 		if most > 0 && o.Cash > 0 {
 			n = max(int(o.Cash*int64(barW)/most), 1)
 		}
-		out = append(out, label+strings.Repeat(" ", labelW-lipgloss.Width(label)+columnGap)+
-			strings.Repeat(" ", valueW-len(value))+value+strings.Repeat(" ", columnGap)+th.Bar.Render(strings.Repeat("█", n)))
+		out = append(out, label(o.OpNo+" "+o.Name)+value(reportfmt.Yuan(o.Cash))+strings.Repeat(" ", columnGap)+
+			th.Bar.Render(strings.Repeat("█", n)))
 	}
-	total := p.c.T("合计", "Total")
-	out = append(out, "", th.Emphasis.Render(total+strings.Repeat(" ", labelW-lipgloss.Width(total)+columnGap)+
-		strings.Repeat(" ", max(valueW-len(reportfmt.Yuan(p.rep.Total.Cash())), 0))+reportfmt.Yuan(p.rep.Total.Cash())))
-	return head, out
+	out = append(out, "", th.Emphasis.Render(label(p.c.T("合计", "Total"))+value(total)))
+	return reportBody{head: head, n: len(out), line: func(i int) string { return out[i] }}
 }

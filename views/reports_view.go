@@ -21,15 +21,16 @@ func (p *reportsPage) View() string {
 		return th.Bad.Render(p.c.T("无此操作权限:报表仅限主管和管理员。", "Not permitted: reports are for supervisors and admins."))
 	}
 	top := []string{p.modeLine(), p.rangeLine(), p.titleLine()}
-	head, body := p.body()
-	foot := p.footer(len(body))
+	b := p.body()
+	foot := p.footer(b.n)
 	h := p.bodyHeight()
-	end := min(p.offset+h, len(body))
-	visible := body[min(p.offset, end):end]
-	out := append(top, head)
-	out = append(out, visible...)
-	for i := len(visible); i < h; i++ {
-		out = append(out, "")
+	out := append(top, b.head)
+	for i := p.offset; i < p.offset+h; i++ {
+		if i < b.n {
+			out = append(out, b.line(i))
+		} else {
+			out = append(out, "")
+		}
 	}
 	out = append(out, foot...)
 	return strings.Join(out, "\n")
@@ -95,8 +96,7 @@ func (p *reportsPage) scroll(by int) {
 }
 
 func (p *reportsPage) clampOffset() {
-	_, body := p.body()
-	p.offset = max(min(p.offset, len(body)-p.bodyHeight()), 0)
+	p.offset = max(min(p.offset, p.body().n-p.bodyHeight()), 0)
 }
 
 // footerNotes are the status lines: a refused range, a refused query, what was done.
@@ -128,36 +128,42 @@ func (p *reportsPage) footer(lines int) []string {
 	return append([]string{pos}, p.footerNotes()...)
 }
 
-// body is the sticky heading line and the lines under it: the table, the chart, or both
-// side by side when the screen is wide enough.
-func (p *reportsPage) body() (string, []string) {
+// reportBody is what scrolls under a sticky heading: n lines, drawn one at a time so a
+// year of twenty operators (40,000 lines) costs only the lines on screen.
+type reportBody struct {
+	head string
+	n    int
+	line func(i int) string
+}
+
+// body is the table, the chart, or both side by side when the screen is wide enough.
+func (p *reportsPage) body() reportBody {
 	th := p.c.Theme
 	switch {
 	case p.err != nil:
-		return "", []string{th.Bad.Render(p.c.T("查询失败:", "The report was refused: ") + p.c.Msg(p.err))}
+		msg := th.Bad.Render(p.c.T("查询失败:", "The report was refused: ") + p.c.Msg(p.err))
+		return reportBody{n: 1, line: func(int) string { return msg }}
 	case p.rep == nil:
-		return "", nil
+		return reportBody{line: func(int) string { return "" }}
 	}
-	tw := p.tableWidth()
-	tHead, tBody := p.tableLines()
+	table := p.table()
 	if !p.chart {
-		return tHead, tBody
+		return table
 	}
+	tw := p.layout().tableWidth
 	if p.width < tw+columnGap+chartMinWidth {
-		return p.chartLines(p.width)
+		return p.chartBody(p.width)
 	}
-	cHead, cBody := p.chartLines(p.width - tw - columnGap)
+	chart := p.chartBody(p.width - tw - columnGap)
 	pad := func(s string) string { return s + strings.Repeat(" ", max(tw-lipgloss.Width(s), 0)+columnGap) }
-	lines := make([]string, max(len(tBody), len(cBody)))
-	for i := range lines {
+	return reportBody{head: pad(table.head) + chart.head, n: max(table.n, chart.n), line: func(i int) string {
 		var l, r string
-		if i < len(tBody) {
-			l = tBody[i]
+		if i < table.n {
+			l = table.line(i)
 		}
-		if i < len(cBody) {
-			r = cBody[i]
+		if i < chart.n {
+			r = chart.line(i)
 		}
-		lines[i] = strings.TrimRight(pad(l)+r, " ")
-	}
-	return pad(tHead) + cHead, lines
+		return strings.TrimRight(pad(l)+r, " ")
+	}}
 }
