@@ -421,3 +421,18 @@ func TestReportsResize(t *testing.T) {
 		t.Fatalf("at 100x40:\n%s", s)
 	}
 }
+
+// An export that cannot be written says so, in the screen's words, and leaves no file.
+func TestReportsExportFailureIsShown(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_DATA_HOME", file)
+	d := reportsDesk(t, "en", true)
+	p := openReports(d, viewtest.Width, pageHeight)
+	p = viewtest.DrivePage(p, viewtest.Key("x"))
+	if s := viewtest.PageScreen(p); !strings.Contains(s, "Export failed: ") || !strings.Contains(s, "not a directory") {
+		t.Fatalf("after a failed export:\n%s", s)
+	}
+}
