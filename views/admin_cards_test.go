@@ -57,6 +57,8 @@ func TestAdmCardFromTheReaderAndTheAuthCardWarning(t *testing.T) {
 	card := d.Cards.Issue(t, []byte{0xA1, 0x00, 0x00, 0x02}, apptest.AuthCard(1), 0)
 	d.Cards.Put(card)
 	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderCard})
+	admWantNot(t, p, "80000002") // laid on the reader: not read until asked
+	p = admKeys(p, "c")
 	admWant(t, p, "80000002", "of operator OP02 充值员2", "the reader")
 	p = admKeys(p, "f")
 	admWant(t, p, "Set card 80000002 (操作员2) from normal to frozen?", "OP02 充值员2's authorization card: it will no longer authorize a POS")
@@ -71,6 +73,8 @@ func TestAdmCardFromTheReaderAndTheAuthCardWarning(t *testing.T) {
 
 func TestAdmCardLookUpRefusals(t *testing.T) {
 	d, p := admPage(t, "zh", admActor, views.NewCardsPage)
+	p = admKeys(p, "c")
+	admWant(t, p, "读卡器上没有卡")
 	p = admKeys(p, "/")
 	p = viewtest.TypePage(p, "29999999")
 	p = admKeys(p, "enter")
@@ -79,6 +83,7 @@ func TestAdmCardLookUpRefusals(t *testing.T) {
 	card := d.Cards.Issue(t, []byte{0xDE, 0xAD, 0xBE, 0xEF}, apptest.UserCard(0), 0)
 	d.Cards.Put(card)
 	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderCard})
+	p = admKeys(p, "c")
 	admWant(t, p, "20000001: 卡片与系统记录不符")
 	admWantNot(t, p, "持卡人")
 }

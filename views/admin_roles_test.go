@@ -68,7 +68,7 @@ func TestAdmScreensGiveNonAdminsNoChangeKeys(t *testing.T) {
 
 func readOnlyKey(b key.Binding) bool {
 	switch b.Help().Key {
-	case "/", "r", "enter":
+	case "/", "r", "c", "enter":
 		return true
 	}
 	return false

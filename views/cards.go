@@ -13,12 +13,15 @@ import (
 // cardsPage: look a card up by its number or by putting it on the reader, and set its
 // status: lost (挂失), frozen (冻结), bad (坏卡登记), normal or cancelled, after a question.
 // A lost, frozen or bad authorization card can no longer authorize a POS (rule 10).
+// The card is read only on the admin's key, never because it was laid on the reader: the
+// reader is shared with the repair screen, which may be writing to that very card.
 type cardsPage struct {
 	c       *Common
 	keys    cardsKeys
 	confirm confirmKeys
 	field   textinput.Model
 	typing  bool
+	reader  app.ReaderState
 	seq     int
 	looking bool
 	shown   *app.CardDetail
@@ -81,9 +84,7 @@ func (p *cardsPage) readCard() tea.Cmd {
 func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case ReaderMsg:
-		if msg.State == app.ReaderCard && !p.typing && p.asking == nil {
-			return p, p.readCard()
-		}
+		p.reader = msg.State
 		return p, nil
 	case cardsLookedMsg:
 		if msg.seq != p.seq {
@@ -140,10 +141,17 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if key.Matches(k, p.keys.Find) {
+	switch {
+	case key.Matches(k, p.keys.Find):
 		p.typing = true
 		p.field.SetValue("")
 		return p.field.Focus()
+	case key.Matches(k, p.keys.Read):
+		if p.reader != app.ReaderCard {
+			p.status = admStatus{p.c.T("读卡器上没有卡", "there is no card on the reader"), true}
+			return nil
+		}
+		return p.readCard()
 	}
 	if p.shown == nil {
 		return nil

@@ -8,13 +8,14 @@ import (
 
 // cardsKeys are the card status screen's keys; setting a status is admins' only.
 type cardsKeys struct {
-	Find, Done, Lost, Frozen, Bad, Normal, Cancel key.Binding
+	Find, Read, Done, Lost, Frozen, Bad, Normal, Cancel key.Binding
 }
 
 func newCardsKeys(c *Common) cardsKeys {
 	admin := c.Actor.Role == app.RoleAdmin
 	return cardsKeys{
 		Find:   admKey(true, "/", c.T("输入卡号", "type a card no"), "/"),
+		Read:   admKey(true, "c", c.T("读卡", "read card"), "c"),
 		Done:   admKey(true, "enter", c.T("查询", "look up"), "enter"),
 		Lost:   admKey(admin, "l", c.T("挂失", "lost"), "l"),
 		Frozen: admKey(admin, "f", c.T("冻结", "freeze"), "f"),

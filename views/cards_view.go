@@ -11,7 +11,7 @@ import (
 func (p *cardsPage) View() string {
 	c := p.c
 	th := c.Theme
-	lines := []string{th.Muted.Render(c.T("按 / 输入卡号查询,或将卡放到读卡器上", "Press / to type a card number, or put the card on the reader"))}
+	lines := []string{th.Muted.Render(c.T("按 / 输入卡号查询,或将卡放到读卡器上后按 c 读卡", "Press / to type a card number, or put the card on the reader and press c"))}
 	field := th.Muted.Render(p.field.Value())
 	if p.typing {
 		field = p.field.View()
@@ -59,9 +59,9 @@ func (p *cardsPage) ShortHelp() []key.Binding {
 	case p.typing:
 		return []key.Binding{p.keys.Done}
 	case p.shown == nil:
-		return []key.Binding{p.keys.Find}
+		return []key.Binding{p.keys.Find, p.keys.Read}
 	}
-	return []key.Binding{p.keys.Lost, p.keys.Frozen, p.keys.Bad, p.keys.Normal, p.keys.Cancel, p.keys.Find}
+	return []key.Binding{p.keys.Lost, p.keys.Frozen, p.keys.Bad, p.keys.Normal, p.keys.Cancel, p.keys.Find, p.keys.Read}
 }
 
 func (p *cardsPage) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
