@@ -22,19 +22,19 @@ const demoUsage = `usage:
 type demoCard struct {
 	CardNo, HolderNo, Name, Dept string
 	UID                          []byte
-	Balance                      app.Fen // on the card before the story
-	Counter                      int     // transactions already on the card
+	Balance                      app.Fen   // on the card before the story
+	Past                         []app.Fen // recharges already on the card, oldest first
 	Story                        string
 }
 
 var demoCards = []demoCard{
-	{"20260001", "2023010101", "张三", "计算机学院", []byte{0xD0, 0x00, 0x00, 0x01}, 3520, 12,
+	{"20260001", "2023010101", "张三", "计算机学院", []byte{0xD0, 0x00, 0x00, 0x01}, 3520, []app.Fen{5000, 10000, 2000},
 		"recharged 100 yuan at P001; the card write failed and the operator pressed Cancel: the money never reached the card"},
-	{"20260002", "2023010102", "李四", "外国语学院", []byte{0xD0, 0x00, 0x00, 0x02}, 800, 5,
+	{"20260002", "2023010102", "李四", "外国语学院", []byte{0xD0, 0x00, 0x00, 0x02}, 800, []app.Fen{3000, 5000},
 		"recharged 50 yuan at P002; the card was written but the POS's confirm was lost: the money is on the card"},
-	{"20260003", "2023010103", "王五", "物理学院", []byte{0xD0, 0x00, 0x00, 0x03}, 12000, 30,
+	{"20260003", "2023010103", "王五", "物理学院", []byte{0xD0, 0x00, 0x00, 0x03}, 12000, []app.Fen{10000, 20000, 5000, 10000},
 		"recharged 20 yuan, cancelled at 请重刷卡, then reported the card lost: the desk must not write it"},
-	{"20260004", "2023010104", "赵六", "数学学院", []byte{0xD0, 0x00, 0x00, 0x04}, 6600, 8,
+	{"20260004", "2023010104", "赵六", "数学学院", []byte{0xD0, 0x00, 0x00, 0x04}, 6600, []app.Fen{10000, 5000},
 		"nothing awaits the desk"},
 }
 
@@ -221,20 +221,25 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 			return err
 		}
 		r := vcard.NewReader(chip)
+		// The card's past: recharges at P002 over the last weeks, and what the cardholder
+		// spent since (in the opening balance, since the layout has no debit here); the
+		// balance ends as the story needs it.
+		var past app.Fen
+		for _, p := range c.Past {
+			past += p
+		}
 		if _, err := cardio.Issue(vcard.InProc{R: r}, key, cardio.Personal{CardNo: c.CardNo, Holder: c.HolderNo,
 			Issued: end.UTC().AddDate(-1, 0, 0).Truncate(24 * time.Hour), Expires: end.UTC().AddDate(3, 0, 0).Truncate(24 * time.Hour),
-			Balance: c.Balance - app.Fen(c.Counter)}); err != nil {
+			Balance: max(c.Balance-past, 0)}); err != nil {
 			return err
 		}
-		// The card's past: c.Counter transactions of 1 fen leave its counter where the
-		// story needs it and its balance as given.
-		for i := 0; i < c.Counter; i++ {
+		for i, amount := range c.Past {
 			card, err := cardio.Read(vcard.InProc{R: r}, key)
 			if err != nil {
 				return err
 			}
-			if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: 1,
-				Ref: cardio.Ref{Terminal: "OLD", Serial: int64(i + 1)}, Time: end.Add(-48 * time.Hour)}); err != nil {
+			if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: amount,
+				Ref: cardio.Ref{Terminal: "P002", Serial: int64(9000 + i)}, Time: end.AddDate(0, 0, -7*(len(c.Past)-i))}); err != nil {
 				return err
 			}
 		}
