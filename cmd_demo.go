@@ -23,18 +23,18 @@ type demoCard struct {
 	CardNo, HolderNo, Name, Dept string
 	UID                          []byte
 	Balance                      app.Fen   // on the card before the story
-	Past                         []app.Fen // recharges already on the card, oldest first
+	Past                         []app.Fen // recharges already on the card, oldest first (Σ ≤ Balance)
 	Story                        string
 }
 
 var demoCards = []demoCard{
-	{"20260001", "2023010101", "张三", "计算机学院", []byte{0xD0, 0x00, 0x00, 0x01}, 3520, []app.Fen{5000, 10000, 2000},
+	{"20260001", "2023010101", "张三", "计算机学院", []byte{0xD0, 0x00, 0x00, 0x01}, 3520, []app.Fen{2000, 1000},
 		"recharged 100 yuan at P001; the card write failed and the operator pressed Cancel: the money never reached the card"},
-	{"20260002", "2023010102", "李四", "外国语学院", []byte{0xD0, 0x00, 0x00, 0x02}, 800, []app.Fen{3000, 5000},
+	{"20260002", "2023010102", "李四", "外国语学院", []byte{0xD0, 0x00, 0x00, 0x02}, 800, []app.Fen{500},
 		"recharged 50 yuan at P002; the card was written but the POS's confirm was lost: the money is on the card"},
-	{"20260003", "2023010103", "王五", "物理学院", []byte{0xD0, 0x00, 0x00, 0x03}, 12000, []app.Fen{10000, 20000, 5000, 10000},
+	{"20260003", "2023010103", "王五", "物理学院", []byte{0xD0, 0x00, 0x00, 0x03}, 12000, []app.Fen{5000, 5000},
 		"recharged 20 yuan, cancelled at 请重刷卡, then reported the card lost: the desk must not write it"},
-	{"20260004", "2023010104", "赵六", "数学学院", []byte{0xD0, 0x00, 0x00, 0x04}, 6600, []app.Fen{10000, 5000},
+	{"20260004", "2023010104", "赵六", "数学学院", []byte{0xD0, 0x00, 0x00, 0x04}, 6600, []app.Fen{3000, 2000},
 		"nothing awaits the desk"},
 }
 
@@ -230,7 +230,7 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		}
 		if _, err := cardio.Issue(vcard.InProc{R: r}, key, cardio.Personal{CardNo: c.CardNo, Holder: c.HolderNo,
 			Issued: end.UTC().AddDate(-1, 0, 0).Truncate(24 * time.Hour), Expires: end.UTC().AddDate(3, 0, 0).Truncate(24 * time.Hour),
-			Balance: max(c.Balance-past, 0)}); err != nil {
+			Balance: c.Balance - past}); err != nil {
 			return err
 		}
 		for i, amount := range c.Past {
