@@ -43,6 +43,29 @@ type rawLedger struct {
 	current   map[string][3]int64
 }
 
+const (
+	rawRechargesQuery = `SELECT id, device_id, serial, authorization_id, operator_id, card_no, amount, balance_before, booked_at,
+		settle_day, booking, card_write, COALESCE(reversal_id, 0), COALESCE(cancel_id, 0), COALESCE(repair_id, 0)
+		FROM recharges ORDER BY id`
+	rawReversalsQuery = `SELECT id, device_id, orig_device_id, orig_serial, status, COALESCE(recharge_id, 0), received_at,
+		apply_after, COALESCE(processed_at, 0) FROM reversals ORDER BY id`
+	rawCancelsQuery = `SELECT COALESCE(recharge_id, 0), status FROM cancels`
+	rawRepairsQuery = `SELECT recharge_id, state FROM repairs`
+	rawCurrentQuery = `SELECT device_id, id, operator_id, batch_no FROM authorizations WHERE ended_at IS NULL`
+)
+
+// prepareRaw prepares the recount's queries once: the recount runs after every step.
+func (w *simWorld) prepareRaw() {
+	w.stmts = map[string]*sql.Stmt{}
+	for _, q := range []string{rawRechargesQuery, rawReversalsQuery, rawCancelsQuery, rawRepairsQuery, rawCurrentQuery} {
+		stmt, err := w.raw.Prepare(q)
+		if err != nil {
+			w.fatalf("prepare %q: %v", q, err)
+		}
+		w.stmts[q] = stmt
+	}
+}
+
 func (w *simWorld) rawCount(query string, args ...any) int64 {
 	var n int64
 	if err := w.raw.QueryRow(query, args...).Scan(&n); err != nil {
@@ -61,7 +84,12 @@ func (w *simWorld) load() rawLedger {
 	l := rawLedger{byID: map[int64]*rawRecharge{}, byKey: map[simKey]*rawRecharge{},
 		cancels: map[int64][]string{}, repairs: map[int64][]string{}, current: map[string][3]int64{}}
 	scan := func(query string, row func(*sql.Rows) error) {
-		rows, err := tx.Query(query)
+		// Prepared before the transaction took the one connection (see prepareRaw).
+		stmt, ok := w.stmts[query]
+		if !ok {
+			w.fatalf("raw read: %q not prepared", query)
+		}
+		rows, err := tx.Stmt(stmt).Query()
 		if err != nil {
 			w.fatalf("raw read: %v", err)
 		}
@@ -75,8 +103,7 @@ func (w *simWorld) load() rawLedger {
 			w.fatalf("raw read: %v", err)
 		}
 	}
-	scan(`SELECT id, device_id, serial, authorization_id, operator_id, card_no, amount, balance_before, booked_at, settle_day,
-		booking, card_write, COALESCE(reversal_id, 0), COALESCE(cancel_id, 0), COALESCE(repair_id, 0) FROM recharges ORDER BY id`,
+	scan(rawRechargesQuery,
 		func(r *sql.Rows) error {
 			var x rawRecharge
 			err := r.Scan(&x.id, &x.key.dev, &x.key.serial, &x.authID, &x.opID, &x.card, &x.amount, &x.balBefore, &x.bookedAt, &x.day,
@@ -88,8 +115,7 @@ func (w *simWorld) load() rawLedger {
 		r := &l.recharges[i]
 		l.byID[r.id], l.byKey[r.key] = r, r
 	}
-	scan(`SELECT id, device_id, orig_device_id, orig_serial, status, COALESCE(recharge_id, 0), received_at, apply_after,
-		COALESCE(processed_at, 0) FROM reversals ORDER BY id`,
+	scan(rawReversalsQuery,
 		func(r *sql.Rows) error {
 			var x rawReversal
 			err := r.Scan(&x.id, &x.dev, &x.orig.dev, &x.orig.serial, &x.status, &x.rechargeID, &x.received, &x.applyAfter,
@@ -97,21 +123,21 @@ func (w *simWorld) load() rawLedger {
 			l.reversals = append(l.reversals, x)
 			return err
 		})
-	scan(`SELECT COALESCE(recharge_id, 0), status FROM cancels`, func(r *sql.Rows) error {
+	scan(rawCancelsQuery, func(r *sql.Rows) error {
 		var id int64
 		var st string
 		err := r.Scan(&id, &st)
 		l.cancels[id] = append(l.cancels[id], st)
 		return err
 	})
-	scan(`SELECT recharge_id, state FROM repairs`, func(r *sql.Rows) error {
+	scan(rawRepairsQuery, func(r *sql.Rows) error {
 		var id int64
 		var st string
 		err := r.Scan(&id, &st)
 		l.repairs[id] = append(l.repairs[id], st)
 		return err
 	})
-	scan(`SELECT device_id, id, operator_id, batch_no FROM authorizations WHERE ended_at IS NULL`, func(r *sql.Rows) error {
+	scan(rawCurrentQuery, func(r *sql.Rows) error {
 		var dev string
 		var a [3]int64
 		err := r.Scan(&dev, &a[0], &a[1], &a[2])

@@ -38,6 +38,9 @@ func (c simCoverage) add(w *simWorld) {
 			c[fmt.Sprintf("refused %s %s", w.firstMsg[k].kind, r.Code)]++
 		}
 	}
+	for k, n := range w.events {
+		c[k] += n
+	}
 	c["schedules"]++
 	c["host crashes"] += w.crashes
 }

@@ -19,26 +19,68 @@ type simKey struct {
 
 func (k simKey) String() string { return fmt.Sprintf("%s/%d", k.dev, k.serial) }
 
-// simCard is a user card. credits lists every credit that reached the card, by reference:
-// a POS write is simPOSRef(key of its recharge), a desk write is app.RepairRef(id). The
-// card's own log (cardio) records the same (terminal, serial) pairs, which is what lets
-// the desk prove whether a recharge landed.
+// simCard is a user card. credits is the truth the test judges by: every credit that
+// reached the card, as simPOSRef(key of its recharge) for a POS write or app.RepairRef(id)
+// for a desk write. log is what the card itself shows (cardio's layout): the last six
+// committed transactions with their (terminal, serial) reference, which the desk reads.
 type simCard struct {
-	no      string
+	no, uid string
 	balance app.Fen
 	counter int64
 	credits []string
+	log     []simLogEntry
+	spends  int64
 	// heldBy is the POS that has the card on its reader at 请重刷卡, "" if the card is in
 	// the cardholder's pocket. A held card cannot be at the desk or on another POS.
 	heldBy string
 }
 
+// simLogSlots is the size of the card's cyclic log (docs/card-layout.md).
+const simLogSlots = 6
+
+type simEntryKind string
+
+const (
+	entryRecharge simEntryKind = "recharge"
+	entrySpend    simEntryKind = "spend"
+	entryRepair   simEntryKind = "repair"
+)
+
+// simLogEntry is one committed transaction in the card's log.
+type simLogEntry struct {
+	kind    simEntryKind
+	ref     simKey
+	amount  app.Fen // positive; a spend takes it off
+	counter int64   // the purse counter the transaction set
+}
+
 func simPOSRef(k simKey) string { return "POS:" + k.String() }
 
-func (c *simCard) credit(ref string, amount app.Fen) {
-	c.balance += amount
+// write lands a transaction: purse and log change together (cardio's commit point).
+// truth names a credit for the test's own accounting, "" for a spend.
+func (c *simCard) write(kind simEntryKind, ref simKey, amount app.Fen, truth string) {
+	if kind == entrySpend {
+		c.balance -= amount
+	} else {
+		c.balance += amount
+	}
 	c.counter++
-	c.credits = append(c.credits, ref)
+	c.log = append(c.log, simLogEntry{kind: kind, ref: ref, amount: amount, counter: c.counter})
+	if len(c.log) > simLogSlots {
+		c.log = c.log[1:]
+	}
+	if truth != "" {
+		c.credits = append(c.credits, truth)
+	}
+}
+
+// tornBeforeCommit is a write pulled after its pending log entry went into the slot of
+// the oldest committed one and before the purse committed: the money is as before, and
+// the log has lost its oldest entry until the next write.
+func (c *simCard) tornBeforeCommit() {
+	if len(c.log) == simLogSlots {
+		c.log = c.log[1:]
+	}
 }
 
 func (c *simCard) count(ref string) int {
@@ -49,6 +91,53 @@ func (c *simCard) count(ref string) int {
 		}
 	}
 	return n
+}
+
+// onDesk is the card as a reader sees it now.
+func (c *simCard) onDesk() simDeskCard {
+	return simDeskCard{no: c.no, uid: c.uid, balance: c.balance, counter: c.counter, log: append([]simLogEntry(nil), c.log...)}
+}
+
+// simDeskCard is a read of a simCard: app.CardOnDesk.
+type simDeskCard struct {
+	no, uid string
+	balance app.Fen
+	counter int64
+	log     []simLogEntry
+}
+
+var _ app.CardOnDesk = simDeskCard{}
+
+func (c simDeskCard) UID() string      { return c.uid }
+func (c simDeskCard) CardNo() string   { return c.no }
+func (c simDeskCard) Holder() string   { return "" }
+func (c simDeskCard) Blocked() bool    { return false }
+func (c simDeskCard) Balance() app.Fen { return c.balance }
+func (c simDeskCard) Counter() int64   { return c.counter }
+
+func (c simDeskCard) Holds(terminal string, serial int64, amount app.Fen) (bool, bool) {
+	for _, e := range c.log {
+		if e.kind != entrySpend && e.ref == (simKey{terminal, serial}) && e.amount == amount {
+			return true, e.kind == entryRepair
+		}
+	}
+	return false, false
+}
+
+func (c simDeskCard) ProvesAbsent(terminal string, serial int64, amount app.Fen, counterBefore int64) bool {
+	if found, _ := c.Holds(terminal, serial, amount); found || counterBefore > c.counter {
+		return false
+	}
+	have := map[int64]bool{}
+	for _, e := range c.log {
+		have[e.counter] = true
+	}
+	for n := counterBefore + 1; n <= c.counter; n++ {
+		if !have[n] {
+			return false
+		}
+	}
+	return true
 }
 
 // simSession is what a POS remembers of its authorization (rule 1); a reboot forgets it.

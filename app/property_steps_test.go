@@ -3,7 +3,6 @@ package app_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -33,6 +32,7 @@ var simActions = []simAction{
 	{"advance clock", 4, func(*simWorld) bool { return true }, (*simWorld).stepAdvance},
 	{"reversal worker", 2, func(*simWorld) bool { return true }, (*simWorld).stepWorker},
 	{"desk repair", 3, func(w *simWorld) bool { return len(w.deskCards()) > 0 }, (*simWorld).stepDesk},
+	{"desk repair by hand", 1, func(w *simWorld) bool { return len(w.deskCards()) > 0 }, (*simWorld).stepDeskByHand},
 	{"host crash", 1, func(*simWorld) bool { return true }, (*simWorld).stepCrash},
 	{"settle", 1, func(*simWorld) bool { return true }, (*simWorld).stepSettle},
 	{"cardholder spends", 1, func(w *simWorld) bool { return len(w.freeCards(app.Yuan)) > 0 }, (*simWorld).stepSpend},
@@ -182,12 +182,13 @@ func (w *simWorld) posWrite(p *simPOS, c *simCard, wr *simWrite, fate simWriteFa
 	w.logf("%s writes card %s for %s: %s", p.id, c.no, wr.key, fate)
 	switch fate {
 	case writeOK:
-		c.credit(simPOSRef(wr.key), wr.amount)
+		c.write(entryRecharge, wr.key, wr.amount, simPOSRef(wr.key))
 		w.confirmWrite(p, wr)
 	case writeTornLanded:
-		c.credit(simPOSRef(wr.key), wr.amount)
+		c.write(entryRecharge, wr.key, wr.amount, simPOSRef(wr.key))
 		p.retap = wr
 	case writeTornLost:
+		c.tornBeforeCommit()
 		p.retap = wr
 	}
 }
@@ -404,115 +405,13 @@ func (w *simWorld) stepSettle() {
 	}
 }
 
-// --- the cardholder and the desk ---
+// --- the cardholder ---
 
 // stepSpend: the cardholder pays at a canteen POS; the card's balance and counter move.
 func (w *simWorld) stepSpend() {
 	c := w.card(rapid.SampledFrom(w.freeCards(app.Yuan)).Draw(w.rt, "card"))
 	y := app.Fen(rapid.IntRange(1, int(c.balance/app.Yuan)).Draw(w.rt, "yuan spent"))
-	c.balance -= y * app.Yuan
-	c.counter++
+	c.spends++
+	c.write(entrySpend, simKey{"C1", c.spends}, y*app.Yuan, "")
 	w.logf("card %s spends %d yuan", c.no, y)
-}
-
-func (w *simWorld) stepDesk() {
-	c := w.card(rapid.SampledFrom(w.deskCards()).Draw(w.rt, "card at the desk"))
-	items := w.awaitingDesk(c.no)
-	var want []int64
-	for i := range w.last.recharges {
-		if r := &w.last.recharges[i]; r.card == c.no && w.awaitsDesk(r) {
-			want = append(want, r.id)
-		}
-	}
-	var got []int64
-	for _, it := range items {
-		got = append(got, it.Recharge.ID)
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		w.fatalf("desk shows recharges %v for card %s, raw rows say %v", got, c.no, want)
-	}
-	it := items[rapid.IntRange(0, len(items)-1).Draw(w.rt, "desk item")]
-	crash := rapid.IntRange(0, 3).Draw(w.rt, "desk crash (0,1 none, 2 after intent, 3 after card write)")
-	two := rapid.Bool().Draw(w.rt, "two clerks at once")
-	w.repair(c, it, crash, two)
-}
-
-// repair is the desk's procedure: record the intent, read the card, write the credit only
-// if neither the POS's nor an earlier repair's credit is on it, record the outcome.
-// crash 2 stops after the intent, crash 3 after the card write; a later visit resumes.
-func (w *simWorld) repair(c *simCard, it app.DeskItem, crash int, two bool) {
-	r := it.Recharge
-	wantReason := app.DeskWriteUnknown
-	if r.CardWrite == app.WriteCancelReported {
-		wantReason = app.DeskCancelReported
-	}
-	if it.Reason != wantReason || r.CardNo != c.no || r.Booking != app.Booked {
-		w.fatalf("desk item %+v for card %s", it, c.no)
-	}
-	snap := app.CardSnapshot{Balance: c.balance, Counter: c.counter}
-	if it.ReversalPending {
-		_, _, err := w.site.Svc.BeginRepair(w.ctx, w.site.Clerk, r.ID, snap)
-		if !errors.Is(err, app.CodeReversalPending) {
-			w.fatalf("repair of recharge %d with a pending reversal: %v", r.ID, err)
-		}
-		w.logf("desk: recharge %d waits for its reversal", r.ID)
-		return
-	}
-	var rp app.Repair
-	var resumed bool
-	if two {
-		var wg sync.WaitGroup
-		rps := make([]app.Repair, 2)
-		res := make([]bool, 2)
-		errs := make([]error, 2)
-		for i := range rps {
-			wg.Go(func() { rps[i], res[i], errs[i] = w.site.Svc.BeginRepair(w.ctx, w.site.Clerk, r.ID, snap) })
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			w.fatalf("two clerks begin repair of %d: %v", r.ID, err)
-		}
-		fresh := 0
-		for _, x := range res {
-			if !x {
-				fresh++
-			}
-		}
-		if rps[0].ID != rps[1].ID || (it.Repair.ID == 0 && fresh != 1) || (it.Repair.ID != 0 && fresh != 0) {
-			w.fatalf("two clerks got repairs %d/%d resumed %v (earlier intent %d)", rps[0].ID, rps[1].ID, res, it.Repair.ID)
-		}
-		rp, resumed = rps[0], it.Repair.ID != 0
-	} else {
-		var err error
-		rp, resumed, err = w.site.Svc.BeginRepair(w.ctx, w.site.Clerk, r.ID, snap)
-		if err != nil {
-			w.fatalf("begin repair of %d: %v", r.ID, err)
-		}
-	}
-	if resumed != (it.Repair.ID != 0) || (resumed && rp.ID != it.Repair.ID) || rp.Ref != app.RepairRef(r.ID) {
-		w.fatalf("begin repair of %d: %+v resumed=%v, desk showed intent %d", r.ID, rp, resumed, it.Repair.ID)
-	}
-	if crash == 2 {
-		w.logf("desk: intent %d for recharge %d, then the desk crashes", rp.ID, r.ID)
-		return
-	}
-	k := simKey{r.DeviceID, r.Serial}
-	outcome := app.RepairFoundOnCard
-	if c.count(simPOSRef(k))+c.count(app.RepairRef(r.ID)) == 0 {
-		c.credit(app.RepairRef(r.ID), r.Amount)
-		outcome = app.RepairWritten
-		if crash == 3 {
-			w.logf("desk: wrote recharge %d to card %s, then the desk crashes", r.ID, c.no)
-			return
-		}
-	}
-	after := app.CardSnapshot{Balance: c.balance, Counter: c.counter}
-	done, err := w.site.Svc.CompleteRepair(w.ctx, w.site.Clerk, rp.ID, outcome, after)
-	if err != nil || done.State != outcome {
-		w.fatalf("complete repair %d as %s: %+v %v", rp.ID, outcome, done, err)
-	}
-	if _, err := w.site.Svc.CompleteRepair(w.ctx, w.site.Clerk, rp.ID, outcome, after); !errors.Is(err, app.CodeAlreadyRepaired) {
-		w.fatalf("second completion of repair %d: %v", rp.ID, err)
-	}
-	w.logf("desk: recharge %d %s on card %s", r.ID, outcome, c.no)
 }

@@ -77,17 +77,7 @@ func (w *simWorld) drain() {
 	}
 	w.check()
 	for _, c := range w.cards {
-		for {
-			items := w.awaitingDesk(c.no)
-			if len(items) == 0 {
-				break
-			}
-			if items[0].ReversalPending {
-				w.fatalf("drain: recharge %d still has a pending reversal", items[0].Recharge.ID)
-			}
-			w.repair(c, items[0], 0, false)
-			w.check()
-		}
+		w.drainDesk(c)
 	}
 }
 

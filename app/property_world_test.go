@@ -24,6 +24,7 @@ type simWorld struct {
 	ctx   context.Context
 	site  *apptest.Site
 	raw   *sql.DB // a second, read-only connection: the recount bypasses app and store
+	stmts map[string]*sql.Stmt
 	cfg   app.Config
 	poss  []*simPOS
 	cards []*simCard
@@ -44,8 +45,9 @@ type simWorld struct {
 
 	step     int
 	crashes  int
-	last     rawLedger // as of the last check
-	lastSeen string    // the rows and day the app's report and summaries were last compared on
+	events   map[string]int // outcomes the rows do not show, for the coverage log
+	last     rawLedger      // as of the last check
+	lastSeen string         // the rows and day the app's report and summaries were last compared on
 }
 
 const (
@@ -67,7 +69,7 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 	rt.Cleanup(func() { site.Store.Close() })
 	w := &simWorld{rt: rt, ctx: context.Background(), site: site, cfg: site.Cfg,
 		first: map[simKey]simReply{}, firstMsg: map[simKey]*simMsg{}, brief: map[simKey]string{},
-		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{},
+		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{}, events: map[string]int{},
 		settled: map[string][]app.ReportRow{}}
 	w.firstDay = w.cfg.SettleDay(site.Clock.Now())
 	if nPOS == 3 {
@@ -100,6 +102,12 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 	raw.SetMaxOpenConns(1)
 	rt.Cleanup(func() { raw.Close() })
 	w.raw = raw
+	w.prepareRaw()
+	for _, c := range w.cards {
+		if err := raw.QueryRow(`SELECT uid FROM cards WHERE card_no = ?`, c.no).Scan(&c.uid); err != nil {
+			rt.Fatalf("card %s: %v", c.no, err)
+		}
+	}
 	return w
 }
 
