@@ -262,6 +262,8 @@ func (w *simWorld) deskRepair(c *simCard, rd *simDeskReader, it app.DeskItemVerd
 		cause = it.ReversalPending && rd.credits == 0
 	case app.CodeOverCeiling:
 		cause = c.balance+r.Amount > simCeiling && rd.credits == 0
+	case app.CodeCardLost, app.CodeCardFrozen, app.CodeCardBad:
+		cause = w.statusRefuses(c.no, e.Code) && rd.credits == 0
 	case app.CodeWriteUnknown, app.CodeNotWritten:
 		cause = rd.credits > 0
 	}

@@ -35,6 +35,7 @@ var simActions = []simAction{
 	{"desk repair by hand", 1, func(w *simWorld) bool { return len(w.deskCards()) > 0 }, (*simWorld).stepDeskByHand},
 	{"host crash", 1, func(*simWorld) bool { return true }, (*simWorld).stepCrash},
 	{"settle", 1, func(*simWorld) bool { return true }, (*simWorld).stepSettle},
+	{"admin sets a card's status", 1, func(*simWorld) bool { return true }, (*simWorld).stepCardStatus},
 	{"cardholder spends", 1, func(w *simWorld) bool { return len(w.freeCards(app.Yuan)) > 0 }, (*simWorld).stepSpend},
 }
 
@@ -414,4 +415,30 @@ func (w *simWorld) stepSpend() {
 	c.spends++
 	c.write(entrySpend, simKey{"C1", c.spends}, y*app.Yuan, "")
 	w.logf("card %s spends %d yuan", c.no, y)
+}
+
+// --- the admin ---
+
+// stepCardStatus: a user card or an authorization card is reported lost, frozen or bad,
+// or back to normal (rule 10).
+func (w *simWorld) stepCardStatus() {
+	var nos []string
+	for _, c := range w.cards {
+		nos = append(nos, c.no)
+	}
+	for i := range w.site.Ops {
+		nos = append(nos, apptest.AuthCard(i))
+	}
+	no := rapid.SampledFrom(nos).Draw(w.rt, "card")
+	st := rapid.SampledFrom([]app.CardStatus{app.CardNormal, app.CardNormal, app.CardNormal, app.CardNormal, app.CardLost, app.CardFrozen, app.CardBad}).
+		Draw(w.rt, "status")
+	w.setCardStatus(no, st)
+}
+
+func (w *simWorld) setCardStatus(no string, st app.CardStatus) {
+	if err := w.site.Svc.SetCardStatus(w.ctx, w.site.Admin, no, st); err != nil {
+		w.fatalf("card %s status %s: %v", no, st, err)
+	}
+	w.cardStatus[no] = st
+	w.logf("admin: card %s is %s", no, st)
 }

@@ -1,11 +1,15 @@
 package app_test
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"pgregory.net/rapid"
+
+	"cardcenter/app"
 )
 
 // TestProperty_MoneyInvariant is the generated-interleaving test of the money invariant
@@ -50,6 +54,11 @@ func TestProperty_MoneyInvariant(t *testing.T) {
 // write-unknown timeout pass, the worker runs and the desk repairs every card that waits.
 func (w *simWorld) drain() {
 	w.logf("drain")
+	for _, no := range slices.Sorted(maps.Keys(w.cardStatus)) {
+		if w.cardStatus[no] != app.CardNormal {
+			w.setCardStatus(no, app.CardNormal)
+		}
+	}
 	for len(w.delayed) > 0 || w.posBusy() {
 		for len(w.delayed) > 0 {
 			m := w.delayed[0]

@@ -43,11 +43,13 @@ type simWorld struct {
 	acked    map[simKey]*simMsg   // every key the host answered, by any route, to replay
 	settled  map[string][]app.ReportRow
 
-	step     int
-	crashes  int
-	events   map[string]int // outcomes the rows do not show, for the coverage log
-	last     rawLedger      // as of the last check
-	lastSeen string         // the rows and day the app's report and summaries were last compared on
+	step    int
+	crashes int
+	events  map[string]int // outcomes the rows do not show, for the coverage log
+	// cardStatus is what the admin set, by card number (absent = normal).
+	cardStatus map[string]app.CardStatus
+	last       rawLedger // as of the last check
+	lastSeen   string    // the rows and day the app's report and summaries were last compared on
 }
 
 const (
@@ -69,7 +71,7 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 	rt.Cleanup(func() { site.Store.Close() })
 	w := &simWorld{rt: rt, ctx: context.Background(), site: site, cfg: site.Cfg,
 		first: map[simKey]simReply{}, firstMsg: map[simKey]*simMsg{}, brief: map[simKey]string{},
-		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{}, events: map[string]int{},
+		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{}, events: map[string]int{}, cardStatus: map[string]app.CardStatus{},
 		settled: map[string][]app.ReportRow{}}
 	w.firstDay = w.cfg.SettleDay(site.Clock.Now())
 	if nPOS == 3 {
@@ -272,7 +274,7 @@ func (w *simWorld) noteBrief(k simKey, b string) {
 func (w *simWorld) learn(m *simMsg, r simReply) {
 	switch m.kind {
 	case simAuthorize:
-		if !r.OK {
+		if !r.OK && !w.statusRefuses(m.auth.CardNo, r.Code) {
 			w.fatalf("%s refused: %s", m, r.Body)
 		}
 	case simRecharge:
@@ -307,9 +309,9 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 	reversals := w.rawCount(`SELECT COUNT(*) FROM reversals WHERE device_id = ? AND orig_device_id = ? AND orig_serial = ?`,
 		req.DeviceID, req.DeviceID, req.Serial)
 	var batch, opID int64
-	var code string
-	err := w.raw.QueryRow(`SELECT batch_no, auth_code, operator_id FROM authorizations WHERE device_id = ? AND ended_at IS NULL`,
-		req.DeviceID).Scan(&batch, &code, &opID)
+	var code, authCard string
+	err := w.raw.QueryRow(`SELECT batch_no, auth_code, operator_id, card_no FROM authorizations WHERE device_id = ? AND ended_at IS NULL`,
+		req.DeviceID).Scan(&batch, &code, &opID, &authCard)
 	authorized := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		w.fatalf("raw read: %v", err)
@@ -341,6 +343,8 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 		why = req.CardBalance+req.Amount > simCeiling
 	case app.CodeOverDailyMax:
 		why = max > 0 && booked+req.Amount > max
+	case app.CodeCardLost, app.CodeCardFrozen, app.CodeCardBad:
+		why = w.statusRefuses(req.CardNo, r.Code) || w.statusRefuses(authCard, r.Code)
 	}
 	if !r.OK {
 		if !why {
@@ -350,7 +354,7 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 		return
 	}
 	if reversals > 0 || !current || req.Amount <= 0 || req.Amount%app.Yuan != 0 || req.CardBalance+req.Amount > simCeiling ||
-		(max > 0 && booked > max) {
+		(max > 0 && booked > max) || w.status(req.CardNo) != app.CardNormal || w.status(authCard) != app.CardNormal {
 		w.fatalf("%s approved against the rules (reversals %d, session current %v, booked %d of %d): %s",
 			m, reversals, current, booked, max, r.Body)
 	}
@@ -364,6 +368,20 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 		w.fatalf("%s approved as %+v; POS believed operator %s", m, res, op.OpNo)
 	}
 	w.booked[m.key] = simBooked{id: res.RechargeID, op: m.op, card: req.CardNo, amount: req.Amount, day: res.SettleDay}
+}
+
+// status is card no's status as the admin last set it.
+func (w *simWorld) status(no string) app.CardStatus {
+	if st, ok := w.cardStatus[no]; ok {
+		return st
+	}
+	return app.CardNormal
+}
+
+// statusRefuses: code is the refusal card no's status calls for (rule 10).
+func (w *simWorld) statusRefuses(no string, code app.Code) bool {
+	return map[app.CardStatus]app.Code{app.CardLost: app.CodeCardLost, app.CardFrozen: app.CodeCardFrozen,
+		app.CardBad: app.CodeCardBad}[w.status(no)] == code && code != ""
 }
 
 // replayAcknowledged sends again every message the host has answered and checks that the
