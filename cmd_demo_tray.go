@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"cardcenter/cardio/vcard"
 )
@@ -124,6 +125,9 @@ func (t *tray) put(i int) string {
 		t.stop()
 		<-t.done
 		t.stop = nil
+		// A hand takes one card away and lays another; pcscd looks every 400 ms, and a
+		// swap faster than that would look like the same card never left.
+		time.Sleep(time.Second)
 	}
 	t.current = i
 	if i >= 0 {
