@@ -55,8 +55,10 @@ func (w *simWorld) drawAction() simAction {
 }
 
 var (
-	simAmounts = []app.Fen{10 * app.Yuan, 20 * app.Yuan, 50 * app.Yuan, 50 * app.Yuan, 100 * app.Yuan, 100 * app.Yuan,
-		100 * app.Yuan, 200 * app.Yuan, 200 * app.Yuan, 300 * app.Yuan, 50 * app.Yuan, 20 * app.Yuan, 150, -app.Yuan} // the last two break rule 11: a faulty POS
+	// 150 fen and −1 yuan break rule 11 (a faulty POS); they sit inside the list because
+	// rapid draws the ends of a range more often.
+	simAmounts = []app.Fen{50 * app.Yuan, 20 * app.Yuan, 100 * app.Yuan, 10 * app.Yuan, 150, 50 * app.Yuan, 100 * app.Yuan,
+		200 * app.Yuan, 300 * app.Yuan, -app.Yuan, 100 * app.Yuan, 200 * app.Yuan, 20 * app.Yuan, 50 * app.Yuan}
 	simRechargeFates = []simFate{fateDeliver, fateDeliver, fateDeliver, fateDeliver, fateDuplicate, fateConcurrent,
 		fateAnswerLost, fateAnswerLost, fateRequestLost, fateDelayed, fateDelayed}
 	simAuthFates    = []simFate{fateDeliver, fateDeliver, fateDeliver, fateDeliver, fateDuplicate, fateAnswerLost, fateRequestLost, fateDelayed}

@@ -71,8 +71,8 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 	rt.Cleanup(func() { site.Store.Close() })
 	w := &simWorld{rt: rt, ctx: context.Background(), site: site, cfg: site.Cfg,
 		first: map[simKey]simReply{}, firstMsg: map[simKey]*simMsg{}, brief: map[simKey]string{},
-		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{}, events: map[string]int{}, cardStatus: map[string]app.CardStatus{},
-		settled: map[string][]app.ReportRow{}}
+		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{},
+		settled: map[string][]app.ReportRow{}, events: map[string]int{}, cardStatus: map[string]app.CardStatus{}}
 	w.firstDay = w.cfg.SettleDay(site.Clock.Now())
 	if nPOS == 3 {
 		if _, err := site.Svc.RegisterDevice(w.ctx, site.Admin, app.DeviceInput{ID: "P3", Name: "三食堂充值机",
