@@ -68,8 +68,9 @@ func NewRoot(c *Common, specs []PageSpec) *Root {
 
 func (r *Root) Init() tea.Cmd { return tea.Batch(tea.RequestBackgroundColor, r.login.Init()) }
 
-// contentHeight is what a page gets: the screen less the tab line and the help bar.
-func (r *Root) contentHeight() int { return max(r.c.Height-3, 1) }
+// contentHeight is what a page gets: the screen less the tab line and the one-line help bar
+// (the full help, when asked for with ?, covers the bottom of the page instead).
+func (r *Root) contentHeight() int { return max(r.c.Height-2, 1) }
 
 func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -252,13 +253,16 @@ func (r *Root) View() tea.View {
 		if r.askQuit {
 			body = th.Warn.Render(r.c.T("正在写卡,确定退出吗?(y 退出 / n 继续)", "A card write is in progress. Quit anyway? (y quits / n stays)"))
 		}
-		bodyStyle := lipgloss.NewStyle().Height(r.contentHeight()).MaxHeight(r.contentHeight())
 		var helpView string
 		if r.fullHelp {
 			helpView = r.help.FullHelpView(r.FullHelp())
 		} else {
 			helpView = r.help.ShortHelpView(r.ShortHelp())
 		}
+		h := max(r.c.Height-1-lipgloss.Height(helpView), 1)
+		bodyStyle := lipgloss.NewStyle().Height(h).MaxHeight(h)
+		// A long user name must not push the tab line past the screen's edge.
+		header = lipgloss.NewStyle().MaxWidth(max(r.c.Width, 1)).Render(header)
 		s = lipgloss.JoinVertical(lipgloss.Left, header, bodyStyle.Render(body), helpView)
 	}
 	v := tea.NewView(s)
