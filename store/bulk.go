@@ -15,7 +15,10 @@ import (
 // in large transactions, with synchronous=OFF and the rollback journal in memory: a crash
 // during the load loses the file, which is why BulkLoad only ever creates a new one. Every
 // CHECK, trigger, unique index and foreign key of the schema still applies to every row.
-// Close puts the file back to WAL; open it with Open for the durable settings.
+// The plain indexes of recharges are built at Close, by one sort each, rather than kept up
+// to date row by row: a card's recharges are spread over the whole history, so its index
+// takes every insert at a random place. Close puts the file back to WAL, with exactly the
+// schema Open makes; open it with Open for the durable settings.
 type Bulk struct {
 	path   string
 	db     *sql.DB
@@ -24,6 +27,8 @@ type Bulk struct {
 	rows   int
 	txRows int
 	err    error
+	// deferred are the CREATE statements of the indexes dropped for the load.
+	deferred []string
 }
 
 // BulkOptions tune a bulk load. Zero values mean the defaults.
@@ -75,11 +80,44 @@ func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 			return nil, fmt.Errorf("bulk %s: %w", p, err)
 		}
 	}
+	if err := b.deferIndexes(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := b.begin(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return b, nil
+}
+
+// deferIndexes drops the non-unique, non-partial indexes of recharges (unique ones are
+// constraints and stay) and keeps their definitions for Close.
+func (b *Bulk) deferIndexes() error {
+	rows, err := b.db.Query(`SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_index_list('recharges') l ON l.name = m.name
+		WHERE m.type = 'index' AND l."unique" = 0 AND l.partial = 0 AND l.origin = 'c' ORDER BY m.name`)
+	if err != nil {
+		return fmt.Errorf("bulk: list indexes: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var name, create string
+		if err := rows.Scan(&name, &create); err != nil {
+			rows.Close()
+			return fmt.Errorf("bulk: list indexes: %w", err)
+		}
+		names, b.deferred = append(names, name), append(b.deferred, create)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("bulk: list indexes: %w", err)
+	}
+	for _, name := range names {
+		if _, err := b.db.Exec(`DROP INDEX ` + name); err != nil {
+			return fmt.Errorf("bulk: drop index %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func (b *Bulk) begin() error {
@@ -146,13 +184,23 @@ func (b *Bulk) Commit() error {
 	return b.err
 }
 
-// Close commits what is left, puts the file back into WAL mode and closes it.
+// Close builds the deferred indexes, commits, puts the file back into WAL mode and closes
+// it.
 func (b *Bulk) Close() error {
 	if b.err != nil {
 		b.Abort()
 		return b.err
 	}
-	err := b.tx.Commit()
+	var err error
+	for _, create := range b.deferred {
+		if _, err = b.tx.Exec(create); err != nil {
+			err = fmt.Errorf("bulk: %s: %w", create, err)
+			break
+		}
+	}
+	if err == nil {
+		err = b.tx.Commit()
+	}
 	if err == nil {
 		// locking_mode=EXCLUSIVE must be left before WAL can be entered again.
 		_, err = b.db.Exec(`PRAGMA locking_mode = NORMAL`)
@@ -163,10 +211,11 @@ func (b *Bulk) Close() error {
 			err = fmt.Errorf("journal_mode is %s, want wal", mode)
 		}
 	}
-	if cerr := b.db.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		err = b.db.Close()
 	}
 	if err != nil {
+		b.Abort()
 		return fmt.Errorf("bulk close %s: %w", b.path, err)
 	}
 	return nil
