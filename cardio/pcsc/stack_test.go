@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -26,9 +25,8 @@ const (
 )
 
 var (
-	quiet = slog.New(slog.DiscardHandler)
-	site  = cardio.NewSiteKey()
-	t0    = time.Date(2025, 9, 1, 9, 0, 0, 0, time.UTC)
+	site = cardio.NewSiteKey()
+	t0   = time.Date(2025, 9, 1, 9, 0, 0, 0, time.UTC)
 )
 
 func needStack(t testing.TB) *pcsc.Context { return pcsctest.Stack(t) }
