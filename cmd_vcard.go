@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"cardcenter/app"
 	"cardcenter/cardio"
 	"cardcenter/cardio/vcard"
 )
@@ -123,7 +124,7 @@ func vcardIssue(args []string) error {
 		return err
 	}
 	fmt.Printf("issued card %s (UID %s) to %s, balance %s yuan, keys from %s -> %s\n",
-		iss.CardNo, iss.UIDHex, iss.Holder, fenYuan(iss.Purse.Balance), source, *state)
+		iss.CardNo, iss.UIDHex, iss.Holder, app.FormatYuan(iss.Purse.Balance), source, *state)
 	return nil
 }
 
@@ -186,13 +187,4 @@ func parseYuanFen(s string) (int64, error) {
 		fen = fen*10 + int64(d-'0')
 	}
 	return fen, nil
-}
-
-// fenYuan prints fen as yuan with two decimals.
-func fenYuan(fen int64) string {
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, fen/100, fen%100)
 }

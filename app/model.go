@@ -1,6 +1,9 @@
 package app
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Fen is money: an amount in fen (1 yuan = 100 fen). Never a float.
 type Fen = int64
@@ -240,4 +243,13 @@ type AuditEntry struct {
 type Totals struct {
 	Count  int64
 	Amount Fen
+}
+
+// FormatYuan shows fen as yuan with two decimals, exactly (no floats): 12345 → "123.45".
+func FormatYuan(f Fen) string {
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
 }

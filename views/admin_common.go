@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -17,15 +16,6 @@ import (
 
 // admTimeout bounds one ledger or card call of an admin screen.
 const admTimeout = 10 * time.Second
-
-// admYuan shows fen as yuan with two decimals.
-func admYuan(f app.Fen) string {
-	sign := ""
-	if f < 0 {
-		sign, f = "-", -f
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
-}
 
 // admParseYuan reads whole or decimal yuan ("500", "500.00") as fen.
 func admParseYuan(s string) (app.Fen, bool) {

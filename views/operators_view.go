@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
+
+	"cardcenter/app"
 )
 
 func (p *operatorsPage) tableRows() [][]string {
@@ -13,7 +15,7 @@ func (p *operatorsPage) tableRows() [][]string {
 	for i, o := range p.rows {
 		dmax := c.T("不限", "none")
 		if o.DailyMax > 0 {
-			dmax = admYuan(o.DailyMax)
+			dmax = app.FormatYuan(o.DailyMax)
 		}
 		dev := o.DesignatedDevice
 		if dev == "" {

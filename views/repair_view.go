@@ -143,7 +143,7 @@ func (m *repairPage) cardHeader() []string {
 	l1 := th.Title.Render(dc.Holder.Name) + " " + th.Muted.Render(dc.Holder.HolderNo) + "   " +
 		th.Muted.Render(m.c.T("卡号 ", "Card ")) + dc.Ledger.CardNo + "   " +
 		th.Muted.Render(m.c.T("状态 ", "Status ")) + status
-	l2 := th.Muted.Render(m.c.T("卡余额 ", "Balance ")) + th.Emphasis.Render(repairMoney(dc.Card.Balance())) + m.c.T(" 元", " yuan") + "   " +
+	l2 := th.Muted.Render(m.c.T("卡余额 ", "Balance ")) + th.Emphasis.Render(app.FormatYuan(dc.Card.Balance())) + m.c.T(" 元", " yuan") + "   " +
 		th.Muted.Render(m.c.T("交易计数 ", "Counter ")) + fmt.Sprint(dc.Card.Counter()) + "   " +
 		th.Muted.Render("UID "+dc.Card.UID())
 	return []string{l1, l2}
@@ -225,7 +225,7 @@ func (m *repairPage) cardView(w, h int) string {
 			it := dc.Items[i]
 			r := it.Recharge
 			cells := []string{r.BookedAt.In(loc).Format("01-02 15:04"), r.DeviceID, fmt.Sprint(r.Serial), m.ops[r.OperatorID],
-				repairMoney(r.Amount), repairReasonName(m.c, it.Reason), repairVerdictName(m.c, it.Verdict.OnCard)}
+				app.FormatYuan(r.Amount), repairReasonName(m.c, it.Reason), repairVerdictName(m.c, it.Verdict.OnCard)}
 			line := m.row(repairItemCols, cells)
 			if i == sel {
 				lines = append(lines, th.Selected.Render("> "+line))
@@ -246,7 +246,7 @@ func (m *repairPage) cardView(w, h int) string {
 		for i := start; i < start+vis; i++ {
 			r := done[i]
 			line := fmt.Sprintf("%-6s %s  %s  %s -> %s  %s", r.Ref, r.FinishedAt.In(loc).Format("01-02 15:04"),
-				repairCell(repairOutcomeName(m.c, r.State), 14, false), repairMoney(r.CardBalanceBefore), repairMoney(r.CardBalanceAfter), r.Staff)
+				repairCell(repairOutcomeName(m.c, r.State), 14, false), app.FormatYuan(r.CardBalanceBefore), app.FormatYuan(r.CardBalanceAfter), r.Staff)
 			if nItems+i == m.sel {
 				lines = append(lines, th.Selected.Render("> "+line))
 			} else {
@@ -265,7 +265,7 @@ func (m *repairPage) cardView(w, h int) string {
 				break
 			}
 			lines = append(lines, "  "+m.row(repairLogCols, []string{e.At.In(loc).Format("01-02 15:04"), repairKindName(m.c, e.Kind),
-				repairMoney(e.Amount), repairMoney(e.BalanceAfter), fmt.Sprint(e.Counter), fmt.Sprint(e.Serial)}))
+				app.FormatYuan(e.Amount), app.FormatYuan(e.BalanceAfter), fmt.Sprint(e.Counter), fmt.Sprint(e.Serial)}))
 		}
 	}
 	for len(lines) < h-1 {
@@ -294,7 +294,7 @@ func (m *repairPage) itemDetail(it *app.DeskItemVerdict, w int) []string {
 	case m.refusal(it) != "":
 		out = append(out, repairIndent(th.Bad, m.refusal(it), w)...)
 	case it.Verdict.OnCard == app.NotOnCard:
-		out = append(out, repairIndent(th.Good, m.c.T("enter 补写 ", "enter writes ")+repairMoney(it.Recharge.Amount)+m.c.T(" 元到卡上", " yuan to the card"), w)...)
+		out = append(out, repairIndent(th.Good, m.c.T("enter 补写 ", "enter writes ")+app.FormatYuan(it.Recharge.Amount)+m.c.T(" 元到卡上", " yuan to the card"), w)...)
 	case it.Verdict.OnCard == app.AlreadyOnCard:
 		out = append(out, repairIndent(th.Good, m.c.T("enter 记为已在卡上(不写卡)", "enter records it as found on the card (no write)"), w)...)
 	}
@@ -330,9 +330,9 @@ func (m *repairPage) confirmView(w int) string {
 		body = []string{
 			th.Title.Render(m.c.T("确认补写", "Confirm the repair")),
 			"",
-			m.c.T("将 ", "Write ") + th.Emphasis.Render(repairMoney(r.Amount)) + m.c.T(" 元写入卡 ", " yuan onto card ") + dc.Ledger.CardNo + " (" + dc.Holder.Name + ")",
+			m.c.T("将 ", "Write ") + th.Emphasis.Render(app.FormatYuan(r.Amount)) + m.c.T(" 元写入卡 ", " yuan onto card ") + dc.Ledger.CardNo + " (" + dc.Holder.Name + ")",
 			ref,
-			m.c.T("卡余额 ", "Card balance ") + repairMoney(dc.Card.Balance()) + " -> " + th.Emphasis.Render(repairMoney(dc.Card.Balance()+r.Amount)) + m.c.T(" 元", " yuan"),
+			m.c.T("卡余额 ", "Card balance ") + app.FormatYuan(dc.Card.Balance()) + " -> " + th.Emphasis.Render(app.FormatYuan(dc.Card.Balance()+r.Amount)) + m.c.T(" 元", " yuan"),
 		}
 	} else {
 		body = []string{
@@ -340,7 +340,7 @@ func (m *repairPage) confirmView(w int) string {
 			"",
 			m.c.T("该笔充值已在卡上:记为已处理,不写卡。", "This recharge is already on the card: record it as settled, write nothing."),
 			ref,
-			m.c.T("卡余额 ", "Card balance ") + repairMoney(dc.Card.Balance()) + m.c.T(" 元(不变)", " yuan (unchanged)"),
+			m.c.T("卡余额 ", "Card balance ") + app.FormatYuan(dc.Card.Balance()) + m.c.T(" 元(不变)", " yuan (unchanged)"),
 		}
 	}
 	yes := m.c.T("y 确认写卡", "y write it")
@@ -358,8 +358,8 @@ func (m *repairPage) writingView() string {
 	lines = append(lines, "", th.Warn.Render(m.c.T("正在写卡,请勿移开卡片!", "Writing the card: keep it on the reader!")))
 	if m.target != nil {
 		r := m.target.Recharge
-		lines = append(lines, th.Muted.Render(m.c.T(fmt.Sprintf("补写 POS %s 流水 %d,%s 元", r.DeviceID, r.Serial, repairMoney(r.Amount)),
-			fmt.Sprintf("Repairing POS %s serial %d, %s yuan", r.DeviceID, r.Serial, repairMoney(r.Amount)))))
+		lines = append(lines, th.Muted.Render(m.c.T(fmt.Sprintf("补写 POS %s 流水 %d,%s 元", r.DeviceID, r.Serial, app.FormatYuan(r.Amount)),
+			fmt.Sprintf("Repairing POS %s serial %d, %s yuan", r.DeviceID, r.Serial, app.FormatYuan(r.Amount)))))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -422,15 +422,6 @@ func repairCell(s string, width int, right bool) string {
 		return pad + s
 	}
 	return s + pad
-}
-
-// repairMoney shows fen as yuan with two decimals.
-func repairMoney(f app.Fen) string {
-	sign := ""
-	if f < 0 {
-		sign, f = "-", -f
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
 }
 
 func repairStatusName(c *Common, s app.CardStatus) string {
@@ -507,9 +498,9 @@ func repairReceiptText(c *Common, rc app.Receipt, reprint bool, loc *time.Locati
 		{c.T("持卡人", "Holder"), rc.HolderName},
 		{c.T("充值参考", "Recharge"), fmt.Sprintf("POS %s %s %d", rc.DeviceID, c.T("流水", "serial"), rc.Serial)},
 		{c.T("结果", "Outcome"), outcome},
-		{c.T("补写金额", "Amount written"), repairMoney(rc.Amount) + c.T(" 元", " yuan")},
-		{c.T("写前余额", "Balance before"), repairMoney(rc.BalanceBefore) + c.T(" 元", " yuan")},
-		{c.T("写后余额", "Balance after"), repairMoney(rc.BalanceAfter) + c.T(" 元", " yuan")},
+		{c.T("补写金额", "Amount written"), app.FormatYuan(rc.Amount) + c.T(" 元", " yuan")},
+		{c.T("写前余额", "Balance before"), app.FormatYuan(rc.BalanceBefore) + c.T(" 元", " yuan")},
+		{c.T("写后余额", "Balance after"), app.FormatYuan(rc.BalanceAfter) + c.T(" 元", " yuan")},
 		{c.T("柜员", "Clerk"), rc.Clerk},
 		{c.T("时间", "Time"), rc.At.In(loc).Format(time.DateTime)},
 	}

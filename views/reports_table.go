@@ -126,10 +126,10 @@ func (p *reportsPage) chartBody(width int) reportBody {
 	var most int64
 	for _, o := range ops {
 		labelW = max(labelW, lipgloss.Width(o.OpNo+" "+o.Name))
-		valueW = max(valueW, len(reportfmt.Yuan(o.Cash)))
+		valueW = max(valueW, len(app.FormatYuan(o.Cash)))
 		most = max(most, o.Cash)
 	}
-	total := reportfmt.Yuan(p.rep.Total.Cash())
+	total := app.FormatYuan(p.rep.Total.Cash())
 	valueW = max(valueW, len(total))
 	barW := max(width-labelW-valueW-2*columnGap, 1)
 	label := func(s string) string { return s + strings.Repeat(" ", labelW-lipgloss.Width(s)+columnGap) }
@@ -140,7 +140,7 @@ func (p *reportsPage) chartBody(width int) reportBody {
 		if most > 0 && o.Cash > 0 {
 			n = max(int(o.Cash*int64(barW)/most), 1)
 		}
-		out = append(out, label(o.OpNo+" "+o.Name)+value(reportfmt.Yuan(o.Cash))+strings.Repeat(" ", columnGap)+
+		out = append(out, label(o.OpNo+" "+o.Name)+value(app.FormatYuan(o.Cash))+strings.Repeat(" ", columnGap)+
 			th.Bar.Render(strings.Repeat("█", n)))
 	}
 	out = append(out, "", th.Emphasis.Render(label(p.c.T("合计", "Total"))+value(total)))

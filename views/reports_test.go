@@ -18,7 +18,6 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
-	"cardcenter/app/reportfmt"
 	"cardcenter/views"
 	"cardcenter/views/viewtest"
 )
@@ -186,7 +185,7 @@ func blocks(t *testing.T, screen string) map[string]fig {
 
 func figOf(r app.ReportRow) fig {
 	return fig{itoa(r.Recharges.Count), itoa(r.Reversals.Count), itoa(r.Cancels),
-		reportfmt.Yuan(r.Recharges.Amount), reportfmt.Yuan(r.Reversals.Amount), reportfmt.Yuan(r.Cash())}
+		app.FormatYuan(r.Recharges.Amount), app.FormatYuan(r.Reversals.Amount), app.FormatYuan(r.Cash())}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

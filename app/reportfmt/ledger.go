@@ -106,7 +106,7 @@ func (l Line) Cells() []string {
 		if !n.OK {
 			return ""
 		}
-		return Yuan(n.V)
+		return app.FormatYuan(n.V)
 	}
 	return []string{l.Subject, l.Summary, count, money(l.Income), money(l.Expense), money(l.Remain)}
 }

@@ -14,15 +14,6 @@ import (
 	"cardcenter/app"
 )
 
-// Yuan formats fen as yuan with two decimals, exactly (no floats).
-func Yuan(f app.Fen) string {
-	sign := ""
-	if f < 0 {
-		sign, f = "-", -f
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
-}
-
 // t picks the text for lang ("en" or anything else for Chinese).
 func t(lang, zh, en string) string {
 	if lang == "en" {
@@ -52,8 +43,8 @@ func Flat(rep app.Report, lang string) [][]string {
 	state := map[bool]string{true: t(lang, "已结算", "settled"), false: t(lang, "未结算", "live")}
 	out := [][]string{FlatHeadings(lang)}
 	line := func(day, no, name string, r app.ReportRow, st string) []string {
-		return []string{day, no, name, strconv.FormatInt(r.Recharges.Count, 10), Yuan(r.Recharges.Amount),
-			strconv.FormatInt(r.Reversals.Count, 10), Yuan(r.Reversals.Amount), strconv.FormatInt(r.Cancels, 10), Yuan(r.Cash()), st}
+		return []string{day, no, name, strconv.FormatInt(r.Recharges.Count, 10), app.FormatYuan(r.Recharges.Amount),
+			strconv.FormatInt(r.Reversals.Count, 10), app.FormatYuan(r.Reversals.Amount), strconv.FormatInt(r.Cancels, 10), app.FormatYuan(r.Cash()), st}
 	}
 	for _, r := range rep.Rows {
 		out = append(out, line(r.Day, r.OpNo, r.OperatorName, r, state[r.Settled]))

@@ -31,14 +31,6 @@ func rep() app.Report {
 	return r
 }
 
-func TestYuanIsExact(t *testing.T) {
-	for f, want := range map[app.Fen]string{0: "0.00", 5: "0.05", 1005: "10.05", -250: "-2.50", 123456789: "1234567.89"} {
-		if got := reportfmt.Yuan(f); got != want {
-			t.Errorf("Yuan(%d) = %q, want %q", f, got, want)
-		}
-	}
-}
-
 func TestLedgerBlocks(t *testing.T) {
 	lines := reportfmt.Ledger(rep(), "zh")
 	var got []string

@@ -283,7 +283,7 @@ func (m Model) uploadLines(items []app.BatchItem) []string {
 	return out
 }
 
-func yuan(f app.Fen) string { return fmt.Sprintf("%d.%02d", f/100, f%100) }
+func yuan(f app.Fen) string { return app.FormatYuan(f) }
 
 // View draws the POS: header (device, operator), the display, the keys.
 func (m Model) View() tea.View {
