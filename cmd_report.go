@@ -74,7 +74,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 }
 
 // yuan formats fen as yuan with two decimals, exactly (no floats).
-func yuan(f app.Fen) string { return reportfmt.Yuan(f) }
+func yuan(f app.Fen) string { return app.FormatYuan(f) }
 
 func writeReportCSV(w io.Writer, rep app.Report, lang string) error {
 	return reportfmt.WriteCSV(w, reportfmt.Flat(rep, lang))
