@@ -138,6 +138,8 @@ func TestGenRefusesBadFlags(t *testing.T) {
 		{"gen", "--recharges", "10"},
 		{"gen", "--db", filepath.Join(dir, "a.db"), "--recharges", "-1"},
 		{"gen", "--db", filepath.Join(dir, "b.db"), "--days", "0"},
+		// More a day than 200 POS can take (or, before opening time, nothing to book today).
+		{"gen", "--db", filepath.Join(dir, "c.db"), "--recharges", "400000", "--days", "1"},
 	} {
 		code, out, errOut := runCmd(t, args...)
 		if code != 2 || !strings.Contains(errOut, string(app.CodeBadInput)) {

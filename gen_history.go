@@ -158,7 +158,9 @@ func newGenerator(p genParams, sink siteSink) (*generator, error) {
 	if err := g.planCounts(); err != nil {
 		return nil, err
 	}
-	g.planCast()
+	if err := g.planCast(); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -270,7 +272,11 @@ func (g *generator) planCounts() error {
 
 func clamp(x, lo, hi int) int { return max(lo, min(hi, x)) }
 
-func (g *generator) planCast() {
+// maxRechargePOS bounds the site: more recharges a day than this many POS can take at
+// their peak is refused rather than queued for ever.
+const maxRechargePOS = 200
+
+func (g *generator) planCast() error {
 	r := g.r
 	busiest := 0
 	for _, c := range g.counts {
@@ -287,7 +293,12 @@ func (g *generator) planCast() {
 		peakMinute = max(peakMinute, g.minute[m]-prev)
 	}
 	perHour := float64(time.Hour / posBusyFor)
-	nDev := clamp(int(math.Ceil(peakMinute*60*float64(busiest)/(0.4*perHour))), 2, 99)
+	need := int(math.Ceil(peakMinute * 60 * float64(busiest) / (0.4 * perHour)))
+	if need > maxRechargePOS {
+		return app.E(app.CodeBadInput, "%d recharges on the busiest day would need %d recharge POS, more than %d: ask for more --days",
+			busiest, need, maxRechargePOS)
+	}
+	nDev := max(need, 2)
 	g.stats.Devices = nDev
 
 	g.admin = app.Actor{User: "admin", Role: app.RoleAdmin}
@@ -410,6 +421,7 @@ func (g *generator) planCast() {
 	for _, h := range g.holders {
 		g.stats.Cards += len(h.Cards)
 	}
+	return nil
 }
 
 // push queues an event, unless it falls after now: the history stops there.
