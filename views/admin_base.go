@@ -1,8 +1,12 @@
 package views
 
 import (
+	"context"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
 )
 
 // admBase is what every admin list screen holds: the list, the open form or question,
@@ -32,6 +36,50 @@ func (b *admBase) SetSize(w, h int) {
 func (b *admBase) Busy() bool { return false }
 
 func (b *admBase) Capturing() bool { return b.form != nil || b.asking != nil || b.table.Filtering() }
+
+// admLoadedMsg answers load seq of the screen whose list holds T. Each screen lists its
+// own element type, so only that screen takes the message.
+type admLoadedMsg[T any] struct {
+	seq  int
+	rows []T
+	err  error
+}
+
+// admLoad asks for the list again with fetch (run inside the Cmd; a method expression
+// such as (*app.Service).Devices); answers to older loads are dropped.
+func admLoad[T any](b *admBase, fetch func(*app.Service, context.Context) ([]T, error)) tea.Cmd {
+	b.loadSeq++
+	seq, c := b.loadSeq, b.c
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		rows, err := fetch(c.Svc, ctx)
+		return admLoadedMsg[T]{seq, rows, err}
+	}
+}
+
+// admApply takes the latest load's answer: an error goes to the status line, else the
+// rows go into *rows and the table, and the cursor goes to the row focus picks (focus
+// may be nil). It reports whether the rows were taken.
+func admApply[T any](b *admBase, msg admLoadedMsg[T], rows *[]T, tableRows func() [][]string, focus func(T) bool) bool {
+	if msg.seq != b.loadSeq {
+		return false
+	}
+	if msg.err != nil {
+		b.status = admStatus{b.c.Msg(msg.err), true}
+		return false
+	}
+	*rows, b.loaded = msg.rows, true
+	b.table.SetRows(tableRows())
+	if focus != nil {
+		for i, r := range *rows {
+			if focus(r) {
+				b.table.Select(i)
+			}
+		}
+	}
+	return true
+}
 
 // routeKey gives k to the open question, form or list first; it reports whether one of
 // them took it. onForm is called with the form's answer (submit or cancel).

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"context"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -19,12 +21,6 @@ type auditPage struct {
 	user, action string // the query in force ("" = anyone, any kind)
 }
 
-type auditLoadedMsg struct {
-	seq  int
-	rows []app.AuditEntry
-	err  error
-}
-
 func newAuditPage(c *Common) Page {
 	p := &auditPage{keys: newAuditKeys(c)}
 	p.admBase = newAdmBase(c, []admCol{{c.T("时间", "When"), 16}, {c.T("人员", "Who"), 10}, {c.T("类别", "Kind"), 14},
@@ -35,28 +31,18 @@ func newAuditPage(c *Common) Page {
 func (p *auditPage) Init() tea.Cmd { return p.load() }
 
 func (p *auditPage) load() tea.Cmd {
-	p.loadSeq++
-	seq, c, user, action := p.loadSeq, p.c, p.user, p.action
-	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
-		defer cancel()
-		rows, err := c.Svc.AuditFiltered(ctx, c.Actor, user, action, auditLimit)
-		return auditLoadedMsg{seq, rows, err}
-	}
+	c, user, action := p.c, p.user, p.action
+	return admLoad(&p.admBase, func(svc *app.Service, ctx context.Context) ([]app.AuditEntry, error) {
+		return svc.AuditFiltered(ctx, c.Actor, user, action, auditLimit)
+	})
 }
 
 func (p *auditPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case auditLoadedMsg:
-		if msg.seq != p.loadSeq {
-			return p, nil
+	case admLoadedMsg[app.AuditEntry]:
+		if admApply(&p.admBase, msg, &p.rows, p.tableRows, nil) {
+			p.status = admStatus{}
 		}
-		if msg.err != nil {
-			p.status = admStatus{p.c.Msg(msg.err), true}
-			return p, nil
-		}
-		p.rows, p.loaded, p.status = msg.rows, true, admStatus{}
-		p.table.SetRows(p.tableRows())
 		return p, nil
 	case tea.KeyPressMsg:
 		return p, p.key(msg)

@@ -22,12 +22,6 @@ type bindingsPage struct {
 	reading bool
 }
 
-type bindingsLoadedMsg struct {
-	seq  int
-	rows []app.OperatorCard
-	err  error
-}
-
 // bindingsReadMsg: the card on the reader, read for the bind dialog of request seq.
 type bindingsReadMsg struct {
 	seq  int
@@ -46,29 +40,12 @@ func newBindingsPage(c *Common) Page {
 
 func (p *bindingsPage) Init() tea.Cmd { return p.load() }
 
-func (p *bindingsPage) load() tea.Cmd {
-	p.loadSeq++
-	seq, c := p.loadSeq, p.c
-	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
-		defer cancel()
-		rows, err := c.Svc.Bindings(ctx)
-		return bindingsLoadedMsg{seq, rows, err}
-	}
-}
+func (p *bindingsPage) load() tea.Cmd { return admLoad(&p.admBase, (*app.Service).Bindings) }
 
 func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case bindingsLoadedMsg:
-		if msg.seq != p.loadSeq {
-			return p, nil
-		}
-		if msg.err != nil {
-			p.status = admStatus{p.c.Msg(msg.err), true}
-			return p, nil
-		}
-		p.rows, p.loaded = msg.rows, true
-		p.table.SetRows(p.tableRows())
+	case admLoadedMsg[app.OperatorCard]:
+		admApply(&p.admBase, msg, &p.rows, p.tableRows, nil)
 		return p, nil
 	case ReaderMsg:
 		p.reader = msg.State

@@ -25,12 +25,6 @@ type devicesPage struct {
 	focusID string
 }
 
-type devicesLoadedMsg struct {
-	seq  int
-	rows []app.Device
-	err  error
-}
-
 type devicesDoneMsg struct {
 	admDone
 	secret []byte
@@ -46,35 +40,14 @@ func newDevicesPage(c *Common) Page {
 
 func (p *devicesPage) Init() tea.Cmd { return p.load() }
 
-func (p *devicesPage) load() tea.Cmd {
-	p.loadSeq++
-	seq, c := p.loadSeq, p.c
-	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
-		defer cancel()
-		rows, err := c.Svc.Devices(ctx)
-		return devicesLoadedMsg{seq, rows, err}
-	}
-}
+func (p *devicesPage) load() tea.Cmd { return admLoad(&p.admBase, (*app.Service).Devices) }
 
 func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case devicesLoadedMsg:
-		if msg.seq != p.loadSeq {
-			return p, nil
+	case admLoadedMsg[app.Device]:
+		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(d app.Device) bool { return d.ID == p.focusID }) {
+			p.focusID = ""
 		}
-		if msg.err != nil {
-			p.status = admStatus{p.c.Msg(msg.err), true}
-			return p, nil
-		}
-		p.rows, p.loaded = msg.rows, true
-		p.table.SetRows(p.tableRows())
-		for i, d := range p.rows {
-			if d.ID == p.focusID {
-				p.table.Select(i)
-			}
-		}
-		p.focusID = ""
 		return p, nil
 	case devicesDoneMsg:
 		if msg.secret != nil && msg.err == nil {

@@ -29,12 +29,6 @@ const (
 	opFormPIN
 )
 
-type operatorsLoadedMsg struct {
-	seq  int
-	rows []app.Operator
-	err  error
-}
-
 type operatorsDoneMsg struct {
 	admDone
 	opNo string
@@ -50,35 +44,14 @@ func newOperatorsPage(c *Common) Page {
 
 func (p *operatorsPage) Init() tea.Cmd { return p.load() }
 
-func (p *operatorsPage) load() tea.Cmd {
-	p.loadSeq++
-	seq, c := p.loadSeq, p.c
-	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
-		defer cancel()
-		rows, err := c.Svc.Operators(ctx)
-		return operatorsLoadedMsg{seq, rows, err}
-	}
-}
+func (p *operatorsPage) load() tea.Cmd { return admLoad(&p.admBase, (*app.Service).Operators) }
 
 func (p *operatorsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case operatorsLoadedMsg:
-		if msg.seq != p.loadSeq {
-			return p, nil
+	case admLoadedMsg[app.Operator]:
+		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(o app.Operator) bool { return o.OpNo == p.focusNo }) {
+			p.focusNo = ""
 		}
-		if msg.err != nil {
-			p.status = admStatus{p.c.Msg(msg.err), true}
-			return p, nil
-		}
-		p.rows, p.loaded = msg.rows, true
-		p.table.SetRows(p.tableRows())
-		for i, o := range p.rows {
-			if o.OpNo == p.focusNo {
-				p.table.Select(i)
-			}
-		}
-		p.focusNo = ""
 		return p, nil
 	case operatorsDoneMsg:
 		if p.done(msg.admDone) {
