@@ -12,7 +12,6 @@ var (
 // repair, supervisors read reports, admins do everything.
 func Pages() []PageSpec {
 	return []PageSpec{
-		// one line per screen, e.g. {Roles: clerks, New: newRepairPage},
 		{Roles: clerks, New: newRepairPage},
 		{Roles: supervisors, New: newReportsPage},
 		{Roles: admins, New: newBindingsPage},
@@ -22,5 +21,3 @@ func Pages() []PageSpec {
 		{Roles: admins, New: newAuditPage},
 	}
 }
-
-var _, _, _ = clerks, supervisors, admins
