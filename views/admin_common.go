@@ -55,7 +55,8 @@ func admTime(c *Common, t time.Time) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-// admStatusName names a card status in the desk's language.
+// admStatusName names a card status in the desk's language, short enough for a table
+// column; every screen uses it, so a status reads the same everywhere.
 func admStatusName(c *Common, s app.CardStatus) string {
 	switch s {
 	case app.CardNormal:

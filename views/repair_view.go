@@ -131,7 +131,7 @@ func (m *repairPage) pickerView() []string {
 func (m *repairPage) cardHeader() []string {
 	th := m.c.Theme
 	dc := m.card
-	status := repairStatusName(m.c, dc.Ledger.Status)
+	status := admStatusName(m.c, dc.Ledger.Status)
 	if dc.Ledger.Status == app.CardNormal && !dc.Card.Blocked() {
 		status = th.Good.Render(status)
 	} else {
@@ -422,22 +422,6 @@ func repairCell(s string, width int, right bool) string {
 		return pad + s
 	}
 	return s + pad
-}
-
-func repairStatusName(c *Common, s app.CardStatus) string {
-	switch s {
-	case app.CardNormal:
-		return c.T("正常", "normal")
-	case app.CardLost:
-		return c.T("挂失", "lost")
-	case app.CardFrozen:
-		return c.T("冻结", "frozen")
-	case app.CardBad:
-		return c.T("坏卡登记", "registered bad")
-	case app.CardCancelled:
-		return c.T("已注销", "cancelled")
-	}
-	return string(s)
 }
 
 func repairReasonName(c *Common, r app.DeskReason) string {
