@@ -233,8 +233,8 @@ func (w *schedule) desk(i int) {
 		w.rt.Fatalf("desk: %v", err)
 	}
 	for _, it := range items {
-		if it.ReversalPending {
-			continue
+		if it.Hold != nil {
+			continue // a reversal on its way, or its POS may still send one
 		}
 		r := it.Recharge
 		rp, _, err := w.site.Svc.BeginRepair(ctx, w.site.Clerk, r.ID, app.CardSnapshot{})
