@@ -21,7 +21,9 @@ type Recount struct {
 
 // Cash is Σ booked − Σ processed reversals (late ones too) ± adjustments: what all
 // operators handed in.
-func (r Recount) Cash() app.Fen { return r.Recharges.Amount - r.Reversals.Amount + r.Adjustments.Amount }
+func (r Recount) Cash() app.Fen {
+	return r.Recharges.Amount - r.Reversals.Amount + r.Adjustments.Amount
+}
 
 // Recount reads the whole ledger; on a large one it takes seconds.
 func (s *Store) Recount(ctx context.Context) (Recount, error) {

@@ -40,6 +40,9 @@ func FlatHeadings(lang string) []string {
 		"迟到冲正笔数", "迟到冲正金额", "长短款", "POS现金充值", "状态"}
 }
 
+// FlatNumeric reports whether column i of the flat table holds a number.
+func FlatNumeric(i int) bool { return i >= 3 && i < len(FlatHeadings("zh"))-1 }
+
 // Flat is the report as a flat table: headings, a line per day and operator, the total.
 func Flat(rep app.Report, lang string) [][]string {
 	state := map[bool]string{true: t(lang, "已结算", "settled"), false: t(lang, "未结算", "live")}
