@@ -36,6 +36,8 @@ var demoCards = []demoCard{
 		"recharged 20 yuan, cancelled at 请重刷卡, then reported the card lost: the desk must not write it"},
 	{"20260004", "2023010104", "赵六", "数学学院", []byte{0xD0, 0x00, 0x00, 0x04}, 6600, []app.Fen{3000, 2000},
 		"nothing awaits the desk"},
+	{"20260005", "2023010105", "钱七", "化学学院", []byte{0xD0, 0x00, 0x00, 0x05}, 1200, nil,
+		"recharged 30 yuan at P001, cancelled at 请重刷卡, then topped up six times since: the card's log no longer reaches back, the desk cannot tell; a supervisor decides (异常处理), another clerk writes"},
 }
 
 // Demo desk accounts (printed by setup and in the README).
@@ -276,6 +278,24 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 			}
 			if c.CardNo == "20260003" {
 				if err := svc.SetCardStatus(ctx, app.Actor{User: "admin", Role: app.RoleAdmin}, c.CardNo, app.CardLost); err != nil {
+					return err
+				}
+			}
+		case "20260005":
+			req, err := recharge("P001", c.CardNo, card.Purse.Balance, int64(card.Purse.Counter), 30)
+			if err != nil {
+				return err
+			}
+			if _, err := svc.Cancel(ctx, app.CancelRequest{DeviceID: "P001", Serial: next("P001"), OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount}); err != nil {
+				return err
+			}
+			// Six top-ups since (the log keeps six): nothing on the card reaches back to it.
+			for i := range 6 {
+				if card, err = cardio.Read(vcard.InProc{R: r}, key); err != nil {
+					return err
+				}
+				if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: 10 * app.Yuan,
+					Ref: cardio.Ref{Terminal: "P002", Serial: int64(9100 + i)}, Time: clock.Now().Add(time.Duration(i+1) * 9 * time.Minute)}); err != nil {
 					return err
 				}
 			}
