@@ -13,7 +13,7 @@ import (
 // DroppingHost loses the host's answers on purpose, for tests and demonstrations: the host
 // acts on the message, and the POS hears nothing (as when the network fails on the way
 // back). Drop maps a message kind (authorize, recharge, confirm, cancel, reverse, batch,
-// summary) to how many answers of that kind to lose.
+// summary, last-serial, outcomes) to how many answers of that kind to lose.
 type DroppingHost struct {
 	Host
 	mu   sync.Mutex
@@ -92,6 +92,11 @@ func (tt *tearingTransport) Transmit(cmd []byte) ([]byte, error) {
 		return nil, cardio.ErrCardRemoved.Withf("torn by fault injection")
 	}
 	return resp, err
+}
+
+func (h *DroppingHost) ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error) {
+	res, err := h.Host.ReversalOutcomes(ctx, serials)
+	return drop(h, "outcomes", res, err)
 }
 
 func (h *DroppingHost) LastSerial(ctx context.Context) (int64, error) {
