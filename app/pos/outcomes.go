@@ -54,40 +54,38 @@ func reversalAlarm(outcome string) bool {
 	return outcome != string(app.RevApplied) && outcome != string(app.RevTombstone)
 }
 
-// Message is the notice in the operator's language ("zh" or "en").
+// Message is the notice in the operator's language ("zh" or "en"): what happened first,
+// then which recharge and why.
 func (n Notice) Message(lang string) string {
 	en := lang == "en"
 	amount := app.FormatYuan(n.Amount)
-	reason := ""
+	zhWhy, enWhy := "", ""
 	if n.Code != "" {
 		zh, e := n.ZH, n.EN
 		if zh == "" {
 			m := app.E(n.Code, "")
 			zh, e = m.ZH, m.EN
 		}
-		reason = "(原因:" + zh + ")"
-		if en {
-			reason = " (reason: " + e + ")"
-		}
+		zhWhy, enWhy = ";原因:"+zh, "; reason: "+e
 	}
-	pick := func(zh, e string) string {
+	say := func(zh, e string) string {
 		if en {
-			return e + reason
+			return fmt.Sprintf("%s (recharge %d, card %s, %s yuan%s)", e, n.OrigSerial, n.CardNo, amount, enWhy)
 		}
-		return zh + reason
+		return fmt.Sprintf("%s(原充值 流水 %d,卡号 %s,%s 元%s)", zh, n.OrigSerial, n.CardNo, amount, zhWhy)
 	}
 	switch {
 	case n.Kind == app.OfflineReversal && n.Alarm:
-		return pick(fmt.Sprintf("冲正 流水 %d 未能冲正(原充值 流水 %d,卡号 %s,%s 元),已转卡务中心异常处理,请勿退还现金", n.Serial, n.OrigSerial, n.CardNo, amount),
-			fmt.Sprintf("reversal %d could not reverse recharge %d (card %s, %s yuan); passed to the card center as an exception: do not refund the cash", n.Serial, n.OrigSerial, n.CardNo, amount))
+		return say(fmt.Sprintf("冲正 流水 %d 未能冲正,已转卡务中心异常处理,请勿退还现金", n.Serial),
+			fmt.Sprintf("reversal %d did not reverse the recharge; passed to the card center as an exception: do not refund the cash", n.Serial))
 	case n.Kind == app.OfflineReversal && n.Outcome == string(app.RevTombstone):
-		return pick(fmt.Sprintf("冲正 流水 %d 已完成:主机未记账原充值 流水 %d(%s 元)", n.Serial, n.OrigSerial, amount),
-			fmt.Sprintf("reversal %d done: the host never booked recharge %d (%s yuan)", n.Serial, n.OrigSerial, amount))
+		return say(fmt.Sprintf("冲正 流水 %d 已完成:主机未记账原充值", n.Serial),
+			fmt.Sprintf("reversal %d done: the host never booked the recharge", n.Serial))
 	case n.Kind == app.OfflineReversal:
-		return pick(fmt.Sprintf("冲正 流水 %d 已完成:原充值 流水 %d %s 元已冲正", n.Serial, n.OrigSerial, amount),
-			fmt.Sprintf("reversal %d done: recharge %d of %s yuan is reversed", n.Serial, n.OrigSerial, amount))
+		return say(fmt.Sprintf("冲正 流水 %d 已完成:原充值已冲正", n.Serial),
+			fmt.Sprintf("reversal %d done: the recharge is reversed", n.Serial))
 	}
-	return pick(fmt.Sprintf("%s 流水 %d 被主机拒绝,未记录", kindName(n.Kind, false), n.Serial),
+	return say(fmt.Sprintf("%s 流水 %d 被主机拒绝,未记录", kindName(n.Kind, false), n.Serial),
 		fmt.Sprintf("%s %d refused by the host, not recorded", kindName(n.Kind, true), n.Serial))
 }
 

@@ -215,6 +215,13 @@ func (h *flakyHost) Confirm(ctx context.Context, r app.ConfirmRequest) (app.Conf
 	return res, err
 }
 
+func (h *flakyHost) ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error) {
+	if h.down {
+		return app.ReversalOutcomesResult{}, errLost
+	}
+	return h.Host.ReversalOutcomes(ctx, serials)
+}
+
 func (h *flakyHost) Summary(ctx context.Context) (app.SummaryResult, error) {
 	if h.down {
 		return app.SummaryResult{}, errLost

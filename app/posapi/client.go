@@ -173,6 +173,8 @@ func (c *Client) send(ctx context.Context, path string, body []byte, out any) er
 		return nil
 	case ans.OK:
 		return noAnswer(status, protocolError(CodeBadAnswer, "approval with an error status"), true, nil)
+	case ans.Code == "":
+		return noAnswer(status, protocolError(CodeBadAnswer, "refusal without a code"), true, nil)
 	case IsFinalRefusal(ans.Code) && (status == http.StatusOK || status == http.StatusBadRequest):
 		return refusal
 	}
