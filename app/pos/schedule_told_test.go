@@ -54,7 +54,7 @@ func (w *schedule) recharge(p *schedPOS_, yuan int64) {
 	switch {
 	case err == nil, errors.Is(err, pos.CodeRetap):
 		tell(toldHold)
-	case errors.Is(err, pos.CodeTimeout) && errors.Is(err, pos.CodeQueuePending):
+	case errors.Is(err, pos.CodeTimeoutPending):
 		tell(toldUnknown)
 		w.n.Unknown++
 	case errors.Is(err, pos.CodeTimeout):

@@ -170,8 +170,9 @@ type Outcome struct {
 
 // Recharge reads the card on the reader and recharges it by yuan whole yuan, online (rules 2,
 // 3, 5, 11). Errors: the host's refusal; CodeTimeout after an unanswered recharge was
-// reversed; CodeRetap when the card write is not known to have landed (call Retap or
-// CancelRetap).
+// reversed (the host acknowledged the reversal), CodeTimeoutPending if the reversal could
+// not be sent yet (it stays queued); CodeRetap when the card write is not known to have
+// landed (call Retap or CancelRetap).
 func (t *Terminal) Recharge(ctx context.Context, yuan int64) (Outcome, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -208,7 +209,7 @@ func (t *Terminal) Recharge(ctx context.Context, yuan int64) (Outcome, error) {
 		}
 		named := Outcome{Serial: rec.Serial, CardNo: rec.CardNo, Amount: rec.Amount}
 		if derr := t.drain(ctx); derr != nil {
-			return named, fmt.Errorf("%w: %w", posError(CodeTimeout, fmt.Sprintf("serial %d: reversal not yet acknowledged", rec.Serial)), derr)
+			return named, fmt.Errorf("%w: %w", posError(CodeTimeoutPending, fmt.Sprintf("serial %d", rec.Serial)), derr)
 		}
 		return named, posError(CodeTimeout, fmt.Sprintf("serial %d", rec.Serial))
 	case err != nil:
