@@ -94,20 +94,26 @@ func (t *Terminal) send(ctx context.Context, rec app.OfflineRecord) (app.Reversa
 	return "", "", fmt.Errorf("queued record %d of kind %q: %w", rec.Serial, rec.Kind, posapi.ErrNoAnswer)
 }
 
+// isAnswer: err is the host's answer about the message (nil, or a refusal for its content).
+func isAnswer(err error) bool {
+	_, refused := app.AsError(err)
+	return err == nil || refused && !errors.Is(err, posapi.ErrNoAnswer)
+}
+
 // answered takes rec out of the journal after the host's answer about it: acknowledged
 // (err nil; a reversal is then watched for its outcome) or refused for its content (err, an
-// *app.Error: the operator is told, loudly for a reversal).
+// *app.Error: the operator is told, loudly for a reversal). Any other error keeps it.
 func (t *Terminal) answered(rec app.OfflineRecord, status app.ReversalStatus, reason app.Code, err error) error {
+	if !isAnswer(err) {
+		return fmt.Errorf("queued record %d kept: %w", rec.Serial, err)
+	}
 	t.remove(rec)
-	switch ref, refused := app.AsError(err); {
-	case err == nil && rec.Kind == app.OfflineReversal:
-		t.watch(rec, status, reason)
-	case refused:
+	if ref, refused := app.AsError(err); refused {
 		t.Log.Warn("queued record refused by the host", "kind", rec.Kind, "serial", rec.Serial, "code", ref.Code)
 		t.notify(Notice{Kind: rec.Kind, Serial: rec.Serial, OrigSerial: rec.OrigSerial, CardNo: rec.CardNo, Amount: rec.Amount,
 			Outcome: outcomeRefused, Code: ref.Code, ZH: ref.ZH, EN: ref.EN, Alarm: rec.Kind == app.OfflineReversal})
-	case err != nil:
-		return fmt.Errorf("queued record %d: %w", rec.Serial, err)
+	} else if rec.Kind == app.OfflineReversal {
+		t.watch(rec, status, reason)
 	}
 	return t.save()
 }

@@ -250,3 +250,39 @@ func TestUploadKeepsTheQueueOnEveryKindOfNoAnswer(t *testing.T) {
 		})
 	}
 }
+
+// failingHost fails the next Reverse with an error that is neither an answer nor "no
+// answer" (a client that could not even build the request).
+type failingHost struct {
+	pos.Host
+	fail int
+}
+
+func (h *failingHost) Reverse(ctx context.Context, r app.ReverseRequest) (app.ReverseResult, error) {
+	if h.fail > 0 {
+		h.fail--
+		return app.ReverseResult{}, errors.New("cannot build the request")
+	}
+	return h.Host.Reverse(ctx, r)
+}
+
+// Only an answer about the record removes it: an error that is not one keeps it for the
+// next operation.
+func TestQueuedRecordIsKeptOnAnErrorThatIsNotAnAnswer(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	w.host.dropNext = map[string]int{"recharge": 1}
+	j := mustJournal(t, w.journal)
+	w.term = pos.New(&failingHost{Host: w.host, fail: 1}, w.reader, j, w.term.State(), w.clock)
+	if _, err := w.term.Recharge(ctx, 10); err == nil || errors.Is(err, pos.CodeTimeout) {
+		t.Fatalf("want the failure, got %v", err)
+	}
+	if q := w.term.State().Queue; len(q) != 1 || q[0].Kind != app.OfflineReversal {
+		t.Fatalf("reversal not kept: %+v", q)
+	}
+	if err := w.term.Start(ctx); err != nil || len(w.term.State().Queue) != 0 {
+		t.Fatalf("start: %v, queue %+v", err, w.term.State().Queue)
+	}
+}

@@ -248,7 +248,7 @@ func (t *Terminal) landed(ctx context.Context, rec Recharge) (Outcome, error) {
 	// and goes with the next operation. The money is on the card either way.
 	c := t.st.Unconfirmed[len(t.st.Unconfirmed)-1]
 	conf := app.OfflineRecord{Kind: kindConfirm, Serial: c.Serial, OrigSerial: c.OrigSerial, CardNo: c.CardNo, Amount: c.Amount}
-	if _, _, err := t.send(ctx, conf); !errors.Is(err, posapi.ErrNoAnswer) {
+	if _, _, err := t.send(ctx, conf); isAnswer(err) {
 		if err := t.answered(conf, "", "", err); err != nil {
 			return out, err
 		}

@@ -30,6 +30,7 @@ type world struct {
 	term     *pos.Terminal
 	waits    int
 	clock    *posClock // the POS's own clock: the host's, stepped by a test
+	reader   *pos.CardioCards
 }
 
 // posClock is a POS's real-time clock: the host's time plus a step a test applies, as an
@@ -93,6 +94,7 @@ func (w *world) powerOn() {
 		}
 		return vcard.InProc{R: w.onReader}, func() {}, nil
 	}}
+	w.reader = cards
 	w.term = pos.New(w.host, cards, j, st, w.clock)
 	// Retries do not sleep: each wait lets the network heal after a few attempts.
 	w.term.Wait = func(ctx context.Context, attempt int) error {
