@@ -175,6 +175,16 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		_, err := svc.Recharge(ctx, req)
 		return req, err
 	}
+	// Each background card as a POS reads it: what it was recharged, and spent at the canteen
+	// between days (every write moves the counter, which the ledger remembers).
+	type cardState struct {
+		balance app.Fen
+		counter int64
+	}
+	bg := map[string]*cardState{}
+	for i := 0; i < 40; i++ {
+		bg[fmt.Sprintf("202602%02d", i)] = &cardState{balance: 1000, counter: 3}
+	}
 	for day := 0; day < 5; day++ {
 		if err := authorize("P001", 0); err != nil {
 			return err
@@ -185,15 +195,18 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		for k := 0; k < 24; k++ {
 			clock.Advance(17 * time.Minute)
 			dev := []string{"P001", "P002"}[k%2]
-			req, err := recharge(dev, fmt.Sprintf("202602%02d", (day*7+k)%40), 1000, int64(k), []int64{50, 100, 200, 50, 100}[k%5])
+			no := fmt.Sprintf("202602%02d", (day*7+k)%40)
+			c := bg[no]
+			req, err := recharge(dev, no, c.balance, c.counter, []int64{50, 100, 200, 50, 100}[k%5])
 			if err != nil {
 				return err
 			}
 			if _, err := svc.Confirm(ctx, app.ConfirmRequest{DeviceID: dev, Serial: next(dev), OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount}); err != nil {
 				return err
 			}
+			c.balance, c.counter = c.balance+req.Amount, c.counter+1
 			if k == 11 { // a timeout: reversed automatically
-				r2, err := recharge(dev, req.CardNo, 1000, int64(k+1), 100)
+				r2, err := recharge(dev, req.CardNo, c.balance, c.counter, 100)
 				if err != nil {
 					return err
 				}
@@ -201,6 +214,10 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 					return err
 				}
 			}
+		}
+		for _, c := range bg { // a day of meals
+			spent := min(c.balance, 23*app.Yuan)
+			c.balance, c.counter = c.balance-spent, c.counter+2
 		}
 		clock.Set(clock.Now().Add(24 * time.Hour).Truncate(time.Hour).Add(-7 * time.Hour)) // next morning
 		if _, err := svc.ApplyDueReversals(ctx); err != nil {

@@ -24,6 +24,9 @@ type bulkSink struct {
 	cur    *bulkBatch
 	out    chan *bulkBatch
 	open   map[string]int64 // device → its open authorization
+	// memory is the ledger's memory of each card as the use cases keep it: moved forward by
+	// every confirm and every finished repair, written once at the end.
+	memory map[string]app.CardMemory
 
 	// The writer closes failed when a write fails (werr says why) and finished when it
 	// has taken its last batch.
@@ -50,6 +53,7 @@ type bulkBatch struct {
 	answers   []app.StoredAnswer
 	audit     []app.AuditEntry
 	next      map[string]int64
+	memory    []app.CardMemory
 	size      int
 }
 
@@ -69,7 +73,7 @@ type rechargeUpdate struct {
 const bulkBatchSize = 4096
 
 func newBulkSink(b *store.Bulk, g *generator) (*bulkSink, error) {
-	s := &bulkSink{cfg: g.p.Cfg, now: g.p.Now, out: make(chan *bulkBatch, 8), open: map[string]int64{}, cur: &bulkBatch{},
+	s := &bulkSink{cfg: g.p.Cfg, now: g.p.Now, out: make(chan *bulkBatch, 8), open: map[string]int64{}, memory: map[string]app.CardMemory{}, cur: &bulkBatch{},
 		failed: make(chan struct{}), finished: make(chan struct{})}
 	if err := s.hashSecrets(g); err != nil {
 		return nil, err
@@ -184,6 +188,9 @@ func (x *bulkBatch) write(b *store.Bulk) error {
 	}
 	for id, n := range x.next {
 		b.SetNextBatch(id, n)
+	}
+	for _, m := range x.memory {
+		b.InsertCardMemory(m)
 	}
 	return b.Err() // the first error sticks in b
 }
@@ -318,7 +325,16 @@ func (s *bulkSink) Recharge(r *rechargePlan) error {
 	return s.row()
 }
 
+// remember moves a card's memory forward, as the use cases' PutCardMemory does.
+func (s *bulkSink) remember(m app.CardMemory) {
+	if prev, ok := s.memory[m.CardNo]; !ok || m.Counter > prev.Counter {
+		s.memory[m.CardNo] = m
+	}
+}
+
 func (s *bulkSink) Confirm(r *rechargePlan) error {
+	s.remember(app.CardMemory{CardNo: r.CardNo, Counter: r.CounterBefore + 1, Balance: r.BalanceBefore + r.Amount, At: r.FollowAt,
+		Source: fmt.Sprintf("confirm:%d", r.ID)})
 	err := s.answer(app.KindConfirm, r.DeviceID, r.FollowSerial,
 		app.ConfirmRequest{DeviceID: r.DeviceID, Serial: r.FollowSerial, OrigSerial: r.Serial, CardNo: r.CardNo, Amount: r.Amount},
 		app.ConfirmResult{RechargeID: r.ID, CardWrite: app.WriteWritten}, r.FollowAt)
@@ -388,6 +404,8 @@ func (s *bulkSink) BeginRepair(r *rechargePlan) error {
 
 func (s *bulkSink) CompleteRepair(r *rechargePlan) error {
 	rp := r.Repair
+	s.remember(app.CardMemory{CardNo: r.CardNo, Counter: rp.CardCounterAfter, Balance: rp.CardBalanceAfter, At: rp.FinishedAt,
+		Source: fmt.Sprintf("repair:%d", rp.ID)})
 	s.cur.updates = append(s.cur.updates, rechargeUpdate{id: r.ID, write: r.CardWrite})
 	s.audit(rp.FinishedAt, rp.Staff, "repair_"+string(rp.State), fmt.Sprintf("recharge:%d", r.ID),
 		fmt.Sprintf("repair %d ref %s balance %d counter %d", rp.ID, rp.Ref, rp.CardBalanceAfter, rp.CardCounterAfter))
@@ -396,6 +414,9 @@ func (s *bulkSink) CompleteRepair(r *rechargePlan) error {
 
 func (s *bulkSink) Finish(devices []*devicePlan) error {
 	s.cur.next = map[string]int64{}
+	for _, m := range s.memory {
+		s.cur.memory = append(s.cur.memory, m)
+	}
 	for _, d := range devices {
 		if d.nextBatch > 1 {
 			s.cur.next[d.ID] = d.nextBatch

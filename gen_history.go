@@ -785,7 +785,7 @@ func (g *generator) plan(rp *rechargePlan) {
 	case fateWritten:
 		rp.FollowAt = t.Add(confirmAfter)
 		if !rp.FollowAt.After(now) {
-			rp.CardWrite = app.WriteWritten
+			rp.CardWrite, rp.ConfirmedAt = app.WriteWritten, rp.FollowAt
 		}
 	case fateReversed:
 		rp.FollowAt = t.Add(reverseAfter)

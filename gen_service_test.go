@@ -309,6 +309,11 @@ func compareLedgers(t *testing.T, g *generator, bulk, service *store.Store, seri
 	for id := int64(1); id <= g.ids.recharge; id++ {
 		same(fmt.Sprintf("recharge %d", id), func(tx app.ReadTx) (any, error) { return tx.Recharge(id) })
 	}
+	for _, h := range g.holders {
+		for _, c := range h.Cards {
+			same(fmt.Sprintf("memory of card %s", c.No), func(tx app.ReadTx) (any, error) { return tx.CardMemory(c.No) })
+		}
+	}
 	for id := int64(1); id <= g.ids.reversal+1; id++ {
 		same(fmt.Sprintf("reversal %d", id), func(tx app.ReadTx) (any, error) { return tx.Reversal(id) })
 	}
@@ -460,7 +465,7 @@ func TestGenReplaysGetTheirFirstAnswers(t *testing.T) {
 	d := r.Dev
 	cur := d.current
 	res, err := svc.Recharge(ctx, app.RechargeRequest{DeviceID: d.ID, Serial: d.nextSerial + 1, BatchNo: cur.BatchNo,
-		AuthCode: cur.AuthCode, CardNo: r.CardNo, CardBalance: 0, CardCounter: 1, Amount: 50 * app.Yuan})
+		AuthCode: cur.AuthCode, CardNo: r.CardNo, CardBalance: r.Card.balance, CardCounter: r.Card.counter, Amount: 50 * app.Yuan})
 	if err != nil || res.RechargeID != g.ids.recharge+1 || res.OperatorNo != cur.Op.OpNo {
 		t.Fatalf("new recharge on %s after gen: %+v, %v", d.ID, res, err)
 	}

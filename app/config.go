@@ -17,6 +17,8 @@ type Config struct {
 	Cutoff   time.Duration
 	// WriteUnknownAfter: a booked recharge still pending after this long shows at the desk.
 	WriteUnknownAfter time.Duration
+	// CaseAfter: a recharge still pending at its POS after this long goes to the exceptions desk.
+	CaseAfter time.Duration
 	// MaxWrongPINs in a row lock an operator's PIN until an admin resets it.
 	MaxWrongPINs int
 	// Hasher hashes PINs and passwords; tests use cheaper parameters.
@@ -35,6 +37,7 @@ func DefaultConfig() Config {
 		Location:          loc,
 		Cutoff:            0,
 		WriteUnknownAfter: 10 * time.Minute,
+		CaseAfter:         24 * time.Hour,
 		MaxWrongPINs:      5,
 		Hasher:            DefaultHasher(),
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -58,6 +59,15 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (ConfirmResul
 			}
 			if !ok {
 				return zero, E(CodeFurtherActivity, "recharge %d", r.ID), nil
+			}
+			if err := tx.NoteConfirmed(r.ID, now); err != nil {
+				return zero, nil, err
+			}
+			// The POS proved the card reached counter + 1 with the new balance: from now on a
+			// card below that was damaged or restored, whatever it says.
+			if err := rememberCard(tx, CardMemory{CardNo: r.CardNo, Counter: r.CounterBefore + 1,
+				Balance: r.BalanceBefore + r.Amount, At: now, Source: fmt.Sprintf("confirm:%d", r.ID)}); err != nil {
+				return zero, nil, err
 			}
 			return ConfirmResult{RechargeID: r.ID, CardWrite: WriteWritten}, nil, nil
 		})

@@ -24,6 +24,16 @@ type DeskItem struct {
 	Repair Repair
 	// ReversalPending: a reversal of it is recorded and not yet applied; wait for it.
 	ReversalPending bool
+	// Hold is why the ledger will not let the desk settle it now, before the card is even
+	// read (nil: the card decides). Wait says what an AWAITING_POS_UPLOAD hold waits for.
+	Hold *Error
+	Wait *POSWait
+	// HoldsWritesOnly: Hold stops a write but not recording a credit found on the card.
+	HoldsWritesOnly bool
+	// Approval is a supervisor's approved write of it (zero if none): it lifts the holds
+	// and card verdicts a supervisor may decide, for any clerk but the approver.
+	Approval Decision
+	liftable bool
 }
 
 // RepairRef is the ledger's reference of the desk repair of recharge id, printed on the
@@ -31,7 +41,9 @@ type DeskItem struct {
 // recharge on the card?" has one answer whoever wrote it, the POS or any desk.
 func RepairRef(rechargeID int64) string { return fmt.Sprintf("RP%d", rechargeID) }
 
-// AwaitingDesk lists the recharges of a card whose card write the desk must settle.
+// AwaitingDesk lists the recharges of a card whose card write the desk must settle: every
+// cancel-reported one, and every pending one past the write-unknown timeout (or with an
+// unfinished repair). Each says what holds it, if anything does.
 func (s *Service) AwaitingDesk(ctx context.Context, cardNo string) ([]DeskItem, error) {
 	var out []DeskItem
 	err := s.store.View(ctx, func(tx ReadTx) error {
@@ -42,36 +54,48 @@ func (s *Service) AwaitingDesk(ctx context.Context, cardNo string) ([]DeskItem, 
 		if err != nil {
 			return err
 		}
-		cutoff := s.clock.Now().Add(-s.cfg.WriteUnknownAfter)
+		now := s.clock.Now()
 		for _, r := range rs {
-			item := DeskItem{Recharge: r, Reason: DeskCancelReported}
-			if rp, err := tx.RepairByRecharge(r.ID); err == nil {
-				item.Repair = rp
-			} else if !errors.Is(err, ErrNoRow) {
-				return err
-			}
-			if r.CardWrite == WritePending {
-				if r.BookedAt.After(cutoff) && item.Repair.ID == 0 {
-					continue // the POS may still be finishing it
-				}
-				item.Reason = DeskWriteUnknown
-			}
-			revs, err := tx.ReversalsNaming(r.DeviceID, r.Serial)
+			item, listed, err := s.deskItem(tx, r, now)
 			if err != nil {
 				return err
 			}
-			for _, rv := range revs {
-				// An unfinished repair holds the recharge: the reversal can only become a
-				// conflict, and BeginRepair resumes the intent rather than wait for it.
-				if rv.Status == RevPending && rv.DeviceID == r.DeviceID && item.Repair.ID == 0 {
-					item.ReversalPending = true
-				}
+			if listed {
+				out = append(out, item)
 			}
-			out = append(out, item)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// deskItem builds r's desk item; listed is false while its POS may still be finishing it.
+func (s *Service) deskItem(tx ReadTx, r Recharge, now time.Time) (DeskItem, bool, error) {
+	item := DeskItem{Recharge: r, Reason: DeskCancelReported}
+	if rp, err := tx.RepairByRecharge(r.ID); err == nil {
+		if rp.State != RepairIntent {
+			return item, false, nil
+		}
+		item.Repair = rp
+	} else if !errors.Is(err, ErrNoRow) {
+		return item, false, err
+	}
+	if r.CardWrite == WritePending {
+		item.Reason = DeskWriteUnknown
+	}
+	hold, err := s.ledgerHold(tx, r, item.Repair, now)
+	if err != nil {
+		return item, false, err
+	}
+	if hold.err != nil && hold.err.Code == CodeNotAwaitingDesk {
+		return item, false, nil
+	}
+	item.Hold, item.Wait, item.liftable, item.HoldsWritesOnly = hold.err, hold.wait, hold.liftable, hold.writesOnly
+	item.ReversalPending = hold.err != nil && hold.err.Code == CodeReversalPending
+	if item.Approval, err = approvalOf(tx, r.ID); err != nil {
+		return item, false, err
+	}
+	return item, true, nil
 }
 
 // CardSnapshot is what the desk read from the card.
@@ -84,6 +108,12 @@ type CardSnapshot struct {
 // card is touched. Exactly one repair exists per recharge: a second call gets the same
 // intent back with resumed = true (the desk must then look on the card for its Ref).
 func (s *Service) BeginRepair(ctx context.Context, actor Actor, rechargeID int64, card CardSnapshot) (rp Repair, resumed bool, err error) {
+	return s.beginRepair(ctx, actor, rechargeID, card, false)
+}
+
+// beginRepair is BeginRepair; found says the card already shows the credit, so the repair
+// only records it, which a hold on writes does not stop.
+func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64, card CardSnapshot, found bool) (rp Repair, resumed bool, err error) {
 	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
 		return Repair{}, false, err
 	}
@@ -94,17 +124,36 @@ func (s *Service) BeginRepair(ctx context.Context, actor Actor, rechargeID int64
 		if err != nil {
 			return notFound(err, CodeNotFound, "recharge %d", rechargeID)
 		}
-		if existing, err := tx.RepairByRecharge(r.ID); err == nil {
-			if existing.State != RepairIntent {
-				return E(CodeAlreadyRepaired, "recharge %d: %s by %s", r.ID, existing.State, existing.Staff)
+		existing, err := tx.RepairByRecharge(r.ID)
+		if err == nil && existing.State != RepairIntent {
+			return E(CodeAlreadyRepaired, "recharge %d: %s by %s", r.ID, existing.State, existing.Staff)
+		} else if err != nil && !errors.Is(err, ErrNoRow) {
+			return err
+		}
+		hold, err := s.ledgerHold(tx, r, existing, now)
+		if err != nil {
+			return err
+		}
+		if existing.ID != 0 {
+			// The unfinished intent holds the recharge; only a supervisor's decision not to
+			// write it stops the desk from resuming.
+			if hold.err != nil {
+				return hold.err
 			}
 			rp, resumed = existing, true
 			return nil
-		} else if !errors.Is(err, ErrNoRow) {
-			return err
 		}
-		if ref := s.awaitingDesk(tx, r, now); ref != nil {
-			return ref
+		if hold.err != nil && !(found && hold.writesOnly) {
+			approval, err := approvalOf(tx, r.ID)
+			if err != nil {
+				return err
+			}
+			if !hold.liftable {
+				return hold.err
+			}
+			if ref := lift(hold.err, true, approval, actor); ref != nil {
+				return ref
+			}
 		}
 		rp = Repair{RechargeID: r.ID, Ref: RepairRef(r.ID), State: RepairIntent, Staff: actor.User,
 			CardBalanceBefore: card.Balance, CardCounterBefore: card.Counter, StartedAt: now}
@@ -120,33 +169,6 @@ func (s *Service) BeginRepair(ctx context.Context, actor Actor, rechargeID int64
 			Subject: fmt.Sprintf("recharge:%d", r.ID), Detail: fmt.Sprintf("card %s balance %d counter %d", r.CardNo, card.Balance, card.Counter)})
 	})
 	return rp, resumed, err
-}
-
-// awaitingDesk refuses a recharge the desk must not touch.
-func (s *Service) awaitingDesk(tx Tx, r Recharge, now time.Time) error {
-	if r.Booking == Reversed {
-		return E(CodeAlreadyReversed, "recharge %d", r.ID)
-	}
-	switch r.CardWrite {
-	case WriteWritten:
-		return E(CodeAlreadyWritten, "recharge %d", r.ID)
-	case WriteRepaired, WriteFoundOnCard:
-		return E(CodeAlreadyRepaired, "recharge %d", r.ID)
-	case WritePending:
-		if r.BookedAt.After(now.Add(-s.cfg.WriteUnknownAfter)) {
-			return E(CodeNotAwaitingDesk, "recharge %d is pending at the POS since %s", r.ID, r.BookedAt.Format(time.DateTime))
-		}
-	}
-	revs, err := tx.ReversalsNaming(r.DeviceID, r.Serial)
-	if err != nil {
-		return err
-	}
-	for _, rv := range revs {
-		if rv.Status == RevPending && rv.DeviceID == r.DeviceID {
-			return E(CodeReversalPending, "recharge %d reversal %d applies after %s", r.ID, rv.ID, rv.ApplyAfter.Format(time.DateTime))
-		}
-	}
-	return nil
 }
 
 // CompleteRepair records how a repair ended: the desk wrote the credit (RepairWritten) or
@@ -192,6 +214,14 @@ func (s *Service) CompleteRepair(ctx context.Context, actor Actor, repairID int6
 			return E(CodeFurtherActivity, "recharge %d changed during repair %d", rp.RechargeID, rp.ID)
 		}
 		rp.State, rp.CardBalanceAfter, rp.CardCounterAfter, rp.FinishedAt = outcome, after.Balance, after.Counter, now
+		r, err := tx.Recharge(rp.RechargeID)
+		if err != nil {
+			return err
+		}
+		if err := rememberCard(tx, CardMemory{CardNo: r.CardNo, Counter: after.Counter, Balance: after.Balance, At: now,
+			Source: fmt.Sprintf("repair:%d", rp.ID)}); err != nil {
+			return err
+		}
 		return tx.AppendAudit(AuditEntry{At: now, Actor: actor.User, Action: "repair_" + string(outcome),
 			Subject: fmt.Sprintf("recharge:%d", rp.RechargeID), Detail: fmt.Sprintf("repair %d ref %s balance %d counter %d", rp.ID, rp.Ref, after.Balance, after.Counter)})
 	})

@@ -130,9 +130,13 @@ func TestDesk_RepairExactlyOnce(t *testing.T) {
 		t.Fatalf("still awaiting: %+v", items)
 	}
 
-	// The other ending: the desk finds the credit already on the card (write unknown).
+	// The other ending: the desk finds the credit already on the card (write unknown). The
+	// POS has since sent a later message, so it will neither reverse nor confirm it.
 	_, res2 := s.Recharge(sess, card, 20*yuan)
 	s.Clock.Advance(s.Cfg.WriteUnknownAfter)
+	_, _, err = s.Svc.BeginRepair(ctx, s.Clerk, res2.RechargeID, app.CardSnapshot{Balance: 75 * yuan, Counter: 5})
+	wantCode(t, err, app.CodeAwaitingPOS)
+	s.Recharge(sess, apptest.UserCard(1), 10*yuan)
 	rp3, _, err := s.Svc.BeginRepair(ctx, s.Clerk, res2.RechargeID, app.CardSnapshot{Balance: 75 * yuan, Counter: 5})
 	must(t, err)
 	_, err = s.Svc.CompleteRepair(ctx, s.Clerk, rp3.ID, "intent", app.CardSnapshot{})
@@ -234,6 +238,14 @@ func TestDesk_ReversalVersusRepair(t *testing.T) {
 		s.Clock.Advance(s.Cfg.WriteUnknownAfter)
 		return req, res
 	}
+	// journalLost: an admin records that P1 was replaced and its queue lost, which is what
+	// lets the desk take a write-unknown recharge the POS never answered for. If the old
+	// POS's reversal turns up after all, it cannot undo what the desk did.
+	journalLost := func(t *testing.T, s *apptest.Site) {
+		t.Helper()
+		_, err := s.Svc.EndDeviceJournal(ctx, s.Admin, "P1", app.JournalReplaced, "old POS broken, journal lost")
+		must(t, err)
+	}
 	reverse := func(t *testing.T, s *apptest.Site, req app.RechargeRequest) app.ReverseResult {
 		t.Helper()
 		ack, err := s.Svc.Reverse(ctx, app.ReverseRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount})
@@ -272,6 +284,7 @@ func TestDesk_ReversalVersusRepair(t *testing.T) {
 		t.Run(fmt.Sprintf("repair first (completed before the reversal: %t): the reversal is a conflict", completeFirst), func(t *testing.T) {
 			s := apptest.New(t, apptest.Options{})
 			req, res := writeUnknown(t, s)
+			journalLost(t, s)
 			rp, _, err := s.Svc.BeginRepair(ctx, s.Clerk, res.RechargeID, app.CardSnapshot{})
 			must(t, err)
 			if completeFirst {
@@ -311,6 +324,7 @@ func TestDesk_ReversalVersusRepair(t *testing.T) {
 			reqs, ids = append(reqs, req), append(ids, res.RechargeID)
 		}
 		s.Clock.Advance(s.Cfg.WriteUnknownAfter)
+		journalLost(t, s)
 		serials := make([]int64, len(reqs))
 		for i := range reqs {
 			serials[i] = s.NextSerial("P1")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -37,6 +38,7 @@ const (
 	CannotTell    OnCard = iota // no write; a supervisor looks at it
 	NotOnCard                   // the credit is provably not on the card: the desk may write it
 	AlreadyOnCard               // the credit is on the card: nothing to write
+	BehindLedger                // the card is behind what the ledger knows it reached: its word does not count
 )
 
 // Verdict is OnCard with the reason, in both languages.
@@ -48,7 +50,8 @@ type Verdict struct {
 // VerdictFor decides from the card whether recharge r's credit reached it: the card's
 // transaction counter and balance first, the way campus systems of this era decide 补写卡,
 // but the log's references before "counter + 1 and balance = after", which another
-// transaction can imitate.
+// transaction can imitate. Where the log cannot tell (a damaged slot), nothing else is
+// proof: the verdict is "cannot tell".
 func VerdictFor(r Recharge, c CardOnDesk) Verdict {
 	counter, balance := c.Counter(), c.Balance()
 	before, after := r.BalanceBefore, r.BalanceBefore+r.Amount
@@ -66,8 +69,11 @@ func VerdictFor(r Recharge, c CardOnDesk) Verdict {
 			"every transaction since the recharge is in the card's log and this one is not: not written"}
 	}
 	switch {
-	case counter == r.CounterBefore+1 && balance == after: // the log cannot tell (a damaged slot)
-		return Verdict{AlreadyOnCard, "卡上交易计数加一且余额等于充值后余额:已写入", "counter + 1 and balance = the balance after: written"}
+	case counter == r.CounterBefore+1 && balance == after:
+		// Looks written, but a second recharge of the same amount looks the same, and the log
+		// that would tell them apart is damaged.
+		return Verdict{CannotTell, "卡上交易计数加一且余额等于充值后余额,但卡内记录无法证明是该笔:无法判断",
+			"counter + 1 and balance = the balance after, but the card's log cannot show it was this recharge: cannot tell"}
 	case counter < r.CounterBefore:
 		return Verdict{CannotTell, "卡上交易计数小于充值时读到的计数:不是同一状态的卡", "the card's counter is below the one the POS read: not the same card state"}
 	default:
@@ -75,11 +81,33 @@ func VerdictFor(r Recharge, c CardOnDesk) Verdict {
 	}
 }
 
+// DeskVerdict is VerdictFor on a card the ledger may remember further than the card shows:
+// a card behind the ledger's memory was damaged or restored, and proves nothing.
+func DeskVerdict(r Recharge, c CardOnDesk, mem CardMemory) Verdict {
+	if mem.Behind(c.Counter(), c.Balance()) {
+		return Verdict{BehindLedger,
+			fmt.Sprintf("卡数据落后于系统:系统记录该卡已到交易计数 %d、余额 %s 元,卡上为 %d、%s 元", mem.Counter, FormatYuan(mem.Balance), c.Counter(), FormatYuan(c.Balance())),
+			fmt.Sprintf("the card is behind the ledger: the ledger knows it reached counter %d, balance %s; the card shows %d, %s", mem.Counter, FormatYuan(mem.Balance), c.Counter(), FormatYuan(c.Balance()))}
+	}
+	return VerdictFor(r, c)
+}
+
+// DeskAction is what settling an item at the desk does.
+type DeskAction int
+
+const (
+	DeskNoAction    DeskAction = iota // blocked: see Blocker
+	DeskWrite                         // write the credit onto the card
+	DeskRecordFound                   // the credit is on the card: record it, write nothing
+)
+
 // DeskCard is everything the repair screen shows about the card on the reader.
 type DeskCard struct {
 	Card     CardOnDesk
 	Ledger   Card       // the card center's record of it
 	Holder   Cardholder // its holder
+	Memory   CardMemory // how far the ledger knows the card got (zero if it never saw it written)
+	Behind   bool       // the card is behind Memory: damaged or restored
 	Items    []DeskItemVerdict
 	Repaired []Repair // repairs of this card already done (a second tap shows them)
 	// Resolved lists repairs left unfinished earlier (crash, card pulled) that this read
@@ -87,15 +115,48 @@ type DeskCard struct {
 	Resolved []Repair
 }
 
-// DeskItemVerdict is a recharge awaiting the desk with the card's verdict on it.
+// DeskItemVerdict is a recharge awaiting the desk with the card's verdict on it, and what
+// the desk may do: Blocker is the refusal Repair would give (nil: Action is allowed).
 type DeskItemVerdict struct {
 	DeskItem
 	Verdict Verdict
+	Action  DeskAction
+	Blocker *Error
+}
+
+// settle decides, for one item and the card on the reader, what the desk may do and for
+// whom: the same answer for the screen (LookAtCard) and the write (Repair).
+func (s *Service) settle(actor Actor, it DeskItem, ledger Card, c CardOnDesk, mem CardMemory) DeskItemVerdict {
+	v := DeskVerdict(it.Recharge, c, mem)
+	out := DeskItemVerdict{DeskItem: it, Verdict: v}
+	if it.Hold != nil && !(it.HoldsWritesOnly && v.OnCard == AlreadyOnCard) {
+		if out.Blocker = lift(it.Hold, it.liftable, it.Approval, actor); out.Blocker != nil {
+			return out
+		}
+	}
+	ref, liftable := cardHold(ledger, c, v)
+	if ref != nil {
+		if out.Blocker = lift(ref, liftable, it.Approval, actor); out.Blocker != nil {
+			return out
+		}
+	}
+	if v.OnCard == AlreadyOnCard {
+		out.Action = DeskRecordFound
+		return out
+	}
+	if it.Recharge.Amount > s.cfg.BalanceCeiling-c.Balance() {
+		out.Blocker = E(CodeOverCeiling, "card balance %d + %d > %d fen", c.Balance(), it.Recharge.Amount, s.cfg.BalanceCeiling)
+		return out
+	}
+	out.Action = DeskWrite
+	return out
 }
 
 // LookAtCard reads the card on the reader and lists its recharges awaiting the desk, each
-// with the card's verdict. A repair left as an intent (the desk crashed, or the card was
-// pulled, between intent and completion) is completed here if the card shows its credit.
+// with the card's verdict and what the desk may do. A repair left as an intent (the desk
+// crashed, or the card was pulled, between intent and completion) is completed here if the
+// card shows its credit. The read is kept as evidence; a card behind the ledger, and a
+// recharge the card cannot prove, go to the exceptions desk.
 func (s *Service) LookAtCard(ctx context.Context, actor Actor, reader DeskReader) (DeskCard, error) {
 	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
 		return DeskCard{}, err
@@ -110,7 +171,7 @@ func (s *Service) LookAtCard(ctx context.Context, actor Actor, reader DeskReader
 		if err != nil {
 			return notFound(err, CodeUnknownCard, "card %s", c.CardNo())
 		}
-		if lc.UID != "" && lc.UID != c.UID() {
+		if lc.UID != "" && !SameUID(lc.UID, c.UID()) {
 			return E(CodeCardMismatch, "card %s is UID %s in the ledger, %s on the reader", c.CardNo(), lc.UID, c.UID())
 		}
 		dc.Ledger = lc
@@ -118,18 +179,22 @@ func (s *Service) LookAtCard(ctx context.Context, actor Actor, reader DeskReader
 		if err != nil {
 			return err
 		}
+		if dc.Memory, err = tx.CardMemory(lc.CardNo); err != nil && !errors.Is(err, ErrNoRow) {
+			return err
+		}
 		dc.Repaired, err = tx.RepairsOfCard(c.CardNo())
 		return err
 	}); err != nil {
 		return DeskCard{}, err
 	}
+	dc.Behind = dc.Memory.Behind(c.Counter(), c.Balance())
 	items, err := s.AwaitingDesk(ctx, c.CardNo())
 	if err != nil {
 		return DeskCard{}, err
 	}
 	for _, it := range items {
-		v := VerdictFor(it.Recharge, c)
-		if it.Repair.ID != 0 && it.Repair.State == RepairIntent && v.OnCard == AlreadyOnCard {
+		iv := s.settle(actor, it, dc.Ledger, c, dc.Memory)
+		if it.Repair.ID != 0 && it.Repair.State == RepairIntent && iv.Verdict.OnCard == AlreadyOnCard {
 			outcome := RepairFoundOnCard
 			if _, byDesk := c.Holds(it.Recharge.DeviceID, it.Recharge.Serial, it.Recharge.Amount); byDesk {
 				outcome = RepairWritten
@@ -141,9 +206,52 @@ func (s *Service) LookAtCard(ctx context.Context, actor Actor, reader DeskReader
 			dc.Resolved = append(dc.Resolved, rp)
 			continue
 		}
-		dc.Items = append(dc.Items, DeskItemVerdict{DeskItem: it, Verdict: v})
+		dc.Items = append(dc.Items, iv)
+	}
+	if err := s.noteDeskRead(ctx, actor, dc); err != nil {
+		return DeskCard{}, err
 	}
 	return dc, nil
+}
+
+// noteDeskRead keeps the read and opens the cases it shows: the card behind the ledger,
+// and each recharge the card cannot prove (or proves nothing of, being behind) while nothing
+// else holds it.
+func (s *Service) noteDeskRead(ctx context.Context, actor Actor, dc DeskCard) error {
+	c := dc.Card
+	fromBackup := false
+	if b, ok := c.(interface{ PurseFromBackup() bool }); ok {
+		fromBackup = b.PurseFromBackup()
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock.Now()
+		if _, err := tx.InsertCardRead(CardRead{CardNo: c.CardNo(), UID: c.UID(), Counter: c.Counter(), Balance: c.Balance(),
+			FromBackup: fromBackup, At: now, Staff: actor.User}); err != nil {
+			return err
+		}
+		if dc.Behind {
+			backup := ""
+			if fromBackup {
+				backup = " (purse read from its backup block)"
+			}
+			if err := openCase(tx, cardBehindCase(dc.Memory, now, fmt.Sprintf("desk (%s) read counter %d balance %s%s",
+				actor.User, c.Counter(), FormatYuan(c.Balance()), backup))); err != nil {
+				return err
+			}
+		}
+		for _, it := range dc.Items {
+			if (it.Verdict.OnCard != CannotTell && it.Verdict.OnCard != BehindLedger) || (it.Hold != nil && !it.liftable) || it.Approval.ID != 0 {
+				continue // the card decides it, something else holds it, or a supervisor already decided
+			}
+			r := it.Recharge
+			if err := openCase(tx, ExceptionCase{Kind: CaseCannotTell, Subject: fmt.Sprintf("recharge:%d", r.ID), OpenedAt: now,
+				CardNo: r.CardNo, DeviceID: r.DeviceID, Serial: r.Serial, RechargeID: r.ID,
+				Detail: fmt.Sprintf("desk (%s) read counter %d balance %s: %s", actor.User, c.Counter(), FormatYuan(c.Balance()), it.Verdict.EN)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Receipt is what a repair prints: enough for the cardholder and for an audit.
@@ -176,12 +284,14 @@ func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, re
 	if err != nil {
 		return Receipt{}, err
 	}
-	if c.UID() != shown.UID() || c.Balance() != shown.Balance() || c.Counter() != shown.Counter() {
+	if !SameUID(c.UID(), shown.UID()) || c.Balance() != shown.Balance() || c.Counter() != shown.Counter() {
 		return Receipt{}, E(CodeCardChanged, "card %s: balance %d counter %d on screen, %d %d now", c.CardNo(), shown.Balance(), shown.Counter(), c.Balance(), c.Counter())
 	}
 	var r Recharge
 	var holder Cardholder
 	var ledgerCard Card
+	var mem CardMemory
+	var item DeskItem
 	if err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		if r, err = tx.Recharge(rechargeID); err != nil {
@@ -190,7 +300,24 @@ func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, re
 		if ledgerCard, err = tx.Card(r.CardNo); err != nil {
 			return err
 		}
-		holder, err = tx.Cardholder(ledgerCard.HolderID)
+		if mem, err = tx.CardMemory(r.CardNo); err != nil && !errors.Is(err, ErrNoRow) {
+			return err
+		}
+		if holder, err = tx.Cardholder(ledgerCard.HolderID); err != nil {
+			return err
+		}
+		var listed bool
+		item, listed, err = s.deskItem(tx, r, now)
+		if err == nil && !listed {
+			hold, herr := s.ledgerHold(tx, r, Repair{}, now)
+			if herr != nil {
+				return herr
+			}
+			if hold.err != nil {
+				return hold.err
+			}
+			return E(CodeNotAwaitingDesk, "recharge %d", r.ID)
+		}
 		return err
 	}); err != nil {
 		return Receipt{}, err
@@ -198,20 +325,14 @@ func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, re
 	if r.CardNo != c.CardNo() {
 		return Receipt{}, E(CodeCardMismatch, "recharge %d is for card %s, the reader has %s", r.ID, r.CardNo, c.CardNo())
 	}
-	if ref := cardUsable(ledgerCard); ref != nil {
-		return Receipt{}, ref
-	}
-	if c.Blocked() {
-		return Receipt{}, E(CodeCardBlocked, "card %s", c.CardNo())
+	iv := s.settle(actor, item, ledgerCard, c, mem)
+	if iv.Blocker != nil {
+		return Receipt{}, iv.Blocker
 	}
 	rc := Receipt{RechargeID: r.ID, RepairRef: RepairRef(r.ID), DeviceID: r.DeviceID, Serial: r.Serial, CardNo: r.CardNo,
 		HolderName: holder.Name, BalanceBefore: c.Balance(), BalanceAfter: c.Balance(), Clerk: actor.User, At: now}
-	v := VerdictFor(r, c)
-	switch v.OnCard {
-	case CannotTell:
-		return Receipt{}, &Error{Code: CodeCannotTell, ZH: "无法从卡上判断该笔充值是否已写入,不写卡,请主管处理", EN: "the card cannot tell whether this recharge landed; nothing written, a supervisor decides", Detail: v.EN}
-	case AlreadyOnCard:
-		rp, _, err := s.BeginRepair(ctx, actor, r.ID, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()})
+	if iv.Action == DeskRecordFound {
+		rp, _, err := s.beginRepair(ctx, actor, r.ID, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()}, true)
 		if err != nil {
 			return Receipt{}, err
 		}
@@ -221,9 +342,6 @@ func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, re
 		rc.Outcome = RepairFoundOnCard
 		return rc, nil
 	}
-	if c.Balance()+r.Amount > s.cfg.BalanceCeiling {
-		return Receipt{}, E(CodeOverCeiling, "card balance %d + %d > %d fen", c.Balance(), r.Amount, s.cfg.BalanceCeiling)
-	}
 	rp, _, err := s.BeginRepair(ctx, actor, r.ID, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()})
 	if err != nil {
 		return Receipt{}, err
@@ -231,7 +349,7 @@ func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, re
 	if werr := reader.Credit(ctx, c, r.DeviceID, r.Serial, r.Amount, now); werr != nil {
 		// The write's outcome is unknown: ask the card.
 		after, rerr := reader.Read(ctx)
-		if rerr != nil || after.UID() != c.UID() {
+		if rerr != nil || !SameUID(after.UID(), c.UID()) {
 			return Receipt{}, fmt.Errorf("%w: %w", E(CodeWriteUnknown, "recharge %d: put the card back; the next read settles it", r.ID), werr)
 		}
 		if found, _ := after.Holds(r.DeviceID, r.Serial, r.Amount); !found {

@@ -132,6 +132,18 @@ const (
 	CodeCannotTell       Code = "CARD_CANNOT_TELL"
 	CodeWriteUnknown     Code = "WRITE_UNKNOWN"
 	CodeNotWritten       Code = "NOT_WRITTEN"
+	CodeCardBehindLedger Code = "CARD_BEHIND_LEDGER"
+	CodeAwaitingPOS      Code = "AWAITING_POS_UPLOAD"
+	CodeReversalNotDone  Code = "REVERSAL_NOT_APPLIED"
+
+	// The exceptions desk.
+	CodeSamePerson      Code = "SAME_PERSON_APPROVED"
+	CodeCaseDecided     Code = "CASE_ALREADY_DECIDED"
+	CodeNotApprovable   Code = "CASE_CANNOT_BE_APPROVED"
+	CodeReasonRequired  Code = "REASON_REQUIRED"
+	CodeDeviceRetired   Code = "DEVICE_RETIRED"
+	CodeJournalNotEnded Code = "DEVICE_JOURNAL_OPEN"
+	CodeDecidedNoWrite  Code = "DECIDED_NO_WRITE"
 
 	// Settlement.
 	CodeTooEarlyToSettle Code = "TOO_EARLY_TO_SETTLE"
@@ -194,6 +206,17 @@ var catalogue = map[Code][2]string{
 	CodeCannotTell:       {"无法从卡上判断是否已写入", "the card cannot tell whether the recharge landed"},
 	CodeWriteUnknown:     {"写卡结果未知:请放回原卡重新读卡,系统将据卡确认", "write outcome unknown: put the card back; the next read settles it"},
 	CodeNotWritten:       {"写卡未完成,卡上余额未变,可重试", "the write did not complete; the card is unchanged, try again"},
+	CodeCardBehindLedger: {"卡数据落后于系统记录,请持卡人到卡务中心处理", "the card is behind what the card center knows it reached; send the cardholder to the card center"},
+	CodeAwaitingPOS:      {"等待充值机上送:该机可能仍会冲正或确认此笔充值,暂不能补写", "waiting for the recharge POS: it may still reverse or confirm this recharge; no write yet"},
+	CodeReversalNotDone:  {"该笔充值有未能处理的冲正,待主管处理", "a reversal of this recharge could not be applied; a supervisor decides"},
+
+	CodeSamePerson:      {"批准写卡的人不能自己写卡,请另一位柜员操作", "the person who approved the write may not perform it; another clerk writes it"},
+	CodeCaseDecided:     {"该异常已处理", "this case is already decided"},
+	CodeNotApprovable:   {"该笔充值不能批准写卡", "this recharge cannot be approved for a write"},
+	CodeReasonRequired:  {"请填写处理理由", "a reason is required"},
+	CodeDeviceRetired:   {"设备已退役", "the device is retired"},
+	CodeJournalNotEnded: {"该设备未登记为退役或更换", "the device is not recorded as retired or replaced"},
+	CodeDecidedNoWrite:  {"主管已决定不补写此笔充值", "a supervisor decided this recharge is not to be written"},
 
 	CodeTooEarlyToSettle: {"尚未到结算时间", "too early to settle this day"},
 }

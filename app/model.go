@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -10,6 +11,12 @@ type Fen = int64
 
 // Yuan is 100 fen.
 const Yuan Fen = 100
+
+// MaxCardBalance is the most a card's purse can hold: 3 bytes of fen (docs/card-layout.md).
+const MaxCardBalance Fen = 1<<24 - 1
+
+// MaxCardCounter is the largest transaction counter a card keeps (4 bytes).
+const MaxCardCounter int64 = 1<<32 - 1
 
 // ModelRechargePOS is the device model code of a recharge POS (0201-增值机, rule 8).
 const ModelRechargePOS = "0201"
@@ -145,8 +152,18 @@ type Recharge struct {
 	Booking         Booking
 	CardWrite       CardWrite
 	ReversalID      int64 // the processed reversal, if any
-	CancelID        int64
-	RepairID        int64
+	// ReversalDay is the settlement day the processed reversal counts on: SettleDay, or a
+	// later day for a late reversal (SettleDay was settled when it was processed).
+	ReversalDay string
+	CancelID    int64
+	RepairID    int64
+	ConfirmedAt time.Time // when the POS confirmed the card write; zero if it never did
+}
+
+// LateReversal reports whether r was un-booked by a reversal processed after r's own
+// settlement day was settled: the cash it returns counts on ReversalDay, never on SettleDay.
+func (r Recharge) LateReversal() bool {
+	return r.Booking == Reversed && r.ReversalDay != "" && r.ReversalDay != r.SettleDay
 }
 
 // ReversalStatus is where a reversal record stands.
@@ -253,3 +270,6 @@ func FormatYuan(f Fen) string {
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
 }
+
+// SameUID compares two card UIDs as the ledger and the readers write them (hex, either case).
+func SameUID(a, b string) bool { return strings.EqualFold(a, b) }

@@ -10,6 +10,10 @@ import (
 // it into the refusal that fits (unknown device, original not found, …).
 var ErrNoRow = errors.New("no such row")
 
+// ErrDuplicate is what a Store returns when an insert meets a uniqueness rule of the
+// ledger (one decision per case, one approval per recharge).
+var ErrDuplicate = errors.New("duplicate row")
+
 // Store is the ledger's persistence, implemented by package store. Update runs fn in one
 // durable write transaction (serialized with every other write: this is the "one locked
 // state change" the rules rely on); if fn returns an error nothing of it is kept. View runs
@@ -40,11 +44,20 @@ type ReportRow struct {
 	Recharges    Totals // every booked recharge of the day, reversed later or not
 	Reversals    Totals // processed reversals of those recharges
 	Cancels      int64  // shown, never counted in money (rule 13)
-	Settled      bool
+	// LateReversals: reversals processed on this day of recharges booked on an earlier,
+	// already settled day (a line of its own: the earlier day stays frozen).
+	LateReversals Totals
+	// Adjustments: operator cash adjustments (长短款) decided on this day, signed.
+	Adjustments Totals
+	Settled     bool
 }
 
-// Cash is the POS现金充值 figure: what the operator must hand in.
-func (r ReportRow) Cash() Fen { return r.Recharges.Amount - r.Reversals.Amount }
+// Cash is the POS现金充值 figure: what the operator must hand in — the day's bookings, less
+// the processed reversals of them, less late reversals processed on the day, plus the cash
+// adjustments (长短款) decided on the day.
+func (r ReportRow) Cash() Fen {
+	return r.Recharges.Amount - r.Reversals.Amount - r.LateReversals.Amount + r.Adjustments.Amount
+}
 
 // ReadTx is every question the use cases ask of the ledger.
 type ReadTx interface {
@@ -104,6 +117,41 @@ type ReadTx interface {
 	// PendingReversalsForDay counts pending reversals whose original is booked on day.
 	PendingReversalsForDay(day string) (int64, error)
 
+	// LastSettledDay: the latest settled day ("", false if none).
+	LastSettledDay() (string, bool, error)
+	// LateReversalTotals: late reversals of the operator's recharges on the device that count
+	// on day ("" = any) and were processed at or after since (zero = any).
+	LateReversalTotals(operatorID int64, deviceID, day string, since time.Time) (Totals, error)
+
+	// CancelsNaming: every cancel record that names (device, origSerial).
+	CancelsNaming(deviceID string, origSerial int64) ([]Cancel, error)
+	// CardMemory: how far the card got through this system (ErrNoRow if never).
+	CardMemory(cardNo string) (CardMemory, error)
+	// CardReads: the desk's reads of the card, newest first.
+	CardReads(cardNo string, limit int) ([]CardRead, error)
+	// DeviceContact: the last message kept from the device.
+	DeviceContact(deviceID string) (DeviceContact, error)
+	// JournalEndCovering: a journal end of the device at or above serial (ErrNoRow if none).
+	JournalEndCovering(deviceID string, serial int64) (JournalEnd, error)
+	JournalEnds(deviceID string) ([]JournalEnd, error)
+	// OpenCases: stored cases with no decision yet, oldest first.
+	OpenCases() ([]ExceptionCase, error)
+	// CasesOfCard: stored cases about the card, decided or not.
+	CasesOfCard(cardNo string) ([]ExceptionCase, error)
+	Case(kind CaseKind, subject string) (ExceptionCase, error)
+	// DecisionOf: the decision taken on a case key (ErrNoRow if none).
+	DecisionOf(caseKey string) (Decision, error)
+	// DecisionsOfRecharge: every decision that names the recharge, oldest first.
+	DecisionsOfRecharge(rechargeID int64) ([]Decision, error)
+	// ApprovalOf: the approved write of a recharge (ErrNoRow if none).
+	ApprovalOf(rechargeID int64) (Decision, error)
+	// PendingApprovals: approved writes whose recharge is still booked and unwritten.
+	PendingApprovals() ([]Decision, error)
+	// PendingRechargesBookedBefore: booked recharges still pending, booked before t.
+	PendingRechargesBookedBefore(t time.Time, limit int) ([]Recharge, error)
+	// OpenRepairIntents: repairs still intents, oldest first.
+	OpenRepairIntents(limit int) ([]Repair, error)
+
 	Audit(limit int) ([]AuditEntry, error)
 	// AuditExists reports whether an entry with this action and subject was written.
 	AuditExists(action, subject string) (bool, error)
@@ -141,8 +189,10 @@ type Tx interface {
 	// false (and changes nothing) if the recharge is not in one of those states.
 	SetCardWrite(rechargeID int64, from []CardWrite, to CardWrite) (bool, error)
 	// UnbookRecharge turns a booked, pending recharge into reversed by reversalID; false if
-	// it was not booked and pending.
-	UnbookRecharge(rechargeID, reversalID int64) (bool, error)
+	// it was not booked and pending. day is the settlement day the reversal counts on.
+	UnbookRecharge(rechargeID, reversalID int64, day string) (bool, error)
+	// NoteConfirmed records when the POS first confirmed the recharge's write.
+	NoteConfirmed(rechargeID int64, at time.Time) error
 	LinkCancel(rechargeID, cancelID int64) error
 	LinkRepair(rechargeID, repairID int64) error
 
@@ -154,5 +204,17 @@ type Tx interface {
 	FinishRepair(id int64, state RepairState, balanceAfter Fen, counterAfter int64, at time.Time) (bool, error)
 
 	InsertSettlement(day string, at time.Time, by string, rows []ReportRow) error
+
+	// PutCardMemory moves the card's memory forward to m; false (and nothing changed) if the
+	// ledger already knows the card at m.Counter or further.
+	PutCardMemory(m CardMemory) (bool, error)
+	InsertCardRead(r CardRead) (int64, error)
+	InsertJournalEnd(e JournalEnd) (int64, error)
+	// OpenCase records c unless a case of its kind and subject exists; it returns the id of
+	// the case either way, and whether this call opened it.
+	OpenCase(c ExceptionCase) (int64, bool, error)
+	// InsertDecision records a decision; a second one on the same case key is refused
+	// (ErrDuplicate).
+	InsertDecision(d Decision) (int64, error)
 	AppendAudit(e AuditEntry) error
 }

@@ -29,22 +29,74 @@ func (w *simWorld) stepDeskByHand() {
 	w.repairByHand(c, it, crash, two)
 }
 
-// checkDeskList: the desk lists exactly what the raw rows say awaits it.
+// checkDeskList: the desk lists exactly what the raw rows say awaits it, each held for the
+// reason the raw rows give.
 func (w *simWorld) checkDeskList(c *simCard, items []app.DeskItem) {
-	var want []int64
+	var want []string
 	for i := range w.last.recharges {
 		if r := &w.last.recharges[i]; r.card == c.no && w.awaitsDesk(r) {
-			want = append(want, r.id)
+			want = append(want, fmt.Sprintf("%d:%s", r.id, w.deskHold(w.last, r)))
 		}
 	}
-	var got []int64
+	var got []string
 	for _, it := range items {
-		got = append(got, it.Recharge.ID)
+		hold := app.Code("")
+		if it.Hold != nil {
+			hold = it.Hold.Code
+		}
+		got = append(got, fmt.Sprintf("%d:%s", it.Recharge.ID, hold))
 	}
 	slices.Sort(got)
+	slices.Sort(want)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		w.fatalf("desk shows recharges %v for card %s, raw rows say %v", got, c.no, want)
 	}
+}
+
+// liftable: the holds a supervisor's approved write lifts (for another person).
+func liftable(code app.Code) bool {
+	switch code {
+	case app.CodeAwaitingPOS, app.CodeReversalNotDone, app.CodeCannotTell, app.CodeCardBehindLedger:
+		return true
+	}
+	return false
+}
+
+// expectBlocker is what the model says must stop the clerk from settling it, "" if nothing.
+func (w *simWorld) expectBlocker(it app.DeskItemVerdict, c *simCard, clerk app.Actor) app.Code {
+	r := w.last.byID[it.Recharge.ID]
+	approved := false
+	for _, d := range w.last.decisionsOf(r.id) {
+		if d.kind == string(app.DecideApproveWrite) {
+			if d.by == clerk.User {
+				return app.CodeSamePerson
+			}
+			approved = true
+		}
+	}
+	if h := w.deskHold(w.last, r); h != "" && !(approved && liftable(h)) &&
+		!(h == app.CodeAwaitingPOS && it.Verdict.OnCard == app.AlreadyOnCard) {
+		return h
+	}
+	if code := w.statusCode(c.no); code != "" {
+		return code
+	}
+	switch it.Verdict.OnCard {
+	case app.BehindLedger:
+		if !approved {
+			return app.CodeCardBehindLedger
+		}
+	case app.CannotTell:
+		if !approved {
+			return app.CodeCannotTell
+		}
+	case app.AlreadyOnCard:
+		return ""
+	}
+	if c.balance+r.amount > simCeiling {
+		return app.CodeOverCeiling
+	}
+	return ""
 }
 
 // repairByHand: record the intent, write the credit only if neither the POS's nor an
@@ -60,12 +112,12 @@ func (w *simWorld) repairByHand(c *simCard, it app.DeskItem, crash int, two bool
 		w.fatalf("desk item %+v for card %s", it, c.no)
 	}
 	snap := app.CardSnapshot{Balance: c.balance, Counter: c.counter}
-	if it.ReversalPending {
+	if it.Hold != nil && !(it.Approval.ID != 0 && liftable(it.Hold.Code)) {
 		_, _, err := w.site.Svc.BeginRepair(w.ctx, w.site.Clerk, r.ID, snap)
-		if !errors.Is(err, app.CodeReversalPending) {
-			w.fatalf("repair of recharge %d with a pending reversal: %v", r.ID, err)
+		if !errors.Is(err, it.Hold.Code) {
+			w.fatalf("repair of recharge %d held by %s: %v", r.ID, it.Hold.Code, err)
 		}
-		w.logf("desk: recharge %d waits for its reversal", r.ID)
+		w.logf("desk: recharge %d is held: %s", r.ID, it.Hold.Code)
 		return
 	}
 	var rp app.Repair
@@ -108,8 +160,8 @@ func (w *simWorld) repairByHand(c *simCard, it app.DeskItem, crash int, two bool
 	}
 	k := simKey{r.DeviceID, r.Serial}
 	outcome := app.RepairFoundOnCard
-	if c.count(simPOSRef(k))+c.count(app.RepairRef(r.ID)) == 0 {
-		c.write(entryRepair, k, r.Amount, app.RepairRef(r.ID))
+	if c.landed(simPOSRef(k))+c.landed(app.RepairRef(r.ID)) == 0 {
+		w.credit(c, entryRepair, k, r.Amount, app.RepairRef(r.ID))
 		outcome = app.RepairWritten
 		if crash == 3 {
 			w.logf("desk: wrote recharge %d to card %s, then the desk crashes", r.ID, c.no)
@@ -175,10 +227,10 @@ func (r *simDeskReader) Credit(_ context.Context, before app.CardOnDesk, termina
 	r.w.logf("desk writes card %s for %s: %s (pulled after: %v)", r.c.no, k, r.fate, r.pull)
 	switch r.fate {
 	case writeOK:
-		r.c.write(entryRepair, k, amount, app.RepairRef(bk.id))
+		r.w.credit(r.c, entryRepair, k, amount, app.RepairRef(bk.id))
 		return nil
 	case writeTornLanded:
-		r.c.write(entryRepair, k, amount, app.RepairRef(bk.id))
+		r.w.credit(r.c, entryRepair, k, amount, app.RepairRef(bk.id))
 	default:
 		r.c.tornBeforeCommit()
 	}
@@ -221,14 +273,34 @@ func (w *simWorld) lookAtCard(c *simCard, rd *simDeskReader) app.DeskCard {
 		w.logf("desk: the read completed unfinished repair %d of recharge %d as %s", rp.ID, rp.RechargeID, rp.State)
 		w.events["desk read completed an unfinished repair"]++
 	}
+	mem, known := w.memoryOf(c.no)
 	for _, it := range dc.Items {
-		w.events["desk verdict "+[]string{"cannot tell", "not on card", "already on card"}[it.Verdict.OnCard]]++
+		w.events["desk verdict "+[]string{"cannot tell", "not on card", "already on card", "behind the ledger"}[it.Verdict.OnCard]]++
+		if behind := known && mem.Behind(c.counter, c.balance); behind != (it.Verdict.OnCard == app.BehindLedger) {
+			w.fatalf("desk verdict on recharge %d: %q; the ledger remembers %+v (known %v) of card %+v", it.Recharge.ID, it.Verdict.EN, mem, known, c.onDesk())
+		}
+		want := w.expectBlocker(it, c, w.site.Clerk)
+		got := app.Code("")
+		if it.Blocker != nil {
+			got = it.Blocker.Code
+		}
+		if got != want {
+			w.fatalf("desk item %d: blocker %q, the model says %q (hold %v, verdict %q, approval %+v)", it.Recharge.ID, got, want,
+				it.Hold, it.Verdict.EN, it.Approval)
+		}
+		if (it.Blocker == nil) == (it.Action == app.DeskNoAction) {
+			w.fatalf("desk item %d: blocker %v and action %d", it.Recharge.ID, it.Blocker, it.Action)
+		}
 	}
 	for i := range w.last.recharges {
 		r := &w.last.recharges[i]
 		for _, rp := range dc.Resolved {
 			if rp.RechargeID == r.id {
-				items = append(items, app.DeskItem{Recharge: app.Recharge{ID: r.id}})
+				it := app.DeskItem{Recharge: app.Recharge{ID: r.id}}
+				if h := w.deskHold(w.last, r); h != "" {
+					it.Hold = app.E(h, "resolved by the read")
+				}
+				items = append(items, it)
 			}
 		}
 	}
@@ -256,16 +328,10 @@ func (w *simWorld) deskRepair(c *simCard, rd *simDeskReader, it app.DeskItemVerd
 	w.events["desk refused "+string(e.Code)]++
 	var cause bool
 	switch e.Code {
-	case app.CodeCannotTell:
-		cause = it.Verdict.OnCard == app.CannotTell && rd.credits == 0
-	case app.CodeReversalPending:
-		cause = it.ReversalPending && rd.credits == 0
-	case app.CodeOverCeiling:
-		cause = c.balance+r.Amount > simCeiling && rd.credits == 0
-	case app.CodeCardLost, app.CodeCardFrozen, app.CodeCardBad:
-		cause = w.statusRefuses(c.no, e.Code) && rd.credits == 0
 	case app.CodeWriteUnknown, app.CodeNotWritten:
 		cause = rd.credits > 0
+	default:
+		cause = w.expectBlocker(it, c, w.site.Clerk) == e.Code && rd.credits == 0
 	}
 	if !cause {
 		w.fatalf("desk repair of %d refused without cause (verdict %q, reversal pending %v, %d writes): %v",
@@ -273,32 +339,133 @@ func (w *simWorld) deskRepair(c *simCard, rd *simDeskReader, it app.DeskItemVerd
 	}
 }
 
-// drainDesk: the desk settles every recharge awaiting it on card c; what the card cannot
-// tell goes to a supervisor, and a card too full for the credit is spent down first.
-func (w *simWorld) drainDesk(c *simCard) {
+// drainDesk: the desk settles every recharge awaiting it on card c that it may; what it may
+// not is left for the supervisor (drain decides and comes back), and a card too full for the
+// credit is spent down first. It reports whether it wrote or recorded anything.
+func (w *simWorld) drainDesk(c *simCard) bool {
+	did := false
 	for range 50 {
 		w.last = w.load()
 		rd := &simDeskReader{w: w, c: c, fate: writeOK}
 		dc := w.lookAtCard(c, rd)
 		w.check()
-		if len(dc.Items) == 0 {
-			return
+		var todo *app.DeskItemVerdict
+		for i := range dc.Items {
+			it := &dc.Items[i]
+			if it.ReversalPending {
+				w.fatalf("drain: recharge %d still has a pending reversal", it.Recharge.ID)
+			}
+			if it.Blocker == nil || it.Blocker.Code == app.CodeOverCeiling {
+				todo = it
+				break
+			}
 		}
-		it := dc.Items[0]
-		if it.ReversalPending {
-			w.fatalf("drain: recharge %d still has a pending reversal", it.Recharge.ID)
+		if todo == nil {
+			return did
 		}
-		switch {
-		case it.Verdict.OnCard == app.CannotTell:
-			w.repairByHand(c, it.DeskItem, 0, false)
-		case it.Verdict.OnCard == app.NotOnCard && c.balance+it.Recharge.Amount > simCeiling:
+		did = true
+		if todo.Blocker != nil {
 			c.spends++
 			c.write(entrySpend, simKey{"C1", c.spends}, c.balance, "")
 			w.logf("drain: card %s spent down to make room", c.no)
-		default:
-			w.deskRepair(c, rd, it, dc.Card)
+		} else {
+			w.deskRepair(c, rd, *todo, dc.Card)
 		}
 		w.check()
 	}
 	w.fatalf("drain: the desk never finished card %s", c.no)
+	return did
+}
+
+// --- the supervisor at the exceptions desk ---
+
+// stepSupervise: a supervisor takes one open case and decides it.
+func (w *simWorld) stepSupervise() {
+	cases, err := w.site.Svc.Exceptions(w.ctx, w.boss)
+	if err != nil {
+		w.fatalf("exceptions: %v", err)
+	}
+	var open []app.CaseView
+	for _, c := range cases {
+		if c.Status == app.CaseOpen {
+			open = append(open, c)
+		}
+	}
+	if len(open) == 0 {
+		return
+	}
+	w.supervise(open[rapid.IntRange(0, len(open)-1).Draw(w.rt, "case")])
+}
+
+// superviseAll decides every open case it can; it reports how many.
+func (w *simWorld) superviseAll() int {
+	n := 0
+	tried := map[string]bool{}
+	for {
+		cases, err := w.site.Svc.Exceptions(w.ctx, w.boss)
+		if err != nil {
+			w.fatalf("exceptions: %v", err)
+		}
+		var next *app.CaseView
+		for i, c := range cases {
+			if c.Status == app.CaseOpen && !tried[c.Case.Key()] {
+				next = &cases[i]
+				break
+			}
+		}
+		if next == nil {
+			return n
+		}
+		tried[next.Case.Key()] = true
+		if w.supervise(*next) {
+			n++
+		}
+	}
+}
+
+// supervise decides a case as a supervisor who knows what happened (the test's truth): the
+// card's whole history and what the POS told its operator. Its decisions must keep the
+// money true: the operator's cash is what the POS told the operator to hold, and the card
+// gets each recharge the cardholder paid for exactly once.
+func (w *simWorld) supervise(cv app.CaseView) bool {
+	in := app.DecisionInput{CaseKey: cv.Case.Key(), Kind: app.DecideClose, Reason: "checked: nothing to change"}
+	if r := cv.Facts.Recharge; r.ID != 0 {
+		k := simKey{r.DeviceID, r.Serial}
+		c := w.card(r.CardNo)
+		landed := c.landed(simPOSRef(k)) + c.landed(app.RepairRef(r.ID))
+		keep := w.told[k]
+		adjusted, approved := false, false
+		for _, d := range cv.Facts.Decisions {
+			adjusted = adjusted || d.Kind == app.DecideAdjustment
+			approved = approved || d.Kind == app.DecideApproveWrite
+		}
+		awaiting := r.Booking == app.Booked && (r.CardWrite == app.WritePending || r.CardWrite == app.WriteCancelReported)
+		switch {
+		case r.Booking != app.Booked || adjusted:
+		case !keep:
+			// The POS said 充值超时,已自动冲正: the operator handed the cash back.
+			in = app.DecisionInput{CaseKey: cv.Case.Key(), Kind: app.DecideAdjustment, Amount: -r.Amount,
+				Reason: "POS timed out: the cash went back to the cardholder"}
+		case awaiting && landed == 0 && !approved:
+			in = app.DecisionInput{CaseKey: cv.Case.Key(), Kind: app.DecideApproveWrite, Reason: "paid for, never on the card"}
+		}
+	}
+	d, err := w.site.Svc.Decide(w.ctx, w.boss, in)
+	if e, ok := app.AsError(err); ok && (e.Code == app.CodeReversalPending || e.Code == app.CodeNotAwaitingDesk) {
+		w.logf("supervisor: case %s waits: %s", in.CaseKey, e.Code)
+		return false
+	}
+	if errors.Is(err, app.CodeCaseDecided) && cv.Case.ID == 0 {
+		w.logf("supervisor: case %s closed meanwhile", in.CaseKey)
+		return false
+	}
+	if err != nil {
+		w.fatalf("decide %+v on %+v: %v", in, cv.Case, err)
+	}
+	w.logf("supervisor: case %s: %s %d (%s)", in.CaseKey, d.Kind, d.Amount, d.Reason)
+	w.events["supervisor "+string(d.Kind)+" "+string(cv.Case.Kind)]++
+	if _, err := w.site.Svc.Decide(w.ctx, w.boss, in); !errors.Is(err, app.CodeCaseDecided) {
+		w.fatalf("a second decision on %s: %v", in.CaseKey, err)
+	}
+	return true
 }

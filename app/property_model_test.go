@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"slices"
 
 	"cardcenter/app"
 )
@@ -33,6 +34,87 @@ type simCard struct {
 	// heldBy is the POS that has the card on its reader at 请重刷卡, "" if the card is in
 	// the cardholder's pocket. A held card cannot be at the desk or on another POS.
 	heldBy string
+	// lost are credits that landed and were lost again: the main purse block damaged at
+	// rest (readers fall back to the backup, the state before the last write) or the whole
+	// card restored from an earlier copy. rewritten counts those written again while the
+	// ledger could not know the card was behind (nothing it saw went past the card's state):
+	// no system of this card generation can tell that apart (DESIGN.md).
+	lost      []string
+	rewritten map[string]int
+	// damaged: the main purse block is bad; the next write rewrites both.
+	damaged bool
+	// copies the holder took of the card (dumps, as key-recovery tools make), newest last.
+	copies []simCardCopy
+}
+
+// simCardCopy is a whole card as it was when copied.
+type simCardCopy struct {
+	balance app.Fen
+	counter int64
+	log     []simLogEntry
+	credits []string
+}
+
+// landed is how many times credit ref reached the card, lost again or not.
+func (c *simCard) landed(ref string) int {
+	n := c.count(ref)
+	for _, r := range c.lost {
+		if r == ref {
+			n++
+		}
+	}
+	return n
+}
+
+// loseLast takes ref's last landing off the card's credits and into lost.
+func (c *simCard) loseLast(ref string) {
+	for i := len(c.credits) - 1; i >= 0; i-- {
+		if c.credits[i] == ref {
+			c.credits = append(c.credits[:i:i], c.credits[i+1:]...)
+			c.lost = append(c.lost, ref)
+			return
+		}
+	}
+}
+
+// damage breaks the main purse block: the card reads as before its last write, while its
+// log still shows that write.
+func (c *simCard) damage() {
+	e := c.log[len(c.log)-1]
+	if e.kind == entrySpend {
+		c.balance += e.amount
+	} else {
+		c.balance -= e.amount
+		c.loseLast(e.truth)
+	}
+	c.counter--
+	c.damaged = true
+}
+
+func (c *simCard) copyNow() simCardCopy {
+	return simCardCopy{balance: c.balance, counter: c.counter, log: append([]simLogEntry(nil), c.log...),
+		credits: append([]string(nil), c.credits...)}
+}
+
+// restore writes an earlier copy back onto the card: what landed since is lost.
+func (c *simCard) restore(cp simCardCopy) {
+	left := append([]string(nil), cp.credits...)
+	for _, ref := range c.credits {
+		if i := slices.Index(left, ref); i >= 0 {
+			left = append(left[:i:i], left[i+1:]...)
+			continue
+		}
+		c.lost = append(c.lost, ref)
+	}
+	// What the copy has and the card had lost comes back with it.
+	for _, ref := range left {
+		if i := slices.Index(c.lost, ref); i >= 0 {
+			c.lost = append(c.lost[:i:i], c.lost[i+1:]...)
+		}
+	}
+	c.balance, c.counter, c.damaged = cp.balance, cp.counter, false
+	c.log = append([]simLogEntry(nil), cp.log...)
+	c.credits = append([]string(nil), cp.credits...)
 }
 
 // simLogSlots is the size of the card's cyclic log (docs/card-layout.md).
@@ -52,6 +134,7 @@ type simLogEntry struct {
 	ref     simKey
 	amount  app.Fen // positive; a spend takes it off
 	counter int64   // the purse counter the transaction set
+	truth   string  // the test's name of the credit (see simCard.credits), "" for a spend
 }
 
 func simPOSRef(k simKey) string { return "POS:" + k.String() }
@@ -65,10 +148,8 @@ func (c *simCard) write(kind simEntryKind, ref simKey, amount app.Fen, truth str
 		c.balance += amount
 	}
 	c.counter++
-	c.log = append(c.log, simLogEntry{kind: kind, ref: ref, amount: amount, counter: c.counter})
-	if len(c.log) > simLogSlots {
-		c.log = c.log[1:]
-	}
+	c.damaged = false
+	c.putLog(simLogEntry{kind: kind, ref: ref, amount: amount, counter: c.counter, truth: truth})
 	if truth != "" {
 		c.credits = append(c.credits, truth)
 	}
@@ -78,9 +159,20 @@ func (c *simCard) write(kind simEntryKind, ref simKey, amount app.Fen, truth str
 // the oldest committed one and before the purse committed: the money is as before, and
 // the log has lost its oldest entry until the next write.
 func (c *simCard) tornBeforeCommit() {
-	if len(c.log) == simLogSlots {
-		c.log = c.log[1:]
+	c.putLog(simLogEntry{kind: entryRecharge, counter: c.counter + 1})
+}
+
+// putLog writes e into its slot: as on the card, slot counter % 6 holds one entry, so a
+// write at a counter the log already has (after a damaged purse rolled the counter back)
+// overwrites the older entry.
+func (c *simCard) putLog(e simLogEntry) {
+	kept := c.log[:0:0]
+	for _, x := range c.log {
+		if x.counter%simLogSlots != e.counter%simLogSlots {
+			kept = append(kept, x)
+		}
 	}
+	c.log = append(kept, e)
 }
 
 func (c *simCard) count(ref string) int {
@@ -94,8 +186,17 @@ func (c *simCard) count(ref string) int {
 }
 
 // onDesk is the card as a reader sees it now.
+// The log shows, as cardio reads it, only committed entries: counters from the purse's
+// counter back five; an entry above the counter (a torn write, or the write a damaged purse
+// block lost) is pending and proves nothing.
 func (c *simCard) onDesk() simDeskCard {
-	return simDeskCard{no: c.no, uid: c.uid, balance: c.balance, counter: c.counter, log: append([]simLogEntry(nil), c.log...)}
+	var log []simLogEntry
+	for _, e := range c.log {
+		if e.counter <= c.counter && e.counter > c.counter-simLogSlots && e.ref.dev != "" {
+			log = append(log, e)
+		}
+	}
+	return simDeskCard{no: c.no, uid: c.uid, balance: c.balance, counter: c.counter, log: log}
 }
 
 // simDeskCard is a read of a simCard: app.CardOnDesk.

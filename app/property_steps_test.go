@@ -37,6 +37,11 @@ var simActions = []simAction{
 	{"settle", 1, func(*simWorld) bool { return true }, (*simWorld).stepSettle},
 	{"admin sets a card's status", 1, func(*simWorld) bool { return true }, (*simWorld).stepCardStatus},
 	{"cardholder spends", 1, func(w *simWorld) bool { return len(w.freeCards(app.Yuan)) > 0 }, (*simWorld).stepSpend},
+	{"cardholder copies the card", 1, func(w *simWorld) bool { return len(w.freeCards(0)) > 0 }, (*simWorld).stepCopyCard},
+	{"card restored from a copy", 1, func(w *simWorld) bool { return len(w.copiedCards()) > 0 }, (*simWorld).stepRestoreCard},
+	{"purse block damaged at rest", 1, func(w *simWorld) bool { return len(w.damageableCards()) > 0 }, (*simWorld).stepDamagePurse},
+	{"POS replaced, its queue lost", 1, func(*simWorld) bool { return true }, (*simWorld).stepReplacePOS},
+	{"supervisor decides a case", 2, func(*simWorld) bool { return true }, (*simWorld).stepSupervise},
 }
 
 // drawAction picks one of the actions that apply now.
@@ -161,6 +166,7 @@ func (w *simWorld) stepRecharge() {
 		}
 		return
 	}
+	w.told[k] = true
 	wr := &simWrite{key: k, card: c.no, amount: amount, balBefore: c.balance, ctrBefore: c.counter}
 	c.heldBy = p.id
 	w.posWrite(p, c, wr, rapid.SampledFrom(simWriteFates).Draw(w.rt, "card write"))
@@ -173,6 +179,7 @@ func (w *simWorld) timeout(p *simPOS, req app.RechargeRequest) {
 	p.queue = append(p.queue, app.OfflineRecord{Kind: app.OfflineReversal, Serial: k.serial, OrigSerial: req.Serial,
 		CardNo: req.CardNo, Amount: req.Amount})
 	w.reversed[simKey{p.id, req.Serial}] = true
+	w.told[simKey{p.id, req.Serial}] = false
 	w.logf("%s: 充值超时, reversal %s queued", p.id, k)
 }
 
@@ -185,10 +192,10 @@ func (w *simWorld) posWrite(p *simPOS, c *simCard, wr *simWrite, fate simWriteFa
 	w.logf("%s writes card %s for %s: %s", p.id, c.no, wr.key, fate)
 	switch fate {
 	case writeOK:
-		c.write(entryRecharge, wr.key, wr.amount, simPOSRef(wr.key))
+		w.credit(c, entryRecharge, wr.key, wr.amount, simPOSRef(wr.key))
 		w.confirmWrite(p, wr)
 	case writeTornLanded:
-		c.write(entryRecharge, wr.key, wr.amount, simPOSRef(wr.key))
+		w.credit(c, entryRecharge, wr.key, wr.amount, simPOSRef(wr.key))
 		p.retap = wr
 	case writeTornLost:
 		c.tornBeforeCommit()
@@ -443,4 +450,91 @@ func (w *simWorld) setCardStatus(no string, st app.CardStatus) {
 	}
 	w.cardStatus[no] = st
 	w.logf("admin: card %s is %s", no, st)
+}
+
+// --- what the card cannot prove ---
+
+func (w *simWorld) stepCopyCard() {
+	c := w.card(rapid.SampledFrom(w.freeCards(0)).Draw(w.rt, "card"))
+	c.copies = append(c.copies, c.copyNow())
+	if len(c.copies) > 3 {
+		c.copies = c.copies[1:]
+	}
+	w.logf("card %s copied at counter %d balance %d", c.no, c.counter, c.balance)
+}
+
+func (w *simWorld) copiedCards() []string {
+	var out []string
+	for _, no := range w.freeCards(0) {
+		if len(w.card(no).copies) > 0 {
+			out = append(out, no)
+		}
+	}
+	return out
+}
+
+// stepRestoreCard: the holder writes an earlier copy back onto the card (MIFARE Classic's
+// keys can be recovered): the card shows an old state, and what landed since is gone.
+func (w *simWorld) stepRestoreCard() {
+	c := w.card(rapid.SampledFrom(w.copiedCards()).Draw(w.rt, "card"))
+	cp := c.copies[rapid.IntRange(0, len(c.copies)-1).Draw(w.rt, "copy")]
+	c.restore(cp)
+	w.events["card restored from a copy"]++
+	w.logf("card %s restored to counter %d balance %d (lost so far: %v)", c.no, c.counter, c.balance, c.lost)
+}
+
+func (w *simWorld) damageableCards() []string {
+	var out []string
+	for _, no := range w.freeCards(0) {
+		c := w.card(no)
+		if !c.damaged && len(c.log) > 0 && c.log[len(c.log)-1].counter == c.counter {
+			out = append(out, no)
+		}
+	}
+	return out
+}
+
+// stepDamagePurse: the main purse block goes bad at rest; readers fall back to the backup,
+// the state before the last write.
+func (w *simWorld) stepDamagePurse() {
+	c := w.card(rapid.SampledFrom(w.damageableCards()).Draw(w.rt, "card"))
+	c.damage()
+	w.events["purse block damaged"]++
+	w.logf("card %s: main purse block damaged, reads counter %d balance %d", c.no, c.counter, c.balance)
+}
+
+// stepReplacePOS: a POS is replaced; its journal, and whatever it had queued, are lost. An
+// admin records it, and the new POS asks the host where the old one's serials ended.
+// Messages of the old one still in the network are lost with it.
+func (w *simWorld) stepReplacePOS() {
+	p := w.drawPOS(nil)
+	if p.retap != nil {
+		w.card(p.retap.card).heldBy = ""
+	}
+	lost := p.queue
+	p.queue, p.retap, p.sess = nil, nil, nil
+	kept := w.delayed[:0]
+	for _, m := range w.delayed {
+		if m.key.dev != p.id {
+			kept = append(kept, m)
+		}
+	}
+	w.delayed = kept
+	sent := w.msgs[:0]
+	for _, m := range w.msgs {
+		if _, answered := w.first[m.key]; m.key.dev != p.id || answered {
+			sent = append(sent, m)
+		}
+	}
+	w.msgs = sent
+	if _, err := w.site.Svc.EndDeviceJournal(w.ctx, w.site.Admin, p.id, app.JournalReplaced, "replaced; its queue is lost"); err != nil {
+		w.fatalf("replace %s: %v", p.id, err)
+	}
+	last, err := w.site.Svc.LastSerial(w.ctx, p.id)
+	if err != nil {
+		w.fatalf("last serial of %s: %v", p.id, err)
+	}
+	p.serial = last
+	w.events["POS replaced"]++
+	w.logf("%s replaced, %d queued records lost; the new one continues after serial %d", p.id, len(lost), last)
 }

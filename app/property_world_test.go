@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -40,16 +41,22 @@ type simWorld struct {
 	brief    map[simKey]string    // reversal/cancel answers, whichever route they took
 	booked   map[simKey]simBooked // every recharge the host approved
 	reversed map[simKey]bool      // recharges whose POS queued a reversal (it got no answer)
-	acked    map[simKey]*simMsg   // every key the host answered, by any route, to replay
-	settled  map[string][]app.ReportRow
+	// told: what each recharge's POS told its operator — true: keep the cash (it got the
+	// approval); false: 充值超时,已自动冲正, hand the cash back.
+	told    map[simKey]bool
+	acked   map[simKey]*simMsg // every key the host answered, by any route, to replay
+	settled map[string][]app.ReportRow
 
 	step    int
 	crashes int
 	events  map[string]int // outcomes the rows do not show, for the coverage log
 	// cardStatus is what the admin set, by card number (absent = normal).
 	cardStatus map[string]app.CardStatus
-	last       rawLedger // as of the last check
-	lastSeen   string    // the rows and day the app's report and summaries were last compared on
+	// boss decides at the exceptions desk; clerk1 (the site's clerk) writes what boss
+	// approved, as four eyes require.
+	boss     app.Actor
+	last     rawLedger // as of the last check
+	lastSeen string    // the rows and day the app's report and summaries were last compared on
 }
 
 const (
@@ -71,7 +78,8 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 	rt.Cleanup(func() { site.Store.Close() })
 	w := &simWorld{rt: rt, ctx: context.Background(), site: site, cfg: site.Cfg,
 		first: map[simKey]simReply{}, firstMsg: map[simKey]*simMsg{}, brief: map[simKey]string{},
-		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, acked: map[simKey]*simMsg{},
+		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, told: map[simKey]bool{}, acked: map[simKey]*simMsg{},
+		boss:    app.Actor{User: "boss1", Role: app.RoleSupervisor},
 		settled: map[string][]app.ReportRow{}, events: map[string]int{}, cardStatus: map[string]app.CardStatus{}}
 	w.firstDay = w.cfg.SettleDay(site.Clock.Now())
 	if nPOS == 3 {
@@ -85,7 +93,8 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 		w.poss = append(w.poss, &simPOS{id: d})
 	}
 	for i := range nCards {
-		w.cards = append(w.cards, &simCard{no: apptest.UserCard(i), balance: simStartBal, counter: simStartCtr})
+		w.cards = append(w.cards, &simCard{no: apptest.UserCard(i), balance: simStartBal, counter: simStartCtr,
+			rewritten: map[string]int{}})
 	}
 	w.dailyMax = make([]app.Fen, nOps)
 	w.dailyMax[0] = simDailyMax
@@ -326,6 +335,7 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 			max = w.dailyMax[i]
 		}
 	}
+	mem, memKnown := w.memoryOf(req.CardNo)
 	var why bool
 	switch r.Code {
 	case "":
@@ -345,6 +355,8 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 		why = max > 0 && booked+req.Amount > max
 	case app.CodeCardLost, app.CodeCardFrozen, app.CodeCardBad:
 		why = w.statusRefuses(req.CardNo, r.Code) || w.statusRefuses(authCard, r.Code)
+	case app.CodeCardBehindLedger:
+		why = memKnown && mem.Behind(req.CardCounter, req.CardBalance)
 	}
 	if !r.OK {
 		if !why {
@@ -354,7 +366,8 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 		return
 	}
 	if reversals > 0 || !current || req.Amount <= 0 || req.Amount%app.Yuan != 0 || req.CardBalance+req.Amount > simCeiling ||
-		(max > 0 && booked > max) || w.status(req.CardNo) != app.CardNormal || w.status(authCard) != app.CardNormal {
+		(max > 0 && booked > max) || w.status(req.CardNo) != app.CardNormal || w.status(authCard) != app.CardNormal ||
+		(memKnown && mem.Behind(req.CardCounter, req.CardBalance)) {
 		w.fatalf("%s approved against the rules (reversals %d, session current %v, booked %d of %d): %s",
 			m, reversals, current, booked, max, r.Body)
 	}
@@ -408,4 +421,38 @@ func (w *simWorld) posHears(m *simMsg, r simReply) {
 	if (m.kind == simReverse || m.kind == simCancel) && r.OK {
 		w.pos(m.key.dev).dropQueued(m.key.serial)
 	}
+}
+
+// credit lands a credit on card c (a POS write or a desk repair). A credit the card had
+// and lost (damage, restore) may land again only where the ledger could not know the card
+// was behind: it refuses, or asks a supervisor, wherever it could.
+func (w *simWorld) credit(c *simCard, kind simEntryKind, ref simKey, amount app.Fen, truth string) {
+	if slices.Contains(c.lost, simPOSRef(ref)) || slices.Contains(c.lost, app.RepairRef(w.booked[ref].id)) {
+		if m, ok := w.memoryOf(c.no); ok && m.Behind(c.counter, c.balance) {
+			w.fatalf("%s written again on card %s (counter %d balance %d), which the ledger knew was behind (%+v)",
+				truth, c.no, c.counter, c.balance, m)
+		}
+		c.rewritten[truth]++
+		w.events["credit lost and written again, undetectable"]++
+	}
+	c.write(kind, ref, amount, truth)
+}
+
+// memoryOf reads the ledger's memory of a card from the raw rows.
+func (w *simWorld) memoryOf(no string) (app.CardMemory, bool) {
+	var m app.CardMemory
+	err := w.raw.QueryRow(`SELECT card_no, counter, balance FROM card_memory WHERE card_no = ?`, no).Scan(&m.CardNo, &m.Counter, &m.Balance)
+	if errors.Is(err, sql.ErrNoRows) {
+		return app.CardMemory{}, false
+	}
+	if err != nil {
+		w.fatalf("card memory %s: %v", no, err)
+	}
+	return m, true
+}
+
+// statusCode is the refusal card no's status calls for, "" for a card in normal use.
+func (w *simWorld) statusCode(no string) app.Code {
+	return map[app.CardStatus]app.Code{app.CardLost: app.CodeCardLost, app.CardFrozen: app.CodeCardFrozen,
+		app.CardBad: app.CodeCardBad, app.CardCancelled: app.CodeCardCancelled}[w.status(no)]
 }

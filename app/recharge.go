@@ -120,6 +120,18 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	if req.CardBalance < 0 || req.CardCounter < 0 {
 		return E(CodeBadInput, "card balance %d counter %d", req.CardBalance, req.CardCounter), nil
 	}
+	// A card below what the ledger knows it reached was damaged or restored from an earlier
+	// copy: writing on its old balance would silently take the lost money away for good.
+	if mem, err := tx.CardMemory(req.CardNo); err == nil && mem.Behind(req.CardCounter, req.CardBalance) {
+		if err := openCase(tx, cardBehindCase(mem, now, fmt.Sprintf("POS %s serial %d read counter %d balance %s",
+			req.DeviceID, req.Serial, req.CardCounter, FormatYuan(req.CardBalance)))); err != nil {
+			return nil, err
+		}
+		return E(CodeCardBehindLedger, "card %s: counter %d balance %d on the card, %d %d in the ledger (%s)",
+			req.CardNo, req.CardCounter, req.CardBalance, mem.Counter, mem.Balance, mem.Source), nil
+	} else if err != nil && !errors.Is(err, ErrNoRow) {
+		return nil, err
+	}
 	if req.CardBalance+req.Amount > s.cfg.BalanceCeiling {
 		return E(CodeOverCeiling, "balance %d + amount %d > ceiling %d fen", req.CardBalance, req.Amount, s.cfg.BalanceCeiling), nil
 	}

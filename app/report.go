@@ -92,6 +92,10 @@ func (s *Service) Report(ctx context.Context, from, to string) (Report, error) {
 		rep.Total.Reversals.Count += r.Reversals.Count
 		rep.Total.Reversals.Amount += r.Reversals.Amount
 		rep.Total.Cancels += r.Cancels
+		rep.Total.LateReversals.Count += r.LateReversals.Count
+		rep.Total.LateReversals.Amount += r.LateReversals.Amount
+		rep.Total.Adjustments.Count += r.Adjustments.Count
+		rep.Total.Adjustments.Amount += r.Adjustments.Amount
 	}
 	return rep, nil
 }

@@ -53,6 +53,12 @@ func (s *Service) Reverse(ctx context.Context, req ReverseRequest) (ReverseResul
 			if err != nil {
 				return ReverseResult{}, nil, err
 			}
+			if rv.Status != RevPending {
+				rv.ID = id
+				if err := s.openReversalCase(tx, rv, now); err != nil {
+					return ReverseResult{}, nil, err
+				}
+			}
 			return ReverseResult{ReversalID: id, Status: rv.Status, Reason: rv.Reason, ApplyAfter: rv.ApplyAfter}, nil, nil
 		})
 }
@@ -119,7 +125,10 @@ func (s *Service) ApplyDueReversals(ctx context.Context) (int, error) {
 }
 
 // applyReversal is the one locked state change of a reversal: under the write lock it
-// decides from the original's state what the reversal becomes.
+// decides from the original's state what the reversal becomes. A reversal that finds its
+// recharge's money never reached the card un-books it — on the recharge's own day, or, if
+// that day is already settled, as a late reversal on the first open day. Anything else it
+// cannot apply goes to the exceptions desk.
 func (s *Service) applyReversal(tx Tx, id int64) error {
 	now := s.clock.Now()
 	rv, err := tx.Reversal(id)
@@ -130,7 +139,14 @@ func (s *Service) applyReversal(tx Tx, id int64) error {
 		return nil // someone else processed it
 	}
 	finish := func(st ReversalStatus, reason Code, rechargeID int64) error {
-		return tx.FinishReversal(rv.ID, st, reason, rechargeID, now)
+		if err := tx.FinishReversal(rv.ID, st, reason, rechargeID, now); err != nil {
+			return err
+		}
+		rv.Status, rv.Reason, rv.RechargeID, rv.ProcessedAt = st, reason, rechargeID, now
+		if st == RevConflict || st == RevException {
+			return s.openReversalCase(tx, rv, now)
+		}
+		return nil
 	}
 	r, err := tx.RechargeByKey(rv.OrigDeviceID, rv.OrigSerial)
 	if errors.Is(err, ErrNoRow) {
@@ -154,19 +170,67 @@ func (s *Service) applyReversal(tx Tx, id int64) error {
 	} else if !errors.Is(err, ErrNoRow) {
 		return err
 	}
-	if settled, err := tx.IsSettled(r.SettleDay); err != nil {
+	// A supervisor's decision on it (a cash adjustment, or closed with no write) already
+	// settled the cash: un-booking it too would count the reversal twice.
+	if ds, err := tx.DecisionsOfRecharge(r.ID); err != nil {
 		return err
-	} else if settled {
-		return finish(RevConflict, CodeDaySettled, r.ID)
+	} else if len(ds) > 0 {
+		return finish(RevConflict, CodeFurtherActivity, r.ID)
 	}
-	ok, err := tx.UnbookRecharge(r.ID, rv.ID)
+	day, late, err := s.reversalDay(tx, r, now)
+	if err != nil {
+		return err
+	}
+	ok, err := tx.UnbookRecharge(r.ID, rv.ID, day)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return finish(RevConflict, CodeFurtherActivity, r.ID)
 	}
-	return finish(RevApplied, "", r.ID)
+	if err := finish(RevApplied, "", r.ID); err != nil {
+		return err
+	}
+	if late {
+		return openCase(tx, ExceptionCase{Kind: CaseLateReversal, Subject: fmt.Sprintf("reversal:%d", rv.ID), OpenedAt: now,
+			CardNo: r.CardNo, DeviceID: r.DeviceID, Serial: r.Serial, RechargeID: r.ID, ReversalID: rv.ID,
+			Detail: fmt.Sprintf("recharge %d of %s booked on settled day %s; reversal %s/%d received %s, counted on %s",
+				r.ID, FormatYuan(r.Amount), r.SettleDay, rv.DeviceID, rv.Serial, rv.ReceivedAt.In(s.cfg.Location).Format(time.DateTime), day)})
+	}
+	return nil
+}
+
+// reversalDay is the settlement day a reversal of r processed now counts on: r's own day
+// while it is open; once settled (frozen), the first open day — today, or after the last
+// settled day if the host's clock is behind it.
+func (s *Service) reversalDay(tx Tx, r Recharge, now time.Time) (day string, late bool, err error) {
+	last, any, err := tx.LastSettledDay()
+	if err != nil {
+		return "", false, err
+	}
+	if !any || r.SettleDay > last {
+		return r.SettleDay, false, nil
+	}
+	day, err = s.openDay(tx, now)
+	return day, true, err
+}
+
+// openReversalCase puts a reversal that was not applied before a supervisor: its POS told
+// the operator "reversed" (充值超时,已自动冲正), while the ledger still counts the cash.
+func (s *Service) openReversalCase(tx Tx, rv Reversal, now time.Time) error {
+	c := ExceptionCase{Kind: CaseReversalNotApplied, Subject: fmt.Sprintf("reversal:%d", rv.ID), OpenedAt: now,
+		CardNo: rv.CardNo, DeviceID: rv.DeviceID, Serial: rv.OrigSerial, RechargeID: rv.RechargeID, ReversalID: rv.ID,
+		Detail: fmt.Sprintf("reversal %s/%d of %s/%d (%s, card %s) received %s: %s %s", rv.DeviceID, rv.Serial,
+			rv.OrigDeviceID, rv.OrigSerial, FormatYuan(rv.Amount), rv.CardNo,
+			rv.ReceivedAt.In(s.cfg.Location).Format(time.DateTime), rv.Status, rv.Reason)}
+	if c.RechargeID == 0 {
+		if r, err := tx.RechargeByKey(rv.OrigDeviceID, rv.OrigSerial); err == nil {
+			c.RechargeID = r.ID
+		} else if !errors.Is(err, ErrNoRow) {
+			return err
+		}
+	}
+	return openCase(tx, c)
 }
 
 // RunReversalWorker applies due reversals every interval until ctx ends.

@@ -624,6 +624,19 @@ func TestRule15_OperatorCashReport(t *testing.T) {
 			t.Fatalf("settled twice: %+v", settledAgain)
 		}
 
+		// A settled day's recharge cannot be un-booked on that day, with or without a day.
+		for _, q := range []string{
+			`UPDATE recharges SET booking = 'reversed' WHERE settle_day = '2026-03-02' AND booking = 'booked' AND card_write = 'pending'`,
+			`UPDATE recharges SET booking = 'reversed', reversal_day = settle_day WHERE settle_day = '2026-03-02' AND booking = 'booked' AND card_write = 'pending'`,
+		} {
+			if s.Count(`SELECT COUNT(*) FROM recharges WHERE settle_day = '2026-03-02' AND booking = 'booked' AND card_write = 'pending'`) == 0 {
+				t.Fatal("fixture: no pending recharge on the settled day")
+			}
+			if _, err := s.RawDB().Exec(q); err == nil {
+				t.Fatalf("the database took %q", q)
+			}
+		}
+
 		// A settled day never changes. A late cancel of its recharge is recorded, but the
 		// history reads the frozen rows, not the live ones.
 		reqLate, _ := s.RechargeByKey("P1", 2) // the 100-yuan recharge of 03-02
@@ -632,7 +645,9 @@ func TestRule15_OperatorCashReport(t *testing.T) {
 		if s.Count(`SELECT COUNT(cancel_id) FROM recharges WHERE settle_day = '2026-03-02'`) != 2 {
 			t.Fatal("fixture: the late cancel was not linked")
 		}
-		// A late reversal of a settled day's pending recharge is kept as a conflict, never applied.
+		// A late reversal of a settled day's pending recharge (its money never reached the
+		// card) is applied, and counts on the day it is processed, as a line of its own: the
+		// settled day stays frozen, and the exceptions desk shows it.
 		pend, _ := s.RechargeByKey("P2", 2) // the 200-yuan recharge of 03-02, still pending
 		rv, err := s.Svc.Reverse(ctx, app.ReverseRequest{DeviceID: "P2", Serial: s.NextSerial("P2"), OrigSerial: pend.Serial,
 			CardNo: pend.CardNo, Amount: pend.Amount})
@@ -640,11 +655,18 @@ func TestRule15_OperatorCashReport(t *testing.T) {
 		s.Clock.Advance(s.Cfg.ReversalDelay)
 		_, err = s.Svc.ApplyDueReversals(ctx)
 		must(t, err)
-		if r := s.ReversalOf(rv.ReversalID); r.Status != app.RevConflict || r.Reason != app.CodeDaySettled {
+		if r := s.ReversalOf(rv.ReversalID); r.Status != app.RevApplied || r.Reason != "" {
 			t.Fatalf("late reversal %+v", r)
 		}
-		if r := s.RechargeOf(pend.ID); r.Booking != app.Booked || pend.Amount != 200*yuan {
+		if r := s.RechargeOf(pend.ID); r.Booking != app.Reversed || !r.LateReversal() || r.ReversalDay != "2026-03-03" || pend.Amount != 200*yuan {
 			t.Fatalf("recharge %+v", r)
+		}
+		if late, _ := rowOf(reportOf(t, s, "2026-03-03", "2026-03-03"), "2026-03-03", "OP02"); late.LateReversals != (app.Totals{Count: 1, Amount: 200 * yuan}) ||
+			late.Cash() != -200*yuan || late.Recharges.Count != 0 {
+			t.Fatalf("03-03 OP02 %+v: want the late reversal as a line of its own", late)
+		}
+		if n := s.Count(`SELECT COUNT(*) FROM exception_cases WHERE kind = 'late_reversal' AND reversal_id = ?`, rv.ReversalID); n != 1 {
+			t.Fatalf("%d late-reversal cases", n)
 		}
 		if s2, _ := rowOf(reportOf(t, s, "2026-03-02", "2026-03-02"), "2026-03-02", "OP02"); s2 != op2 {
 			t.Fatalf("settled day changed: %+v, was %+v", s2, op2)
@@ -662,7 +684,8 @@ func TestRule15_OperatorCashReport(t *testing.T) {
 			`UPDATE settled_report SET recharge_amount = recharge_amount + 100 WHERE day = '2026-03-02'`,
 			`DELETE FROM settled_report WHERE day = '2026-03-02'`,
 			`DELETE FROM settled_days WHERE day = '2026-03-02'`,
-			`UPDATE recharges SET booking = 'reversed' WHERE settle_day = '2026-03-02' AND booking = 'booked' AND card_write = 'pending'`,
+			// The late reversal cannot be moved onto the frozen day.
+			`UPDATE recharges SET reversal_day = '2026-03-02' WHERE settle_day = '2026-03-02' AND reversal_day IS NOT NULL`,
 			`INSERT INTO recharges(device_id, serial, authorization_id, operator_id, card_no, amount, balance_before, counter_before,
 				booked_at, settle_day, booking, card_write) SELECT device_id, 99999, authorization_id, operator_id, card_no, 100, 0, 0,
 				booked_at, settle_day, 'booked', 'pending' FROM recharges WHERE settle_day = '2026-03-02' LIMIT 1`,

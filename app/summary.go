@@ -12,10 +12,12 @@ type SummaryRequest struct {
 }
 
 // SummaryTotals counts successful recharges and processed reversals; cancels are not in it.
+// Late reversals (of recharges whose day was already settled) are a line of their own.
 type SummaryTotals struct {
-	Recharges Totals `json:"recharges"`
-	Reversals Totals `json:"reversals"`
-	Cash      Fen    `json:"cash"` // recharges − processed reversals
+	Recharges     Totals `json:"recharges"`
+	Reversals     Totals `json:"reversals"`
+	LateReversals Totals `json:"late_reversals"`
+	Cash          Fen    `json:"cash"` // recharges − processed reversals − late reversals
 }
 
 type SummaryResult struct {
@@ -58,13 +60,21 @@ func (s *Service) Summary(ctx context.Context, req SummaryRequest) (SummaryResul
 		if err != nil {
 			return err
 		}
+		sl, err := tx.LateReversalTotals(op.ID, dev.ID, "", auth.StartedAt)
+		if err != nil {
+			return err
+		}
+		dl, err := tx.LateReversalTotals(op.ID, dev.ID, day, time.Time{})
+		if err != nil {
+			return err
+		}
 		out = SummaryResult{OperatorNo: op.OpNo, OperatorName: op.Name, BatchNo: auth.BatchNo, AuthorizedAt: auth.StartedAt,
-			Day: day, Session: summaryTotals(sr, sv), Today: summaryTotals(dr, dv)}
+			Day: day, Session: summaryTotals(sr, sv, sl), Today: summaryTotals(dr, dv, dl)}
 		return nil
 	})
 	return out, err
 }
 
-func summaryTotals(rech, rev Totals) SummaryTotals {
-	return SummaryTotals{Recharges: rech, Reversals: rev, Cash: rech.Amount - rev.Amount}
+func summaryTotals(rech, rev, late Totals) SummaryTotals {
+	return SummaryTotals{Recharges: rech, Reversals: rev, LateReversals: late, Cash: rech.Amount - rev.Amount - late.Amount}
 }

@@ -62,6 +62,12 @@ func terminalCall[R any](ctx context.Context, s *Service, deviceID string, seria
 		case err == nil:
 			if prev.Kind != kind || string(prev.RequestHash) != string(hash) {
 				refusal = E(CodeDuplicateConflict, "device %s serial %d was %s", deviceID, serial, prev.Kind)
+				if err := openCase(tx, ExceptionCase{Kind: CaseDuplicateConflict, Subject: fmt.Sprintf("answer:%s/%d", deviceID, serial),
+					OpenedAt: now, DeviceID: deviceID, Serial: serial,
+					Detail: fmt.Sprintf("serial %d of %s was a %s received %s; a %s with other content came at %s", serial, deviceID,
+						prev.Kind, prev.ReceivedAt.In(s.cfg.Location).Format(time.DateTime), kind, now.In(s.cfg.Location).Format(time.DateTime))}); err != nil {
+					return err
+				}
 				return tx.AppendAudit(AuditEntry{At: now, Actor: "terminal:" + deviceID, Action: "duplicate_conflict",
 					Subject: fmt.Sprintf("%s/%d", deviceID, serial), Detail: kind})
 			}

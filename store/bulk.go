@@ -294,11 +294,15 @@ func (b *Bulk) InsertTerminalAnswer(a app.StoredAnswer) error {
 // InsertRecharge writes a recharge as it stands at the end of the load: its booking, card
 // write and the ids of its reversal, cancel and repair.
 func (b *Bulk) InsertRecharge(r app.Recharge) error {
+	if r.Booking == app.Reversed && r.ReversalDay == "" {
+		r.ReversalDay = r.SettleDay
+	}
 	return b.exec("recharge", `INSERT INTO recharges(id, device_id, serial, authorization_id, operator_id, card_no, amount,
-		balance_before, counter_before, booked_at, settle_day, booking, card_write, reversal_id, cancel_id, repair_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		balance_before, counter_before, booked_at, settle_day, booking, card_write, reversal_id, reversal_day, cancel_id, repair_id,
+		confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.DeviceID, r.Serial, r.AuthorizationID, r.OperatorID, r.CardNo, r.Amount, r.BalanceBefore, r.CounterBefore,
-		ms(r.BookedAt), r.SettleDay, r.Booking, r.CardWrite, nullID(r.ReversalID), nullID(r.CancelID), nullID(r.RepairID))
+		ms(r.BookedAt), r.SettleDay, r.Booking, r.CardWrite, nullID(r.ReversalID), nullStr(r.ReversalDay), nullID(r.CancelID),
+		nullID(r.RepairID), ms(r.ConfirmedAt))
 }
 
 // LinkRepair and SetCardWrite move a recharge on at the desk, through the same guards
@@ -316,6 +320,12 @@ func (b *Bulk) InsertReversal(r app.Reversal) error {
 		received_at, apply_after, status, reason, recharge_id, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.DeviceID, r.Serial, r.OrigDeviceID, r.OrigSerial, r.CardNo, r.Amount, ms(r.ReceivedAt), ms(r.ApplyAfter),
 		r.Status, r.Reason, nullID(r.RechargeID), ms(r.ProcessedAt))
+}
+
+// InsertCardMemory writes the ledger's memory of a card as the load left it.
+func (b *Bulk) InsertCardMemory(m app.CardMemory) error {
+	return b.exec("card memory", `INSERT INTO card_memory(card_no, counter, balance, at, source) VALUES (?, ?, ?, ?, ?)`,
+		m.CardNo, m.Counter, m.Balance, ms(m.At), m.Source)
 }
 
 func (b *Bulk) InsertCancel(c app.Cancel) error {

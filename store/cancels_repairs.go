@@ -52,15 +52,17 @@ func (t *txn) FinishRepair(id int64, state app.RepairState, balanceAfter app.Fen
 }
 
 func (t *txn) RepairsOfCard(cardNo string) ([]app.Repair, error) {
-	return many(t, "repairs of card", func(r *sql.Rows) (app.Repair, error) {
-		var x app.Repair
-		var started, finished sql.NullInt64
-		err := r.Scan(&x.ID, &x.RechargeID, &x.Ref, &x.State, &x.Staff, &x.CardBalanceBefore, &x.CardCounterBefore,
-			&x.CardBalanceAfter, &x.CardCounterAfter, &started, &finished)
-		x.StartedAt, x.FinishedAt = fromMs(started), fromMs(finished)
-		return x, err
-	}, `SELECT `+repairColsQualified+` FROM repairs p JOIN recharges r ON r.id = p.recharge_id
+	return many(t, "repairs of card", scanRepairRow, `SELECT `+repairColsQualified+` FROM repairs p JOIN recharges r ON r.id = p.recharge_id
 	    WHERE r.card_no = ? AND p.state <> 'intent' ORDER BY p.finished_at DESC, p.id DESC`, cardNo)
+}
+
+func scanRepairRow(r *sql.Rows) (app.Repair, error) {
+	var x app.Repair
+	var started, finished sql.NullInt64
+	err := r.Scan(&x.ID, &x.RechargeID, &x.Ref, &x.State, &x.Staff, &x.CardBalanceBefore, &x.CardCounterBefore,
+		&x.CardBalanceAfter, &x.CardCounterAfter, &started, &finished)
+	x.StartedAt, x.FinishedAt = fromMs(started), fromMs(finished)
+	return x, err
 }
 
 const repairColsQualified = `p.id, p.recharge_id, p.ref, p.state, p.staff, p.card_balance_before, p.card_counter_before,

@@ -213,6 +213,140 @@ CREATE TRIGGER recharges_settled_day_frozen BEFORE UPDATE OF booking ON recharge
 	WHEN OLD.booking <> NEW.booking AND EXISTS (SELECT 1 FROM settled_days WHERE day = OLD.settle_day)
 	BEGIN SELECT RAISE(ABORT, 'settlement day already settled'); END;
 `,
+	// 4: the exceptions desk. What the card cannot prove goes to a supervisor: late
+	// reversals count on the day they are processed, the ledger remembers how far each card
+	// got, devices can be recorded as retired or replaced, and every case and every decision
+	// is a record of its own.
+	`
+-- The settlement day a processed reversal counts on: its recharge's day, or for a late
+-- reversal (its recharge's day was already settled) the day it was processed.
+ALTER TABLE recharges ADD COLUMN reversal_day TEXT;
+ALTER TABLE recharges ADD COLUMN confirmed_at INTEGER;
+UPDATE recharges SET reversal_day = settle_day WHERE booking = 'reversed';
+CREATE INDEX recharges_late_by_reversal_day ON recharges(reversal_day, operator_id) WHERE reversal_day <> settle_day;
+CREATE INDEX recharges_late_by_settle_day ON recharges(settle_day, operator_id) WHERE reversal_day <> settle_day;
+CREATE TRIGGER recharges_reversal_day_once BEFORE UPDATE OF reversal_day ON recharges
+	WHEN OLD.reversal_day IS NOT NULL AND NEW.reversal_day IS NOT OLD.reversal_day
+	BEGIN SELECT RAISE(ABORT, 'a reversal counts on one day, set once'); END;
+CREATE TRIGGER recharges_reversal_day_open BEFORE UPDATE OF booking, reversal_day ON recharges
+	WHEN NEW.booking = 'reversed' AND (NEW.reversal_day IS NULL OR NEW.reversal_day < NEW.settle_day
+		OR EXISTS (SELECT 1 FROM settled_days WHERE day >= NEW.reversal_day))
+	BEGIN SELECT RAISE(ABORT, 'a reversal counts on an open settlement day, not before its recharge'); END;
+-- A settled day stays frozen; a late reversal un-books its recharge on a later, open day.
+DROP TRIGGER recharges_settled_day_frozen;
+CREATE TRIGGER recharges_settled_day_frozen BEFORE UPDATE OF booking ON recharges
+	WHEN OLD.booking <> NEW.booking AND EXISTS (SELECT 1 FROM settled_days WHERE day = OLD.settle_day)
+		AND NOT (NEW.booking = 'reversed' AND NEW.reversal_day > OLD.settle_day)
+	BEGIN SELECT RAISE(ABORT, 'settlement day already settled'); END;
+
+-- The exceptions desk's questions: what has been pending long, what the desk left open,
+-- what a POS sent about a recharge.
+CREATE INDEX recharges_pending_since ON recharges(booked_at) WHERE card_write = 'pending' AND booking = 'booked';
+CREATE INDEX repairs_open ON repairs(started_at) WHERE state = 'intent';
+CREATE INDEX cancels_orig ON cancels(device_id, orig_serial);
+
+ALTER TABLE settled_report ADD COLUMN late_reversal_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE settled_report ADD COLUMN late_reversal_amount INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE settled_report ADD COLUMN adjustment_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE settled_report ADD COLUMN adjustment_amount INTEGER NOT NULL DEFAULT 0;
+
+-- The ledger's memory of each card: the furthest state (counter, balance) the card reached
+-- through this system, after a confirmed write, a desk repair or a credit found on the card.
+CREATE TABLE card_memory (
+	card_no TEXT PRIMARY KEY REFERENCES cards(card_no),
+	counter INTEGER NOT NULL CHECK (counter BETWEEN 0 AND 4294967295),
+	balance INTEGER NOT NULL CHECK (balance BETWEEN 0 AND 16777215),
+	at      INTEGER NOT NULL,
+	source  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER card_memory_forward BEFORE UPDATE ON card_memory
+	WHEN NEW.counter <= OLD.counter OR NEW.card_no <> OLD.card_no
+	BEGIN SELECT RAISE(ABORT, 'a card''s memory only moves forward'); END;
+CREATE TRIGGER card_memory_no_delete BEFORE DELETE ON card_memory
+	BEGIN SELECT RAISE(ABORT, 'a card''s memory is never deleted'); END;
+
+-- Cards as the desk read them: evidence for the exceptions desk.
+CREATE TABLE card_reads (
+	id          INTEGER PRIMARY KEY,
+	card_no     TEXT NOT NULL,
+	uid         TEXT NOT NULL,
+	counter     INTEGER NOT NULL,
+	balance     INTEGER NOT NULL,
+	from_backup INTEGER NOT NULL CHECK (from_backup IN (0,1)),
+	at          INTEGER NOT NULL,
+	staff       TEXT NOT NULL
+);
+CREATE INDEX card_reads_card ON card_reads(card_no, id);
+CREATE TRIGGER card_reads_append_only_u BEFORE UPDATE ON card_reads
+	BEGIN SELECT RAISE(ABORT, 'card reads are append-only'); END;
+CREATE TRIGGER card_reads_append_only_d BEFORE DELETE ON card_reads
+	BEGIN SELECT RAISE(ABORT, 'card reads are append-only'); END;
+
+-- A device's journal ended (the POS was retired, or replaced and its queue lost): no record
+-- at or below last_serial will come from it any more.
+CREATE TABLE device_journal_ends (
+	id          INTEGER PRIMARY KEY,
+	device_id   TEXT NOT NULL REFERENCES devices(id),
+	kind        TEXT NOT NULL CHECK (kind IN ('retired','replaced')),
+	last_serial INTEGER NOT NULL CHECK (last_serial >= 0),
+	at          INTEGER NOT NULL,
+	by          TEXT NOT NULL,
+	note        TEXT NOT NULL
+);
+CREATE INDEX device_journal_ends_device ON device_journal_ends(device_id, last_serial);
+CREATE TRIGGER device_journal_ends_append_only_u BEFORE UPDATE ON device_journal_ends
+	BEGIN SELECT RAISE(ABORT, 'device journal ends are append-only'); END;
+CREATE TRIGGER device_journal_ends_append_only_d BEFORE DELETE ON device_journal_ends
+	BEGIN SELECT RAISE(ABORT, 'device journal ends are append-only'); END;
+
+-- What the card cannot prove: one row per case, opened where it arises.
+CREATE TABLE exception_cases (
+	id          INTEGER PRIMARY KEY,
+	kind        TEXT NOT NULL CHECK (kind IN ('reversal_not_applied','late_reversal','cannot_tell','card_behind','duplicate_conflict',
+		'journal_released')),
+	subject     TEXT NOT NULL,
+	opened_at   INTEGER NOT NULL,
+	card_no     TEXT NOT NULL DEFAULT '',
+	device_id   TEXT NOT NULL DEFAULT '',
+	serial      INTEGER NOT NULL DEFAULT 0,
+	recharge_id INTEGER REFERENCES recharges(id),
+	reversal_id INTEGER REFERENCES reversals(id),
+	detail      TEXT NOT NULL,
+	UNIQUE (kind, subject)
+);
+CREATE TRIGGER exception_cases_append_only_u BEFORE UPDATE ON exception_cases
+	BEGIN SELECT RAISE(ABORT, 'exception cases are append-only'); END;
+CREATE TRIGGER exception_cases_append_only_d BEFORE DELETE ON exception_cases
+	BEGIN SELECT RAISE(ABORT, 'exception cases are append-only'); END;
+
+-- A supervisor's decision on a case: a record of its own, never an edit of the original.
+-- One decision per case; a decision about a recharge names it (an approved write must); a
+-- cash adjustment (长短款) counts on the operator's report on the day it was decided.
+CREATE TABLE case_decisions (
+	id          INTEGER PRIMARY KEY,
+	case_key    TEXT NOT NULL UNIQUE,
+	kind        TEXT NOT NULL CHECK (kind IN ('approve_write','close','adjustment')),
+	recharge_id INTEGER REFERENCES recharges(id),
+	operator_id INTEGER REFERENCES operators(id),
+	amount      INTEGER NOT NULL DEFAULT 0 CHECK (amount BETWEEN -16777215 AND 16777215),
+	day         TEXT NOT NULL DEFAULT '',
+	reason      TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+	decided_by  TEXT NOT NULL,
+	decided_at  INTEGER NOT NULL,
+	CHECK (kind <> 'approve_write' OR recharge_id IS NOT NULL),
+	CHECK ((kind = 'adjustment') = (operator_id IS NOT NULL AND amount <> 0 AND day <> ''))
+);
+CREATE UNIQUE INDEX case_decisions_one_approval ON case_decisions(recharge_id) WHERE kind = 'approve_write';
+CREATE INDEX case_decisions_adjustments ON case_decisions(day, operator_id) WHERE kind = 'adjustment';
+CREATE INDEX case_decisions_recharge ON case_decisions(recharge_id);
+CREATE TRIGGER case_decisions_append_only_u BEFORE UPDATE ON case_decisions
+	BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER case_decisions_append_only_d BEFORE DELETE ON case_decisions
+	BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER case_decisions_open_day BEFORE INSERT ON case_decisions
+	WHEN NEW.kind = 'adjustment' AND EXISTS (SELECT 1 FROM settled_days WHERE day >= NEW.day)
+	BEGIN SELECT RAISE(ABORT, 'an adjustment counts on an open settlement day'); END;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // recorder keeps every statement a txn runs, to ask SQLite how it plans them.
@@ -73,6 +74,29 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 			[]string{"SEARCH recharges USING COVERING INDEX recharges_authorization (authorization_id=?)"}},
 		{"FirstUnsettledDay", func(x *txn) { x.FirstUnsettledDay() },
 			[]string{"SEARCH recharges USING COVERING INDEX recharges_day_operator (settle_day>?)"}},
+		{"AuthorizationTotals late", func(x *txn) { x.AuthorizationTotals(1) },
+			[]string{"SCAN recharges USING INDEX recharges_late_by_reversal_day"}},
+		{"LiveReport late reversals", func(x *txn) { x.LiveReport("2026-01-01", "2026-01-31") },
+			[]string{"SEARCH r USING INDEX recharges_late_by_settle_day (settle_day>? AND settle_day<?)",
+				"SEARCH r USING INDEX recharges_late_by_reversal_day (reversal_day>? AND reversal_day<?)",
+				"SEARCH d USING INDEX case_decisions_adjustments (day>? AND day<?)"}},
+		{"FirstUnsettledDay late", func(x *txn) { x.FirstUnsettledDay() },
+			[]string{"SEARCH recharges USING INDEX recharges_late_by_reversal_day (reversal_day>?)",
+				"SEARCH case_decisions USING COVERING INDEX case_decisions_adjustments (day>?)"}},
+		{"LateReversalTotals", func(x *txn) { x.LateReversalTotals(1, "P1", "2026-01-01", time.Time{}) },
+			[]string{"r USING INDEX recharges_late_by_reversal_day"}},
+		{"PendingRechargesBookedBefore", func(x *txn) { x.PendingRechargesBookedBefore(time.Now(), 10) },
+			[]string{"SEARCH recharges USING INDEX recharges_pending_since (booked_at<?)"}},
+		{"OpenRepairIntents", func(x *txn) { x.OpenRepairIntents(10) },
+			[]string{"SCAN repairs USING INDEX repairs_open"}},
+		{"CancelsNaming", func(x *txn) { x.CancelsNaming("P1", 1) },
+			[]string{"SEARCH cancels USING INDEX cancels_orig (device_id=? AND orig_serial=?)"}},
+		{"DeviceContact", func(x *txn) { x.DeviceContact("P1") },
+			[]string{"SEARCH terminal_answers USING PRIMARY KEY (device_id=?)"}},
+		{"JournalEndCovering", func(x *txn) { x.JournalEndCovering("P1", 5) },
+			[]string{"SEARCH device_journal_ends USING INDEX device_journal_ends_device (device_id=? AND last_serial>?)"}},
+		{"CardMemory", func(x *txn) { x.CardMemory("10000001") },
+			[]string{"SEARCH card_memory USING PRIMARY KEY (card_no=?)"}},
 		// Settle asks this for every day: it must start from the few pending reversals,
 		// not from the day's tens of thousands of recharges.
 		{"PendingReversalsForDay", func(x *txn) { x.PendingReversalsForDay("2026-01-01") },

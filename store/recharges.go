@@ -3,19 +3,22 @@ package store
 import (
 	"database/sql"
 	"strings"
+	"time"
 
 	"cardcenter/app"
 )
 
 const rechargeCols = `id, device_id, serial, authorization_id, operator_id, card_no, amount, balance_before, counter_before,
-	booked_at, settle_day, booking, card_write, COALESCE(reversal_id, 0), COALESCE(cancel_id, 0), COALESCE(repair_id, 0)`
+	booked_at, settle_day, booking, card_write, COALESCE(reversal_id, 0), COALESCE(reversal_day, ''), COALESCE(cancel_id, 0),
+	COALESCE(repair_id, 0), confirmed_at`
 
 func scanRecharge(r interface{ Scan(...any) error }) (app.Recharge, error) {
 	var x app.Recharge
-	var at sql.NullInt64
+	var at, confirmed sql.NullInt64
 	err := r.Scan(&x.ID, &x.DeviceID, &x.Serial, &x.AuthorizationID, &x.OperatorID, &x.CardNo, &x.Amount, &x.BalanceBefore,
-		&x.CounterBefore, &at, &x.SettleDay, &x.Booking, &x.CardWrite, &x.ReversalID, &x.CancelID, &x.RepairID)
-	x.BookedAt = fromMs(at)
+		&x.CounterBefore, &at, &x.SettleDay, &x.Booking, &x.CardWrite, &x.ReversalID, &x.ReversalDay, &x.CancelID, &x.RepairID,
+		&confirmed)
+	x.BookedAt, x.ConfirmedAt = fromMs(at), fromMs(confirmed)
 	return x, err
 }
 
@@ -73,9 +76,13 @@ func (t *txn) SetCardWrite(rechargeID int64, from []app.CardWrite, to app.CardWr
 		WHERE id = ? AND booking = 'booked' AND card_write IN (`+marks+`)`, args...)
 }
 
-func (t *txn) UnbookRecharge(rechargeID, reversalID int64) (bool, error) {
-	return t.changed("unbook recharge", `UPDATE recharges SET booking = 'reversed', reversal_id = ?
-		WHERE id = ? AND booking = 'booked' AND card_write = 'pending' AND repair_id IS NULL`, reversalID, rechargeID)
+func (t *txn) UnbookRecharge(rechargeID, reversalID int64, day string) (bool, error) {
+	return t.changed("unbook recharge", `UPDATE recharges SET booking = 'reversed', reversal_id = ?, reversal_day = ?
+		WHERE id = ? AND booking = 'booked' AND card_write = 'pending' AND repair_id IS NULL`, reversalID, day, rechargeID)
+}
+
+func (t *txn) NoteConfirmed(rechargeID int64, at time.Time) error {
+	return t.execOne("note confirmed", `UPDATE recharges SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL`, ms(at), rechargeID)
 }
 
 func (t *txn) LinkCancel(rechargeID, cancelID int64) error {
@@ -86,18 +93,30 @@ func (t *txn) LinkRepair(rechargeID, repairID int64) error {
 	return t.execOne("link repair", `UPDATE recharges SET repair_id = ? WHERE id = ? AND repair_id IS NULL`, repairID, rechargeID)
 }
 
+// AuthorizationTotals reads the session's bookings from the covering index and takes the
+// rare late reversals (they count on a later day, as a line of their own) out of its
+// reversals through their partial index.
 func (t *txn) AuthorizationTotals(authorizationID int64) (rech, rev app.Totals, err error) {
-	err = t.one("authorization totals", []any{&rech.Count, &rech.Amount, &rev.Count, &rev.Amount},
+	if err = t.one("authorization totals", []any{&rech.Count, &rech.Amount, &rev.Count, &rev.Amount},
 		`SELECT COUNT(*), COALESCE(SUM(amount), 0),
 		        COUNT(*) FILTER (WHERE booking = 'reversed'), COALESCE(SUM(amount) FILTER (WHERE booking = 'reversed'), 0)
-		 FROM recharges WHERE authorization_id = ?`, authorizationID)
+		 FROM recharges WHERE authorization_id = ?`, authorizationID); err != nil {
+		return
+	}
+	var late app.Totals
+	err = t.one("authorization late reversals", []any{&late.Count, &late.Amount},
+		`SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM recharges INDEXED BY recharges_late_by_reversal_day
+		 WHERE reversal_day <> settle_day AND authorization_id = ?`, authorizationID)
+	rev.Count -= late.Count
+	rev.Amount -= late.Amount
 	return
 }
 
 func (t *txn) OperatorDeviceDayTotals(operatorID int64, deviceID, day string) (rech, rev app.Totals, err error) {
 	err = t.one("operator device day totals", []any{&rech.Count, &rech.Amount, &rev.Count, &rev.Amount},
 		`SELECT COUNT(*), COALESCE(SUM(amount), 0),
-		        COUNT(*) FILTER (WHERE booking = 'reversed'), COALESCE(SUM(amount) FILTER (WHERE booking = 'reversed'), 0)
+		        COUNT(*) FILTER (WHERE booking = 'reversed' AND reversal_day = settle_day),
+		        COALESCE(SUM(amount) FILTER (WHERE booking = 'reversed' AND reversal_day = settle_day), 0)
 		 FROM recharges WHERE settle_day = ? AND operator_id = ? AND device_id = ?`, day, operatorID, deviceID)
 	return
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"sort"
 	"time"
 
 	"cardcenter/app"
@@ -10,14 +11,37 @@ import (
 func scanReportRow(r *sql.Rows) (app.ReportRow, error) {
 	var x app.ReportRow
 	err := r.Scan(&x.Day, &x.OperatorID, &x.OpNo, &x.OperatorName, &x.Recharges.Count, &x.Recharges.Amount,
-		&x.Reversals.Count, &x.Reversals.Amount, &x.Cancels)
+		&x.Reversals.Count, &x.Reversals.Amount, &x.Cancels, &x.LateReversals.Count, &x.LateReversals.Amount,
+		&x.Adjustments.Count, &x.Adjustments.Amount)
 	return x, err
 }
 
-// LiveReport reads only the recharges_day_operator index (it covers every column used).
+// dayOp is one line of the report: an operator on a settlement day.
+type dayOp struct {
+	day string
+	op  int64
+}
+
+type dayOpTotals struct {
+	key   dayOp
+	opNo  string
+	name  string
+	count int64
+	sum   app.Fen
+}
+
+func scanDayOpTotals(r *sql.Rows) (dayOpTotals, error) {
+	var x dayOpTotals
+	err := r.Scan(&x.key.day, &x.key.op, &x.opNo, &x.name, &x.count, &x.sum)
+	return x, err
+}
+
+// LiveReport computes the report from raw rows. The day's bookings and their reversals come
+// from the recharges_day_operator index alone (it covers every column used); the rare late
+// reversals and the cash adjustments from partial indexes of their own.
 func (t *txn) LiveReport(from, to string) ([]app.ReportRow, error) {
-	return many(t, "live report", scanReportRow,
-		`SELECT g.settle_day, g.operator_id, o.op_no, o.name, g.n, g.amount, g.rn, g.ramount, g.cn
+	rows, err := many(t, "live report", scanReportRow,
+		`SELECT g.settle_day, g.operator_id, o.op_no, o.name, g.n, g.amount, g.rn, g.ramount, g.cn, 0, 0, 0, 0
 		 FROM (SELECT settle_day, operator_id, COUNT(*) AS n, SUM(amount) AS amount,
 		              COUNT(*) FILTER (WHERE booking = 'reversed') AS rn,
 		              COALESCE(SUM(amount) FILTER (WHERE booking = 'reversed'), 0) AS ramount,
@@ -26,11 +50,75 @@ func (t *txn) LiveReport(from, to string) ([]app.ReportRow, error) {
 		       GROUP BY settle_day, operator_id) g
 		 JOIN operators o ON o.id = g.operator_id
 		 ORDER BY g.settle_day, o.op_no`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	at := map[dayOp]int{}
+	for i, r := range rows {
+		at[dayOp{r.Day, r.OperatorID}] = i
+	}
+	line := func(x dayOpTotals) *app.ReportRow {
+		i, ok := at[x.key]
+		if !ok {
+			rows = append(rows, app.ReportRow{Day: x.key.day, OperatorID: x.key.op, OpNo: x.opNo, OperatorName: x.name})
+			i = len(rows) - 1
+			at[x.key] = i
+		}
+		return &rows[i]
+	}
+	// A reversal processed after its day was settled counts on the day it was processed:
+	// take it out of its recharge's day (which, settled, shows its frozen figures anyway)...
+	lateOut, err := many(t, "late reversals by recharge day", scanDayOpTotals,
+		`SELECT r.settle_day, r.operator_id, o.op_no, o.name, COUNT(*), SUM(r.amount)
+		 FROM recharges r JOIN operators o ON o.id = r.operator_id
+		 WHERE r.settle_day BETWEEN ? AND ? AND r.reversal_day <> r.settle_day
+		 GROUP BY r.settle_day, r.operator_id`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range lateOut {
+		row := line(x)
+		row.Reversals.Count -= x.count
+		row.Reversals.Amount -= x.sum
+	}
+	// ... and put it on the day it was processed, as a line of its own.
+	lateIn, err := many(t, "late reversals by reversal day", scanDayOpTotals,
+		`SELECT r.reversal_day, r.operator_id, o.op_no, o.name, COUNT(*), SUM(r.amount)
+		 FROM recharges r JOIN operators o ON o.id = r.operator_id
+		 WHERE r.reversal_day BETWEEN ? AND ? AND r.reversal_day <> r.settle_day
+		 GROUP BY r.reversal_day, r.operator_id`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range lateIn {
+		row := line(x)
+		row.LateReversals = app.Totals{Count: x.count, Amount: x.sum}
+	}
+	adjustments, err := many(t, "cash adjustments", scanDayOpTotals,
+		`SELECT d.day, d.operator_id, o.op_no, o.name, COUNT(*), SUM(d.amount)
+		 FROM case_decisions d JOIN operators o ON o.id = d.operator_id
+		 WHERE d.kind = 'adjustment' AND d.day BETWEEN ? AND ?
+		 GROUP BY d.day, d.operator_id`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range adjustments {
+		row := line(x)
+		row.Adjustments = app.Totals{Count: x.count, Amount: x.sum}
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Day != rows[j].Day {
+			return rows[i].Day < rows[j].Day
+		}
+		return rows[i].OpNo < rows[j].OpNo
+	})
+	return rows, nil
 }
 
 func (t *txn) SettledReport(from, to string) ([]app.ReportRow, error) {
 	rows, err := many(t, "settled report", scanReportRow,
-		`SELECT s.day, s.operator_id, o.op_no, o.name, s.recharge_count, s.recharge_amount, s.reversal_count, s.reversal_amount, s.cancel_count
+		`SELECT s.day, s.operator_id, o.op_no, o.name, s.recharge_count, s.recharge_amount, s.reversal_count, s.reversal_amount,
+		        s.cancel_count, s.late_reversal_count, s.late_reversal_amount, s.adjustment_count, s.adjustment_amount
 		 FROM settled_report s JOIN operators o ON o.id = s.operator_id
 		 WHERE s.day BETWEEN ? AND ? ORDER BY s.day, o.op_no`, from, to)
 	for i := range rows {
@@ -53,11 +141,18 @@ func (t *txn) SettledDays(from, to string) ([]string, error) {
 }
 
 // FirstUnsettledDay relies on days being settled in order: every day up to the last
-// settled one is settled, so the answer is the first recharge day after it.
+// settled one is settled, so the answer is the first day after it that has something to
+// count — a recharge, a late reversal or a cash adjustment.
 func (t *txn) FirstUnsettledDay() (string, bool, error) {
 	var d sql.NullString
 	err := t.one("first unsettled day", []any{&d},
-		`SELECT MIN(settle_day) FROM recharges WHERE settle_day > COALESCE((SELECT MAX(day) FROM settled_days), '')`)
+		`WITH last(day) AS (SELECT COALESCE(MAX(day), '') FROM settled_days)
+		 SELECT MIN(day) FROM (
+		   SELECT MIN(settle_day) AS day FROM recharges WHERE settle_day > (SELECT day FROM last)
+		   UNION ALL
+		   SELECT MIN(reversal_day) FROM recharges WHERE reversal_day <> settle_day AND reversal_day > (SELECT day FROM last)
+		   UNION ALL
+		   SELECT MIN(day) FROM case_decisions WHERE kind = 'adjustment' AND day > (SELECT day FROM last))`)
 	return d.String, d.Valid, err
 }
 
@@ -67,8 +162,10 @@ func (t *txn) InsertSettlement(day string, at time.Time, by string, rows []app.R
 	}
 	for _, r := range rows {
 		if _, err := t.insert("insert settled row", `INSERT INTO settled_report(day, operator_id, recharge_count, recharge_amount,
-			reversal_count, reversal_amount, cancel_count) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			day, r.OperatorID, r.Recharges.Count, r.Recharges.Amount, r.Reversals.Count, r.Reversals.Amount, r.Cancels); err != nil {
+			reversal_count, reversal_amount, cancel_count, late_reversal_count, late_reversal_amount, adjustment_count,
+			adjustment_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			day, r.OperatorID, r.Recharges.Count, r.Recharges.Amount, r.Reversals.Count, r.Reversals.Amount, r.Cancels,
+			r.LateReversals.Count, r.LateReversals.Amount, r.Adjustments.Count, r.Adjustments.Amount); err != nil {
 			return err
 		}
 	}

@@ -183,3 +183,11 @@ func WantCode(t testing.TB, err error, code app.Code) *app.Error {
 	}
 	return e
 }
+
+// CardOf returns the ledger's record of a card.
+func (s *Site) CardOf(no string) app.Card {
+	s.T.Helper()
+	c, err := s.Svc.CardByNo(context.Background(), no)
+	must(s.T, err)
+	return c
+}

@@ -33,7 +33,8 @@ type Site struct {
 	Ops     []app.Operator // op[i] is bound to card AuthCard(i)
 	Devices []string       // recharge POS ids; P1 is op 0's designated... none designated by default
 	serial  map[string]int64
-	raw     *sql.DB // see RawDB
+	counter map[string]int64 // the last counter each user card showed a POS
+	raw     *sql.DB          // see RawDB
 }
 
 // AuthCard is the authorization card number of operator i. Card numbers are decimal
@@ -68,7 +69,7 @@ func New(t testing.TB, opts Options) *Site {
 	}
 	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "ledger.db"), Clock: app.NewManualClock(Start), Cfg: cfg,
 		Admin: app.Actor{User: "admin", Role: app.RoleAdmin}, Clerk: app.Actor{User: "clerk1", Role: app.RoleClerk},
-		serial: map[string]int64{}}
+		serial: map[string]int64{}, counter: map[string]int64{}}
 	so := opts.StoreOptions
 	so.Create = true
 	s.open(so)
@@ -109,7 +110,8 @@ func NewEmpty(t testing.TB) *Site {
 	cfg := app.DefaultConfig()
 	cfg.Hasher = app.TestHasher()
 	cfg.Location = Start.Location()
-	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "empty.db"), Clock: app.NewManualClock(Start), Cfg: cfg, serial: map[string]int64{}}
+	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "empty.db"), Clock: app.NewManualClock(Start), Cfg: cfg, serial: map[string]int64{},
+		counter: map[string]int64{}}
 	s.open(store.Options{Create: true})
 	t.Cleanup(func() { s.Store.Close() })
 	return s
@@ -152,10 +154,14 @@ func (s *Site) Authorize(device string, i int) Session {
 	return Session{Device: device, BatchNo: res.BatchNo, AuthCode: res.AuthCode, Operator: s.Ops[i]}
 }
 
-// RechargeReq builds a recharge request in the session with a fresh serial.
+// RechargeReq builds a recharge request in the session with a fresh serial. The card's
+// counter moves on by ten between requests, as a card used at the canteen in between does,
+// so the ledger's memory of the card (what its last confirmed write reached) never finds
+// it behind.
 func (s *Site) RechargeReq(sess Session, card string, balance, amount app.Fen) app.RechargeRequest {
+	s.counter[card] += 10
 	return app.RechargeRequest{DeviceID: sess.Device, Serial: s.NextSerial(sess.Device), BatchNo: sess.BatchNo,
-		AuthCode: sess.AuthCode, CardNo: card, CardBalance: balance, CardCounter: 1, Amount: amount}
+		AuthCode: sess.AuthCode, CardNo: card, CardBalance: balance, CardCounter: s.counter[card] - 9, Amount: amount}
 }
 
 // Recharge books a recharge and fails the test if refused.

@@ -329,8 +329,8 @@ func (w *schedule) desk(i int) {
 		w.rt.Fatalf("desk: %v", err)
 	}
 	for _, it := range items {
-		if it.ReversalPending || !w.deskMayWrite(it) {
-			continue
+		if it.Hold != nil {
+			continue // a reversal on its way, or its POS may still send one
 		}
 		r := it.Recharge
 		rp, _, err := w.site.Svc.BeginRepair(ctx, w.site.Clerk, r.ID, app.CardSnapshot{})
@@ -359,22 +359,6 @@ func (w *schedule) desk(i int) {
 			w.rt.Fatalf("the card cannot prove recharge %d (%s #%d): log %+v", r.ID, r.DeviceID, r.Serial, card.Log)
 		}
 	}
-}
-
-// deskMayWrite models the rule of issue 8.2 (the desk side, not this package's): a
-// write-unknown recharge is written at the desk only once its POS can no longer reverse or
-// confirm it, that is once the host has a message from that device with a higher serial
-// (rule 6 sends the queue first). Without it a desk write meets a reversal still waiting
-// in a POS's journal.
-func (w *schedule) deskMayWrite(it app.DeskItem) bool {
-	if it.Reason != app.DeskWriteUnknown {
-		return true
-	}
-	last, err := w.site.Svc.LastSerial(context.Background(), it.Recharge.DeviceID)
-	if err != nil {
-		w.rt.Fatalf("last serial: %v", err)
-	}
-	return last > it.Recharge.Serial
 }
 
 // drain ends a schedule as a working day ends: the network heals, every POS finishes what
