@@ -204,10 +204,14 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 			zh, en string
 			t      app.SummaryTotals
 		}{{"本次授权", "this session", s.Session}, {"今日 " + s.Day, "today " + s.Day, s.Today}} {
-			out.say(fmt.Sprintf("%s: 充值 %d 笔 %s 元, 冲正 %d 笔 %s 元, 现金 %s 元", p.zh, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
-				p.t.Reversals.Count, yuan(p.t.Reversals.Amount), yuan(p.t.Cash)),
-				fmt.Sprintf("%s: recharges %d %s, reversals %d %s, cash %s", p.en, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
-					p.t.Reversals.Count, yuan(p.t.Reversals.Amount), yuan(p.t.Cash)))
+			lateZH, lateEN := "", ""
+			if l := p.t.LateReversals; l.Count > 0 {
+				lateZH, lateEN = fmt.Sprintf(", 迟到冲正 %d 笔 %s 元", l.Count, yuan(l.Amount)), fmt.Sprintf(", late reversals %d %s", l.Count, yuan(l.Amount))
+			}
+			out.say(fmt.Sprintf("%s: 充值 %d 笔 %s 元, 冲正 %d 笔 %s 元%s, 现金 %s 元", p.zh, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
+				p.t.Reversals.Count, yuan(p.t.Reversals.Amount), lateZH, yuan(p.t.Cash)),
+				fmt.Sprintf("%s: recharges %d %s, reversals %d %s%s, cash %s", p.en, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
+					p.t.Reversals.Count, yuan(p.t.Reversals.Amount), lateEN, yuan(p.t.Cash)))
 		}
 	case "upload":
 		items, err := term.Upload(ctx)

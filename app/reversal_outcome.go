@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type ReversalOutcome struct {
 	Reason      Code           `json:"reason,omitempty"`
 	ProcessedAt time.Time      `json:"processed_at,omitzero"`
 	Final       bool           `json:"final"`
+	// Late: applied after its recharge's day was settled, so the cash it gives back counts
+	// on Day, the settlement day it was processed on (a line of its own in the reports).
+	Late bool   `json:"late,omitempty"`
+	Day  string `json:"day,omitempty"`
 }
 
 // RevNotFound answers a serial under which the device has no reversal.
@@ -60,6 +65,13 @@ func (s *Service) ReversalOutcomes(ctx context.Context, req ReversalOutcomesRequ
 			it := ReversalOutcome{Serial: sn, Status: RevNotFound, Final: true}
 			if err == nil {
 				it.Status, it.Reason, it.ProcessedAt, it.Final = rv.Status, rv.Reason, rv.ProcessedAt, rv.Status != RevPending
+			}
+			if err == nil && rv.Status == RevApplied {
+				r, err := tx.Recharge(rv.RechargeID)
+				if err != nil {
+					return fmt.Errorf("recharge %d of reversal %d: %w", rv.RechargeID, rv.ID, err)
+				}
+				it.Late, it.Day = r.LateReversal(), r.ReversalDay
 			}
 			out.Items = append(out.Items, it)
 		}

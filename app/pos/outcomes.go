@@ -45,6 +45,10 @@ type Notice struct {
 	// booked under the operator; the cash is not to be refunded, and the card center
 	// decides.
 	Alarm bool `json:"alarm,omitempty"`
+	// Late: applied after the recharge's day was settled; the cash it gave back counts on
+	// Day.
+	Late bool   `json:"late,omitempty"`
+	Day  string `json:"day,omitempty"`
 }
 
 // Outcome of a record refused by the host.
@@ -81,6 +85,9 @@ func (n Notice) Message(lang string) string {
 	case n.Kind == app.OfflineReversal && n.Outcome == string(app.RevTombstone):
 		return say(fmt.Sprintf("冲正 流水 %d 已完成:主机未记账原充值", n.Serial),
 			fmt.Sprintf("reversal %d done: the host never booked the recharge", n.Serial))
+	case n.Kind == app.OfflineReversal && n.Late:
+		return say(fmt.Sprintf("冲正 流水 %d 已完成:原充值已冲正(迟到冲正,计入 %s)", n.Serial, n.Day),
+			fmt.Sprintf("reversal %d done: the recharge is reversed (a late reversal, counted on %s)", n.Serial, n.Day))
 	case n.Kind == app.OfflineReversal:
 		return say(fmt.Sprintf("冲正 流水 %d 已完成:原充值已冲正", n.Serial),
 			fmt.Sprintf("reversal %d done: the recharge is reversed", n.Serial))
@@ -187,7 +194,7 @@ func (t *Terminal) learnOutcomes(res app.ReversalOutcomesResult) error {
 			continue
 		}
 		t.notify(Notice{Kind: app.OfflineReversal, Serial: w.Serial, OrigSerial: w.OrigSerial, CardNo: w.CardNo, Amount: w.Amount,
-			Outcome: string(it.Status), Code: it.Reason, Alarm: reversalAlarm(string(it.Status))})
+			Outcome: string(it.Status), Code: it.Reason, Alarm: reversalAlarm(string(it.Status)), Late: it.Late, Day: it.Day})
 	}
 	if len(kept) == len(t.st.Watched) {
 		return nil

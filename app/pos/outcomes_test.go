@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
@@ -235,4 +236,40 @@ func mustJournal(t *testing.T, path string) *pos.Journal {
 		t.Fatal(err)
 	}
 	return j
+}
+
+// A reversal that could not get through before its day was settled is applied late (it
+// counts on the day it is processed): the POS learns that too, and says on which day.
+func TestLateReversalOutcomeSaysTheDayItCountsOn(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+	w.host.dropNext = map[string]int{"recharge": 1}
+	w.host.afterAnswer = func(kind string) { w.host.down = true } // the link breaks with the answer
+	w.term.Wait = func(context.Context, int) error { return errors.New("offline") }
+	if _, err := w.term.Recharge(ctx, 80); !errors.Is(err, pos.CodeTimeoutPending) {
+		t.Fatalf("want RECHARGE_TIMEOUT_REVERSAL_PENDING, got %v", err)
+	}
+	day := w.site.Svc.Today()
+	w.site.Clock.Advance(15 * time.Hour) // past midnight and the reversal delay: the day settles
+	if res, err := w.site.Svc.Settle(ctx, w.site.Admin); err != nil || len(res.Settled) != 1 {
+		t.Fatalf("settle: %+v %v", res, err)
+	}
+	w.host.down, w.host.afterAnswer = false, nil
+	if err := w.term.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.applyDue()
+	if err := w.term.CheckOutcomes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ns := w.term.Notices()
+	today := w.site.Svc.Today()
+	if len(ns) != 1 || ns[0].Outcome != string(app.RevApplied) || ns[0].Alarm || !ns[0].Late || ns[0].Day != today || today == day {
+		t.Fatalf("notices %+v (recharge day %s, today %s)", ns, day, today)
+	}
+	if msg := ns[0].Message("zh"); !strings.Contains(msg, "迟到冲正,计入 "+today) {
+		t.Fatalf("the POS says %q", msg)
+	}
 }

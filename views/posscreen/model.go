@@ -341,12 +341,15 @@ func (m Model) errorLines(err error) []string {
 
 func (m Model) summaryLines(s app.SummaryResult) []string {
 	line := func(name string, t app.SummaryTotals) []string {
-		return []string{
+		out := []string{
 			name,
 			fmt.Sprintf("  %s %d%s %s", m.t.Recharges, t.Recharges.Count, m.t.Count, yuan(t.Recharges.Amount)),
 			fmt.Sprintf("  %s %d%s %s", m.t.Reversals, t.Reversals.Count, m.t.Count, yuan(t.Reversals.Amount)),
-			fmt.Sprintf("  %s %s %s", m.t.Cash, yuan(t.Cash), m.t.Yuan),
 		}
+		if t.LateReversals.Count > 0 { // of recharges of days already settled: a line of its own
+			out = append(out, fmt.Sprintf("  %s %d%s %s", m.t.LateReversals, t.LateReversals.Count, m.t.Count, yuan(t.LateReversals.Amount)))
+		}
+		return append(out, fmt.Sprintf("  %s %s %s", m.t.Cash, yuan(t.Cash), m.t.Yuan))
 	}
 	out := []string{m.t.SummaryTitle + "  " + s.OperatorNo + " " + s.OperatorName}
 	out = append(out, line(m.t.Session, s.Session)...)

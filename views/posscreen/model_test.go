@@ -52,7 +52,9 @@ func (f *fakeTerminal) CancelRetap(context.Context) error {
 func (f *fakeTerminal) Summary(context.Context) (app.SummaryResult, error) {
 	f.calls = append(f.calls, "summary")
 	return app.SummaryResult{OperatorNo: "OP01", Day: "2026-03-02",
-		Session: app.SummaryTotals{Recharges: app.Totals{Count: 2, Amount: 15000}, Reversals: app.Totals{Count: 1, Amount: 5000}, Cash: 10000}}, nil
+		Session: app.SummaryTotals{Recharges: app.Totals{Count: 2, Amount: 15000}, Reversals: app.Totals{Count: 1, Amount: 5000}, Cash: 10000},
+		Today: app.SummaryTotals{Recharges: app.Totals{Count: 2, Amount: 15000}, Reversals: app.Totals{Count: 1, Amount: 5000},
+			LateReversals: app.Totals{Count: 1, Amount: 3000}, Cash: 7000}}, nil
 }
 func (f *fakeTerminal) Upload(context.Context) ([]app.BatchItem, error) { return nil, nil }
 func (f *fakeTerminal) State() pos.State                                { return f.st }
@@ -170,8 +172,8 @@ func TestPOSScreenAuthorizeRechargeSummary(t *testing.T) {
 		t.Fatalf("recharge:\n%s", s)
 	}
 	m = drive(t, m, "x", "1")
-	if s := screen(m); !strings.Contains(s, "现金 100.00 元") {
-		t.Fatalf("summary:\n%s", s)
+	if s := screen(m); !strings.Contains(s, "现金 100.00 元") || !strings.Contains(s, "迟到冲正 1笔 30.00") || strings.Count(s, "迟到冲正") != 1 {
+		t.Fatalf("summary (late reversals a line of their own, shown only when there are any):\n%s", s)
 	}
 	want := []string{"start", "authorize 111", "authorize 123456", "recharge 50", "summary"}
 	if strings.Join(f.calls, ",") != strings.Join(want, ",") {
