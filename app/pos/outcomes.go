@@ -129,8 +129,16 @@ func (t *Terminal) watch(rec app.OfflineRecord, status app.ReversalStatus, reaso
 
 func (t *Terminal) notify(n Notice) {
 	if len(t.st.Notices) >= MaxNotices {
-		t.Log.Warn("notices: too many unshown, dropping the oldest", "notice", t.st.Notices[0].Message("en"))
-		t.st.Notices = t.st.Notices[1:]
+		// The oldest that is not an alarm goes: an alarm is about cash in the drawer.
+		i := 0
+		for j, old := range t.st.Notices {
+			if !old.Alarm {
+				i = j
+				break
+			}
+		}
+		t.Log.Warn("notices: too many unshown, dropping one", "notice", t.st.Notices[i].Message("en"))
+		t.st.Notices = append(t.st.Notices[:i:i], t.st.Notices[i+1:]...)
 	}
 	t.Log.Info("notice", "kind", n.Kind, "serial", n.Serial, "outcome", n.Outcome, "code", n.Code, "alarm", n.Alarm)
 	t.st.Notices = append(t.st.Notices, n)

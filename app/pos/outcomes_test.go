@@ -273,3 +273,37 @@ func TestLateReversalOutcomeSaysTheDayItCountsOn(t *testing.T) {
 		t.Fatalf("the POS says %q", msg)
 	}
 }
+
+// The journal stays bounded when the host is out of reach for days: the oldest watched
+// reversal goes first, and an unshown alarm outlives every quiet notice.
+func TestWatchedAndNoticesStayBounded(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.authorize()
+	var full []pos.Watched
+	for i := range int64(pos.MaxWatched) {
+		full = append(full, pos.Watched{Serial: 1000 + i, OrigSerial: 999, CardNo: apptest.UserCard(0), Amount: app.Yuan})
+	}
+	var notices []pos.Notice
+	for i := range int64(pos.MaxNotices) {
+		notices = append(notices, pos.Notice{Kind: app.OfflineReversal, Serial: 2000 + i, Outcome: "applied", Alarm: i == 0})
+	}
+	w.rewriteJournal(func(st *pos.State) { st.Watched, st.Notices = full, notices })
+	w.host.noOutcomes = true
+	orig := w.timeout(10)
+	st := w.term.State()
+	if len(st.Watched) != pos.MaxWatched || st.Watched[0].Serial != 1001 || st.Watched[len(st.Watched)-1].OrigSerial != orig {
+		t.Fatalf("watched %d, first %+v, last %+v", len(st.Watched), st.Watched[0], st.Watched[len(st.Watched)-1])
+	}
+	// One more notice: the first quiet one goes, the alarm stays.
+	w.rewriteJournal(func(st *pos.State) { st.Watched = st.Watched[len(st.Watched)-1:] })
+	w.host.noOutcomes = false
+	w.applyDue()
+	if err := w.term.CheckOutcomes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ns := w.term.Notices()
+	if len(ns) != pos.MaxNotices || !ns[0].Alarm || ns[1].Serial != 2002 || ns[len(ns)-1].OrigSerial != orig {
+		t.Fatalf("%d notices, first %+v, second %+v, last %+v", len(ns), ns[0], ns[1], ns[len(ns)-1])
+	}
+}

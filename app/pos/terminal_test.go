@@ -156,6 +156,7 @@ type flakyHost struct {
 	pos.Host
 	dropNext    map[string]int
 	down        bool
+	noOutcomes  bool // only the reversal-outcome question gets no answer
 	afterAnswer func(kind string)
 }
 
@@ -218,7 +219,7 @@ func (h *flakyHost) Confirm(ctx context.Context, r app.ConfirmRequest) (app.Conf
 }
 
 func (h *flakyHost) ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error) {
-	if h.down {
+	if h.down || h.noOutcomes {
 		return app.ReversalOutcomesResult{}, errLost
 	}
 	return h.Host.ReversalOutcomes(ctx, serials)
