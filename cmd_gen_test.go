@@ -70,7 +70,7 @@ func TestGenCommandThenReportAndSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recs[0], ","); got != "结算日,操作员号,操作员,充值笔数,充值金额,冲正笔数,冲正金额,撤销笔数,POS现金充值,状态" {
+	if got := strings.Join(recs[0], ","); got != "结算日,操作员号,操作员,充值笔数,充值金额,冲正笔数,冲正金额,撤销笔数,迟到冲正笔数,迟到冲正金额,长短款,POS现金充值,状态" {
 		t.Fatalf("CSV header %q", got)
 	}
 	total := recs[len(recs)-1]
@@ -84,10 +84,10 @@ func TestGenCommandThenReportAndSettle(t *testing.T) {
 		rn, _ := strconv.ParseInt(r[5], 10, 64)
 		cn, _ := strconv.ParseInt(r[7], 10, 64)
 		sum[0], sum[1], sum[2], sum[3], sum[4] = sum[0]+n, sum[1]+fen(t, r[4]), sum[2]+rn, sum[3]+fen(t, r[6]), sum[4]+cn
-		if fen(t, r[8]) != fen(t, r[4])-fen(t, r[6]) {
-			t.Errorf("row %q: POS现金充值 is not recharges − reversals", r)
+		if fen(t, r[11]) != fen(t, r[4])-fen(t, r[6])-fen(t, r[9])+fen(t, r[10]) {
+			t.Errorf("row %q: POS现金充值 is not recharges − reversals − late reversals + adjustments", r)
 		}
-		if r[9] == "已结算" {
+		if r[12] == "已结算" {
 			settledRows++
 		}
 	}
@@ -108,7 +108,7 @@ func TestGenCommandThenReportAndSettle(t *testing.T) {
 		t.Fatalf("Σ report rows %v, raw rows %v (%+v)", sum, want, raw)
 	}
 	if total[3] != strconv.FormatInt(raw.Recharges.Count, 10) || fen(t, total[4]) != raw.Recharges.Amount ||
-		fen(t, total[8]) != raw.Cash() {
+		fen(t, total[11]) != raw.Cash() {
 		t.Fatalf("total row %q, raw rows %+v", total, raw)
 	}
 	svc := app.New(st, app.SystemClock{}, app.DefaultConfig(), nil)

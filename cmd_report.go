@@ -82,10 +82,21 @@ func writeReportCSV(w io.Writer, rep app.Report, lang string) error {
 
 func writeReportTable(w io.Writer, rep app.Report, lang string) error {
 	title := fmt.Sprintf("操作员票据现金报表  %s ~ %s", rep.From, rep.To)
+	empty := "(该期间无充值记录)"
 	if lang == "en" {
 		title = fmt.Sprintf("Operator cash report  %s to %s", rep.From, rep.To)
+		empty = "(no recharges in this range)"
 	}
 	cells := reportfmt.Flat(rep, lang)
+	if len(rep.Rows) > 0 {
+		empty = ""
+	}
+	return writeTable(w, title, cells, reportfmt.FlatNumeric, true, empty)
+}
+
+// writeTable prints cells (headings first; the last row a total, ruled off, if total) as
+// an aligned text table; numeric(i) right-aligns column i. empty, if not "", follows it.
+func writeTable(w io.Writer, title string, cells [][]string, numeric func(col int) bool, total bool, empty string) error {
 	widths := make([]int, len(cells[0]))
 	for _, row := range cells {
 		for i, c := range row {
@@ -104,7 +115,7 @@ func writeReportTable(w io.Writer, rep app.Report, lang string) error {
 		b.WriteString("\n")
 	}
 	for ri, row := range cells {
-		if ri == 1 || ri == len(cells)-1 {
+		if ri == 1 || (total && ri == len(cells)-1) {
 			rule()
 		}
 		for i, c := range row {
@@ -112,7 +123,7 @@ func writeReportTable(w io.Writer, rep app.Report, lang string) error {
 				b.WriteString(" | ")
 			}
 			pad := strings.Repeat(" ", widths[i]-runewidth.StringWidth(c))
-			if i >= 3 && i <= 8 { // numbers right-aligned
+			if numeric(i) {
 				b.WriteString(pad + c)
 			} else {
 				b.WriteString(c + pad)
@@ -120,42 +131,9 @@ func writeReportTable(w io.Writer, rep app.Report, lang string) error {
 		}
 		b.WriteString("\n")
 	}
-	if len(rep.Rows) == 0 {
-		if lang == "en" {
-			b.WriteString("(no recharges in this range)\n")
-		} else {
-			b.WriteString("(该期间无充值记录)\n")
-		}
+	if empty != "" {
+		b.WriteString(empty + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func runSettle(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("settle", e)
-	db := fs.String("db", "", "ledger database file (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	svc, st, err := e.openService(*db, store.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	res, err := svc.Settle(ctx, app.SystemActor)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(res.Settled) == 0:
-		fmt.Fprintln(e.stdout, "没有可结算的日期 nothing to settle")
-	case len(res.Settled) <= 3:
-		fmt.Fprintf(e.stdout, "已结算 settled: %s\n", strings.Join(res.Settled, ", "))
-	default:
-		fmt.Fprintf(e.stdout, "已结算 settled %d days: %s … %s\n", len(res.Settled), res.Settled[0], res.Settled[len(res.Settled)-1])
-	}
-	if res.Reason != nil {
-		fmt.Fprintf(e.stdout, "等待 waiting: %s — %s / %s (%s)\n", res.Waiting, res.Reason.ZH, res.Reason.EN, res.Reason.Detail)
-	}
-	return nil
 }

@@ -15,10 +15,15 @@ type Recount struct {
 	Cancels   int64      // cancel records with status recorded
 	// Reversed counts recharges whose booking is reversed: it must equal Reversals.Count.
 	Reversed int64
+	// Adjustments: the operator cash adjustments (长短款) supervisors decided.
+	Adjustments app.Totals
 }
 
-// Cash is Σ booked − Σ processed reversals: what all operators handed in.
-func (r Recount) Cash() app.Fen { return r.Recharges.Amount - r.Reversals.Amount }
+// Cash is Σ booked − Σ processed reversals (late ones too) ± adjustments: what all
+// operators handed in.
+func (r Recount) Cash() app.Fen {
+	return r.Recharges.Amount - r.Reversals.Amount + r.Adjustments.Amount
+}
 
 // Recount reads the whole ledger; on a large one it takes seconds.
 func (s *Store) Recount(ctx context.Context) (Recount, error) {
@@ -32,6 +37,10 @@ func (s *Store) Recount(ctx context.Context) (Recount, error) {
 		if err := t.one("recount reversals", []any{&r.Reversals.Count, &r.Reversals.Amount},
 			`SELECT COUNT(*), COALESCE(SUM(r.amount), 0) FROM reversals v JOIN recharges r ON r.id = v.recharge_id
 			 WHERE v.status = 'applied'`); err != nil {
+			return err
+		}
+		if err := t.one("recount adjustments", []any{&r.Adjustments.Count, &r.Adjustments.Amount},
+			`SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM case_decisions WHERE kind = 'adjustment'`); err != nil {
 			return err
 		}
 		return t.one("recount cancels", []any{&r.Cancels}, `SELECT COUNT(*) FROM cancels WHERE status = 'recorded'`)

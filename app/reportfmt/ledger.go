@@ -64,16 +64,35 @@ func OperatorText(r app.ReportRow, lang string) string {
 	return t(lang, "操作员 ", "Operator ") + r.OpNo + " " + r.OperatorName
 }
 
-// block is the four lines of one operator's (or the total's) figures: recharges as income,
-// processed reversals as expense, cancels counted but without money (rule 13), and the
-// balance the operator hands in.
+// block is the lines of one operator's (or the total's) figures: recharges as income,
+// processed reversals as expense, cancels counted but without money (rule 13), late
+// reversals (of earlier, settled days) and cash adjustments (长短款) when there are any,
+// and the balance the operator hands in.
 func block(r app.ReportRow, lang, opNo string) []Line {
-	return []Line{
+	out := []Line{
 		{Kind: Entry, Subject: SubjectCash(lang), Summary: t(lang, "充值", "Recharge"), Count: num(r.Recharges.Count), Income: num(r.Recharges.Amount), OpNo: opNo},
 		{Kind: Entry, Summary: t(lang, "冲正", "Reversal"), Count: num(r.Reversals.Count), Expense: num(r.Reversals.Amount), OpNo: opNo},
 		{Kind: Entry, Summary: t(lang, "撤销", "Cancel"), Count: num(r.Cancels), OpNo: opNo},
-		{Kind: Balance, Summary: t(lang, "小计", "Subtotal"), Income: num(r.Recharges.Amount), Expense: num(r.Reversals.Amount), Remain: num(r.Cash()), OpNo: opNo},
 	}
+	income, expense := r.Recharges.Amount, r.Reversals.Amount
+	if r.LateReversals.Count != 0 {
+		out = append(out, Line{Kind: Entry, Summary: t(lang, "迟到冲正", "Late reversal"), Count: num(r.LateReversals.Count),
+			Expense: num(r.LateReversals.Amount), OpNo: opNo})
+		expense += r.LateReversals.Amount
+	}
+	if r.Adjustments.Count != 0 {
+		adj := Line{Kind: Entry, Summary: t(lang, "长短款", "Cash adjustment"), Count: num(r.Adjustments.Count), OpNo: opNo}
+		if r.Adjustments.Amount >= 0 {
+			adj.Income = num(r.Adjustments.Amount)
+			income += r.Adjustments.Amount
+		} else {
+			adj.Expense = num(-r.Adjustments.Amount)
+			expense -= r.Adjustments.Amount
+		}
+		out = append(out, adj)
+	}
+	return append(out, Line{Kind: Balance, Summary: t(lang, "小计", "Subtotal"), Income: num(income), Expense: num(expense),
+		Remain: num(r.Cash()), OpNo: opNo})
 }
 
 // Ledger lays the report out as finance offices know it: per settlement day, per operator,

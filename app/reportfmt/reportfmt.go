@@ -33,10 +33,15 @@ func Title(rep app.Report, lang string) string {
 // FlatHeadings are the columns of the flat table, one line per day and operator.
 func FlatHeadings(lang string) []string {
 	if lang == "en" {
-		return []string{"Day", "Op no", "Operator", "Recharges", "Amount", "Reversals", "Amount", "Cancels", "POS cash", "State"}
+		return []string{"Day", "Op no", "Operator", "Recharges", "Amount", "Reversals", "Amount", "Cancels",
+			"Late reversals", "Amount", "Adjustments", "POS cash", "State"}
 	}
-	return []string{"结算日", "操作员号", "操作员", "充值笔数", "充值金额", "冲正笔数", "冲正金额", "撤销笔数", "POS现金充值", "状态"}
+	return []string{"结算日", "操作员号", "操作员", "充值笔数", "充值金额", "冲正笔数", "冲正金额", "撤销笔数",
+		"迟到冲正笔数", "迟到冲正金额", "长短款", "POS现金充值", "状态"}
 }
+
+// FlatNumeric reports whether column i of the flat table holds a number.
+func FlatNumeric(i int) bool { return i >= 3 && i < len(FlatHeadings("zh"))-1 }
 
 // Flat is the report as a flat table: headings, a line per day and operator, the total.
 func Flat(rep app.Report, lang string) [][]string {
@@ -44,7 +49,9 @@ func Flat(rep app.Report, lang string) [][]string {
 	out := [][]string{FlatHeadings(lang)}
 	line := func(day, no, name string, r app.ReportRow, st string) []string {
 		return []string{day, no, name, strconv.FormatInt(r.Recharges.Count, 10), app.FormatYuan(r.Recharges.Amount),
-			strconv.FormatInt(r.Reversals.Count, 10), app.FormatYuan(r.Reversals.Amount), strconv.FormatInt(r.Cancels, 10), app.FormatYuan(r.Cash()), st}
+			strconv.FormatInt(r.Reversals.Count, 10), app.FormatYuan(r.Reversals.Amount), strconv.FormatInt(r.Cancels, 10),
+			strconv.FormatInt(r.LateReversals.Count, 10), app.FormatYuan(r.LateReversals.Amount), app.FormatYuan(r.Adjustments.Amount),
+			app.FormatYuan(r.Cash()), st}
 	}
 	for _, r := range rep.Rows {
 		out = append(out, line(r.Day, r.OpNo, r.OperatorName, r, state[r.Settled]))
