@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -30,6 +31,8 @@ With no action: the POS's own interactive screen (menu 1, 2, 3; --lang en for En
 A recharge POS (增值机) on a PC/SC reader, talking to 'cardcenter serve'. Every run powers
 the POS on first: an unanswered recharge is reversed and queued records are uploaded
 before the action (manual 1.x, rules 5 and 6). The POS remembers its state in --journal.
+While it repeats a record the host has not answered it says so on stderr; after the action
+it prints what became of earlier reversals (once; "!!" marks one that did not reverse).
 
 actions:
   start                    power on only
@@ -39,6 +42,7 @@ actions:
   cancel                   请重刷卡 → 取消: send a cancel record
   summary                  1. 查询充值汇总
   upload                   3. 脱机批上送记录
+  outcomes                 ask the host what became of acknowledged reversals
   status                   what the POS remembers (its journal)`
 
 // runPOS is one power-on of a recharge POS and one action of its operator.
@@ -57,7 +61,10 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	retryFor := fs.Duration("retry-for", 2*time.Minute, "how long to keep retrying an unanswered reversal or cancel before giving up for now")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the host's answer (then 充值超时)")
 	dropAnswer := fs.String("drop-answer", "", "fault injection: lose the host's answer to these messages, e.g. recharge,reverse")
+	loseRequest := fs.String("lose-request", "", "fault injection: lose these messages on the way, before the host sees them, e.g. reverse,reverse")
 	tearAfter := fs.Int("tear-after", 0, "fault injection: pull the card after N APDUs of the card write")
+	skew := fs.Duration("clock-skew", 0, "fault injection: this POS's clock is off by this much (an RTC reset, an NTP step)")
+	logFile := fs.String("log", "", "write the POS's log to this file (default: warnings on stderr; the screen never shows logs)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -83,19 +90,32 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	clock := app.Clock(e.clock)
+	if *skew != 0 {
+		clock = skewedClock{e.clock, *skew}
+	}
 	var host pos.Host = &posapi.Client{BaseURL: strings.TrimRight(*hostURL, "/"), DeviceID: *device, Secret: secret,
-		HTTP: &http.Client{Timeout: *timeout}}
-	if *dropAnswer != "" {
-		d := &pos.DroppingHost{Host: host, Drop: map[string]int{}}
-		for _, k := range strings.Split(*dropAnswer, ",") {
-			d.Drop[strings.TrimSpace(k)]++
-		}
-		host = d
+		HTTP: &http.Client{Timeout: *timeout}, Clock: clock}
+	if *dropAnswer != "" || *loseRequest != "" {
+		host = &pos.DroppingHost{Host: host, Drop: countKinds(*dropAnswer), Lose: countKinds(*loseRequest)}
 	}
 	cards := &pos.CardioCards{Site: key, TearCreditAfter: *tearAfter, Connect: pcscConnect(*reader, *wait)}
-	term := pos.New(host, cards, j, st, e.clock)
+	term := pos.New(host, cards, j, st, clock)
+	term.Log = e.log
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("POS log: %w", err)
+		}
+		defer f.Close()
+		term.Log = slog.New(slog.NewJSONHandler(f, nil))
+	}
+	out := posPrinter{w: e.stdout, en: *lang == "en"}
 	deadline := time.Now().Add(*retryFor)
 	term.Wait = func(ctx context.Context, attempt int) error {
+		if w, ok := term.Progress(); ok {
+			fmt.Fprintln(e.stderr, w.Message(*lang))
+		}
 		if time.Now().After(deadline) {
 			return errors.New("retry time used up")
 		}
@@ -103,11 +123,14 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	}
 	if action == "screen" {
 		// The interactive POS retries an unanswered reversal for as long as it is on
-		// (rule 5); logs go to a file, never over the screen.
+		// (rule 5), and says so on its own screen; logs never go over the screen.
 		term.Wait = pos.Backoff
+		if *logFile == "" {
+			term.Log = slog.New(slog.DiscardHandler)
+		}
 		return runPOSScreen(ctx, term, *device, *lang)
 	}
-	out := posPrinter{w: e.stdout, en: *lang == "en"}
+	defer out.notices(term)
 	// "3. 脱机批上送记录" and status look at the queue as it is; every other action first
 	// uploads it (rule 6).
 	start := term.Start
@@ -130,6 +153,13 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 	switch action {
 	case "start":
 		out.say("开机完成,无待上送流水", "powered on; nothing left to upload")
+	case "outcomes":
+		if err := term.CheckOutcomes(ctx); err != nil {
+			return err
+		}
+		if n := len(term.State().Watched); n > 0 {
+			out.say(fmt.Sprintf("%d 笔冲正尚未处理完毕", n), fmt.Sprintf("%d reversals not processed yet", n))
+		}
 	case "status":
 		st := term.State()
 		b, _ := jsonIndent(st)
@@ -174,10 +204,14 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 			zh, en string
 			t      app.SummaryTotals
 		}{{"本次授权", "this session", s.Session}, {"今日 " + s.Day, "today " + s.Day, s.Today}} {
-			out.say(fmt.Sprintf("%s: 充值 %d 笔 %s 元, 冲正 %d 笔 %s 元, 现金 %s 元", p.zh, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
-				p.t.Reversals.Count, yuan(p.t.Reversals.Amount), yuan(p.t.Cash)),
-				fmt.Sprintf("%s: recharges %d %s, reversals %d %s, cash %s", p.en, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
-					p.t.Reversals.Count, yuan(p.t.Reversals.Amount), yuan(p.t.Cash)))
+			lateZH, lateEN := "", ""
+			if l := p.t.LateReversals; l.Count > 0 {
+				lateZH, lateEN = fmt.Sprintf(", 迟到冲正 %d 笔 %s 元", l.Count, yuan(l.Amount)), fmt.Sprintf(", late reversals %d %s", l.Count, yuan(l.Amount))
+			}
+			out.say(fmt.Sprintf("%s: 充值 %d 笔 %s 元, 冲正 %d 笔 %s 元%s, 现金 %s 元", p.zh, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
+				p.t.Reversals.Count, yuan(p.t.Reversals.Amount), lateZH, yuan(p.t.Cash)),
+				fmt.Sprintf("%s: recharges %d %s, reversals %d %s%s, cash %s", p.en, p.t.Recharges.Count, yuan(p.t.Recharges.Amount),
+					p.t.Reversals.Count, yuan(p.t.Reversals.Amount), lateEN, yuan(p.t.Cash)))
 		}
 	case "upload":
 		items, err := term.Upload(ctx)
@@ -196,6 +230,17 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 		return errUsage
 	}
 	return nil
+}
+
+// countKinds reads "recharge,reverse,reverse" as how many of each kind.
+func countKinds(list string) map[string]int {
+	m := map[string]int{}
+	for _, k := range strings.Split(list, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			m[k]++
+		}
+	}
+	return m
 }
 
 // parseYuan reads an amount keyed at the POS: whole yuan only (rule 11).
@@ -280,6 +325,35 @@ func (p posPrinter) say(zh, en string) {
 		fmt.Fprintln(p.w, zh)
 	}
 }
+
+// notices prints what became of earlier reversals (and records the host refused), once:
+// printed is seen.
+func (p posPrinter) notices(term *pos.Terminal) {
+	var seen []int64
+	for _, n := range term.Notices() {
+		mark := "  "
+		if n.Alarm {
+			mark = "!!"
+		}
+		lang := "zh"
+		if p.en {
+			lang = "en"
+		}
+		fmt.Fprintln(p.w, mark, n.Message(lang))
+		seen = append(seen, n.Serial)
+	}
+	if err := term.DismissNotices(seen); err != nil {
+		fmt.Fprintln(p.w, "!!", err)
+	}
+}
+
+// skewedClock is a POS clock off by d (fault injection).
+type skewedClock struct {
+	base app.Clock
+	d    time.Duration
+}
+
+func (c skewedClock) Now() time.Time { return c.base.Now().Add(c.d) }
 
 func (p posPrinter) outcome(o pos.Outcome) {
 	p.say(fmt.Sprintf("充值成功 卡号 %s 充值 %s 元 余额 %s 元 (流水 %d)", o.CardNo, yuan(o.Amount), yuan(o.BalanceAfter), o.Serial),

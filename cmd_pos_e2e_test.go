@@ -187,11 +187,38 @@ func TestPOSManualFAQEndToEnd(t *testing.T) {
 		t.Fatalf("summary: %s", out)
 	}
 
+	// The auditor's sequence (issue 8.1): a recharge's answer is lost and its reversal does
+	// not get through (lost on the way until the POS gives up for now: it says it waits and
+	// that the cash is not to be refunded yet); then the POS clock steps back three hours (an
+	// RTC reset). At power-on the host answers the queued reversal with a signed
+	// STALE_TIMESTAMP: the POS takes the host's time from that answer and sends the reversal
+	// again, the host records it and applies it after its delay, and the POS later says so.
+	w.put(card)
+	c, out := w.pos([]string{"--drop-answer", "recharge", "--lose-request", strings.Repeat("reverse,", 20), "--retry-for", "1s"},
+		"recharge", "--amount", "25")
+	if c == 0 || !strings.Contains(out, "RECHARGE_TIMEOUT_REVERSAL_PENDING") || !strings.Contains(out, "确认前请勿退还现金") ||
+		!strings.Contains(out, "等待主机应答: 冲正 流水") {
+		t.Fatalf("recharge whose reversal cannot go: exit %d: %s", c, out)
+	}
+	if st := readJournal(t, w.journal); !strings.Contains(st, `"kind": "reversal"`) {
+		t.Fatalf("journal lost the reversal: %s", st)
+	}
+	if out := w.mustPOS([]string{"--clock-skew", "-3h"}, "start"); strings.Contains(out, "等待主机应答") {
+		t.Fatalf("the POS needed more than one resend to recover its clock: %s", out)
+	}
+	if st := readJournal(t, w.journal); strings.Contains(st, `"queue"`) {
+		t.Fatalf("reversal still queued after the clock step: %s", st)
+	}
+	waitFor(t, "the reversal after the clock step applied", func() bool { return w.report().Total.Reversals.Count == 2 })
+	if out := w.mustPOS([]string{"--clock-skew", "-3h"}, "outcomes"); !strings.Contains(out, "已完成:原充值已冲正") || !strings.Contains(out, "25.00 元") {
+		t.Fatalf("outcomes: %s", out)
+	}
+
 	// The host unreachable at the recharge: 充值超时, and the reversal cannot be sent. The POS
 	// keeps it across a power cycle and sends it first when it starts again (rules 5, 6).
 	w.put(card)
-	c, out := w.pos([]string{"--host", "http://127.0.0.1:9", "--retry-for", "1s"}, "recharge", "--amount", "60")
-	if c == 0 || !strings.Contains(out, "RECHARGE_TIMEOUT") {
+	c, out = w.pos([]string{"--host", "http://127.0.0.1:9", "--retry-for", "1s"}, "recharge", "--amount", "60")
+	if c == 0 || !strings.Contains(out, "RECHARGE_TIMEOUT_REVERSAL_PENDING") {
 		t.Fatalf("recharge with the host down: exit %d: %s", c, out)
 	}
 	if st := readJournal(t, w.journal); !strings.Contains(st, `"kind": "reversal"`) {
@@ -214,11 +241,11 @@ func TestPOSManualFAQEndToEnd(t *testing.T) {
 	}
 
 	// In the end: cash = booked − processed reversals (the 60 never reached the host, and its
-	// reversal left a tombstone), the card holds exactly what was written (50 + 20), and two
-	// cancelled recharges (30, 10) await the desk.
+	// reversal left a tombstone; the 40 and the 25 were reversed), the card holds exactly what
+	// was written (50 + 20), and two cancelled recharges (30, 10) await the desk.
 	r := w.report()
-	if r.Total.Recharges.Count != 5 || r.Total.Reversals.Count != 1 || r.Total.Cancels != 2 ||
-		r.Total.Cash() != (50+20+30+40+10-40)*app.Yuan {
+	if r.Total.Recharges.Count != 6 || r.Total.Reversals.Count != 2 || r.Total.Cancels != 2 ||
+		r.Total.Cash() != (50+20+30+40+25+10-40-25)*app.Yuan {
 		t.Fatalf("report totals %+v cash %d", r.Total, r.Total.Cash())
 	}
 	if got := w.balance(card); got != 70*app.Yuan {

@@ -87,6 +87,8 @@ type ReadTx interface {
 	// OperatorDayBooked: the operator's booked, not reversed amount on a settlement day.
 	OperatorDayBooked(operatorID int64, day string) (Fen, error)
 	Reversal(id int64) (Reversal, error)
+	// ReversalByKey: the reversal kept under its own key (device, serial).
+	ReversalByKey(deviceID string, serial int64) (Reversal, error)
 	// ReversalsNaming: every reversal record that names (origDevice, origSerial).
 	ReversalsNaming(origDeviceID string, origSerial int64) ([]Reversal, error)
 	// DueReversals: pending reversals with apply_after ≤ now, in (apply_after, arrival) order.

@@ -66,6 +66,8 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 			[]string{"SEARCH repairs USING INDEX sqlite_autoindex_repairs_1 (recharge_id=?)"}},
 		{"ReversalsNaming", func(x *txn) { x.ReversalsNaming("P001", 1) },
 			[]string{"SEARCH reversals USING INDEX reversals_orig (orig_device_id=? AND orig_serial=?)"}},
+		{"ReversalByKey", func(x *txn) { x.ReversalByKey("P001", 1) },
+			[]string{"SEARCH reversals USING INDEX sqlite_autoindex_reversals_1 (device_id=? AND serial=?)"}},
 		{"OperatorDayBooked", func(x *txn) { x.OperatorDayBooked(1, "2026-01-01") },
 			[]string{"SEARCH recharges USING COVERING INDEX recharges_day_operator (settle_day=? AND operator_id=? AND booking=?)"}},
 		{"AuthorizationTotals", func(x *txn) { x.AuthorizationTotals(1) },

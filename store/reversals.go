@@ -31,6 +31,18 @@ func (t *txn) Reversal(id int64) (app.Reversal, error) {
 	return rs[0], nil
 }
 
+func (t *txn) ReversalByKey(deviceID string, serial int64) (app.Reversal, error) {
+	rs, err := many(t, "reversal by key", func(r *sql.Rows) (app.Reversal, error) { return scanReversal(r) },
+		`SELECT `+reversalCols+` FROM reversals WHERE device_id = ? AND serial = ?`, deviceID, serial)
+	if err != nil {
+		return app.Reversal{}, err
+	}
+	if len(rs) == 0 {
+		return app.Reversal{}, app.ErrNoRow
+	}
+	return rs[0], nil
+}
+
 func (t *txn) ReversalsNaming(origDeviceID string, origSerial int64) ([]app.Reversal, error) {
 	return many(t, "reversals naming", func(r *sql.Rows) (app.Reversal, error) { return scanReversal(r) },
 		`SELECT `+reversalCols+` FROM reversals WHERE orig_device_id = ? AND orig_serial = ? ORDER BY id`, origDeviceID, origSerial)

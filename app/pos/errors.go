@@ -4,7 +4,9 @@ import "cardcenter/app"
 
 // What the POS itself says, beside the host's refusals.
 const (
-	CodeTimeout        app.Code = "RECHARGE_TIMEOUT"        // 充值超时: no answer; reversed
+	CodeTimeout app.Code = "RECHARGE_TIMEOUT" // 充值超时: no answer; reversed
+	// 充值超时, and the reversal not yet acknowledged: it stays queued and goes first.
+	CodeTimeoutPending app.Code = "RECHARGE_TIMEOUT_REVERSAL_PENDING"
 	CodeRetap          app.Code = "RETAP_CARD"              // 请重刷卡
 	CodeRetapPending   app.Code = "RETAP_PENDING"           // finish 请重刷卡 first
 	CodeWrongCard      app.Code = "WRONG_CARD"              // not the card of the recharge
@@ -15,6 +17,7 @@ const (
 
 var messages = map[app.Code][2]string{
 	CodeTimeout:        {"充值超时,已自动冲正", "recharge timed out; reversed automatically"},
+	CodeTimeoutPending: {"充值超时,冲正尚未被主机确认,将自动重发;确认前请勿退还现金", "recharge timed out; the host has not yet acknowledged the reversal, which is sent again: do not refund the cash until it is"},
 	CodeRetap:          {"写卡失败,请重刷卡", "card write failed; tap the card again"},
 	CodeRetapPending:   {"请先完成重刷卡或按取消", "finish the re-tap or press Cancel first"},
 	CodeWrongCard:      {"不是原卡,请放原充值卡", "not the card of this recharge; tap the original card"},

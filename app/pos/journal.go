@@ -35,6 +35,12 @@ type State struct {
 	Retap *Recharge `json:"retap,omitempty"`
 	// Unconfirmed are confirms of landed writes not yet acknowledged; resent when online.
 	Unconfirmed []app.ConfirmRequest `json:"unconfirmed,omitempty"`
+	// Watched are acknowledged reversals whose final outcome the host has not told yet
+	// (at most MaxWatched, oldest first).
+	Watched []Watched `json:"watched,omitempty"`
+	// Notices are what the operator must still be shown once: final outcomes of reversals,
+	// and queued records the host refused for their content.
+	Notices []Notice `json:"notices,omitempty"`
 }
 
 // Session is an operator's authorization on this POS.

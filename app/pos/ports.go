@@ -9,7 +9,8 @@ import (
 )
 
 // Host is the host as the POS sees it; *posapi.Client is the real one. An error wrapping
-// posapi.ErrNoAnswer means the outcome is unknown; an *app.Error is the host's final answer.
+// posapi.ErrNoAnswer means no answer about the message (the outcome is unknown); an
+// *app.Error alone is the host's final answer about it.
 type Host interface {
 	Authorize(ctx context.Context, r app.AuthorizeRequest) (app.AuthorizeResult, error)
 	Recharge(ctx context.Context, r app.RechargeRequest) (app.RechargeResult, error)
@@ -19,6 +20,8 @@ type Host interface {
 	Batch(ctx context.Context, records []app.OfflineRecord) (posapi.BatchResult, error)
 	Summary(ctx context.Context) (app.SummaryResult, error)
 	LastSerial(ctx context.Context) (int64, error)
+	// ReversalOutcomes asks what became of this device's acknowledged reversals.
+	ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error)
 }
 
 var _ Host = (*posapi.Client)(nil)

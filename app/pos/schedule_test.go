@@ -24,11 +24,15 @@ import (
 // TestGeneratedFaultSchedules drives two recharge POS against the host over loopback HTTP
 // through generated schedules of faults: answers lost before or after the host acted,
 // messages duplicated, earlier messages replayed late, card writes torn at any APDU, POS
-// power cycles, host restarts, the clock crossing the reversal delay and midnight, and the
-// desk repairing cards from what the card proves. After every step no card holds more than
-// its booked recharges; at the end of each schedule, once every POS has finished and the
-// desk has repaired every card, the money on the cards equals the operators' cash (booked
-// − processed reversals): every booked recharge reached its card exactly once.
+// power cycles, host restarts, the host clock crossing the reversal delay and midnight, POS
+// clocks stepping by minutes or hours (between steps or right before any message), the
+// network staying down so records wait in a POS's journal, a POS replaced with its journal
+// and its queued records lost, and the desk repairing cards from what the card proves.
+// After every step no card holds more than its booked recharges; at the end of each
+// schedule, once every POS has finished and the desk has repaired every card, the money on
+// the cards equals the operators' cash (booked − processed reversals): every booked
+// recharge reached its card exactly once; and for every operator and day the cash each POS
+// told its operator to hold equals the report.
 //
 // Rerun a failure with: go test ./app/pos -run TestGeneratedFaultSchedules -rapid.seed=SEED
 func TestGeneratedFaultSchedules(t *testing.T) {
@@ -37,7 +41,8 @@ func TestGeneratedFaultSchedules(t *testing.T) {
 		t.Logf("over all schedules: %+v", seen)
 		// With rapid's default 100 schedules these are each in the dozens; far fewer means
 		// the schedules stopped reaching the faults they exist for.
-		if seen.Schedules >= 100 && (seen.Recharges < 100 || seen.Reversals < 10 || seen.Cancels < 10 || seen.Repairs < 10) {
+		if seen.Schedules >= 100 && (seen.Recharges < 100 || seen.Reversals < 10 || seen.Cancels < 10 || seen.Repairs < 10 ||
+			seen.ClockSteps < 10 || seen.Replaced < 10 || seen.Unknown < 5 || seen.Notices < 10) {
 			t.Errorf("schedules exercised too little: %+v", seen)
 		}
 	}()
@@ -52,6 +57,7 @@ func TestGeneratedFaultSchedules(t *testing.T) {
 		}
 		w.drain()
 		w.checkCardsEqualCash()
+		w.checkToldCashEqualsReport()
 		w.tally()
 	})
 }
@@ -70,22 +76,37 @@ type schedule struct {
 	auth    []*vcard.Reader
 	pos     [schedPOS]*schedPOS_
 	faulty  bool // the network misbehaves during this step
+	down    bool // the link broke: nothing gets through until it heals
+	ending  bool // the day's end: the network heals for good
 	seen    *tally
-	sent    []func(ctx context.Context) error
+	sent    []sentMessage
+	told    map[rechargeKey]*toldCash // what each POS told its operator about each recharge
+	n       tally                     // this schedule's own counts
+}
+
+// sentMessage is a message a POS sent, kept to be replayed late.
+type sentMessage struct {
+	device  string
+	serials []int64
+	call    func(ctx context.Context) error
 }
 
 type schedPOS_ struct {
-	id      string
-	journal string
-	term    *pos.Terminal
-	cards   *pos.CardioCards
-	reader  *vcard.Reader
-	client  *posapi.Client
+	id       string
+	journal  string
+	term     *pos.Terminal
+	cards    *pos.CardioCards
+	reader   *vcard.Reader
+	client   *posapi.Client
+	clock    *posClock // the POS's own clock, which steps
+	secret   []byte
+	url      string
+	journals int // how many journals this device has had (replacements)
 }
 
 func newSchedule(t *testing.T, rt *rapid.T) *schedule {
 	s := apptest.New(t, apptest.Options{Operators: schedPOS, Cards: schedCards})
-	w := &schedule{t: t, rt: rt, site: s, key: cardio.NewSiteKey()}
+	w := &schedule{t: t, rt: rt, site: s, key: cardio.NewSiteKey(), told: map[rechargeKey]*toldCash{}}
 	w.handler.Store(posapi.NewServer(s.Svc, nil))
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.handler.Load().ServeHTTP(rw, r) }))
 	issue := func(no string, uid byte) *vcard.Reader {
@@ -113,8 +134,8 @@ func newSchedule(t *testing.T, rt *rapid.T) *schedule {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := &schedPOS_{id: id, journal: filepath.Join(dir, id+".json"),
-			client: &posapi.Client{BaseURL: w.srv.URL, DeviceID: id, Secret: dev.Secret, Clock: s.Clock}}
+		p := &schedPOS_{id: id, journal: filepath.Join(dir, id+".json"), clock: &posClock{host: s.Clock}, secret: dev.Secret, url: w.srv.URL}
+		p.client = &posapi.Client{BaseURL: p.url, DeviceID: id, Secret: p.secret, Clock: p.clock}
 		w.pos[i] = p
 		w.powerOn(p)
 		p.reader = w.auth[i] // the day starts with each operator authorizing their POS
@@ -142,21 +163,80 @@ func (w *schedule) powerOn(p *schedPOS_) {
 		}
 		return vcard.InProc{R: p.reader}, func() {}, nil
 	}}
-	p.term = pos.New(&faultyHost{Host: p.client, w: w}, p.cards, j, st, w.site.Clock)
+	p.term = pos.New(&faultyHost{Host: p.client, w: w, p: p}, p.cards, j, st, p.clock)
 	p.term.Wait = func(ctx context.Context, attempt int) error {
+		giveUp := 0.1
+		if w.down {
+			giveUp = 0.6
+		}
+		if attempt >= 1 && !w.ending && rapid.Float64Range(0, 1).Draw(w.rt, "give up for now?") < giveUp {
+			return errors.New("the network stays down for now") // the records wait in the journal
+		}
 		if attempt >= 2 {
-			w.faulty = false // the network heals: rule 5's retries end
+			w.faulty, w.down = false, false // the network heals: rule 5's retries end
 		}
 		return nil
 	}
 }
 
+// replace is a POS swapped for another unit: the journal, with whatever it still had to
+// send, is lost; the new unit has its own clock, asks the host for the last serial, and the
+// operator authorizes it.
+func (w *schedule) replace(p *schedPOS_) {
+	p.journals++
+	p.journal = filepath.Join(filepath.Dir(p.journal), fmt.Sprintf("%s-%d.json", p.id, p.journals))
+	p.clock = &posClock{host: w.site.Clock, skew: w.drawClockStep()}
+	p.client = &posapi.Client{BaseURL: p.url, DeviceID: p.id, Secret: p.secret, Clock: p.clock}
+	w.lostJournal(p.id)
+	w.powerOn(p)
+	if err := p.term.Start(context.Background()); err != nil {
+		return // the network is down: the new unit asks again at its next operation
+	}
+	// Messages the old unit sent that the host never kept die with it: a network holds no
+	// packet for hours. Their serials are the new unit's to use.
+	next := p.term.State().NextSerial
+	kept := w.sent[:0]
+	for _, m := range w.sent {
+		if m.device != p.id || maxOf(m.serials) < next {
+			kept = append(kept, m)
+		}
+	}
+	w.sent = kept
+	if rapid.Bool().Draw(w.rt, "authorize the new unit") {
+		p.reader = w.auth[indexOf(w.site.Devices, p.id)]
+		p.term.Authorize(context.Background(), apptest.PIN)
+	}
+}
+
+// drawClockStep is a step of a POS clock: within the host's window, or beyond it by
+// minutes or hours, either way.
+func (w *schedule) drawClockStep() time.Duration {
+	d := rapid.SampledFrom([]time.Duration{2 * time.Minute, 6 * time.Minute, 47 * time.Minute, 3 * time.Hour, 14 * time.Hour}).Draw(w.rt, "clock step")
+	if rapid.Bool().Draw(w.rt, "clock step back") {
+		d = -d
+	}
+	return d
+}
+
+func (w *schedule) stepClock(p *schedPOS_) {
+	p.clock.Step(w.drawClockStep())
+	w.n.ClockSteps++
+}
+
+func maxOf(xs []int64) int64 {
+	m := int64(0)
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
 func (w *schedule) step() {
 	ctx := context.Background()
 	p := w.pos[rapid.IntRange(0, schedPOS-1).Draw(w.rt, "pos")]
-	w.faulty = rapid.Float64Range(0, 1).Draw(w.rt, "fault level") < 0.4
+	w.faulty, w.down = rapid.Float64Range(0, 1).Draw(w.rt, "fault level") < 0.4, false
 	switch rapid.SampledFrom([]string{"authorize", "recharge", "recharge", "recharge", "retap", "cancel", "upload",
-		"summary", "replay", "pos restart", "host restart", "time", "desk"}).Draw(w.rt, "action") {
+		"summary", "replay", "pos restart", "host restart", "time", "desk", "pos clock", "pos replaced", "idle"}).Draw(w.rt, "action") {
 	case "authorize":
 		op := rapid.IntRange(0, schedPOS-1).Draw(w.rt, "operator")
 		if p.id != w.site.Devices[op] && rapid.Bool().Draw(w.rt, "own operator") {
@@ -167,7 +247,7 @@ func (w *schedule) step() {
 	case "recharge":
 		p.reader = w.cards[rapid.IntRange(0, schedCards-1).Draw(w.rt, "card")]
 		w.maybeTear(p)
-		p.term.Recharge(ctx, int64(rapid.SampledFrom([]int{10, 20, 50, 100}).Draw(w.rt, "yuan")))
+		w.recharge(p, int64(rapid.SampledFrom([]int{10, 20, 50, 100}).Draw(w.rt, "yuan")))
 	case "retap":
 		if st := p.term.State(); st.Retap != nil {
 			p.reader = w.cardByNo(st.Retap.CardNo)
@@ -184,7 +264,7 @@ func (w *schedule) step() {
 	case "replay":
 		if len(w.sent) > 0 {
 			i := rapid.IntRange(0, len(w.sent)-1).Draw(w.rt, "replayed message")
-			if err := w.sent[i](ctx); errors.Is(err, app.CodeDuplicateConflict) {
+			if err := w.sent[i].call(ctx); errors.Is(err, app.CodeDuplicateConflict) {
 				w.rt.Fatalf("a replay of message %d was taken for a conflict: %v", i, err)
 			}
 		}
@@ -202,7 +282,23 @@ func (w *schedule) step() {
 		}
 	case "desk":
 		w.desk(rapid.IntRange(0, schedCards-1).Draw(w.rt, "desk card"))
+	case "pos clock":
+		w.stepClock(p)
+	case "pos replaced":
+		// The unit to replace is, more often than not, one with records still to send:
+		// what a lost journal loses is the point.
+		for _, q := range w.pos {
+			if st := q.term.State(); (len(st.Queue) > 0 || len(st.Unconfirmed) > 0) && rapid.Bool().Draw(w.rt, "replace the one with a queue") {
+				p = q
+				break
+			}
+		}
+		w.replace(p)
+		w.n.Replaced++
+	case "idle":
+		p.term.CheckOutcomes(ctx) // the POS's screen asks while nobody uses it
 	}
+	w.hearNotices()
 	for _, c := range w.cards {
 		c.SetFaults(vcard.Faults{}) // a tear armed for a step that did not write is dropped
 		c.Insert()
@@ -266,11 +362,12 @@ func (w *schedule) desk(i int) {
 }
 
 // drain ends a schedule as a working day ends: the network heals, every POS finishes what
-// it has (re-tap with the card back, or Cancel if the card cannot tell), the reversal delay
-// passes, and the desk repairs every card.
+// it has (re-tap with the card back, or Cancel if the card cannot tell) and its operator
+// authorizes it for the next day, the reversal delay passes, every POS learns how its
+// reversals ended, and the desk repairs every card.
 func (w *schedule) drain() {
 	ctx := context.Background()
-	w.faulty = false
+	w.faulty, w.down, w.ending = false, false, true
 	for _, p := range w.pos {
 		w.powerOn(p)
 		if err := p.term.Start(ctx); err != nil {
@@ -284,6 +381,10 @@ func (w *schedule) drain() {
 				}
 			}
 		}
+		p.reader = w.auth[indexOf(w.site.Devices, p.id)]
+		if _, err := p.term.Authorize(ctx, apptest.PIN); err != nil {
+			w.rt.Fatalf("%s authorize: %v", p.id, err)
+		}
 		if st := p.term.State(); len(st.Queue) > 0 || len(st.Unconfirmed) > 0 || st.InFlight != nil || st.Retap != nil {
 			w.rt.Fatalf("%s did not finish: %+v", p.id, st)
 		}
@@ -292,6 +393,15 @@ func (w *schedule) drain() {
 	if _, err := w.site.Svc.ApplyDueReversals(ctx); err != nil {
 		w.rt.Fatalf("worker: %v", err)
 	}
+	for _, p := range w.pos {
+		if err := p.term.CheckOutcomes(ctx); err != nil {
+			w.rt.Fatalf("%s reversal outcomes: %v", p.id, err)
+		}
+		if st := p.term.State(); len(st.Watched) > 0 {
+			w.rt.Fatalf("%s still waits for the outcome of %+v", p.id, st.Watched)
+		}
+	}
+	w.hearNotices()
 	for i := range w.cards {
 		w.desk(i)
 	}
@@ -357,21 +467,30 @@ func (w *schedule) checkCardsEqualCash() {
 type faultyHost struct {
 	pos.Host
 	w *schedule
+	p *schedPOS_
 }
 
 func via[Req, Res any](h *faultyHost, name string, call func(context.Context, Req) (Res, error), ctx context.Context, req Req) (Res, error) {
 	var zero Res
 	w := h.w
-	w.sent = append(w.sent, func(ctx context.Context) error { _, err := call(ctx, req); return err })
+	if name != "outcomes" { // a read: replaying it proves nothing
+		w.sent = append(w.sent, sentMessage{device: h.p.id, serials: serialsOf(req),
+			call: func(ctx context.Context) error { _, err := call(ctx, req); return err }})
+	}
 	fault := "none"
-	if w.faulty {
-		fault = rapid.SampledFrom([]string{"none", "lost", "answer lost", "twice"}).Draw(w.rt, "fault on "+name)
+	if w.down {
+		fault = "lost"
+	} else if w.faulty {
+		fault = rapid.SampledFrom([]string{"none", "lost", "answer lost", "twice", "clock step"}).Draw(w.rt, "fault on "+name)
 	}
 	switch fault {
+	case "clock step": // the RTC or NTP steps right before this message goes
+		w.stepClock(h.p)
 	case "lost":
 		return zero, fmt.Errorf("%s lost on the way: %w", name, posapi.ErrNoAnswer)
 	case "answer lost":
 		call(ctx, req)
+		w.down = rapid.Bool().Draw(w.rt, "the link stays down") // the answer was lost because the link broke
 		return zero, fmt.Errorf("%s answer lost: %w", name, posapi.ErrNoAnswer)
 	case "twice":
 		call(ctx, req)
@@ -397,12 +516,43 @@ func (h *faultyHost) Reverse(ctx context.Context, r app.ReverseRequest) (app.Rev
 func (h *faultyHost) Batch(ctx context.Context, recs []app.OfflineRecord) (posapi.BatchResult, error) {
 	return via(h, "batch", h.Host.Batch, ctx, recs)
 }
+func (h *faultyHost) ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error) {
+	return via(h, "outcomes", h.Host.ReversalOutcomes, ctx, serials)
+}
+
+// serialsOf names the idempotency keys a message is sent under.
+func serialsOf(req any) []int64 {
+	switch r := req.(type) {
+	case app.AuthorizeRequest:
+		return []int64{r.Serial}
+	case app.RechargeRequest:
+		return []int64{r.Serial}
+	case app.ConfirmRequest:
+		return []int64{r.Serial}
+	case app.CancelRequest:
+		return []int64{r.Serial}
+	case app.ReverseRequest:
+		return []int64{r.Serial}
+	case []app.OfflineRecord:
+		var out []int64
+		for _, x := range r {
+			out = append(out, x.Serial)
+		}
+		return out
+	}
+	panic(fmt.Sprintf("serialsOf %T", req))
+}
 
 // tally counts what the schedules exercised, so a change that makes them toothless shows.
-type tally struct{ Schedules, Recharges, Reversals, Cancels, Repairs int64 }
+// Unknown counts recharges whose POS had not yet heard its reversal acknowledged when it
+// answered the operator; Notices, reversal outcomes the POS told.
+type tally struct {
+	Schedules, Recharges, Reversals, Cancels, Repairs int64
+	ClockSteps, Replaced, Unknown, Notices, Alarms    int64
+}
 
 func (w *schedule) tally() {
-	var n tally
+	n := w.n
 	w.site.RawDB().QueryRow(`SELECT (SELECT COUNT(*) FROM recharges), (SELECT COUNT(*) FROM reversals WHERE status = 'applied'),
 		(SELECT COUNT(*) FROM cancels), (SELECT COUNT(*) FROM repairs)`).Scan(&n.Recharges, &n.Reversals, &n.Cancels, &n.Repairs)
 	w.seen.Schedules++
@@ -410,6 +560,11 @@ func (w *schedule) tally() {
 	w.seen.Reversals += n.Reversals
 	w.seen.Cancels += n.Cancels
 	w.seen.Repairs += n.Repairs
+	w.seen.ClockSteps += n.ClockSteps
+	w.seen.Replaced += n.Replaced
+	w.seen.Unknown += n.Unknown
+	w.seen.Notices += n.Notices
+	w.seen.Alarms += n.Alarms
 }
 
 func indexOf(xs []string, x string) int {

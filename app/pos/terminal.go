@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -20,14 +21,19 @@ type Terminal struct {
 	j     *Journal
 	st    State
 	clock app.Clock
+	// Log gets what the POS does on its own (retries, outcomes, notices); never its screen.
+	Log *slog.Logger
 	// Wait is called between retries of an unanswered message (rule 5: retry until
 	// acknowledged); it returns an error to give up for now (the queue stays).
 	Wait func(ctx context.Context, attempt int) error
+
+	pmu     sync.Mutex // guards waiting alone, so Progress never waits for an operation
+	waiting *Waiting
 }
 
-// New returns a terminal resuming st (from OpenJournal).
+// New returns a terminal resuming st (from OpenJournal); its Log discards until set.
 func New(host Host, cards Cards, j *Journal, st State, clock app.Clock) *Terminal {
-	return &Terminal{host: host, cards: cards, j: j, st: st, clock: clock, Wait: Backoff}
+	return &Terminal{host: host, cards: cards, j: j, st: st, clock: clock, Log: slog.New(slog.DiscardHandler), Wait: Backoff}
 }
 
 // Backoff waits 0.5 s, 1 s, 2 s … up to 30 s between retries.
@@ -50,6 +56,8 @@ func (t *Terminal) State() State {
 	st := t.st
 	st.Queue = append([]app.OfflineRecord(nil), st.Queue...)
 	st.Unconfirmed = append([]app.ConfirmRequest(nil), st.Unconfirmed...)
+	st.Watched = append([]Watched(nil), st.Watched...)
+	st.Notices = append([]Notice(nil), st.Notices...)
 	return st
 }
 
@@ -71,10 +79,20 @@ func (t *Terminal) Start(ctx context.Context) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.online(ctx)
+}
+
+// online: the serial known, the queue sent (rule 6), and the outcomes of earlier reversals
+// asked while the host is at hand.
+func (t *Terminal) online(ctx context.Context) error {
 	if err := t.knowSerial(ctx); err != nil {
 		return err
 	}
-	return t.drain(ctx)
+	if err := t.drain(ctx); err != nil {
+		return err
+	}
+	t.checkOutcomes(ctx)
+	return nil
 }
 
 // knowSerial: a new journal asks the host which serials this device used before.
@@ -108,51 +126,6 @@ func (t *Terminal) queueReversal(r Recharge) {
 		OrigSerial: r.Serial, CardNo: r.CardNo, Amount: r.Amount})
 }
 
-// drain sends the queue (reversals, cancels) and then unacknowledged confirms, one by one,
-// retrying each until the host answers. Nothing else happens while it runs.
-func (t *Terminal) drain(ctx context.Context) error {
-	for attempt := 0; len(t.st.Queue) > 0 || len(t.st.Unconfirmed) > 0; {
-		var err error
-		if len(t.st.Queue) > 0 {
-			err = t.sendRecord(ctx, t.st.Queue[0])
-		} else {
-			_, err = t.host.Confirm(ctx, t.st.Unconfirmed[0])
-		}
-		if err == nil || !errors.Is(err, posapi.ErrNoAnswer) {
-			// Acknowledged, or a final answer from the host: either way it is done.
-			if len(t.st.Queue) > 0 {
-				t.st.Queue = t.st.Queue[1:]
-			} else {
-				t.st.Unconfirmed = t.st.Unconfirmed[1:]
-			}
-			if err := t.save(); err != nil {
-				return err
-			}
-			attempt = 0
-			continue
-		}
-		if werr := t.Wait(ctx, attempt); werr != nil {
-			return fmt.Errorf("%w (%v)", posError(CodeQueuePending, fmt.Sprintf("%d records", len(t.st.Queue)+len(t.st.Unconfirmed))), err)
-		}
-		attempt++
-	}
-	return nil
-}
-
-func (t *Terminal) sendRecord(ctx context.Context, rec app.OfflineRecord) error {
-	switch rec.Kind {
-	case app.OfflineReversal:
-		_, err := t.host.Reverse(ctx, app.ReverseRequest{DeviceID: t.st.DeviceID, Serial: rec.Serial,
-			OrigSerial: rec.OrigSerial, CardNo: rec.CardNo, Amount: rec.Amount})
-		return err
-	case app.OfflineCancel:
-		_, err := t.host.Cancel(ctx, app.CancelRequest{DeviceID: t.st.DeviceID, Serial: rec.Serial,
-			OrigSerial: rec.OrigSerial, CardNo: rec.CardNo, Amount: rec.Amount})
-		return err
-	}
-	return fmt.Errorf("queued record of kind %q", rec.Kind)
-}
-
 // Authorize reads the authorization card on the reader and authorizes the operator with
 // the PIN entered (rule 1).
 func (t *Terminal) Authorize(ctx context.Context, pin string) (app.AuthorizeResult, error) {
@@ -182,13 +155,11 @@ func (t *Terminal) ready(ctx context.Context) error {
 	if t.st.Retap != nil {
 		return posError(CodeRetapPending, fmt.Sprintf("card %s, serial %d", t.st.Retap.CardNo, t.st.Retap.Serial))
 	}
-	if err := t.knowSerial(ctx); err != nil {
-		return err
-	}
-	return t.drain(ctx)
+	return t.online(ctx)
 }
 
-// Outcome of a recharge that reached the card.
+// Outcome of a recharge that reached the card. With CodeTimeout and CodeRetap it names
+// the recharge the error is about (Serial, CardNo, Amount).
 type Outcome struct {
 	Serial       int64
 	CardNo       string
@@ -199,8 +170,9 @@ type Outcome struct {
 
 // Recharge reads the card on the reader and recharges it by yuan whole yuan, online (rules 2,
 // 3, 5, 11). Errors: the host's refusal; CodeTimeout after an unanswered recharge was
-// reversed; CodeRetap when the card write is not known to have landed (call Retap or
-// CancelRetap).
+// reversed (the host acknowledged the reversal), CodeTimeoutPending if the reversal could
+// not be sent yet (it stays queued); CodeRetap when the card write is not known to have
+// landed (call Retap or CancelRetap).
 func (t *Terminal) Recharge(ctx context.Context, yuan int64) (Outcome, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -235,10 +207,11 @@ func (t *Terminal) Recharge(ctx context.Context, yuan int64) (Outcome, error) {
 		if serr := t.save(); serr != nil {
 			return Outcome{}, serr
 		}
+		named := Outcome{Serial: rec.Serial, CardNo: rec.CardNo, Amount: rec.Amount}
 		if derr := t.drain(ctx); derr != nil {
-			return Outcome{}, fmt.Errorf("%w: %w", posError(CodeTimeout, "reversal not yet acknowledged"), derr)
+			return named, fmt.Errorf("%w: %w", posError(CodeTimeoutPending, fmt.Sprintf("serial %d", rec.Serial)), derr)
 		}
-		return Outcome{}, posError(CodeTimeout, fmt.Sprintf("serial %d", rec.Serial))
+		return named, posError(CodeTimeout, fmt.Sprintf("serial %d", rec.Serial))
 	case err != nil:
 		t.st.InFlight = nil
 		if errors.Is(err, app.CodeStaleSession) || errors.Is(err, app.CodeNotAuthorized) {
@@ -255,7 +228,8 @@ func (t *Terminal) Recharge(ctx context.Context, yuan int64) (Outcome, error) {
 		return Outcome{}, err
 	}
 	if err := t.cards.Credit(ctx, card, t.st.DeviceID, rec.Serial, rec.Amount, t.clock.Now()); err != nil {
-		return Outcome{}, fmt.Errorf("%w: %w", posError(CodeRetap, fmt.Sprintf("serial %d", rec.Serial)), err)
+		return Outcome{Serial: rec.Serial, CardNo: rec.CardNo, Amount: rec.Amount},
+			fmt.Errorf("%w: %w", posError(CodeRetap, fmt.Sprintf("serial %d", rec.Serial)), err)
 	}
 	return t.landed(ctx, rec)
 }
@@ -270,12 +244,12 @@ func (t *Terminal) landed(ctx context.Context, rec Recharge) (Outcome, error) {
 	}
 	out := Outcome{Serial: rec.Serial, CardNo: rec.CardNo, Amount: rec.Amount, BalanceAfter: rec.BalanceBefore + rec.Amount,
 		CounterAfter: rec.CounterBefore + 1}
-	// The confirm is best effort now: if the host does not answer, it stays queued and goes
-	// with the next operation. The money is on the card either way.
+	// The confirm is best effort now: if the host does not answer about it, it stays queued
+	// and goes with the next operation. The money is on the card either way.
 	c := t.st.Unconfirmed[len(t.st.Unconfirmed)-1]
-	if _, err := t.host.Confirm(ctx, c); err == nil || !errors.Is(err, posapi.ErrNoAnswer) {
-		t.st.Unconfirmed = t.st.Unconfirmed[:len(t.st.Unconfirmed)-1]
-		if err := t.save(); err != nil {
+	conf := app.OfflineRecord{Kind: kindConfirm, Serial: c.Serial, OrigSerial: c.OrigSerial, CardNo: c.CardNo, Amount: c.Amount}
+	if _, _, err := t.send(ctx, conf); isAnswer(err) {
+		if err := t.answered(conf, "", "", err); err != nil {
 			return out, err
 		}
 	}
@@ -337,31 +311,4 @@ func (t *Terminal) Summary(ctx context.Context) (app.SummaryResult, error) {
 		return app.SummaryResult{}, err
 	}
 	return t.host.Summary(ctx)
-}
-
-// Upload is "3. 脱机批上送记录": the queue in one batch; accepted records leave the queue.
-func (t *Terminal) Upload(ctx context.Context) ([]app.BatchItem, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.st.Queue) == 0 {
-		return nil, nil
-	}
-	res, err := t.host.Batch(ctx, t.st.Queue)
-	if err != nil {
-		return nil, err
-	}
-	accepted := map[int64]bool{}
-	for _, it := range res.Items {
-		if it.Accepted {
-			accepted[it.Serial] = true
-		}
-	}
-	kept := t.st.Queue[:0]
-	for _, r := range t.st.Queue {
-		if !accepted[r.Serial] {
-			kept = append(kept, r)
-		}
-	}
-	t.st.Queue = kept
-	return res.Items, t.save()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,29 @@ type world struct {
 	journal  string
 	term     *pos.Terminal
 	waits    int
+	clock    *posClock // the POS's own clock: the host's, stepped by a test
+	reader   *pos.CardioCards
+}
+
+// posClock is a POS's real-time clock: the host's time plus a step a test applies, as an
+// RTC reset or an NTP step moves it.
+type posClock struct {
+	host app.Clock
+	mu   sync.Mutex
+	skew time.Duration
+}
+
+func (c *posClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.host.Now().Add(c.skew)
+}
+
+// Step moves the POS clock by d.
+func (c *posClock) Step(d time.Duration) {
+	c.mu.Lock()
+	c.skew += d
+	c.mu.Unlock()
 }
 
 func newWorld(t *testing.T) *world {
@@ -38,9 +62,10 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock := &posClock{host: s.Clock}
 	w := &world{t: t, site: s, key: cardio.NewSiteKey(), cards: map[string]*vcard.Reader{},
-		journal: filepath.Join(t.TempDir(), "pos.json"),
-		host:    &flakyHost{Host: &posapi.Client{BaseURL: srv.URL, DeviceID: "P1", Secret: dev.Secret, Clock: s.Clock}}}
+		journal: filepath.Join(t.TempDir(), "pos.json"), clock: clock,
+		host: &flakyHost{Host: &posapi.Client{BaseURL: srv.URL, DeviceID: "P1", Secret: dev.Secret, Clock: clock}}}
 	for i, no := range []string{apptest.AuthCard(0), apptest.UserCard(0), apptest.UserCard(1)} {
 		chip, err := vcard.NewBlankChip([]byte{0x04, 0x10, 0x20, byte(i + 1)})
 		if err != nil {
@@ -69,7 +94,8 @@ func (w *world) powerOn() {
 		}
 		return vcard.InProc{R: w.onReader}, func() {}, nil
 	}}
-	w.term = pos.New(w.host, cards, j, st, w.site.Clock)
+	w.reader = cards
+	w.term = pos.New(w.host, cards, j, st, w.clock)
 	// Retries do not sleep: each wait lets the network heal after a few attempts.
 	w.term.Wait = func(ctx context.Context, attempt int) error {
 		w.waits++
@@ -124,11 +150,20 @@ func (w *world) report() app.Report {
 }
 
 // flakyHost loses answers on demand: dropNext[kind] answers are lost after the host acted
-// on them; down refuses to reach the host at all.
+// on them; down refuses to reach the host at all. afterAnswer, if set, runs after each
+// answer of kind arrives (or is lost), e.g. to step the POS clock at that moment.
 type flakyHost struct {
 	pos.Host
-	dropNext map[string]int
-	down     bool
+	dropNext    map[string]int
+	down        bool
+	noOutcomes  bool // only the reversal-outcome question gets no answer
+	afterAnswer func(kind string)
+}
+
+func (h *flakyHost) answered(kind string) {
+	if h.afterAnswer != nil {
+		h.afterAnswer(kind)
+	}
 }
 
 var errLost = fmt.Errorf("simulated: %w", posapi.ErrNoAnswer)
@@ -146,6 +181,7 @@ func (h *flakyHost) Recharge(ctx context.Context, r app.RechargeRequest) (app.Re
 		return app.RechargeResult{}, errLost
 	}
 	res, err := h.Host.Recharge(ctx, r)
+	defer h.answered("recharge")
 	if h.lose("recharge") {
 		return app.RechargeResult{}, errLost
 	}
@@ -175,10 +211,18 @@ func (h *flakyHost) Confirm(ctx context.Context, r app.ConfirmRequest) (app.Conf
 		return app.ConfirmResult{}, errLost
 	}
 	res, err := h.Host.Confirm(ctx, r)
+	defer h.answered("confirm")
 	if h.lose("confirm") {
 		return app.ConfirmResult{}, errLost
 	}
 	return res, err
+}
+
+func (h *flakyHost) ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error) {
+	if h.down || h.noOutcomes {
+		return app.ReversalOutcomesResult{}, errLost
+	}
+	return h.Host.ReversalOutcomes(ctx, serials)
 }
 
 func (h *flakyHost) Summary(ctx context.Context) (app.SummaryResult, error) {

@@ -9,40 +9,109 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"cardcenter/app"
 )
 
 // Client is a recharge POS's connection to the host: it signs every request with the
-// device's secret and checks the signature of every answer.
+// device's secret, checks the signature of every answer, and keeps its clock in step with
+// the host's from the time each verified answer carries.
 type Client struct {
 	BaseURL  string // e.g. http://127.0.0.1:8620
 	DeviceID string
 	Secret   []byte
 	HTTP     *http.Client
-	Clock    app.Clock
+	Clock    app.Clock // the POS's own clock; the host's time is Clock + the learned offset
+
+	offset atomic.Int64 // host − local, milliseconds, from the last verified answer
 }
 
-// ErrNoAnswer means the host's answer did not arrive (timeout, connection lost, an answer
-// that does not verify): the POS cannot know whether the host booked the message.
+// ErrNoAnswer means no answer about the message arrived: nothing came back, or what came
+// back is not a verified answer of the host about the message (see NoAnswerError). The POS
+// cannot know whether the host acted on it, and sends it again.
 var ErrNoAnswer = errors.New("no answer from host")
 
-func (c *Client) now() time.Time {
+// NoAnswerError is every "no answer": it wraps ErrNoAnswer and says why, so a POS can show
+// what it is waiting for.
+type NoAnswerError struct {
+	Path   string
+	Status int        // the HTTP status of what came back; 0 if nothing did
+	Reason *app.Error // the host's refusal as received, or CodeNoAnswer / CodeBadAnswer
+	Signed bool       // Reason is a verified answer of the host (its code is not about the message)
+	Err    error      // the transport's error, if any
+}
+
+func (e *NoAnswerError) Error() string {
+	s := fmt.Sprintf("%s: %v: %v", e.Path, ErrNoAnswer, e.Reason)
+	if e.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *NoAnswerError) Unwrap() []error {
+	out := []error{ErrNoAnswer, e.Reason}
+	if e.Err != nil {
+		out = append(out, e.Err)
+	}
+	return out
+}
+
+// Reason returns why err is no answer, or nil if err is not one.
+func Reason(err error) *app.Error {
+	var na *NoAnswerError
+	if errors.As(err, &na) {
+		return na.Reason
+	}
+	return nil
+}
+
+func (c *Client) local() time.Time {
 	if c.Clock != nil {
 		return c.Clock.Now()
 	}
 	return time.Now()
 }
 
-// Do sends one signed message and decodes its result into out. A refusal comes back as
-// *app.Error; anything that leaves the outcome unknown wraps ErrNoAnswer.
+// Now is the host's time as this client knows it: the POS clock plus the offset learned
+// from the last verified answer.
+func (c *Client) Now() time.Time { return c.local().Add(c.Offset()) }
+
+// Offset is host − POS clock, as learned from the last verified answer.
+func (c *Client) Offset() time.Duration { return time.Duration(c.offset.Load()) * time.Millisecond }
+
+// Do sends one signed message and decodes its result into out. The host's final answer
+// about the message comes back as nil (approved) or *app.Error (refused for its content);
+// anything else is a *NoAnswerError, which wraps ErrNoAnswer.
+//
+// A verified STALE_TIMESTAMP says the POS clock is off: the client learns the host's time
+// from it and sends the same bytes once more at once, signed with the corrected time. That
+// is safe: the host refused the first before any use case saw it, and the message is
+// idempotent on (device, serial) anyway.
 func (c *Client) Do(ctx context.Context, path string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	at := c.now().UnixMilli()
+	err = c.send(ctx, path, body, out)
+	var na *NoAnswerError
+	if errors.As(err, &na) && na.Signed && na.Reason.Code == CodeStaleTimestamp {
+		err = c.send(ctx, path, body, out)
+	}
+	return err
+}
+
+func (c *Client) send(ctx context.Context, path string, body []byte, out any) error {
+	noAnswer := func(status int, reason *app.Error, signed bool, err error) error {
+		return &NoAnswerError{Path: path, Status: status, Reason: reason, Signed: signed, Err: err}
+	}
+	sent := c.local()
+	at := sent.Add(c.Offset()).UnixMilli()
 	sig := Sign(c.Secret, http.MethodPost, path, c.DeviceID, at, body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
@@ -58,42 +127,58 @@ func (c *Client) Do(ctx context.Context, path string, in, out any) error {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w: %v", path, ErrNoAnswer, err)
+		return noAnswer(0, protocolError(CodeNoAnswer, ""), false, err)
 	}
 	defer resp.Body.Close()
 	blob, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
 	if err != nil {
-		return fmt.Errorf("%s: %w: %v", path, ErrNoAnswer, err)
+		return noAnswer(resp.StatusCode, protocolError(CodeNoAnswer, "answer cut off"), false, err)
 	}
+	status := resp.StatusCode
 	var ans Answer
-	if err := json.Unmarshal(blob, &ans); err != nil {
-		return fmt.Errorf("%s: %w: undecodable answer (HTTP %d)", path, ErrNoAnswer, resp.StatusCode)
-	}
+	decodeErr := json.Unmarshal(blob, &ans)
 	refusal := &app.Error{Code: ans.Code, ZH: ans.ZH, EN: ans.EN, Detail: ans.Detail}
 	signed := resp.Header.Get(HeaderSignature)
 	if signed == "" {
 		// Only refusals before authentication are unsigned, and anyone on the path could
-		// forge one: the outcome stays unknown (a POS reverses), with the reason attached.
-		if ans.OK {
-			return fmt.Errorf("%s: %w: unsigned approval", path, ErrNoAnswer)
+		// forge one: the outcome stays unknown, with the reason as received.
+		if decodeErr != nil || ans.OK || ans.Code == "" {
+			return noAnswer(status, protocolError(CodeBadAnswer, "unsigned answer"), false, nil)
 		}
-		return fmt.Errorf("%s: %w: %w", path, ErrNoAnswer, refusal)
+		return noAnswer(status, refusal, false, nil)
 	}
-	if !verify(signed, SignResponse(c.Secret, sig, blob)) {
-		return fmt.Errorf("%s: %w: answer signature does not verify", path, ErrNoAnswer)
+	hostTime, err := strconv.ParseInt(resp.Header.Get(HeaderHostTime), 10, 64)
+	if err != nil || !verify(signed, SignResponse(c.Secret, sig, hostTime, blob)) {
+		return noAnswer(status, protocolError(CodeBadAnswer, "answer signature does not verify"), false, nil)
 	}
-	if !ans.OK {
-		if ans.Code == CodeHostUnavailable {
-			return fmt.Errorf("%s: %w: %w", path, ErrNoAnswer, refusal)
+	// A verified answer: the host's clock as it wrote it, against the middle of the round
+	// trip on ours.
+	mid := sent.Add(c.local().Sub(sent) / 2)
+	c.offset.Store(time.UnixMilli(hostTime).Sub(mid).Milliseconds())
+	if decodeErr != nil {
+		return noAnswer(status, protocolError(CodeBadAnswer, "undecodable answer"), true, nil)
+	}
+	switch {
+	case status >= 500:
+		if ans.OK || ans.Code == "" {
+			refusal = protocolError(CodeHostUnavailable, "")
 		}
+		return noAnswer(status, refusal, true, nil)
+	case ans.OK && status == http.StatusOK:
+		if out != nil {
+			if err := json.Unmarshal(ans.Result, out); err != nil {
+				return noAnswer(status, protocolError(CodeBadAnswer, "undecodable result"), true, nil)
+			}
+		}
+		return nil
+	case ans.OK:
+		return noAnswer(status, protocolError(CodeBadAnswer, "approval with an error status"), true, nil)
+	case ans.Code == "":
+		return noAnswer(status, protocolError(CodeBadAnswer, "refusal without a code"), true, nil)
+	case IsFinalRefusal(ans.Code) && (status == http.StatusOK || status == http.StatusBadRequest):
 		return refusal
 	}
-	if out != nil {
-		if err := json.Unmarshal(ans.Result, out); err != nil {
-			return fmt.Errorf("%s: %w: undecodable result", path, ErrNoAnswer)
-		}
-	}
-	return nil
+	return noAnswer(status, refusal, true, nil)
 }
 
 func (c *Client) Authorize(ctx context.Context, r app.AuthorizeRequest) (out app.AuthorizeResult, err error) {
@@ -129,4 +214,10 @@ func (c *Client) LastSerial(ctx context.Context) (int64, error) {
 	var out SerialResult
 	err := c.Do(ctx, PathSerial, SerialRequest{DeviceID: c.DeviceID}, &out)
 	return out.LastSerial, err
+}
+
+// ReversalOutcomes asks what became of this device's acknowledged reversals (at most
+// app.MaxOutcomeSerials at a time).
+func (c *Client) ReversalOutcomes(ctx context.Context, serials []int64) (out app.ReversalOutcomesResult, err error) {
+	return out, c.Do(ctx, PathOutcomes, app.ReversalOutcomesRequest{DeviceID: c.DeviceID, Serials: serials}, &out)
 }

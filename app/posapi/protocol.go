@@ -25,6 +25,7 @@ const (
 	PathBatch     = "/v1/batch"
 	PathSummary   = "/v1/summary"
 	PathSerial    = "/v1/last-serial"
+	PathOutcomes  = "/v1/reversal-outcomes"
 	PathHealth    = "/v1/health"
 )
 
@@ -33,6 +34,9 @@ const (
 	HeaderDevice    = "X-CC-Device"
 	HeaderTime      = "X-CC-Time" // Unix milliseconds of the sender's clock
 	HeaderSignature = "X-CC-Signature"
+	// HeaderHostTime is on every signed answer: the host's clock, Unix milliseconds,
+	// covered by the answer's signature. A POS learns its clock's offset from it.
+	HeaderHostTime = "X-CC-Host-Time"
 )
 
 // MaxBody bounds a request body: a batch of 1,000 offline records fits with room.
@@ -85,10 +89,11 @@ func Sign(secret []byte, method, path, device string, at int64, body []byte) str
 }
 
 // SignResponse computes the signature of a response: it binds the answer to the request's
-// own signature, so a POS cannot be fed an approval that was not the host's answer to it.
-func SignResponse(secret []byte, requestSignature string, body []byte) string {
+// own signature, so a POS cannot be fed an approval that was not the host's answer to it,
+// and covers the host's time, so a POS can trust the clock it learns from it.
+func SignResponse(secret []byte, requestSignature string, hostTime int64, body []byte) string {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("response\n" + requestSignature + "\n"))
+	m.Write([]byte("response\n" + requestSignature + "\n" + strconv.FormatInt(hostTime, 10) + "\n"))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
 }
@@ -115,6 +120,36 @@ const (
 	CodeNotFoundPath    app.Code = "NO_SUCH_ENDPOINT"
 )
 
+// What a client says when no answer about the message arrived; the host never sends these.
+const (
+	CodeNoAnswer  app.Code = "NO_ANSWER"  // nothing came back: timeout, connection refused or lost
+	CodeBadAnswer app.Code = "BAD_ANSWER" // something came back that is not a verified answer of the host
+)
+
+// notAboutTheMessage are the refusals that say nothing about the message's content: the
+// host did not get to look at it (authentication, clock, size, path) or could not take it
+// now. Sending the same message again may well be answered, so for the POS they are no
+// answer: a queued record stays queued. Every other refusal is the ledger's answer to the
+// message itself, kept under its key and given again on every replay (or, for
+// MALFORMED_REQUEST and DUPLICATE_CONFLICT, given again to the same bytes): final.
+var notAboutTheMessage = map[app.Code]bool{
+	CodeUnauthenticated:   true,
+	CodeBadSignature:      true,
+	CodeStaleTimestamp:    true,
+	CodeBodyTooLarge:      true,
+	CodeDeviceMismatch:    true,
+	CodeHostUnavailable:   true,
+	CodeNotFoundPath:      true,
+	app.CodeUnknownDevice: true,
+	CodeNoAnswer:          true,
+	CodeBadAnswer:         true,
+}
+
+// IsFinalRefusal reports whether a refusal with code is the host's final answer about the
+// message's content (see notAboutTheMessage). A batch item refused with such a code may
+// leave a POS's queue; any other may not.
+func IsFinalRefusal(code app.Code) bool { return code != "" && !notAboutTheMessage[code] }
+
 var protocolMessages = map[app.Code][2]string{
 	CodeUnauthenticated: {"缺少设备认证信息", "missing device authentication headers"},
 	CodeBadSignature:    {"报文签名错误", "message signature does not verify"},
@@ -124,6 +159,8 @@ var protocolMessages = map[app.Code][2]string{
 	CodeDeviceMismatch:  {"报文设备号与认证设备不符", "device in the body differs from the authenticated device"},
 	CodeHostUnavailable: {"系统暂时无法处理,请稍后重试", "host cannot take it now; retry later"},
 	CodeNotFoundPath:    {"无此接口", "no such endpoint"},
+	CodeNoAnswer:        {"主机无应答,请检查网络", "no answer from the host; check the network"},
+	CodeBadAnswer:       {"主机应答无法验证", "the host's answer could not be verified"},
 }
 
 func protocolError(code app.Code, detail string) *app.Error {

@@ -44,6 +44,7 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 			n, err := svc.LastSerial(ctx, r.DeviceID)
 			return SerialResult{LastSerial: n}, err
 		})
+	handle(s, PathOutcomes, func(r app.ReversalOutcomesRequest) (string, int64) { return r.DeviceID, 0 }, svc.ReversalOutcomes)
 	s.mux.HandleFunc("GET "+PathHealth, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
@@ -162,12 +163,16 @@ func (s *Server) refuse(w http.ResponseWriter, dev app.Device, sig string, e *ap
 	s.writeAnswer(w, status, sig, dev.Secret, errorAnswer(e))
 }
 
-// writeAnswer sends body, signed for the device when the request was authenticated.
+// writeAnswer sends body, signed for the device when the request was authenticated. A
+// signed answer carries the host's time: the body of a replay stays byte for byte the first
+// answer, and the time beside it is now.
 func (s *Server) writeAnswer(w http.ResponseWriter, status int, reqSig string, secret []byte, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	if reqSig != "" && len(secret) > 0 {
-		h.Set(HeaderSignature, SignResponse(secret, reqSig, body))
+		now := s.clock.Now().UnixMilli()
+		h.Set(HeaderHostTime, strconv.FormatInt(now, 10))
+		h.Set(HeaderSignature, SignResponse(secret, reqSig, now, body))
 	}
 	w.WriteHeader(status)
 	w.Write(body)

@@ -1,6 +1,7 @@
 // Package posscreen is the recharge POS's own screen: a small keypad-and-display panel in
 // the terminal, in Chinese by default. It drives an app/pos Terminal; all card and network
-// work happens in tea.Cmds.
+// work happens in tea.Cmds. While an operation waits for the host it says what for; what
+// became of earlier reversals is shown once, loudly when one did not take the recharge back.
 package posscreen
 
 import (
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -28,6 +30,11 @@ type Terminal interface {
 	Summary(ctx context.Context) (app.SummaryResult, error)
 	Upload(ctx context.Context) ([]app.BatchItem, error)
 	State() pos.State
+	// Progress says what a running operation waits for; it never waits itself.
+	Progress() (pos.Waiting, bool)
+	Notices() []pos.Notice
+	DismissNotices(serials []int64) error
+	CheckOutcomes(ctx context.Context) error
 }
 
 var _ Terminal = (*pos.Terminal)(nil)
@@ -60,7 +67,19 @@ type Model struct {
 	good    bool     // the result is a success
 	session *pos.Session
 	width   int
+	waiting string       // what the running operation waits for, from Progress
+	notices []pos.Notice // outcomes of earlier reversals the operator has not seen yet
+	polling bool         // an idle question about reversal outcomes is scheduled
+	// tick schedules fn after d (tea.Tick; tests give their own so nothing sleeps).
+	tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 }
+
+// How often the screen looks at a running operation, and how often an idle POS asks the
+// host what became of its reversals.
+const (
+	progressEvery = 500 * time.Millisecond
+	outcomesEvery = 30 * time.Second
+)
 
 // New returns the screen for term; lang "en" for English.
 func New(ctx context.Context, term Terminal, device, lang string) Model {
@@ -69,7 +88,7 @@ func New(ctx context.Context, term Terminal, device, lang string) Model {
 	if en {
 		t = textEN
 	}
-	return Model{ctx: ctx, term: term, device: device, t: t, en: en, keys: newKeys(en), th: theme.New(true), st: starting}
+	return Model{ctx: ctx, term: term, device: device, t: t, en: en, keys: newKeys(en), th: theme.New(true), st: starting, tick: tea.Tick}
 }
 
 // Messages from the commands.
@@ -92,10 +111,33 @@ type (
 		items []app.BatchItem
 		err   error
 	}
+	progressMsg struct {
+		w  pos.Waiting
+		ok bool
+	}
+	outcomesMsg  struct{}
+	dismissedMsg struct{ err error }
 )
 
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, func() tea.Msg { return startedMsg{m.term.Start(m.ctx)} })
+	return tea.Batch(tea.RequestBackgroundColor, func() tea.Msg { return startedMsg{m.term.Start(m.ctx)} }, m.pollProgress())
+}
+
+// pollProgress looks at the running operation again in a moment.
+func (m Model) pollProgress() tea.Cmd {
+	return m.tick(progressEvery, func(time.Time) tea.Msg { w, ok := m.term.Progress(); return progressMsg{w, ok} })
+}
+
+// pollOutcomes asks the host, in a while, what became of the reversals still watched.
+func (m Model) pollOutcomes() (Model, tea.Cmd) {
+	if m.polling || len(m.term.State().Watched) == 0 {
+		return m, nil
+	}
+	m.polling = true
+	return m, m.tick(outcomesEvery, func(time.Time) tea.Msg {
+		m.term.CheckOutcomes(m.ctx) // best effort: with no answer they are asked again
+		return outcomesMsg{}
+	})
 }
 
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -135,17 +177,44 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.lines, m.good = m.uploadLines(msg.items), true
 		}
 		m = m.showResult(msg.err)
+	case progressMsg:
+		if m.st != working && m.st != starting {
+			m.waiting = ""
+			return m, nil // the operation ended: stop looking
+		}
+		m.waiting = ""
+		if msg.ok {
+			m.waiting = msg.w.Message(m.lang())
+		}
+		return m, m.pollProgress()
+	case outcomesMsg:
+		m.polling = false
+		m.notices = m.term.Notices()
+		return m.pollOutcomes()
+	case dismissedMsg:
+		m.notices = m.term.Notices()
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
+	if m.st == menu || m.st == needPIN || m.st == result {
+		return m.pollOutcomes()
+	}
 	return m, nil
+}
+
+func (m Model) lang() string {
+	if m.en {
+		return "en"
+	}
+	return "zh"
 }
 
 // afterWork picks the screen that follows a finished operation from what the POS knows.
 func (m Model) afterWork(err error) Model {
 	st := m.term.State()
 	m.session = st.Session
-	m.input, m.notice = "", ""
+	m.input, m.notice, m.waiting = "", "", ""
+	m.notices = m.term.Notices()
 	switch {
 	case st.Retap != nil:
 		m.st = retap
@@ -171,6 +240,19 @@ func (m Model) showResult(err error) Model {
 func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(k, m.keys.Quit) && m.st != working {
 		return m, tea.Quit
+	}
+	if len(m.notices) > 0 && (m.st == menu || m.st == result) {
+		// What became of a reversal is read first: the key only says "seen".
+		var serials []int64
+		for _, n := range m.notices {
+			serials = append(serials, n.Serial)
+		}
+		m.notices = nil
+		if m.st == result {
+			m = m.afterWork(nil)
+			m.lines = nil
+		}
+		return m, func() tea.Msg { return dismissedMsg{m.term.DismissNotices(serials)} }
 	}
 	switch m.st {
 	case needPIN, amount:
@@ -239,15 +321,18 @@ func (m Model) keyInput(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) work(cmd tea.Cmd) (tea.Model, tea.Cmd) {
-	m.st, m.notice = working, ""
-	return m, cmd
+	m.st, m.notice, m.waiting = working, "", ""
+	return m, tea.Batch(cmd, m.pollProgress())
 }
 
 func (m Model) errorLines(err error) []string {
 	var ae *app.Error
 	if errors.As(err, &ae) {
-		if ae.Code == pos.CodeTimeout {
+		switch ae.Code {
+		case pos.CodeTimeout:
 			return []string{m.t.Timeout}
+		case pos.CodeTimeoutPending:
+			return []string{ae.Message(m.lang())}
 		}
 		return []string{m.t.Refused, ae.Message(map[bool]string{true: "en", false: "zh"}[m.en]), string(ae.Code)}
 	}
@@ -256,12 +341,15 @@ func (m Model) errorLines(err error) []string {
 
 func (m Model) summaryLines(s app.SummaryResult) []string {
 	line := func(name string, t app.SummaryTotals) []string {
-		return []string{
+		out := []string{
 			name,
 			fmt.Sprintf("  %s %d%s %s", m.t.Recharges, t.Recharges.Count, m.t.Count, yuan(t.Recharges.Amount)),
 			fmt.Sprintf("  %s %d%s %s", m.t.Reversals, t.Reversals.Count, m.t.Count, yuan(t.Reversals.Amount)),
-			fmt.Sprintf("  %s %s %s", m.t.Cash, yuan(t.Cash), m.t.Yuan),
 		}
+		if t.LateReversals.Count > 0 { // of recharges of days already settled: a line of its own
+			out = append(out, fmt.Sprintf("  %s %d%s %s", m.t.LateReversals, t.LateReversals.Count, m.t.Count, yuan(t.LateReversals.Amount)))
+		}
+		return append(out, fmt.Sprintf("  %s %s %s", m.t.Cash, yuan(t.Cash), m.t.Yuan))
 	}
 	out := []string{m.t.SummaryTitle + "  " + s.OperatorNo + " " + s.OperatorName}
 	out = append(out, line(m.t.Session, s.Session)...)
@@ -281,6 +369,31 @@ func (m Model) uploadLines(items []app.BatchItem) []string {
 		out = append(out, strings.TrimSpace(fmt.Sprintf("#%d %s %s", it.Serial, it.Status, msg)))
 	}
 	return out
+}
+
+// noticeLines shows the newest few outcomes; an alarm first and in red, because the
+// operator must not hand back the cash.
+func (m Model) noticeLines() []string {
+	const shown = 3
+	ns := append([]pos.Notice(nil), m.notices...)
+	for i, j := 0, 0; i < len(ns); i++ {
+		if ns[i].Alarm {
+			ns[i], ns[j] = ns[j], ns[i]
+			j++
+		}
+	}
+	out := []string{m.th.Title.Render(m.t.NoticesTitle)}
+	for _, n := range ns[:min(len(ns), shown)] {
+		style := m.th.Muted
+		if n.Alarm {
+			style = m.th.Bad
+		}
+		out = append(out, style.Render(lipgloss.Wrap(n.Message(m.lang()), 38, " ")))
+	}
+	if len(ns) > shown {
+		out = append(out, m.th.Muted.Render(fmt.Sprintf(m.t.MoreNotices, len(ns)-shown)))
+	}
+	return append(out, m.th.Muted.Render(m.t.PressAnyKey))
 }
 
 func yuan(f app.Fen) string { return app.FormatYuan(f) }
@@ -320,8 +433,14 @@ func (m Model) View() tea.View {
 		}
 		body = append(body, th.Muted.Render(m.t.PressAnyKey))
 	}
+	if m.waiting != "" && (m.st == working || m.st == starting) {
+		body = append(body, th.Warn.Render(lipgloss.Wrap(m.waiting, 38, " ")))
+	}
 	if m.notice != "" {
 		body = append(body, th.Warn.Render(m.notice))
+	}
+	if len(m.notices) > 0 && m.st != working && m.st != starting {
+		body = append(append(body, ""), m.noticeLines()...)
 	}
 	if m.st != result && m.st != retap && len(m.lines) > 0 && !m.good {
 		body = append(body, th.Bad.Render(strings.Join(m.lines, " ")))

@@ -12,6 +12,8 @@ type text struct {
 	Recharges, Reversals, Cash, Yuan, Count string
 	Uploaded, NothingToUpload, PressAnyKey  string
 	Refused, QueuePending                   string
+	NoticesTitle, MoreNotices               string // MoreNotices takes the count
+	LateReversals                           string
 }
 
 var textZH = text{
@@ -26,6 +28,7 @@ var textZH = text{
 	Recharges: "充值", Reversals: "冲正", Cash: "现金", Yuan: "元", Count: "笔",
 	Uploaded: "上送完成", NothingToUpload: "没有脱机流水", PressAnyKey: "按任意键返回",
 	Refused: "交易失败", QueuePending: "有脱机流水",
+	NoticesTitle: "冲正结果", MoreNotices: "还有 %d 条", LateReversals: "迟到冲正",
 }
 
 var textEN = text{
@@ -40,4 +43,5 @@ var textEN = text{
 	Recharges: "recharges", Reversals: "reversals", Cash: "cash", Yuan: "yuan", Count: "",
 	Uploaded: "Upload done", NothingToUpload: "No offline records", PressAnyKey: "press any key",
 	Refused: "Refused", QueuePending: "offline records pending",
+	NoticesTitle: "Reversal outcomes", MoreNotices: "%d more", LateReversals: "late reversals",
 }
