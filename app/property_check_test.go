@@ -227,12 +227,6 @@ func (w *simWorld) load() rawLedger {
 	return l
 }
 
-// onCard is how many times recharge r's credit is on its card now: by its POS or the desk.
-func (w *simWorld) onCard(r *rawRecharge) int {
-	c := w.card(r.card)
-	return c.count(simPOSRef(r.key)) + c.count(app.RepairRef(r.id))
-}
-
 // landed is how many times r's credit ever reached its card, less the landings after a
 // loss that no one could have told (see simWorld.credit).
 func (w *simWorld) landed(r *rawRecharge) int {
