@@ -213,6 +213,12 @@ CREATE TRIGGER recharges_settled_day_frozen BEFORE UPDATE OF booking ON recharge
 	WHEN OLD.booking <> NEW.booking AND EXISTS (SELECT 1 FROM settled_days WHERE day = OLD.settle_day)
 	BEGIN SELECT RAISE(ABORT, 'settlement day already settled'); END;
 `,
+	// 4: the audit log by (action, subject): a refused batch record asks whether its
+	// fingerprint was written before, on the single writer, for every upload of it; without
+	// the index that walked the whole log (40 ms at 1,000,000 rows).
+	`
+CREATE INDEX audit_log_action_subject ON audit_log(action, subject);
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

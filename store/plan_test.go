@@ -75,6 +75,10 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 		// not from the day's tens of thousands of recharges.
 		{"PendingReversalsForDay", func(x *txn) { x.PendingReversalsForDay("2026-01-01") },
 			[]string{"SCAN v USING INDEX reversals_due", "SEARCH r USING INDEX sqlite_autoindex_recharges_1 (device_id=? AND serial=?)"}},
+		// A refused batch record asks this on the single writer: one index seek, never a
+		// walk of the audit log.
+		{"AuditExists", func(x *txn) { x.AuditExists("batch_record_refused", "P001/7/0123456789ab") },
+			[]string{"SEARCH audit_log USING COVERING INDEX audit_log_action_subject (action=? AND subject=?)"}},
 	} {
 		rec := &recorder{querier: tx}
 		c.call(&txn{ctx: ctx, q: rec})
