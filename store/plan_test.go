@@ -29,11 +29,6 @@ func (r *recorder) QueryContext(ctx context.Context, q string, args ...any) (*sq
 	return r.querier.QueryContext(ctx, q, args...)
 }
 
-func (r *recorder) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	r.got = append(r.got, recordedQuery{q, args})
-	return r.querier.QueryRowContext(ctx, q, args...)
-}
-
 // The reads that must stay fast on a ten-million-recharge ledger use the indexes meant
 // for them and never walk a whole day of recharges row by row. SQLite plans these without
 // statistics (the store never runs ANALYZE), so the plan on an empty file is the plan on
