@@ -221,7 +221,7 @@ func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, re
 		rc.Outcome = RepairFoundOnCard
 		return rc, nil
 	}
-	if c.Balance()+r.Amount > s.cfg.BalanceCeiling {
+	if r.Amount > s.cfg.BalanceCeiling-c.Balance() {
 		return Receipt{}, E(CodeOverCeiling, "card balance %d + %d > %d fen", c.Balance(), r.Amount, s.cfg.BalanceCeiling)
 	}
 	rp, _, err := s.BeginRepair(ctx, actor, r.ID, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()})

@@ -117,10 +117,11 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	if ref := cardUsable(card); ref != nil {
 		return ref, nil
 	}
-	if req.CardBalance < 0 || req.CardCounter < 0 {
-		return E(CodeBadInput, "card balance %d counter %d", req.CardBalance, req.CardCounter), nil
+	if ref := checkCard(req.CardBalance, req.CardCounter, true); ref != nil {
+		return ref, nil
 	}
-	if req.CardBalance+req.Amount > s.cfg.BalanceCeiling {
+	// Both are bounded by the purse, so the difference cannot wrap (a sum could).
+	if req.Amount > s.cfg.BalanceCeiling-req.CardBalance {
 		return E(CodeOverCeiling, "balance %d + amount %d > ceiling %d fen", req.CardBalance, req.Amount, s.cfg.BalanceCeiling), nil
 	}
 	day := s.cfg.SettleDay(now)
@@ -134,7 +135,7 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 		if err != nil {
 			return nil, err
 		}
-		if booked+req.Amount > op.DailyMax {
+		if req.Amount > op.DailyMax-booked {
 			return E(CodeOverDailyMax, "operator %s booked %d + %d > %d fen on %s", op.OpNo, booked, req.Amount, op.DailyMax, day), nil
 		}
 	}

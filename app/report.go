@@ -88,10 +88,14 @@ func (s *Service) Report(ctx context.Context, from, to string) (Report, error) {
 	})
 	for _, r := range rep.Rows {
 		rep.Total.Recharges.Count += r.Recharges.Count
-		rep.Total.Recharges.Amount += r.Recharges.Amount
 		rep.Total.Reversals.Count += r.Reversals.Count
-		rep.Total.Reversals.Amount += r.Reversals.Amount
 		rep.Total.Cancels += r.Cancels
+		if rep.Total.Recharges.Amount, err = addFen(rep.Total.Recharges.Amount, r.Recharges.Amount); err == nil {
+			rep.Total.Reversals.Amount, err = addFen(rep.Total.Reversals.Amount, r.Reversals.Amount)
+		}
+		if err != nil {
+			return Report{}, fmt.Errorf("report %s..%s total: %w", from, to, err)
+		}
 	}
 	return rep, nil
 }
