@@ -95,6 +95,9 @@ type ReadTx interface {
 	// SettledReport reads the frozen rows of settled days in [from, to].
 	SettledReport(from, to string) ([]ReportRow, error)
 	IsSettled(day string) (bool, error)
+	// LastSettledDay: the latest settled day (ok false if none). Days are settled in order,
+	// so every day up to it is closed, whether it had anything to settle or not.
+	LastSettledDay() (day string, ok bool, err error)
 	// SettledDays lists settled days in [from, to].
 	SettledDays(from, to string) ([]string, error)
 	// FirstUnsettledDay: the earliest settlement day with a recharge and no settlement.

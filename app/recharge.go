@@ -125,10 +125,8 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 		return E(CodeOverCeiling, "balance %d + amount %d > ceiling %d fen", req.CardBalance, req.Amount, s.cfg.BalanceCeiling), nil
 	}
 	day := s.cfg.SettleDay(now)
-	if settled, err := tx.IsSettled(day); err != nil {
-		return nil, err
-	} else if settled {
-		return E(CodeDaySettled, "%s", day), nil
+	if ref, err := dayClosed(tx, day); ref != nil || err != nil {
+		return ref, err
 	}
 	if op.DailyMax > 0 {
 		booked, err := tx.OperatorDayBooked(op.ID, day)

@@ -181,6 +181,20 @@ func (s *Service) Settle(ctx context.Context, actor Actor) (SettleResult, error)
 	}
 }
 
+// dayClosed refuses a day that may no longer take money: any day up to the last settled
+// one. A day before it that had nothing to settle is closed too: Settle never goes back to
+// it, so a recharge booked there (after the host clock stepped back) would never be settled.
+func dayClosed(tx ReadTx, day string) (*Error, error) {
+	last, ok, err := tx.LastSettledDay()
+	if err != nil {
+		return nil, err
+	}
+	if ok && day <= last {
+		return E(CodeDaySettled, "%s is not after the last settled day %s", day, last), nil
+	}
+	return nil, nil
+}
+
 // IsSettled reports whether day is settled.
 func (s *Service) IsSettled(ctx context.Context, day string) (bool, error) {
 	if _, err := ParseDay(day); err != nil {

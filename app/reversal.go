@@ -154,9 +154,9 @@ func (s *Service) applyReversal(tx Tx, id int64) error {
 	} else if !errors.Is(err, ErrNoRow) {
 		return err
 	}
-	if settled, err := tx.IsSettled(r.SettleDay); err != nil {
+	if closed, err := dayClosed(tx, r.SettleDay); err != nil {
 		return err
-	} else if settled {
+	} else if closed != nil {
 		return finish(RevConflict, CodeDaySettled, r.ID)
 	}
 	ok, err := tx.UnbookRecharge(r.ID, rv.ID)

@@ -70,6 +70,9 @@ func TestQueryPlansUseTheirIndexes(t *testing.T) {
 		// not from the day's tens of thousands of recharges.
 		{"PendingReversalsForDay", func(x *txn) { x.PendingReversalsForDay("2026-01-01") },
 			[]string{"SCAN v USING INDEX reversals_due", "SEARCH r USING INDEX sqlite_autoindex_recharges_1 (device_id=? AND serial=?)"}},
+		// Every recharge asks this: one seek to the end of the settled days' key.
+		{"LastSettledDay", func(x *txn) { x.LastSettledDay() },
+			[]string{"SEARCH settled_days USING COVERING INDEX sqlite_autoindex_settled_days_1"}},
 		// A refused batch record asks this on the single writer: one index seek, never a
 		// walk of the audit log.
 		{"AuditExists", func(x *txn) { x.AuditExists("batch_record_refused", "P001/7/0123456789ab") },

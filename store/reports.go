@@ -45,6 +45,12 @@ func (t *txn) IsSettled(day string) (bool, error) {
 	return n > 0, err
 }
 
+func (t *txn) LastSettledDay() (string, bool, error) {
+	var d sql.NullString
+	err := t.one("last settled day", []any{&d}, `SELECT MAX(day) FROM settled_days`)
+	return d.String, d.Valid, err
+}
+
 func (t *txn) SettledDays(from, to string) ([]string, error) {
 	return many(t, "settled days", func(r *sql.Rows) (string, error) {
 		var d string
