@@ -68,7 +68,8 @@ func (t *txn) FirstUnsettledDay() (string, bool, error) {
 }
 
 func (t *txn) InsertSettlement(day string, at time.Time, by string, rows []app.ReportRow) error {
-	if _, err := t.insert("insert settled day", `INSERT INTO settled_days(day, settled_at, settled_by) VALUES (?, ?, ?)`, day, ms(at), by); err != nil {
+	if _, err := t.insert("insert settled day", `INSERT INTO settled_days(day, settled_at, settled_by, operator_rows) VALUES (?, ?, ?, ?)`,
+		day, ms(at), by, len(rows)); err != nil {
 		return err
 	}
 	for _, r := range rows {
