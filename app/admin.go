@@ -156,8 +156,11 @@ func (s *Service) checkOperatorInput(tx Tx, in OperatorInput) error {
 	if ref := checkText("operator name", in.Name, 32); ref != nil {
 		return ref
 	}
-	if in.DailyMax < 0 || in.DailyMax%Yuan != 0 {
-		return E(CodeBadInput, "daily maximum must be whole yuan ≥ 0, got %d fen", in.DailyMax)
+	if in.DailyMax < 0 || in.DailyMax > MaxDailyMax || in.DailyMax%Yuan != 0 {
+		ref := outOfRange(fieldDailyMax, in.DailyMax, 0, MaxDailyMax, true)
+		ref.ZH += "(整元,0 为不限)"
+		ref.EN += " (whole yuan, 0 = no limit)"
+		return ref
 	}
 	if in.DesignatedDevice != "" {
 		d, err := tx.Device(in.DesignatedDevice)

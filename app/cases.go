@@ -161,7 +161,7 @@ func openCase(tx Tx, c ExceptionCase) error {
 
 // rememberCard moves the ledger's memory of a card forward; an older state changes nothing.
 func rememberCard(tx Tx, m CardMemory) error {
-	if m.Counter < 0 || m.Counter > MaxCardCounter || m.Balance < 0 || m.Balance > MaxCardBalance {
+	if m.Counter < 0 || m.Counter > MaxCounter || m.Balance < 0 || m.Balance > MaxPurse {
 		return nil // no card can be in that state: nothing to remember (the recharge checks bound it)
 	}
 	if _, err := tx.PutCardMemory(m); err != nil {

@@ -27,6 +27,9 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (ConfirmResul
 	return terminalCall(ctx, s, req.DeviceID, req.Serial, "confirm", req,
 		func(tx Tx, now time.Time) (ConfirmResult, *Error, error) {
 			var zero ConfirmResult
+			if ref := checkRecordAmount(req.Amount); ref != nil {
+				return zero, ref, nil
+			}
 			r, err := tx.RechargeByKey(req.DeviceID, req.OrigSerial)
 			if errors.Is(err, ErrNoRow) {
 				return zero, E(CodeOriginalNotFound, "device %s serial %d", req.DeviceID, req.OrigSerial), nil
@@ -97,6 +100,13 @@ func (s *Service) Cancel(ctx context.Context, req CancelRequest) (CancelResult, 
 		func(tx Tx, now time.Time) (CancelResult, *Error, error) {
 			c := Cancel{DeviceID: req.DeviceID, Serial: req.Serial, OrigSerial: req.OrigSerial, CardNo: req.CardNo,
 				Amount: req.Amount, ReceivedAt: now, Status: CancelRecorded}
+			if ref := checkRecordAmount(req.Amount); ref != nil {
+				// Still recorded, as sent, so that the POS's queue moves on; it names no
+				// recharge and changes none.
+				c.Status, c.Reason = CancelConflict, CodeBadInput
+				id, err := tx.InsertCancel(c)
+				return CancelResult{CancelID: id, Status: c.Status, Reason: c.Reason}, nil, err
+			}
 			r, err := tx.RechargeByKey(req.DeviceID, req.OrigSerial)
 			switch {
 			case errors.Is(err, ErrNoRow):

@@ -88,8 +88,8 @@ func (s *Service) Decide(ctx context.Context, actor Actor, in DecisionInput) (De
 					}
 				}
 			}
-			if in.Amount == 0 || in.Amount < -MaxCardBalance || in.Amount > MaxCardBalance {
-				return E(CodeBadInput, "adjustment %d fen: not zero, at most %s yuan either way", in.Amount, FormatYuan(MaxCardBalance))
+			if in.Amount == 0 || in.Amount < -MaxPurse || in.Amount > MaxPurse {
+				return E(CodeBadInput, "adjustment %d fen: not zero, at most %s yuan either way", in.Amount, FormatYuan(MaxPurse))
 			}
 			day, err := s.openDay(tx, now)
 			if err != nil {

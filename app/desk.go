@@ -117,6 +117,9 @@ func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64
 	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
 		return Repair{}, false, err
 	}
+	if ref := checkCard(card.Balance, card.Counter, false); ref != nil {
+		return Repair{}, false, ref
+	}
 	err = s.store.Update(ctx, func(tx Tx) error {
 		now := s.clock.Now()
 		resumed = false
@@ -186,6 +189,9 @@ func (s *Service) CompleteRepair(ctx context.Context, actor Actor, repairID int6
 		to = WriteFoundOnCard
 	default:
 		return Repair{}, E(CodeBadInput, "repair outcome %q", outcome)
+	}
+	if ref := checkCard(after.Balance, after.Counter, false); ref != nil {
+		return Repair{}, ref
 	}
 	var rp Repair
 	err := s.store.Update(ctx, func(tx Tx) error {

@@ -12,12 +12,6 @@ type Fen = int64
 // Yuan is 100 fen.
 const Yuan Fen = 100
 
-// MaxCardBalance is the most a card's purse can hold: 3 bytes of fen (docs/card-layout.md).
-const MaxCardBalance Fen = 1<<24 - 1
-
-// MaxCardCounter is the largest transaction counter a card keeps (4 bytes).
-const MaxCardCounter int64 = 1<<32 - 1
-
 // ModelRechargePOS is the device model code of a recharge POS (0201-增值机, rule 8).
 const ModelRechargePOS = "0201"
 

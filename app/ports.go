@@ -110,6 +110,9 @@ type ReadTx interface {
 	// SettledReport reads the frozen rows of settled days in [from, to].
 	SettledReport(from, to string) ([]ReportRow, error)
 	IsSettled(day string) (bool, error)
+	// LastSettledDay: the latest settled day (ok false if none). Days are settled in order,
+	// so every day up to it is closed, whether it had anything to settle or not.
+	LastSettledDay() (day string, ok bool, err error)
 	// SettledDays lists settled days in [from, to].
 	SettledDays(from, to string) ([]string, error)
 	// FirstUnsettledDay: the earliest settlement day with a recharge and no settlement.
@@ -117,8 +120,6 @@ type ReadTx interface {
 	// PendingReversalsForDay counts pending reversals whose original is booked on day.
 	PendingReversalsForDay(day string) (int64, error)
 
-	// LastSettledDay: the latest settled day ("", false if none).
-	LastSettledDay() (string, bool, error)
 	// LateReversalTotals: late reversals of the operator's recharges on the device that count
 	// on day ("" = any) and were processed at or after since (zero = any).
 	LateReversalTotals(operatorID int64, deviceID, day string, since time.Time) (Totals, error)

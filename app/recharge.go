@@ -117,8 +117,8 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	if ref := cardUsable(card); ref != nil {
 		return ref, nil
 	}
-	if req.CardBalance < 0 || req.CardCounter < 0 {
-		return E(CodeBadInput, "card balance %d counter %d", req.CardBalance, req.CardCounter), nil
+	if ref := checkCard(req.CardBalance, req.CardCounter, true); ref != nil {
+		return ref, nil
 	}
 	// A card below what the ledger knows it reached was damaged or restored from an earlier
 	// copy: writing on its old balance would silently take the lost money away for good.
@@ -132,21 +132,20 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	} else if err != nil && !errors.Is(err, ErrNoRow) {
 		return nil, err
 	}
-	if req.CardBalance+req.Amount > s.cfg.BalanceCeiling {
+	// Both are bounded by the purse, so the difference cannot wrap (a sum could).
+	if req.Amount > s.cfg.BalanceCeiling-req.CardBalance {
 		return E(CodeOverCeiling, "balance %d + amount %d > ceiling %d fen", req.CardBalance, req.Amount, s.cfg.BalanceCeiling), nil
 	}
 	day := s.cfg.SettleDay(now)
-	if settled, err := tx.IsSettled(day); err != nil {
-		return nil, err
-	} else if settled {
-		return E(CodeDaySettled, "%s", day), nil
+	if ref, err := dayClosed(tx, day); ref != nil || err != nil {
+		return ref, err
 	}
 	if op.DailyMax > 0 {
 		booked, err := tx.OperatorDayBooked(op.ID, day)
 		if err != nil {
 			return nil, err
 		}
-		if booked+req.Amount > op.DailyMax {
+		if req.Amount > op.DailyMax-booked {
 			return E(CodeOverDailyMax, "operator %s booked %d + %d > %d fen on %s", op.OpNo, booked, req.Amount, op.DailyMax, day), nil
 		}
 	}

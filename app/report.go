@@ -88,14 +88,20 @@ func (s *Service) Report(ctx context.Context, from, to string) (Report, error) {
 	})
 	for _, r := range rep.Rows {
 		rep.Total.Recharges.Count += r.Recharges.Count
-		rep.Total.Recharges.Amount += r.Recharges.Amount
 		rep.Total.Reversals.Count += r.Reversals.Count
-		rep.Total.Reversals.Amount += r.Reversals.Amount
 		rep.Total.Cancels += r.Cancels
 		rep.Total.LateReversals.Count += r.LateReversals.Count
-		rep.Total.LateReversals.Amount += r.LateReversals.Amount
 		rep.Total.Adjustments.Count += r.Adjustments.Count
-		rep.Total.Adjustments.Amount += r.Adjustments.Amount
+		for _, sum := range []struct {
+			into *Fen
+			add  Fen
+		}{{&rep.Total.Recharges.Amount, r.Recharges.Amount},
+			{&rep.Total.Reversals.Amount, r.Reversals.Amount}, {&rep.Total.LateReversals.Amount, r.LateReversals.Amount},
+			{&rep.Total.Adjustments.Amount, r.Adjustments.Amount}} {
+			if *sum.into, err = addFen(*sum.into, sum.add); err != nil {
+				return Report{}, fmt.Errorf("report %s..%s total: %w", from, to, err)
+			}
+		}
 	}
 	return rep, nil
 }
@@ -179,6 +185,20 @@ func (s *Service) Settle(ctx context.Context, actor Actor) (SettleResult, error)
 		}
 		res.Settled = append(res.Settled, day)
 	}
+}
+
+// dayClosed refuses a day that may no longer take money: any day up to the last settled
+// one. A day before it that had nothing to settle is closed too: Settle never goes back to
+// it, so a recharge booked there (after the host clock stepped back) would never be settled.
+func dayClosed(tx ReadTx, day string) (*Error, error) {
+	last, ok, err := tx.LastSettledDay()
+	if err != nil {
+		return nil, err
+	}
+	if ok && day <= last {
+		return E(CodeDaySettled, "%s is not after the last settled day %s", day, last), nil
+	}
+	return nil, nil
 }
 
 // IsSettled reports whether day is settled.

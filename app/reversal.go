@@ -70,7 +70,7 @@ func (s *Service) reversalRefusedAtOnce(tx Tx, rv Reversal) (Code, error) {
 	if rv.OrigDeviceID != rv.DeviceID {
 		return CodeForeignDevice, nil
 	}
-	if rv.OrigSerial <= 0 || rv.Amount <= 0 || rv.Amount%Yuan != 0 || rv.CardNo == "" {
+	if rv.OrigSerial <= 0 || checkRecordAmount(rv.Amount) != nil || rv.CardNo == "" {
 		return CodeBadInput, nil
 	}
 	others, err := tx.ReversalsNaming(rv.OrigDeviceID, rv.OrigSerial)

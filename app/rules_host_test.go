@@ -381,9 +381,11 @@ func TestRule12_DelayedReversal(t *testing.T) {
 		if l := s.Ledger(); l.Reversed != 1 || l.ReversedFen != 40*yuan {
 			t.Fatalf("ledger %+v", l)
 		}
-		// The schema holds it too: a second applied reversal of the recharge is refused.
+		// The schema holds it too: a second applied reversal of the recharge is refused (by
+		// the guard that a reversal is applied only to the recharge it un-booked, before the
+		// unique index of applied reversals is asked).
 		_, err = s.RawDB().Exec(`UPDATE reversals SET status = 'applied', recharge_id = ? WHERE id = ?`, res.RechargeID, second.ReversalID)
-		if err == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		if err == nil || !strings.Contains(err.Error(), "applied only to the recharge it un-booked") {
 			t.Fatalf("second applied reversal through SQL: %v", err)
 		}
 	})

@@ -24,6 +24,11 @@ func New(st Store, clock Clock, cfg Config, log *slog.Logger) *Service {
 	if cfg.Location == nil {
 		panic("app.New: Config.Location is nil; start from DefaultConfig")
 	}
+	// The ceiling bounds every balance the ledger computes: above the purse it would let a
+	// recharge book what no card can hold.
+	if cfg.BalanceCeiling < Yuan || cfg.BalanceCeiling > MaxPurse || cfg.BalanceCeiling%Yuan != 0 {
+		panic(fmt.Sprintf("app.New: balance ceiling %d fen is not whole yuan in 1 yuan … the purse (%d fen)", cfg.BalanceCeiling, MaxPurse))
+	}
 	return &Service{store: st, clock: clock, cfg: cfg, log: log}
 }
 

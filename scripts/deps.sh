@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs (idempotently) and starts what cardcenter and its tests need on Debian 12 as root:
 # the PC/SC stack (pcscd, the vsmartcard-vpcd driver, headers for cgo), tmux for the
-# end-to-end screen tests. Safe to run again: it does nothing when all is in place.
+# end-to-end screen tests, the sqlite3 CLI for the tests that attack the ledger file as any
+# other program would. Safe to run again: it does nothing when all is in place.
 set -euo pipefail
-pkgs=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools tmux gcc)
+pkgs=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools tmux gcc sqlite3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

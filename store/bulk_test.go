@@ -99,7 +99,7 @@ func TestBulkLoadKeepsTheSchemasGuards(t *testing.T) {
 			r := bulkRecharge(2, 100*app.Yuan, "10000001", at)
 			r.Serial = 2 // recharge 1's
 			b.InsertRecharge(r)
-		}, "UNIQUE constraint failed"},
+		}, "a recharge is never replaced"}, // the guard against REPLACE speaks before the UNIQUE index
 		{"card write backwards", func(b *Bulk) { b.SetCardWrite(1, app.WritePending) }, "card write state may only move forward"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
-
 	"cardcenter/app"
 )
 
@@ -24,19 +22,19 @@ func scanCase(r interface{ Scan(...any) error }) (app.ExceptionCase, error) {
 	return c, err
 }
 
+// OpenCase looks before it inserts: the table's guard refuses any collision outright, so
+// an upsert cannot be the no-op it would be elsewhere (the write transaction serializes).
 func (t *txn) OpenCase(c app.ExceptionCase) (int64, bool, error) {
-	res, err := t.exec(`INSERT INTO exception_cases(kind, subject, opened_at, card_no, device_id, serial, recharge_id, reversal_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, subject) DO NOTHING`,
-		c.Kind, c.Subject, ms(c.OpenedAt), c.CardNo, c.DeviceID, c.Serial, nullID(c.RechargeID), nullID(c.ReversalID), c.Detail)
-	if err != nil {
-		return 0, false, fmt.Errorf("open case: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		id, err := res.LastInsertId()
-		return id, true, err
-	}
 	have, err := t.Case(c.Kind, c.Subject)
-	return have.ID, false, err
+	if err == nil {
+		return have.ID, false, nil
+	} else if !errors.Is(err, app.ErrNoRow) {
+		return 0, false, err
+	}
+	id, err := t.insert("open case", `INSERT INTO exception_cases(kind, subject, opened_at, card_no, device_id, serial, recharge_id,
+		reversal_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Kind, c.Subject, ms(c.OpenedAt), c.CardNo, c.DeviceID, c.Serial, nullID(c.RechargeID), nullID(c.ReversalID), c.Detail)
+	return id, err == nil, err
 }
 
 func (t *txn) Case(kind app.CaseKind, subject string) (app.ExceptionCase, error) {
@@ -108,14 +106,21 @@ func (t *txn) PendingApprovals() ([]app.Decision, error) {
 }
 
 func (t *txn) InsertDecision(d app.Decision) (int64, error) {
-	id, err := t.insert("insert decision", `INSERT INTO case_decisions(case_key, kind, recharge_id, operator_id, amount, day, reason,
+	if _, err := t.DecisionOf(d.CaseKey); err == nil {
+		return 0, fmt.Errorf("decision on %s: %w", d.CaseKey, app.ErrDuplicate)
+	} else if !errors.Is(err, app.ErrNoRow) {
+		return 0, err
+	}
+	if d.Kind == app.DecideApproveWrite {
+		if _, err := t.ApprovalOf(d.RechargeID); err == nil {
+			return 0, fmt.Errorf("approval of recharge %d: %w", d.RechargeID, app.ErrDuplicate)
+		} else if !errors.Is(err, app.ErrNoRow) {
+			return 0, err
+		}
+	}
+	return t.insert("insert decision", `INSERT INTO case_decisions(case_key, kind, recharge_id, operator_id, amount, day, reason,
 		decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.CaseKey, d.Kind, nullID(d.RechargeID), nullID(d.OperatorID), d.Amount, d.Day, d.Reason, d.DecidedBy, ms(d.DecidedAt))
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
-		return 0, fmt.Errorf("decision on %s: %w", d.CaseKey, app.ErrDuplicate)
-	}
-	return id, err
 }
 
 func (t *txn) CardMemory(cardNo string) (app.CardMemory, error) {
@@ -127,11 +132,22 @@ func (t *txn) CardMemory(cardNo string) (app.CardMemory, error) {
 	return m, err
 }
 
+// PutCardMemory moves a known card forward with an update (the table refuses any
+// replacing insert) and remembers a new one with an insert.
 func (t *txn) PutCardMemory(m app.CardMemory) (bool, error) {
-	return t.changed("put card memory", `INSERT INTO card_memory(card_no, counter, balance, at, source) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (card_no) DO UPDATE SET counter = excluded.counter, balance = excluded.balance, at = excluded.at,
-			source = excluded.source
-		WHERE excluded.counter > card_memory.counter`, m.CardNo, m.Counter, m.Balance, ms(m.At), m.Source)
+	moved, err := t.changed("move card memory", `UPDATE card_memory SET counter = ?, balance = ?, at = ?, source = ?
+		WHERE card_no = ? AND counter < ?`, m.Counter, m.Balance, ms(m.At), m.Source, m.CardNo, m.Counter)
+	if err != nil || moved {
+		return moved, err
+	}
+	if _, err := t.CardMemory(m.CardNo); err == nil {
+		return false, nil // it already knows the card at m.Counter or further
+	} else if !errors.Is(err, app.ErrNoRow) {
+		return false, err
+	}
+	_, err = t.insert("remember card", `INSERT INTO card_memory(card_no, counter, balance, at, source) VALUES (?, ?, ?, ?, ?)`,
+		m.CardNo, m.Counter, m.Balance, ms(m.At), m.Source)
+	return err == nil, err
 }
 
 func (t *txn) InsertCardRead(r app.CardRead) (int64, error) {
@@ -216,12 +232,6 @@ func (t *txn) CancelsNaming(deviceID string, origSerial int64) ([]app.Cancel, er
 		return c, err
 	}, `SELECT id, device_id, serial, orig_serial, card_no, amount, received_at, status, reason, COALESCE(recharge_id, 0)
 		FROM cancels WHERE device_id = ? AND orig_serial = ? ORDER BY id`, deviceID, origSerial)
-}
-
-func (t *txn) LastSettledDay() (string, bool, error) {
-	var d sql.NullString
-	err := t.one("last settled day", []any{&d}, `SELECT MAX(day) FROM settled_days`)
-	return d.String, d.Valid, err
 }
 
 func (t *txn) LateReversalTotals(operatorID int64, deviceID, day string, since time.Time) (app.Totals, error) {

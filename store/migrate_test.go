@@ -152,3 +152,33 @@ func TestVersionLess(t *testing.T) {
 		}
 	}
 }
+
+// recursive_triggers is a per-connection pragma, off by default: with it off, the rows an
+// INSERT OR REPLACE deletes fire no DELETE trigger. Every connection of the store has it on
+// (the writer and each reader), checked at open.
+func TestEveryConnectionHasRecursiveTriggers(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "rt.db"), Options{Create: true, ReadConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var on int
+	if err := s.write.QueryRow(`PRAGMA recursive_triggers`).Scan(&on); err != nil || on != 1 {
+		t.Fatalf("writer: recursive_triggers = %d (%v)", on, err)
+	}
+	// Hold three read transactions at once, so that three connections answer.
+	var txs []*sql.Tx
+	for i := 0; i < 3; i++ {
+		tx, err := s.read.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		txs = append(txs, tx)
+	}
+	for i, tx := range txs {
+		if err := tx.QueryRow(`PRAGMA recursive_triggers`).Scan(&on); err != nil || on != 1 {
+			t.Fatalf("reader %d: recursive_triggers = %d (%v)", i, on, err)
+		}
+	}
+}

@@ -78,7 +78,7 @@ func (t *txn) Audit(limit int) ([]app.AuditEntry, error) {
 
 func (t *txn) AuditExists(action, subject string) (bool, error) {
 	var n int
-	err := t.one("audit exists", []any{&n}, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND subject = ?`, action, subject)
+	err := t.one("audit exists", []any{&n}, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = ? AND subject = ?)`, action, subject)
 	return n > 0, err
 }
 

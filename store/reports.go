@@ -133,6 +133,12 @@ func (t *txn) IsSettled(day string) (bool, error) {
 	return n > 0, err
 }
 
+func (t *txn) LastSettledDay() (string, bool, error) {
+	var d sql.NullString
+	err := t.one("last settled day", []any{&d}, `SELECT MAX(day) FROM settled_days`)
+	return d.String, d.Valid, err
+}
+
 func (t *txn) SettledDays(from, to string) ([]string, error) {
 	return many(t, "settled days", func(r *sql.Rows) (string, error) {
 		var d string
@@ -157,7 +163,8 @@ func (t *txn) FirstUnsettledDay() (string, bool, error) {
 }
 
 func (t *txn) InsertSettlement(day string, at time.Time, by string, rows []app.ReportRow) error {
-	if _, err := t.insert("insert settled day", `INSERT INTO settled_days(day, settled_at, settled_by) VALUES (?, ?, ?)`, day, ms(at), by); err != nil {
+	if _, err := t.insert("insert settled day", `INSERT INTO settled_days(day, settled_at, settled_by, operator_rows) VALUES (?, ?, ?, ?)`,
+		day, ms(at), by, len(rows)); err != nil {
 		return err
 	}
 	for _, r := range rows {

@@ -58,6 +58,9 @@ func dsn(path string, write, bulk bool) string {
 	}
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "1")
+	// Off by default and per connection: with it off, the rows an INSERT OR REPLACE deletes
+	// fire no DELETE trigger, and the append-only guards would not hear of them.
+	q.Set("_recursive_triggers", "1")
 	// Keep prepared statements per connection: a Recharge runs about a dozen statements
 	// and preparing each one anew (parse, plan, triggers, foreign keys) cost more CPU on
 	// the single writer than running it.
@@ -119,12 +122,31 @@ func Open(path string, opt Options) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.read = r
+	if err := s.checkReader(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, classify(path, err)
+	}
 	batch := opt.MaxBatch
 	if batch <= 0 {
 		batch = 256
 	}
 	s.writer = newGroupWriter(w, batch)
 	return s, nil
+}
+
+// CreateAtVersion creates a new ledger at path with the schema of an earlier version
+// (1 … SchemaVersion), as the release of that version made it: for tests that upgrade a
+// populated ledger. Open it with Open to migrate it.
+func CreateAtVersion(path string, version int) error {
+	if version < 1 || version > SchemaVersion {
+		return app.E(app.CodeBadInput, "schema version %d is not 1 … %d", version, SchemaVersion)
+	}
+	st, err := Open(path, Options{Create: true, migrateTo: version})
+	if err != nil {
+		return err
+	}
+	return st.Close()
 }
 
 // classify turns SQLite's "not a database" family into the typed refusal.
@@ -149,7 +171,7 @@ func (s *Store) checkWriter(bulk bool) error {
 		return app.E(app.CodeSQLiteTooOld, "have %s, need ≥ %s", version, MinSQLiteVersion)
 	}
 	var mode string
-	var syncLevel, fk int
+	var syncLevel, fk, rt int
 	if err := s.write.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
 		return err
 	}
@@ -159,12 +181,28 @@ func (s *Store) checkWriter(bulk bool) error {
 	if err := s.write.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil {
 		return err
 	}
+	if err := s.write.QueryRow(`PRAGMA recursive_triggers`).Scan(&rt); err != nil {
+		return err
+	}
 	wantSync := 2 // FULL
 	if bulk {
 		wantSync = 0
 	}
-	if strings.ToLower(mode) != "wal" || syncLevel != wantSync || fk != 1 {
-		return fmt.Errorf("pragmas did not take: journal_mode=%s synchronous=%d foreign_keys=%d", mode, syncLevel, fk)
+	if strings.ToLower(mode) != "wal" || syncLevel != wantSync || fk != 1 || rt != 1 {
+		return fmt.Errorf("pragmas did not take: journal_mode=%s synchronous=%d foreign_keys=%d recursive_triggers=%d", mode, syncLevel, fk, rt)
+	}
+	return nil
+}
+
+// checkReader verifies that the read pool's connections took their pragmas.
+func (s *Store) checkReader() error {
+	var qo, fk, rt int
+	if err := s.read.QueryRow(`SELECT (SELECT query_only FROM pragma_query_only), (SELECT foreign_keys FROM pragma_foreign_keys),
+		(SELECT recursive_triggers FROM pragma_recursive_triggers)`).Scan(&qo, &fk, &rt); err != nil {
+		return err
+	}
+	if qo != 1 || fk != 1 || rt != 1 {
+		return fmt.Errorf("read pragmas did not take: query_only=%d foreign_keys=%d recursive_triggers=%d", qo, fk, rt)
 	}
 	return nil
 }

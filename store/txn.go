@@ -3,18 +3,17 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"cardcenter/app"
 )
 
-// querier is what a read or write transaction can do.
+// querier is what a read or write transaction can do. (No QueryRow: the writer must be
+// able to refuse a statement, and a *sql.Row cannot carry an error made outside it.)
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // txn implements app.Tx (and so app.ReadTx) over one transaction.
@@ -61,11 +60,21 @@ func (t *txn) insert(what, query string, args ...any) (int64, error) {
 
 // one scans a single row, mapping "no rows" to app.ErrNoRow.
 func (t *txn) one(what string, dest []any, query string, args ...any) error {
-	err := t.q.QueryRowContext(t.ctx, query, args...).Scan(dest...)
-	if errors.Is(err, sql.ErrNoRows) {
+	rows, err := t.q.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
 		return app.ErrNoRow
 	}
-	if err != nil {
+	if err := rows.Scan(dest...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := rows.Close(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil

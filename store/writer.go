@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"cardcenter/app"
 )
@@ -93,21 +96,39 @@ func (g *groupWriter) commit(batch []*writeReq) {
 	}
 	single := len(batch) == 1
 	for i, r := range batch {
+		if tx.lost != nil {
+			// SQLite rolled the transaction back under an earlier caller: running this one
+			// would commit its statements one by one, outside any transaction.
+			errs[i] = fmt.Errorf("not run: %w", tx.lost)
+			continue
+		}
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
 		errs[i] = runOne(tx, r, single)
 	}
-	if single && errs[0] != nil {
+	switch {
+	case tx.lost != nil:
+		// Nothing of the batch is in the file: the callers that ran before the loss lost
+		// their work with it.
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("rolled back: %w", tx.lost)
+			}
+		}
+		tx.conn.Close() // no transaction is open on it
+	case single && errs[0] != nil:
 		// Alone in the transaction and failed: no savepoint was taken, roll it all back.
 		if err := tx.rollback(); err != nil {
 			errs[0] = fmt.Errorf("%w (and rollback: %v)", errs[0], err)
 		}
-	} else if err := tx.commit(); err != nil {
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = fmt.Errorf("commit: %w", err)
+	default:
+		if err := tx.commit(); err != nil {
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = fmt.Errorf("commit: %w", err)
+				}
 			}
 		}
 	}
@@ -121,7 +142,7 @@ func (g *groupWriter) commit(batch []*writeReq) {
 func runOne(tx *connTx, r *writeReq, single bool) (err error) {
 	ctx := context.WithoutCancel(r.ctx)
 	if !single {
-		if _, err := tx.conn.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
 	}
@@ -129,28 +150,42 @@ func runOne(tx *connTx, r *writeReq, single bool) (err error) {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("write transaction panicked: %v", p)
 		}
-		if single {
-			return // commit() rolls back the whole transaction on error
+		if err != nil {
+			tx.noteLoss(err)
+		}
+		if single || tx.lost != nil {
+			return // commit() rolls back, or reports the loss to every caller
 		}
 		if err != nil {
-			if _, rerr := tx.conn.ExecContext(ctx, `ROLLBACK TO w`); rerr != nil {
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO w`); rerr != nil {
 				err = fmt.Errorf("%w (and rollback to savepoint: %v)", err, rerr)
 			}
 		}
-		if _, rerr := tx.conn.ExecContext(ctx, `RELEASE w`); rerr != nil && err == nil {
+		if _, rerr := tx.ExecContext(ctx, `RELEASE w`); rerr != nil && err == nil {
 			err = fmt.Errorf("release savepoint: %w", rerr)
 		}
 	}()
-	return r.fn(&txn{ctx: ctx, q: tx.conn})
+	return r.fn(&txn{ctx: ctx, q: tx})
 }
 
 // connTx is a write transaction run by hand on a dedicated connection (BEGIN IMMEDIATE …
 // COMMIT, what the driver's own Begin and Commit send) rather than through sql.Tx:
 // database/sql starts a goroutine to watch the context of every query made in an sql.Tx,
 // which cost the single writer a tenth of its time on the Recharge path.
+//
+// It is also the callers' querier, and refuses to run a statement once the connection has
+// left the transaction: after SQLITE_FULL, IOERR or NOMEM (and some other errors) SQLite
+// rolls back the whole transaction by itself, and every later statement would run in
+// autocommit, committed on its own, behind the back of a caller who is then told "failed".
 type connTx struct {
 	conn *sql.Conn
+	// lost is set once the transaction has ended without the writer ending it.
+	lost error
 }
+
+// errTxLost: the connection was found outside the transaction before a statement, so the
+// error that ended it went to someone who did not say.
+var errTxLost = errors.New("the write transaction was rolled back by SQLite")
 
 func beginImmediate(ctx context.Context, db *sql.DB) (*connTx, error) {
 	conn, err := db.Conn(ctx)
@@ -164,8 +199,64 @@ func beginImmediate(ctx context.Context, db *sql.DB) (*connTx, error) {
 	return &connTx{conn: conn}, nil
 }
 
+// inTransaction asks SQLite whether the connection is still inside a transaction (not in
+// autocommit). It costs about 85 ns, so it is asked before every statement.
+func (t *connTx) inTransaction() bool {
+	in := false
+	err := t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*sqlite3.SQLiteConn)
+		if !ok {
+			return fmt.Errorf("writer connection is a %T", dc)
+		}
+		in = !c.AutoCommit()
+		return nil
+	})
+	return err == nil && in
+}
+
+// noteLoss records, after an error, whether SQLite ended the transaction with it.
+func (t *connTx) noteLoss(cause error) {
+	if t.lost == nil && !t.inTransaction() {
+		t.lost = fmt.Errorf("%w after: %w", errTxLost, cause)
+	}
+}
+
+// live refuses a statement outside the transaction.
+func (t *connTx) live() error {
+	if t.lost == nil && !t.inTransaction() {
+		t.lost = errTxLost
+	}
+	return t.lost
+}
+
+func (t *connTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.live(); err != nil {
+		return nil, err
+	}
+	res, err := t.conn.ExecContext(ctx, query, args...)
+	if err != nil {
+		t.noteLoss(err)
+	}
+	return res, err
+}
+
+func (t *connTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.live(); err != nil {
+		return nil, err
+	}
+	rows, err := t.conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		t.noteLoss(err)
+	}
+	return rows, err
+}
+
 func (t *connTx) commit() error {
-	if _, err := t.conn.ExecContext(context.Background(), `COMMIT`); err != nil {
+	if _, err := t.ExecContext(context.Background(), `COMMIT`); err != nil {
+		if t.lost != nil {
+			t.conn.Close()
+			return err
+		}
 		// SQLite may leave the transaction open after a failed COMMIT (a deferred
 		// constraint, an I/O error); ROLLBACK is harmless if it did not.
 		if rerr := t.rollback(); rerr != nil {
@@ -179,6 +270,10 @@ func (t *connTx) commit() error {
 // rollback ends the transaction; a connection that cannot roll back is discarded, never
 // handed back to the pool with a transaction open.
 func (t *connTx) rollback() error {
+	if !t.inTransaction() {
+		t.conn.Close()
+		return nil // SQLite already rolled it back
+	}
 	_, err := t.conn.ExecContext(context.Background(), `ROLLBACK`)
 	if err != nil {
 		t.conn.Raw(func(any) error { return driver.ErrBadConn })

@@ -44,8 +44,9 @@ func auditSubjects(t *testing.T, s *Store) map[string]bool {
 	return got
 }
 
-// inOneBatch holds the writer busy with a first caller until every fn is queued, so that
-// they are all committed together, and returns each fn's error.
+// inOneBatch holds the writer busy with a first caller until every fn is queued, in the
+// order given, so that they are all committed together and run in that order, and returns
+// each fn's error.
 func inOneBatch(t *testing.T, s *Store, fns ...func(app.Tx) error) []error {
 	t.Helper()
 	ctx := context.Background()
@@ -66,13 +67,13 @@ func inOneBatch(t *testing.T, s *Store, fns ...func(app.Tx) error) []error {
 	for i, fn := range fns {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = s.Update(ctx, fn) }()
-	}
-	for deadline := time.Now().Add(10 * time.Second); len(s.writer.reqs) < len(fns); {
-		if time.Now().After(deadline) {
-			close(release)
-			t.Fatalf("only %d of %d callers queued", len(s.writer.reqs), len(fns))
+		for deadline := time.Now().Add(10 * time.Second); len(s.writer.reqs) < i+1; {
+			if time.Now().After(deadline) {
+				close(release)
+				t.Fatalf("only %d of %d callers queued", len(s.writer.reqs), len(fns))
+			}
+			time.Sleep(100 * time.Microsecond) // waiting for a goroutine to queue, not for a clock
 		}
-		time.Sleep(time.Millisecond) // waiting for goroutines to queue, not for a clock
 	}
 	close(release)
 	wg.Wait()
