@@ -12,10 +12,10 @@ import (
 // AuthorizeRequest is an operator tapping the authorization card on a recharge POS and
 // entering its PIN (rule 1).
 type AuthorizeRequest struct {
-	DeviceID string `json:"device_id"`
+	DeviceID string `json:"device_id" limit:"64"`
 	Serial   int64  `json:"serial"`
-	CardNo   string `json:"card_no"`
-	PIN      string `json:"pin"`
+	CardNo   string `json:"card_no" limit:"64"`
+	PIN      string `json:"pin" limit:"16"`
 }
 
 // AuthorizeResult opens a batch on the device: every recharge until the next
