@@ -23,7 +23,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	lang := fs.String("lang", langFromEnv(), "zh or en (default from LANG: Chinese unless LANG is English)")
 	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
 	demoTray := fs.String("demo-tray", "", "demo mode: the card tray's control socket (F5 swaps the card)")
-	logFile := fs.String("log", filepath.Join(os.TempDir(), "cardcenter-desk.log"), "log file (never the screen)")
+	logFile := fs.String("log", "", "log file, never the screen (default: $XDG_STATE_HOME/cardcenter/desk.log)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +31,12 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	lf, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if *logFile == "" {
+		if *logFile, err = defaultDeskLog(); err != nil {
+			return err
+		}
+	}
+	lf, err := openPrivateLog(*logFile)
 	if err != nil {
 		return err
 	}
