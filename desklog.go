@@ -58,4 +58,3 @@ func openPrivateLog(path string) (*os.File, error) {
 	}
 	return f, nil
 }
-
