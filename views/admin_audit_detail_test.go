@@ -42,11 +42,11 @@ func TestAuditDetailsInTheZhDeskShowYuanAndChineseWords(t *testing.T) {
 // The ledger's own details (repairs, PIN locks, settlement) read the same way.
 func TestAuditDetailOfRepairsAndLocksInChinese(t *testing.T) {
 	for detail, want := range map[string]string{
-		"card 20260001 balance 3520 counter 2":          "卡号 20260001 卡余额 35.20 元 交易计数 2",
-		"repair 7 ref RP126 balance 13520 counter 3":    "补写记录 7 凭条号 RP126 卡余额 135.20 元 交易计数 3",
-		"5 wrong PINs in a row":                         "连续 5 次 PIN 错误",
-		"3 operator rows":                               "3 名操作员的报表已冻结",
-		"wrong_pins 4→0":                                "PIN 错误次数 4→0",
+		"card 20260001 balance 3520 counter 2":           "卡号 20260001 卡余额 35.20 元 交易计数 2",
+		"repair 7 ref RP126 balance 13520 counter 3":     "补写记录 7 凭条号 RP126 卡余额 135.20 元 交易计数 3",
+		"5 wrong PINs in a row":                          "连续 5 次 PIN 错误",
+		"3 operator rows":                                "3 名操作员的报表已冻结",
+		"wrong_pins 4→0":                                 "PIN 错误次数 4→0",
 		"name=张 daily_max=0 merchant=true enabled=false": "名称=张 每日最大充值金额=0.00 元 充值商户操作员=是 启用=否",
 	} {
 		if got := views.AuditDetailText("zh", "", detail); got != want {
