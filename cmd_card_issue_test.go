@@ -19,7 +19,7 @@ func TestCardIssueWritesTheCardAndRecordsIt(t *testing.T) {
 	c := pcsctest.Stack(t)
 	site := apptest.New(t, apptest.Options{})
 	site.Store.Close()
-	key := cardio.NewSiteKey()
+	key := apptest.SiteKey // the key the fixture's ledger is sealed with
 	t.Setenv(cardio.SiteKeyEnv, key.Hex())
 	chip, err := vcard.NewBlankChip([]byte{0xA1, 0xB2, 0xC3, 0xD4})
 	if err != nil {

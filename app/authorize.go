@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -118,7 +116,7 @@ func (s *Service) Authorize(ctx context.Context, req AuthorizeRequest) (Authoriz
 				return zero, nil, err
 			}
 			a := Authorization{DeviceID: dev.ID, OperatorID: op.ID, CardNo: card.CardNo, BatchNo: batch,
-				AuthCode: code, StartedAt: now}
+				AuthCodeHash: HashAuthCode(code), StartedAt: now}
 			id, err := tx.InsertAuthorization(a)
 			if err != nil {
 				return zero, nil, err
@@ -157,12 +155,4 @@ func deviceUsable(d Device) *Error {
 		return E(CodeDeviceDisabled, "device %s", d.ID)
 	}
 	return nil
-}
-
-func randomCode() (string, error) {
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("authorization code: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }

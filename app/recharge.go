@@ -84,7 +84,7 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	} else if err != nil {
 		return nil, err
 	}
-	if auth.BatchNo != req.BatchNo || auth.AuthCode != req.AuthCode {
+	if auth.BatchNo != req.BatchNo || !authCodeMatches(auth.AuthCodeHash, req.AuthCode) {
 		return E(CodeStaleSession, "device %s current batch %d, request batch %d", req.DeviceID, auth.BatchNo, req.BatchNo), nil
 	}
 	op, err := tx.Operator(auth.OperatorID)

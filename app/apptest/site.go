@@ -7,10 +7,12 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
@@ -34,6 +36,7 @@ type Site struct {
 	Devices []string       // recharge POS ids; P1 is op 0's designated... none designated by default
 	serial  map[string]int64
 	raw     *sql.DB // see RawDB
+	sealKey []byte
 }
 
 // AuthCard is the authorization card number of operator i. Card numbers are decimal
@@ -71,6 +74,9 @@ func New(t testing.TB, opts Options) *Site {
 		serial: map[string]int64{}}
 	so := opts.StoreOptions
 	so.Create = true
+	if so.SealKey == nil {
+		so.SealKey = SealKey
+	}
 	s.open(so)
 	t.Cleanup(func() { s.Store.Close() })
 	ctx := context.Background()
@@ -110,15 +116,30 @@ func NewEmpty(t testing.TB) *Site {
 	cfg.Hasher = app.TestHasher()
 	cfg.Location = Start.Location()
 	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "empty.db"), Clock: app.NewManualClock(Start), Cfg: cfg, serial: map[string]int64{}}
-	s.open(store.Options{Create: true})
+	s.open(store.Options{Create: true, SealKey: SealKey})
 	t.Cleanup(func() { s.Store.Close() })
 	return s
+}
+
+// SiteKey is the fixture's site key: its cards' keys and, derived from it as on a real
+// site, the key that seals its device secrets. A test that runs a command on the fixture's
+// ledger gives the command this key ($CARDCENTER_SITE_KEY = SiteKey.Hex()).
+var SiteKey = must2(cardio.ParseSiteKey(strings.Repeat("a5", 32)))
+
+// SealKey seals the fixture's device secrets (store.Options.SealKey).
+var SealKey = SiteKey.LedgerSealKey()
+
+func must2[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func (s *Site) open(so store.Options) {
 	st, err := store.Open(s.Path, so)
 	must(s.T, err)
-	s.Store = st
+	s.Store, s.sealKey = st, so.SealKey
 	s.Svc = app.New(st, s.Clock, s.Cfg, nil)
 }
 
@@ -126,7 +147,7 @@ func (s *Site) open(so store.Options) {
 func (s *Site) Reopen() {
 	s.T.Helper()
 	must(s.T, s.Store.Close())
-	s.open(store.Options{})
+	s.open(store.Options{SealKey: s.sealKey})
 }
 
 // NextSerial returns the next terminal serial of a device.
