@@ -325,7 +325,7 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		w.fatalf("raw read: %v", err)
 	}
-	current := authorized && batch == req.BatchNo && code == req.AuthCode
+	current := authorized && batch == req.BatchNo && code == app.HashAuthCode(req.AuthCode)
 	day := w.cfg.SettleDay(w.site.Clock.Now())
 	booked := w.rawCount(`SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE operator_id = ? AND settle_day = ? AND booking = 'booked'`,
 		opID, day)
