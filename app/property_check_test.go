@@ -782,7 +782,9 @@ func (w *simWorld) checkDrained() {
 		}
 	}
 	for k := range toldDay {
-		owedDay[k] += 0 // every day something was told about is compared too
+		if _, ok := owedDay[k]; !ok {
+			owedDay[k] = 0 // every day something was told about is compared too
+		}
 	}
 	for k, n := range owedDay {
 		if toldDay[k] != n {
