@@ -4,8 +4,10 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,7 +73,7 @@ type content struct {
 	rows   map[string]string
 }
 
-func openRaw(t *testing.T, path string, fk bool) *sql.DB {
+func openRaw(t testing.TB, path string, fk bool) *sql.DB {
 	t.Helper()
 	q := "?_foreign_keys=0"
 	if fk {
@@ -86,7 +88,7 @@ func openRaw(t *testing.T, path string, fk bool) *sql.DB {
 	return db
 }
 
-func strCol(t *testing.T, db *sql.DB, q string, args ...any) []string {
+func strCol(t testing.TB, db *sql.DB, q string, args ...any) []string {
 	t.Helper()
 	rows, err := db.Query(q, args...)
 	if err != nil {
@@ -123,7 +125,7 @@ func ledgerContent(t *testing.T, path string) content {
 
 // copyInto copies every row of every table of from into the same table of to, the columns
 // both have, in an order the foreign keys and the settled-day guards accept.
-func copyInto(t *testing.T, from, to string) {
+func copyInto(t testing.TB, from, to string) {
 	t.Helper()
 	db := openRaw(t, to, true)
 	if _, err := db.Exec(`ATTACH DATABASE ? AS g`, "file:"+url.PathEscape(from)+"?mode=ro"); err != nil {
@@ -156,4 +158,40 @@ func copyInto(t *testing.T, from, to string) {
 			t.Fatalf("copy %s into the old ledger: %v", table, err)
 		}
 	}
+}
+
+// BenchmarkUpgradeFromVersion7 is what the exceptions desk's migration (8) and the sealing
+// of secrets (9) cost a site upgraded in place: a generated ledger of
+// $CARDCENTER_BENCH_RECHARGES recharges (default 100,000) copied into a version-7 file,
+// then opened once. The copy is outside the timer.
+//
+//	CARDCENTER_BENCH_RECHARGES=1000000 go test -run '^$' -bench UpgradeFromVersion7 -benchtime 1x .
+func BenchmarkUpgradeFromVersion7(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("CARDCENTER_BENCH_RECHARGES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := b.TempDir()
+	gen := filepath.Join(dir, "gen.db")
+	if code, out, errOut := runCmd(b, "gen", "--db", gen, "--recharges", strconv.Itoa(n), "--days", "60"); code != 0 {
+		b.Fatalf("gen: exit %d\n%s%s", code, out, errOut)
+	}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		old := filepath.Join(dir, fmt.Sprintf("v7-%d.db", i))
+		if err := store.CreateAtVersion(old, 7); err != nil {
+			b.Fatal(err)
+		}
+		copyInto(b, gen, old)
+		b.StartTimer()
+		st, err := store.Open(old, store.Options{})
+		if err != nil {
+			b.Fatalf("upgrade: %v", err)
+		}
+		st.Close()
+	}
+	b.ReportMetric(float64(n), "recharges")
 }
