@@ -97,7 +97,9 @@ func (m *repairPage) blockerText(it *app.DeskItemVerdict) string {
 }
 
 // settleable: the ledger lets the desk settle the item now, by Action.
-func settleable(it *app.DeskItemVerdict) bool { return it.Blocker == nil && it.Action != app.DeskNoAction }
+func settleable(it *app.DeskItemVerdict) bool {
+	return it.Blocker == nil && it.Action != app.DeskNoAction
+}
 
 func (m *repairPage) startWrite() tea.Cmd {
 	if m.target == nil || m.card == nil || m.c.Cards == nil {
