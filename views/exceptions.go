@@ -174,8 +174,10 @@ func (p *exceptionsPage) onDecided(msg excDecidedMsg) tea.Cmd {
 	}
 	p.decideSeq = 0
 	if msg.err != nil {
+		// The form stays open to correct; the list is read again, as the refusal may be
+		// that someone else decided first.
 		p.status = admStatus{p.c.Msg(msg.err), true}
-		return nil
+		return p.load()
 	}
 	p.form, p.decision, p.detail = nil, nil, false
 	p.status = admStatus{p.decidedNote(msg.d), false}

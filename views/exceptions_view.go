@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"cardcenter/app"
 )
@@ -80,7 +79,7 @@ func (p *exceptionsPage) View() string {
 func (p *exceptionsPage) bottom(w int) []string {
 	c, th := p.c, p.c.Theme
 	if p.asking != nil {
-		out := excWrap(th.Warn, p.asking.prompt, w)
+		out := wrapStyled(th.Warn, p.asking.prompt, w)
 		return append(out, th.KeyHint.Render(c.T("y 确定 / n 或 enter 取消(默认取消)", "y to go ahead / n or enter to leave it (the default)")))
 	}
 	if p.decideSeq != 0 {
@@ -93,15 +92,7 @@ func (p *exceptionsPage) bottom(w int) []string {
 	if p.status.bad {
 		st = th.Bad
 	}
-	return excWrap(st, p.status.text, w)
-}
-
-func excWrap(st lipgloss.Style, s string, w int) []string {
-	lines := strings.Split(ansi.Wrap(s, w, ""), "\n")
-	for i, l := range lines {
-		lines[i] = st.Render(l)
-	}
-	return lines
+	return wrapStyled(st, p.status.text, w)
 }
 
 // listView is the caption and the table, the table's blank filler dropped to leave room.
@@ -150,9 +141,9 @@ func (p *exceptionsPage) facts(cv app.CaseView, w int) []string {
 	c, th := p.c, p.c.Theme
 	k, f, r := cv.Case, cv.Facts, cv.Facts.Recharge
 	var out []string
-	add := func(st lipgloss.Style, s string) { out = append(out, excWrap(st, s, w)...) }
+	add := func(st lipgloss.Style, s string) { out = append(out, wrapStyled(st, s, w)...) }
 	sub := func(st lipgloss.Style, s string) {
-		for _, l := range excWrap(st, s, w-2) {
+		for _, l := range wrapStyled(st, s, w-2) {
 			out = append(out, "  "+l)
 		}
 	}

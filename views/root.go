@@ -264,6 +264,8 @@ func (r *Root) View() tea.View {
 		} else {
 			helpView = r.help.ShortHelpView(r.ShortHelp())
 		}
+		// The help bubble lets a last item overflow when not even its ellipsis fits.
+		helpView = lipgloss.NewStyle().MaxWidth(max(r.c.Width, 1)).Render(helpView)
 		h := max(r.c.Height-1-lipgloss.Height(helpView), 1)
 		bodyStyle := lipgloss.NewStyle().Height(h).MaxHeight(h)
 		// A long user name must not push the tab line past the screen's edge.
