@@ -429,3 +429,33 @@ func TestDeskSupervisorApprovesAndAClerkWrites(t *testing.T) {
 		t.Fatalf("balance %d, want %d", got, before+20*app.Yuan)
 	}
 }
+
+// The facts scroll when they do not fit, and stop at their last line; every size fits.
+func TestExceptionsFactsScrollAndFit(t *testing.T) {
+	d := excDesk(t, "en", boss)
+	p := admKeys(excPage(d), "down", "enter") // the reversal's facts: 21 lines on 21
+	admWant(t, p, "lines 1-19 of 21")
+	p = admKeys(p, "down", "down", "down", "down")
+	admWant(t, p, "lines 3-21 of 21", "conflict ALREADY_WRITTEN")
+	p = admKeys(p, "up")
+	admWant(t, p, "lines 2-20 of 21")
+	for _, size := range [][2]int{{60, 12}, {120, 40}, {80, 21}} {
+		for _, step := range []string{"", "esc", "a"} {
+			if step != "" {
+				p = admKeys(p, step)
+			}
+			p.SetSize(size[0], size[1])
+			s := strings.TrimRight(viewtest.PageScreen(p), "\n")
+			lines := strings.Split(s, "\n")
+			if len(lines) > size[1] {
+				t.Errorf("%v after %q: %d lines", size, step, len(lines))
+			}
+			for _, l := range lines {
+				if w := lipglossWidth(l); w > size[0] {
+					t.Errorf("%v after %q: line of %d cells: %q", size, step, w, l)
+				}
+			}
+		}
+		p = admKeys(p, "esc", "enter")
+	}
+}
