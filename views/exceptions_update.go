@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"cardcenter/app"
 )
@@ -120,7 +119,7 @@ func (p *exceptionsPage) openForm(kind app.DecisionKind) {
 	}
 	p.form.text(c.T("理由", "Reason"), "", 44, false, c.T(fmt.Sprintf("必填,至多 %d 字", app.MaxReasonRunes), fmt.Sprintf("required, %d max", app.MaxReasonRunes)))
 	p.form.fields[len(p.form.fields)-1].input.CharLimit = app.MaxReasonRunes
-	p.form.note = strings.Join(strings.Split(ansi.Wrap(p.form.note, max(p.width, 20), ""), "\n"), "\n")
+	p.form.note = strings.Join(wrapStyled(lipgloss.NewStyle(), p.form.note, max(p.width, 20)), "\n")
 	p.decision = dec
 }
 
