@@ -5,7 +5,7 @@ STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The concurrent packages and the property tests are slow under -race on 2 cores.
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build deps run demo test lint bench fmt clean
+.PHONY: all build deps run demo test lint bench fuzz fmt clean
 
 all: build
 
@@ -36,6 +36,23 @@ test: deps lint
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# Each fuzz target for FUZZTIME (go test fuzzes one target per run). Their seed corpora
+# (f.Add and testdata/fuzz/) run in every `make test`; an input that fails is written to the
+# package's testdata/fuzz/<target>/ and stays there as a regression seed. See README.
+FUZZTIME  ?= 30s
+FUZZFLAGS ?=
+FUZZ_TARGETS = \
+	app/posapi:FuzzDecodeAuthorize app/posapi:FuzzDecodeRecharge app/posapi:FuzzDecodeConfirm \
+	app/posapi:FuzzDecodeCancel app/posapi:FuzzDecodeReverse app/posapi:FuzzDecodeSummary \
+	app/posapi:FuzzDecodeLastSerial app/posapi:FuzzDecodeBatch \
+	cardio:FuzzDecode cardio:FuzzDecodePurse cardio:FuzzDecodeLogEntry cardio:FuzzDecodeIdentity cardio:FuzzRead
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$$pkg; \
+	done
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

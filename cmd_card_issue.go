@@ -34,7 +34,7 @@ func runCardIssue(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, st, err := e.openService(*db, store.Options{})
+	svc, st, err := e.openService(*db, store.Options{SealKey: key.LedgerSealKey()})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/provision"
 	"cardcenter/cardio"
 	"cardcenter/cardio/vcard"
 	"cardcenter/store"
@@ -70,6 +71,9 @@ func demoPaths(dir string) (db, key string) {
 	return filepath.Join(dir, "demo.db"), filepath.Join(dir, "site.key")
 }
 
+// demoProvisionDir holds the demo devices' secret files (for pos --secret-file).
+func demoProvisionDir(dir string) string { return filepath.Join(dir, "provision") }
+
 func demoCardFile(dir, cardNo string) string { return filepath.Join(dir, "card-"+cardNo+".json") }
 
 func runDemoSetup(ctx context.Context, e *env, args []string) error {
@@ -98,7 +102,7 @@ func runDemoSetup(ctx context.Context, e *env, args []string) error {
 	now := e.clock.Now()
 	start := time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, e.cfg.Location).AddDate(0, 0, -5)
 	clock := app.NewManualClock(start)
-	st, err := store.Open(dbPath, store.Options{Create: true})
+	st, err := store.Open(dbPath, store.Options{Create: true, SealKey: key.LedgerSealKey()})
 	if err != nil {
 		return err
 	}
@@ -132,7 +136,12 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		{ID: "P002", Name: "图书馆充值机", Model: app.ModelRechargePOS, Location: "图书馆大厅"},
 		{ID: "C001", Name: "一食堂消费机", Model: "0101", Location: "一食堂一楼"},
 	} {
-		if _, err := svc.RegisterDevice(ctx, a, d); err != nil {
+		dev, err := svc.RegisterDevice(ctx, a, d)
+		if err != nil {
+			return err
+		}
+		// Each POS gets its secret the way a real one does: a file written once, 0600.
+		if _, err := provision.Write(demoProvisionDir(dir), dev.ID, dev.Secret); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"cardcenter/app/deskio"
+	"cardcenter/app/provision"
 	"cardcenter/cardio"
 	"cardcenter/store"
 	"cardcenter/views"
@@ -23,7 +24,8 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	lang := fs.String("lang", langFromEnv(), "zh or en (default from LANG: Chinese unless LANG is English)")
 	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
 	demoTray := fs.String("demo-tray", "", "demo mode: the card tray's control socket (F5 swaps the card)")
-	logFile := fs.String("log", filepath.Join(os.TempDir(), "cardcenter-desk.log"), "log file (never the screen)")
+	provisionDir := fs.String("provision-dir", "", "where a device's secret file is written at registration or rotation (default: $XDG_DATA_HOME/cardcenter/provision)")
+	logFile := fs.String("log", "", "log file, never the screen (default: $XDG_STATE_HOME/cardcenter/desk.log)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +33,12 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	lf, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if *logFile == "" {
+		if *logFile, err = defaultDeskLog(); err != nil {
+			return err
+		}
+	}
+	lf, err := openPrivateLog(*logFile)
 	if err != nil {
 		return err
 	}
@@ -40,14 +47,19 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
 		return err
 	}
-	svc, st, err := e.openService(*db, store.Options{Create: true})
+	svc, st, err := e.openService(*db, store.Options{Create: true, SealKey: key.LedgerSealKey()})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if *provisionDir == "" {
+		if *provisionDir, err = provision.DefaultDir(); err != nil {
+			return err
+		}
+	}
 	cards := &deskio.PCSC{Site: key}
 	cards.Choose(*reader)
-	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray}
+	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
@@ -23,6 +24,7 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	days := fs.Int("days", 365, "over how many days, ending today (host clock)")
 	seed := fs.Uint64("seed", 1, "seed of the generator (same seed, same day: same site)")
 	force := fs.Bool("force", false, "replace an existing file")
+	siteKey := fs.String("site-key", "", "site key file, which seals the generated devices' secrets (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,6 +41,10 @@ func runGen(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
+	key, _, err := cardio.LoadSiteKey(*siteKey)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	p := genParams{Recharges: *n, Days: *days, Seed: *seed, Now: e.clock.Now(), Cfg: e.cfg, AdminPassword: randomPassword()}
 	g, err := newGenerator(p, nil)
@@ -50,11 +56,11 @@ func runGen(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "gen: %d / %d recharges (%s)\n", done, *n, time.Since(start).Round(time.Second))
 		}
 	}
-	if err := bulkLoadSite(*db, g); err != nil {
+	if err := bulkLoadSite(*db, g, key.LedgerSealKey()); err != nil {
 		return err
 	}
 	loaded := time.Since(start)
-	svc, st, err := e.openService(*db, store.Options{})
+	svc, st, err := e.openService(*db, store.Options{SealKey: key.LedgerSealKey()})
 	if err != nil {
 		return err
 	}
@@ -75,8 +81,8 @@ func runGen(ctx context.Context, e *env, args []string) error {
 }
 
 // bulkLoadSite plays the generator's history into a new file through the bulk loader.
-func bulkLoadSite(path string, g *generator) error {
-	b, err := store.BulkLoad(path, store.BulkOptions{})
+func bulkLoadSite(path string, g *generator, sealKey []byte) error {
+	b, err := store.BulkLoad(path, store.BulkOptions{SealKey: sealKey})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/posapi"
+	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
@@ -89,7 +90,8 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	}
 	cfg := e.cfg
 	cfg.Hasher = app.TestHasher() // PINs are not what is measured
-	st, err := store.Open(filepath.Join(dir, "load.db"), store.Options{Create: true})
+	// A site of its own, thrown away after: a key of its own too.
+	st, err := store.Open(filepath.Join(dir, "load.db"), store.Options{Create: true, SealKey: cardio.NewSiteKey().LedgerSealKey()})
 	if err != nil {
 		return loadResult{}, err
 	}

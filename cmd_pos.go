@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"cardcenter/app"
 	"cardcenter/app/pos"
 	"cardcenter/app/posapi"
+	"cardcenter/app/provision"
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsc"
 	"cardcenter/store"
@@ -75,11 +75,11 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if *device == "" {
 		return app.E(app.CodeBadInput, "--device is required")
 	}
-	secret, err := posSecret(ctx, e, *device, *secretFile, *db)
+	key, _, err := cardio.LoadSiteKey(*keyFile)
 	if err != nil {
 		return err
 	}
-	key, _, err := cardio.LoadSiteKey(*keyFile)
+	secret, err := posSecret(ctx, e, *device, *secretFile, *db, key)
 	if err != nil {
 		return err
 	}
@@ -258,23 +258,16 @@ func parseYuan(s string) (int64, error) {
 	return n, nil
 }
 
-// posSecret: the device's secret from its file, or (demo) from the ledger.
-func posSecret(ctx context.Context, e *env, device, file, db string) ([]byte, error) {
+// posSecret: the device's secret from its provisioning file, or (demo) unsealed from the
+// ledger with the site key.
+func posSecret(ctx context.Context, e *env, device, file, db string, key cardio.SiteKey) ([]byte, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("device secret: %w", err)
-		}
-		s, err := hex.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(s) < 16 {
-			return nil, app.E(app.CodeBadInput, "secret file %s: not a hex key", file)
-		}
-		return s, nil
+		return provision.Read(file)
 	}
 	if db == "" {
 		return nil, app.E(app.CodeBadInput, "give --secret-file (or --db for the demo)")
 	}
-	svc, st, err := e.openService(db, store.Options{})
+	svc, st, err := e.openService(db, store.Options{SealKey: key.LedgerSealKey()})
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func newPOSWorld(t *testing.T) *posWorld {
 	c := pcsctest.Stack(t)
 	site := apptest.New(t, apptest.Options{Operators: 2})
 	site.Store.Close()
-	key := cardio.NewSiteKey()
+	key := apptest.SiteKey // the key the fixture's ledger is sealed with
 	t.Setenv(cardio.SiteKeyEnv, key.Hex())
 	url, stop := startServe(t, site.Path, "--reversal-delay", "300ms", "--worker-interval", "50ms")
 	t.Cleanup(func() { stop() })

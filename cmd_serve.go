@@ -12,6 +12,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/posapi"
+	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
@@ -25,6 +26,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	delay := fs.Duration("reversal-delay", e.cfg.ReversalDelay, "how long after arrival a reversal is applied (rule 12)")
 	every := fs.Duration("worker-interval", 5*time.Second, "how often the reversal worker looks for due reversals")
 	verbose := fs.Bool("v", false, "log every POS message")
+	siteKey := fs.String("site-key", "", "site key file, which seals the device secrets in the ledger (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,7 +43,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	e.cfg.ReversalDelay = *delay
 	e.log = log
-	svc, st, err := e.openService(*db, store.Options{})
+	key, _, err := cardio.LoadSiteKey(*siteKey)
+	if err != nil {
+		return err
+	}
+	svc, st, err := e.openService(*db, store.Options{SealKey: key.LedgerSealKey()})
 	if err != nil {
 		return err
 	}

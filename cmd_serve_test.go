@@ -5,18 +5,23 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
+	"cardcenter/cardio"
 )
 
 // startServe runs `cardcenter serve` in-process on a free loopback port and returns its
 // base URL, and a stop function that sends the shutdown and returns serve's exit code.
 func startServe(t *testing.T, db string, extra ...string) (string, func() int) {
 	t.Helper()
+	if _, ok := os.LookupEnv(cardio.SiteKeyEnv); !ok {
+		t.Setenv(cardio.SiteKeyEnv, apptest.SiteKey.Hex()) // the fixture's ledger is sealed with it
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)

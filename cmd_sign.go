@@ -10,6 +10,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/posapi"
+	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
@@ -22,13 +23,18 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	path := fs.String("path", posapi.PathSummary, "endpoint, e.g. /v1/recharge")
 	body := fs.String("body", "", "JSON body (default: {\"device_id\":DEVICE})")
 	url := fs.String("url", "http://127.0.0.1:8620", "host base URL")
+	siteKey := fs.String("site-key", "", "site key file, which unseals the device's secret (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(*path, "/v1/") {
 		return app.E(app.CodeBadInput, "--path must start with /v1/, got %q", *path)
 	}
-	svc, st, err := e.openService(*db, store.Options{})
+	key, _, err := cardio.LoadSiteKey(*siteKey)
+	if err != nil {
+		return err
+	}
+	svc, st, err := e.openService(*db, store.Options{SealKey: key.LedgerSealKey()})
 	if err != nil {
 		return err
 	}

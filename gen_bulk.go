@@ -291,12 +291,13 @@ func (s *bulkSink) CardStatus(at time.Time, c *cardPlan, by app.Actor) error {
 }
 
 func (s *bulkSink) Authorize(a *authPlan) (string, error) {
-	b := make([]byte, 4)
+	b := make([]byte, 16) // as the host's own codes: 128 random bits
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("authorization code: %w", err)
 	}
+	code := hex.EncodeToString(b)
 	x := a.Authorization
-	x.AuthCode = hex.EncodeToString(b)
+	x.AuthCodeHash = app.HashAuthCode(code)
 	if prev, ok := s.open[x.DeviceID]; ok {
 		s.cur.auths = append(s.cur.auths, authStep{end: prev, at: x.StartedAt})
 	}
@@ -305,11 +306,11 @@ func (s *bulkSink) Authorize(a *authPlan) (string, error) {
 	err := s.answer(app.KindAuthorize, x.DeviceID, a.Serial,
 		app.AuthorizeRequest{DeviceID: x.DeviceID, Serial: a.Serial, CardNo: x.CardNo},
 		app.AuthorizeResult{AuthorizationID: x.ID, OperatorNo: a.Op.OpNo, OperatorName: a.Op.Name, BatchNo: x.BatchNo,
-			AuthCode: x.AuthCode, AuthorizedAt: x.StartedAt}, x.StartedAt)
+			AuthCode: code, AuthorizedAt: x.StartedAt}, x.StartedAt)
 	if err != nil {
 		return "", err
 	}
-	return x.AuthCode, s.row()
+	return code, s.row()
 }
 
 func (s *bulkSink) Recharge(r *rechargePlan) error {

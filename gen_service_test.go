@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/apptest"
 	"cardcenter/store"
 )
 
@@ -209,7 +210,7 @@ func genBulk(t *testing.T, p genParams) (*generator, *recordingSink, *store.Stor
 		t.Fatal(err)
 	}
 	g.rates = busyRates
-	b, err := store.BulkLoad(path, store.BulkOptions{TxRows: 1000})
+	b, err := store.BulkLoad(path, store.BulkOptions{TxRows: 1000, SealKey: apptest.SealKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +228,7 @@ func genBulk(t *testing.T, p genParams) (*generator, *recordingSink, *store.Stor
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(path, store.Options{})
+	st, err := store.Open(path, store.Options{SealKey: apptest.SealKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestGenBulkEqualsUseCases(t *testing.T) {
 	p := testParams(1200, 24)
 	g, _, bulk, _ := genBulk(t, p)
 
-	sst, err := store.Open(filepath.Join(t.TempDir(), "service.db"), store.Options{Create: true})
+	sst, err := store.Open(filepath.Join(t.TempDir(), "service.db"), store.Options{Create: true, SealKey: apptest.SealKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func compareLedgers(t *testing.T, g *generator, bulk, service *store.Store, seri
 		}
 		same("current authorization of "+dev, func(tx app.ReadTx) (any, error) {
 			a, err := tx.CurrentAuthorization(dev)
-			a.AuthCode = ""
+			a.AuthCodeHash = ""
 			return a, err
 		})
 	}

@@ -104,6 +104,9 @@ type authPlan struct {
 	Dev    *devicePlan
 	Op     *opPlan
 	Serial int64
+	// AuthCode is the code the POS was given, which its recharges carry; the ledger keeps
+	// only its hash (Authorization.AuthCodeHash).
+	AuthCode string
 }
 
 // fate is what becomes of a booked recharge's card write.

@@ -28,7 +28,7 @@ func FirstAnswer(kind string, deviceID string, serial int64, req, result any, re
 	}
 	a := answer{OK: refusal == nil}
 	if refusal != nil {
-		a.Code, a.ZH, a.EN, a.Detail = refusal.Code, refusal.ZH, refusal.EN, refusal.Detail
+		a.Code, a.ZH, a.EN, a.Detail = refusal.Code, refusal.ZH, refusal.EN, clipDetail(refusal.Detail)
 	} else if a.Result, err = json.Marshal(result); err != nil {
 		return StoredAnswer{}, fmt.Errorf("encode %s answer: %w", kind, err)
 	}

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -12,10 +10,10 @@ import (
 // AuthorizeRequest is an operator tapping the authorization card on a recharge POS and
 // entering its PIN (rule 1).
 type AuthorizeRequest struct {
-	DeviceID string `json:"device_id"`
+	DeviceID string `json:"device_id" limit:"64"`
 	Serial   int64  `json:"serial"`
-	CardNo   string `json:"card_no"`
-	PIN      string `json:"pin"`
+	CardNo   string `json:"card_no" limit:"64"`
+	PIN      string `json:"pin" limit:"16"`
 }
 
 // AuthorizeResult opens a batch on the device: every recharge until the next
@@ -118,7 +116,7 @@ func (s *Service) Authorize(ctx context.Context, req AuthorizeRequest) (Authoriz
 				return zero, nil, err
 			}
 			a := Authorization{DeviceID: dev.ID, OperatorID: op.ID, CardNo: card.CardNo, BatchNo: batch,
-				AuthCode: code, StartedAt: now}
+				AuthCodeHash: HashAuthCode(code), StartedAt: now}
 			id, err := tx.InsertAuthorization(a)
 			if err != nil {
 				return zero, nil, err
@@ -157,12 +155,4 @@ func deviceUsable(d Device) *Error {
 		return E(CodeDeviceDisabled, "device %s", d.ID)
 	}
 	return nil
-}
-
-func randomCode() (string, error) {
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("authorization code: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }

@@ -91,6 +91,8 @@ func TestBadInput_NotACardcenterDatabase(t *testing.T) {
 	_, err = db.Exec(`CREATE TABLE payroll(name TEXT, salary INTEGER); INSERT INTO payroll VALUES ('张三', 100)`)
 	must(t, err)
 	must(t, db.Close())
+	// Private, as any ledger must be: what is refused here is its content.
+	must(t, os.Chmod(foreign, 0o600))
 	content, err := os.ReadFile(foreign)
 	must(t, err)
 	for _, create := range []bool{false, true} {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -20,12 +21,39 @@ const (
 
 // OfflineRecord is one record of "3. 脱机批上送记录" (rule 6).
 type OfflineRecord struct {
-	Kind         OfflineKind `json:"kind"`
+	Kind         OfflineKind `json:"kind" limit:"16"`
 	Serial       int64       `json:"serial"`
-	OrigDeviceID string      `json:"orig_device_id,omitempty"`
+	OrigDeviceID string      `json:"orig_device_id,omitempty" limit:"64"`
 	OrigSerial   int64       `json:"orig_serial"`
-	CardNo       string      `json:"card_no"`
+	CardNo       string      `json:"card_no" limit:"64"`
 	Amount       Fen         `json:"amount"`
+	// Malformed is set by a network layer for a record whose bytes did not decode; the
+	// other fields then hold nothing but, perhaps, Serial.
+	Malformed *MalformedRecord `json:"-"`
+}
+
+// MalformedRecord is an uploaded record that did not decode: why, and a bounded
+// fingerprint of its bytes. The bytes themselves can be anything of any size, so they are
+// not kept whole: the ledger keeps what is needed to recognise them and to tell the POS's
+// vendor what was wrong.
+type MalformedRecord struct {
+	Refusal *Error
+	Size    int
+	SHA256  [32]byte
+	Head    string // the first bytes, as sent (at most MalformedHeadBytes)
+}
+
+// MalformedHeadBytes bounds how much of a malformed record is kept verbatim.
+const MalformedHeadBytes = 96
+
+// NewMalformedRecord fingerprints the raw bytes of a record refused by ref.
+func NewMalformedRecord(serial int64, raw []byte, ref *Error) OfflineRecord {
+	head := raw
+	if len(head) > MalformedHeadBytes {
+		head = head[:MalformedHeadBytes]
+	}
+	return OfflineRecord{Serial: serial, Malformed: &MalformedRecord{Refusal: ref, Size: len(raw),
+		SHA256: sha256.Sum256(raw), Head: strings.ToValidUTF8(string(head), "\ufffd")}}
 }
 
 // BatchItem is what became of one uploaded record. Accepted means the POS may drop it from
@@ -47,6 +75,14 @@ func (s *Service) BatchUpload(ctx context.Context, deviceID string, records []Of
 	out := make([]BatchItem, 0, len(records))
 	for i, rec := range records {
 		item := BatchItem{Serial: rec.Serial}
+		if m := rec.Malformed; m != nil {
+			item.Accepted, item.Code, item.ZH, item.EN = true, m.Refusal.Code, m.Refusal.ZH, m.Refusal.EN
+			if err := s.recordMalformedUpload(ctx, deviceID, rec.Serial, m); err != nil {
+				return append(out, BatchItem{Serial: rec.Serial, Code: CodeBadInput}), err
+			}
+			out = append(out, item)
+			continue
+		}
 		var err error
 		switch rec.Kind {
 		case OfflineReversal:
@@ -108,5 +144,19 @@ func (s *Service) recordRefusedUpload(ctx context.Context, deviceID string, rec 
 		}
 		return tx.AppendAudit(AuditEntry{At: s.clock.Now(), Actor: "terminal:" + deviceID, Action: "batch_record_refused",
 			Subject: subject, Detail: string(ref.Code) + " " + string(blob)})
+	})
+}
+
+// recordMalformedUpload keeps a record that did not decode in the audit log, once, as its
+// reason and fingerprint: a few hundred bytes whatever was sent.
+func (s *Service) recordMalformedUpload(ctx context.Context, deviceID string, serial int64, m *MalformedRecord) error {
+	subject := fmt.Sprintf("%s/%d/%x", deviceID, serial, m.SHA256[:6])
+	detail := fmt.Sprintf("%s %s; %d bytes, sha256 %x, begins %q", m.Refusal.Code, m.Refusal.Detail, m.Size, m.SHA256, m.Head)
+	return s.store.Update(ctx, func(tx Tx) error {
+		if seen, err := tx.AuditExists("batch_record_refused", subject); err != nil || seen {
+			return err
+		}
+		return tx.AppendAudit(AuditEntry{At: s.clock.Now(), Actor: "terminal:" + deviceID, Action: "batch_record_refused",
+			Subject: subject, Detail: detail})
 	})
 }

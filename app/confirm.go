@@ -10,10 +10,10 @@ import (
 // ConfirmRequest tells the host the card write of a recharge landed (rule 3: also after a
 // re-tap that found the write had landed or wrote it again).
 type ConfirmRequest struct {
-	DeviceID   string `json:"device_id"`
+	DeviceID   string `json:"device_id" limit:"64"`
 	Serial     int64  `json:"serial"`
 	OrigSerial int64  `json:"orig_serial"`
-	CardNo     string `json:"card_no"`
+	CardNo     string `json:"card_no" limit:"64"`
 	Amount     Fen    `json:"amount"`
 }
 
@@ -79,10 +79,10 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (ConfirmResul
 // CancelRequest is the operator pressing Cancel at 请重刷卡 (rule 4). It is recorded only:
 // the recharge stays booked and the operator keeps the cash (rule 13).
 type CancelRequest struct {
-	DeviceID   string `json:"device_id"`
+	DeviceID   string `json:"device_id" limit:"64"`
 	Serial     int64  `json:"serial"`
 	OrigSerial int64  `json:"orig_serial"`
-	CardNo     string `json:"card_no"`
+	CardNo     string `json:"card_no" limit:"64"`
 	Amount     Fen    `json:"amount"`
 }
 

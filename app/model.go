@@ -121,14 +121,14 @@ type Binding struct {
 // Authorization is an operator's session on a recharge POS: from the tap of the
 // authorization card until the next authorization on that POS (rule 1). It opens a batch.
 type Authorization struct {
-	ID         int64
-	DeviceID   string
-	OperatorID int64
-	CardNo     string
-	BatchNo    int64
-	AuthCode   string
-	StartedAt  time.Time
-	EndedAt    time.Time // zero while current
+	ID           int64
+	DeviceID     string
+	OperatorID   int64
+	CardNo       string
+	BatchNo      int64
+	AuthCodeHash string // HashAuthCode of the code the POS was given; the code itself is never kept
+	StartedAt    time.Time
+	EndedAt      time.Time // zero while current
 }
 
 type Recharge struct {

@@ -762,6 +762,35 @@ func (w *simWorld) checkDrained() {
 	if open := w.openCases(l); len(open) != 0 {
 		w.fatalf("drained: cases still open: %v", open)
 	}
+	// Per operator and day of the recharges: what the POS told the operator to hold equals
+	// the day's bookings less every processed reversal of them (late ones count on a later
+	// day, as lines of their own) plus the cash adjustments decided about them.
+	toldDay, owedDay := map[dayOp]int64{}, map[dayOp]int64{}
+	for i := range l.recharges {
+		r := &l.recharges[i]
+		k := dayOp{r.day, r.opID}
+		if w.told[r.key] {
+			toldDay[k] += r.amount
+		}
+		if r.booking == string(app.Booked) {
+			owedDay[k] += r.amount
+		}
+		for _, d := range l.decisionsOf(r.id) {
+			if d.kind == string(app.DecideAdjustment) {
+				owedDay[k] += d.amount
+			}
+		}
+	}
+	for k := range toldDay {
+		if _, ok := owedDay[k]; !ok {
+			owedDay[k] = 0 // every day something was told about is compared too
+		}
+	}
+	for k, n := range owedDay {
+		if toldDay[k] != n {
+			w.fatalf("drained: operator %d on %s owes %d fen for that day's recharges, and was told to hold %d", k.op, k.day, n, toldDay[k])
+		}
+	}
 	cash := map[int64]int64{}
 	for k, t := range moneyByDay(l) {
 		cash[k.op] += t.cash()

@@ -325,7 +325,7 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		w.fatalf("raw read: %v", err)
 	}
-	current := authorized && batch == req.BatchNo && code == req.AuthCode
+	current := authorized && batch == req.BatchNo && code == app.HashAuthCode(req.AuthCode)
 	day := w.cfg.SettleDay(w.site.Clock.Now())
 	booked := w.rawCount(`SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE operator_id = ? AND settle_day = ? AND booking = 'booked'`,
 		opID, day)
@@ -427,6 +427,16 @@ func (w *simWorld) posHears(m *simMsg, r simReply) {
 // and lost (damage, restore) may land again only where the ledger could not know the card
 // was behind: it refuses, or asks a supervisor, wherever it could.
 func (w *simWorld) credit(c *simCard, kind simEntryKind, ref simKey, amount app.Fen, truth string) {
+	if kind == entryRepair {
+		// No card is written at the desk while its POS may still send a reversal of it.
+		for _, p := range w.poss {
+			for _, q := range p.queue {
+				if p.id == ref.dev && q.Kind == app.OfflineReversal && q.OrigSerial == ref.serial {
+					w.fatalf("the desk writes %s on card %s while %s still holds its reversal %d", ref, c.no, p.id, q.Serial)
+				}
+			}
+		}
+	}
 	if slices.Contains(c.lost, simPOSRef(ref)) || slices.Contains(c.lost, app.RepairRef(w.booked[ref].id)) {
 		if m, ok := w.memoryOf(c.no); ok && m.Behind(c.counter, c.balance) {
 			w.fatalf("%s written again on card %s (counter %d balance %d), which the ledger knew was behind (%+v)",

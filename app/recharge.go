@@ -10,11 +10,11 @@ import (
 // RechargeRequest is an online recharge from a recharge POS (rule 2): the card as the POS
 // read it, and the amount the operator keyed in.
 type RechargeRequest struct {
-	DeviceID    string `json:"device_id"`
+	DeviceID    string `json:"device_id" limit:"64"`
 	Serial      int64  `json:"serial"`
 	BatchNo     int64  `json:"batch_no"`
-	AuthCode    string `json:"auth_code"`
-	CardNo      string `json:"card_no"`
+	AuthCode    string `json:"auth_code" limit:"64"`
+	CardNo      string `json:"card_no" limit:"64"`
 	CardBalance Fen    `json:"card_balance"`
 	CardCounter int64  `json:"card_counter"`
 	Amount      Fen    `json:"amount"`
@@ -84,7 +84,7 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	} else if err != nil {
 		return nil, err
 	}
-	if auth.BatchNo != req.BatchNo || auth.AuthCode != req.AuthCode {
+	if auth.BatchNo != req.BatchNo || !authCodeMatches(auth.AuthCodeHash, req.AuthCode) {
 		return E(CodeStaleSession, "device %s current batch %d, request batch %d", req.DeviceID, auth.BatchNo, req.BatchNo), nil
 	}
 	op, err := tx.Operator(auth.OperatorID)

@@ -10,11 +10,11 @@ import (
 // ReverseRequest is a POS's automatic reversal (冲正) of a recharge it got no answer to
 // (rule 5). It names the original by the original's own key.
 type ReverseRequest struct {
-	DeviceID     string `json:"device_id"`
+	DeviceID     string `json:"device_id" limit:"64"`
 	Serial       int64  `json:"serial"`
-	OrigDeviceID string `json:"orig_device_id,omitempty"` // empty: the sending device
+	OrigDeviceID string `json:"orig_device_id,omitempty" limit:"64"` // empty: the sending device
 	OrigSerial   int64  `json:"orig_serial"`
-	CardNo       string `json:"card_no"`
+	CardNo       string `json:"card_no" limit:"64"`
 	Amount       Fen    `json:"amount"`
 }
 

@@ -14,8 +14,8 @@ const MaxOutcomeSerials = 64
 // ReversalOutcomesRequest asks what became of a POS's own acknowledged reversals, named by
 // their serials.
 type ReversalOutcomesRequest struct {
-	DeviceID string  `json:"device_id"`
-	Serials  []int64 `json:"serials"`
+	DeviceID string  `json:"device_id" limit:"64"`
+	Serials  []int64 `json:"serials" limit:"64"`
 }
 
 // ReversalOutcome is where one reversal stands. Final means it will not change any more:

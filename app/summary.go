@@ -8,7 +8,7 @@ import (
 
 // SummaryRequest is "1. 查询充值汇总" on a recharge POS (rules 7, 14).
 type SummaryRequest struct {
-	DeviceID string `json:"device_id"`
+	DeviceID string `json:"device_id" limit:"64"`
 }
 
 // SummaryTotals counts successful recharges and processed reversals; cancels are not in it.

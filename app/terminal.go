@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -86,7 +87,7 @@ func terminalCall[R any](ctx context.Context, s *Service, deviceID string, seria
 		}
 		a := answer{OK: ref == nil}
 		if ref != nil {
-			a.Code, a.ZH, a.EN, a.Detail = ref.Code, ref.ZH, ref.EN, ref.Detail
+			a.Code, a.ZH, a.EN, a.Detail = ref.Code, ref.ZH, ref.EN, clipDetail(ref.Detail)
 		} else if a.Result, err = json.Marshal(r); err != nil {
 			return fmt.Errorf("encode %s answer: %w", kind, err)
 		}
@@ -110,6 +111,17 @@ func terminalCall[R any](ctx context.Context, s *Service, deviceID string, seria
 		return zero, refusal
 	}
 	return result, nil
+}
+
+// MaxKeptDetail bounds the detail of a kept refusal: it is replayed for ever, and it often
+// quotes what the terminal sent.
+const MaxKeptDetail = 256
+
+func clipDetail(d string) string {
+	if len(d) <= MaxKeptDetail {
+		return d
+	}
+	return strings.ToValidUTF8(d[:MaxKeptDetail], "") + "…"
 }
 
 func decodeAnswer[R any](blob []byte) (R, *Error, error) {

@@ -1,6 +1,7 @@
 package cardio
 
 import (
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -144,4 +145,16 @@ func (k SiteKey) derive(label string, uid []byte) []byte {
 	m.Write([]byte{0})
 	m.Write(uid)
 	return m.Sum(nil)[:6]
+}
+
+// LedgerSealKey is the key that seals device secrets at rest in the ledger (store
+// Options.SealKey): HKDF-SHA256 of the site key with its own label, so that it is neither a
+// card key nor usable to derive one. Whoever holds the site key can already write money
+// onto any card, so keeping the ledger's secrets under it adds no one who can read them.
+func (k SiteKey) LedgerSealKey() []byte {
+	key, err := hkdf.Key(sha256.New, k.k, nil, "cardcenter/ledger/seal/v1", 32)
+	if err != nil { // only for a length HKDF-SHA256 cannot give; 32 it always can
+		panic(err)
+	}
+	return key
 }

@@ -269,3 +269,19 @@ func TestLogSlotAnyByteDamageCaught(t *testing.T) {
 		}
 	}
 }
+
+// docs/card-layout.md names the checksums by their catalogue parameters; their check values
+// over "123456789" pin the implementation to them (UID "12345678", block '9', no payload is
+// that very string).
+func TestChecksumsAreTheCatalogueCRCs(t *testing.T) {
+	uid, block := []byte("12345678"), byte('9')
+	if got := check(uid, block, nil); got != 0xE3069283 {
+		t.Errorf("CRC-32C check value %08X, want E3069283", got)
+	}
+	if got := check16(uid, block, nil); got != 0x29B1 {
+		t.Errorf("CRC-16/CCITT-FALSE check value %04X, want 29B1", got)
+	}
+	if got := check8(uid, block, nil); got != 0xF4 {
+		t.Errorf("CRC-8 check value %02X, want F4", got)
+	}
+}

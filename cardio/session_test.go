@@ -168,10 +168,27 @@ func TestWrongSiteKeyBlankAndNotBlank(t *testing.T) {
 	if _, err := cardio.Read(vcard.InProc{R: r}, cardio.NewSiteKey()); !errors.Is(err, cardio.ErrAuthFailed) {
 		t.Fatalf("wrong site key: %v", err)
 	}
-	if _, err := cardio.Issue(vcard.InProc{R: r}, site, personal(0)); !errors.Is(err, cardio.ErrNotBlank) {
+	// Issuing it as another card, or with another opening balance, is refused; issuing it
+	// again as itself is TestTornIssueResumes.
+	other := personal(0)
+	other.CardNo = "20259999"
+	if _, err := cardio.Issue(vcard.InProc{R: r}, site, other); !errors.Is(err, cardio.ErrNotBlank) {
 		t.Fatalf("issue on an issued card: %v", err)
 	}
+	if _, err := cardio.Issue(vcard.InProc{R: r}, site, personal(5000)); !errors.Is(err, cardio.ErrNotBlank) {
+		t.Fatalf("issue with another opening balance: %v", err)
+	}
 	if read(t, r).Purse != (cardio.Purse{}) {
+		t.Fatal("refused issue changed the card")
+	}
+	// A card in use is never issued again, even as itself: its purse would be reset.
+	if _, err := cardio.Credit(vcard.InProc{R: r}, site, read(t, r), recharge(1, 300)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cardio.Issue(vcard.InProc{R: r}, site, personal(0)); !errors.Is(err, cardio.ErrNotBlank) {
+		t.Fatalf("issue on a card in use: %v", err)
+	}
+	if read(t, r).Purse.Balance != 300 {
 		t.Fatal("refused issue changed the card")
 	}
 	chip, _ := vcard.NewBlankChip(nil)
@@ -188,8 +205,11 @@ func TestWrongSiteKeyBlankAndNotBlank(t *testing.T) {
 	}
 }
 
-// An issue torn at any APDU leaves a card that reads as blank, and issuing again finishes it.
-func TestTornIssueResumes(t *testing.T) {
+// An issue torn at any APDU, the last one included (the card fully issued, the answer lost),
+// leaves a card that issuing again finishes: never "not blank", every sector keyed, the
+// purse as issued.
+func TestTornIssueResumesAtEveryAPDU(t *testing.T) {
+	n := 0
 	for k := 1; ; k++ {
 		chip, _ := vcard.NewBlankChip([]byte{1, 2, 3, 4})
 		r := vcard.NewReader(chip)
@@ -198,16 +218,63 @@ func TestTornIssueResumes(t *testing.T) {
 		if err == nil {
 			break // k passed the last APDU
 		}
+		n = k
 		r.Insert()
 		if _, err := cardio.Read(vcard.InProc{R: r}, site); !errors.Is(err, cardio.ErrBlankCard) && err != nil {
 			t.Fatalf("k=%d: half-issued card reads as %v", k, err)
 		}
-		if _, err := cardio.Issue(vcard.InProc{R: r}, site, personal(800)); err != nil && !errors.Is(err, cardio.ErrNotBlank) {
+		iss, err := cardio.Issue(vcard.InProc{R: r}, site, personal(800))
+		if err != nil {
 			t.Fatalf("k=%d: re-issue: %v", k, err)
 		}
-		if c := read(t, r); c.Purse.Balance != 800 {
-			t.Fatalf("k=%d: %+v", k, c)
+		if c := read(t, r); c.Purse != (cardio.Purse{Balance: 800}) || iss.Purse != c.Purse || iss.CardNo != "20250001" || iss.UIDHex != "01020304" {
+			t.Fatalf("k=%d: card %+v, issue said %+v", k, c, iss)
 		}
+		wantEverySectorKeyed(t, r)
+	}
+	if n < 40 {
+		t.Fatalf("an issue of %d APDUs cannot key 16 sectors", n+1)
+	}
+	t.Logf("tore a %d-APDU issue at every APDU", n+1)
+}
+
+// wantEverySectorKeyed: no sector of the card opens with the transport key, and every
+// sector's trailer is this card's keys with CampusAccess.
+func wantEverySectorKeyed(t *testing.T, r *vcard.Reader) {
+	t.Helper()
+	chip := r.Chip()
+	keys := site.CardKeys(chip.UID)
+	for sec := byte(0); sec < 16; sec++ {
+		tr := chip.Blocks[cardio.TrailerOf(sec)]
+		if [6]byte(tr[0:6]) != keys.A || [4]byte(tr[6:10]) != cardio.CampusAccess || [6]byte(tr[10:16]) != keys.B {
+			t.Fatalf("sector %d trailer % X, want this card's keys and CampusAccess", sec, tr)
+		}
+	}
+}
+
+func TestIssueKeysEverySector(t *testing.T) {
+	r := issuedReader(t, 0)
+	wantEverySectorKeyed(t, r)
+}
+
+// A card issued before every sector was keyed (sectors 0 and 5–15 on the transport key) is
+// finished by issuing it again as itself: those sectors get its keys, the data is kept.
+func TestIssueAgainKeysTheSectorsAnOlderIssueLeftOnTheTransportKey(t *testing.T) {
+	r := issuedReader(t, 800)
+	chip := r.Chip()
+	for _, sec := range []byte{0, 5, 9, 15} {
+		tr := &chip.Blocks[cardio.TrailerOf(sec)]
+		copy(tr[0:6], cardio.FactoryKey[:])
+		copy(tr[6:10], cardio.FactoryAccess[:])
+		copy(tr[10:16], cardio.FactoryKey[:])
+	}
+	r = vcard.NewReader(&chip)
+	if _, err := cardio.Issue(vcard.InProc{R: r}, site, personal(800)); err != nil {
+		t.Fatal(err)
+	}
+	wantEverySectorKeyed(t, r)
+	if c := read(t, r); c.Purse.Balance != 800 {
+		t.Fatalf("%+v", c)
 	}
 }
 

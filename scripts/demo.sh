@@ -15,4 +15,4 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 ./cardcenter desk --db "$dir/demo.db" --site-key "$dir/site.key" --reader "Virtual PCD 00 00" \
-  --demo-tray "$dir/tray.sock" --log "$dir/desk.log" "$@"
+  --demo-tray "$dir/tray.sock" --log "$dir/desk.log" --provision-dir "$dir/provision" "$@"

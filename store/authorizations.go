@@ -10,7 +10,7 @@ import (
 func (t *txn) CurrentAuthorization(deviceID string) (app.Authorization, error) {
 	var a app.Authorization
 	var started, ended sql.NullInt64
-	err := t.one("current authorization", []any{&a.ID, &a.DeviceID, &a.OperatorID, &a.CardNo, &a.BatchNo, &a.AuthCode, &started, &ended},
+	err := t.one("current authorization", []any{&a.ID, &a.DeviceID, &a.OperatorID, &a.CardNo, &a.BatchNo, &a.AuthCodeHash, &started, &ended},
 		`SELECT id, device_id, operator_id, card_no, batch_no, auth_code, started_at, ended_at
 		 FROM authorizations WHERE device_id = ? AND ended_at IS NULL`, deviceID)
 	a.StartedAt, a.EndedAt = fromMs(started), fromMs(ended)
@@ -23,7 +23,7 @@ func (t *txn) EndAuthorization(id int64, at time.Time) error {
 
 func (t *txn) InsertAuthorization(a app.Authorization) (int64, error) {
 	return t.insert("insert authorization", `INSERT INTO authorizations(device_id, operator_id, card_no, batch_no, auth_code, started_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, a.DeviceID, a.OperatorID, a.CardNo, a.BatchNo, a.AuthCode, ms(a.StartedAt))
+		VALUES (?, ?, ?, ?, ?, ?)`, a.DeviceID, a.OperatorID, a.CardNo, a.BatchNo, a.AuthCodeHash, ms(a.StartedAt))
 }
 
 func (t *txn) TerminalAnswer(deviceID string, serial int64) (app.StoredAnswer, error) {
@@ -33,12 +33,20 @@ func (t *txn) TerminalAnswer(deviceID string, serial int64) (app.StoredAnswer, e
 		`SELECT device_id, serial, kind, request_hash, answer, received_at FROM terminal_answers WHERE device_id = ? AND serial = ?`,
 		deviceID, serial)
 	a.ReceivedAt = fromMs(at)
+	if err != nil {
+		return a, err
+	}
+	a.Answer, err = t.seal.openAnswer(a)
 	return a, err
 }
 
 func (t *txn) InsertTerminalAnswer(a app.StoredAnswer) error {
-	_, err := t.exec(`INSERT INTO terminal_answers(device_id, serial, kind, request_hash, answer, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		a.DeviceID, a.Serial, a.Kind, a.RequestHash, a.Answer, ms(a.ReceivedAt))
+	blob, err := t.seal.sealAnswer(a)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO terminal_answers(device_id, serial, kind, request_hash, answer, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.DeviceID, a.Serial, a.Kind, a.RequestHash, blob, ms(a.ReceivedAt))
 	return err
 }
 

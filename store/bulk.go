@@ -27,6 +27,7 @@ type Bulk struct {
 	rows   int
 	txRows int
 	err    error
+	seal   *sealer
 	// deferred are the CREATE statements of the indexes dropped for the load.
 	deferred []string
 }
@@ -37,6 +38,8 @@ type BulkOptions struct {
 	TxRows int
 	// CacheMiB is the page cache of the loading connection.
 	CacheMiB int
+	// SealKey seals device secrets and authorization answers, as Options.SealKey.
+	SealKey []byte
 }
 
 // BulkLoad creates a new ledger at path with the current schema and opens it for a bulk
@@ -45,7 +48,11 @@ func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 	if _, err := os.Stat(path); err == nil {
 		return nil, app.E(app.CodeAlreadyExists, "%s", path)
 	}
-	st, err := Open(path, Options{Create: true})
+	seal, err := newSealer(opt.SealKey)
+	if err != nil {
+		return nil, err
+	}
+	st, err := Open(path, Options{Create: true, SealKey: opt.SealKey})
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +74,7 @@ func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
-	b := &Bulk{path: path, db: db, txRows: opt.TxRows}
+	b := &Bulk{path: path, db: db, txRows: opt.TxRows, seal: seal}
 	for _, p := range []string{
 		`PRAGMA journal_mode = MEMORY`, // each page is written once, not to the WAL and again
 		`PRAGMA synchronous = OFF`,
@@ -246,8 +253,12 @@ func (b *Bulk) InsertCard(c app.Card) error {
 }
 
 func (b *Bulk) InsertDevice(d app.Device) error {
+	sealed, err := b.seal.seal(d.Secret, deviceAD(d.ID))
+	if err != nil {
+		return err
+	}
 	return b.exec("device", `INSERT INTO devices(id, name, model, location, enabled, secret) VALUES (?, ?, ?, ?, ?, ?)`,
-		d.ID, d.Name, d.Model, d.Location, b2i(d.Enabled), d.Secret)
+		d.ID, d.Name, d.Model, d.Location, b2i(d.Enabled), sealed)
 }
 
 // SetNextBatch records the batch number the device's next authorization will take.
@@ -278,7 +289,7 @@ func (b *Bulk) AppendAudit(e app.AuditEntry) error {
 
 func (b *Bulk) InsertAuthorization(a app.Authorization) error {
 	return b.exec("authorization", `INSERT INTO authorizations(id, device_id, operator_id, card_no, batch_no, auth_code, started_at, ended_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.DeviceID, a.OperatorID, a.CardNo, a.BatchNo, a.AuthCode, ms(a.StartedAt), ms(a.EndedAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.DeviceID, a.OperatorID, a.CardNo, a.BatchNo, a.AuthCodeHash, ms(a.StartedAt), ms(a.EndedAt))
 }
 
 // EndAuthorization ends a device's open authorization, as the next one begins.
@@ -287,6 +298,11 @@ func (b *Bulk) EndAuthorization(id int64, at time.Time) error {
 }
 
 func (b *Bulk) InsertTerminalAnswer(a app.StoredAnswer) error {
+	blob, err := b.seal.sealAnswer(a)
+	if err != nil {
+		return err
+	}
+	a.Answer = blob
 	return b.exec("terminal answer", `INSERT INTO terminal_answers(device_id, serial, kind, request_hash, answer, received_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, a.DeviceID, a.Serial, a.Kind, a.RequestHash, a.Answer, ms(a.ReceivedAt))
 }

@@ -6,29 +6,41 @@ import (
 	"cardcenter/app"
 )
 
-const deviceCols = `id, name, model, location, enabled, secret`
+const deviceCols = `id, name, model, location, enabled`
 
 func scanDevice(r interface{ Scan(...any) error }) (app.Device, error) {
 	var d app.Device
-	err := r.Scan(&d.ID, &d.Name, &d.Model, &d.Location, &d.Enabled, &d.Secret)
+	err := r.Scan(&d.ID, &d.Name, &d.Model, &d.Location, &d.Enabled)
 	return d, err
 }
 
+// Device returns one device with its secret unsealed: the host needs it for every message.
+// Without the seal key the secret is left empty, and the host cannot authenticate anyone.
 func (t *txn) Device(id string) (app.Device, error) {
 	var d app.Device
-	err := t.one("device", []any{&d.ID, &d.Name, &d.Model, &d.Location, &d.Enabled, &d.Secret},
-		`SELECT `+deviceCols+` FROM devices WHERE id = ?`, id)
+	var sealed []byte
+	err := t.one("device", []any{&d.ID, &d.Name, &d.Model, &d.Location, &d.Enabled, &sealed},
+		`SELECT `+deviceCols+`, secret FROM devices WHERE id = ?`, id)
+	if err != nil || t.seal == nil {
+		return d, err
+	}
+	d.Secret, err = t.seal.open(sealed, deviceAD(d.ID))
 	return d, err
 }
 
+// Devices lists the devices without their secrets: a list is for screens.
 func (t *txn) Devices() ([]app.Device, error) {
 	return many(t, "devices", func(r *sql.Rows) (app.Device, error) { return scanDevice(r) },
 		`SELECT `+deviceCols+` FROM devices ORDER BY id`)
 }
 
 func (t *txn) InsertDevice(d app.Device) error {
-	_, err := t.insert("insert device", `INSERT INTO devices(id, name, model, location, enabled, secret) VALUES (?, ?, ?, ?, ?, ?)`,
-		d.ID, d.Name, d.Model, d.Location, b2i(d.Enabled), d.Secret)
+	sealed, err := t.seal.seal(d.Secret, deviceAD(d.ID))
+	if err != nil {
+		return err
+	}
+	_, err = t.insert("insert device", `INSERT INTO devices(id, name, model, location, enabled, secret) VALUES (?, ?, ?, ?, ?, ?)`,
+		d.ID, d.Name, d.Model, d.Location, b2i(d.Enabled), sealed)
 	return err
 }
 
@@ -44,5 +56,9 @@ func (t *txn) NextBatchNo(deviceID string) (int64, error) {
 }
 
 func (t *txn) SetDeviceSecret(id string, secret []byte) error {
-	return t.execOne("set device secret", `UPDATE devices SET secret = ? WHERE id = ?`, secret, id)
+	sealed, err := t.seal.seal(secret, deviceAD(id))
+	if err != nil {
+		return err
+	}
+	return t.execOne("set device secret", `UPDATE devices SET secret = ? WHERE id = ?`, sealed, id)
 }

@@ -22,7 +22,7 @@ import (
 func BenchmarkRechargeRowsUnderGuards(b *testing.B) {
 	for _, v := range []int{3, SchemaVersion} {
 		b.Run(fmt.Sprintf("schema=%d", v), func(b *testing.B) {
-			s, err := Open(filepath.Join(b.TempDir(), "guards.db"), Options{Create: true, migrateTo: v, bulkLoad: true})
+			s, err := Open(filepath.Join(b.TempDir(), "guards.db"), Options{Create: true, migrateTo: v, bulkLoad: true, SealKey: testSealKey})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -45,7 +45,7 @@ func BenchmarkRechargeRowsUnderGuards(b *testing.B) {
 					return err
 				}
 				authID, err = tx.InsertAuthorization(app.Authorization{DeviceID: "P1", OperatorID: opID, CardNo: "20000001",
-					BatchNo: 1, AuthCode: "x", StartedAt: at})
+					BatchNo: 1, AuthCodeHash: "sha256:x", StartedAt: at})
 				return err
 			})
 			if err != nil {

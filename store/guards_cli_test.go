@@ -125,7 +125,8 @@ var protectedTables = []protectedTable{
 
 // freeTables hold master data that admins edit; every table of the schema is in exactly
 // one of the two lists, so a new table must be classified.
-var freeTables = []string{"cardholders", "cards", "devices", "operators", "auth_cards", "staff"}
+var freeTables = []string{"cardholders", "cards", "devices", "operators", "auth_cards", "staff",
+	"pending_conversions"} // the program's own bookkeeping of conversions still to run at open
 
 type protectedTable struct {
 	table   string

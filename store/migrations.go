@@ -602,6 +602,27 @@ CREATE TRIGGER case_decisions_bounds BEFORE INSERT ON case_decisions
 	WHEN NOT (typeof(NEW.amount) = 'integer' AND NEW.amount BETWEEN -16777215 AND 16777215)
 	BEGIN SELECT RAISE(ABORT, 'case_decisions: amount out of range'); END;
 `,
+	// 9: secrets at rest (issue 9.4). Device secrets and the answers of authorizations are
+	// sealed (store/seal.go), authorization codes kept as "sha256:" hashes. The rows already
+	// there are converted by the program, which holds the key the database must not: the
+	// pending_conversions row makes the next open run sealLegacySecrets (seal_convert.go),
+	// and the triggers refuse a device secret or a code written in the clear from now on.
+	`
+CREATE TABLE pending_conversions (name TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO pending_conversions(name) VALUES ('seal_secrets_v1');
+CREATE TRIGGER devices_secret_sealed_i BEFORE INSERT ON devices
+	WHEN substr(NEW.secret, 1, 4) <> X'63637331'
+	BEGIN SELECT RAISE(ABORT, 'device secrets are stored sealed'); END;
+CREATE TRIGGER devices_secret_sealed_u BEFORE UPDATE OF secret ON devices
+	WHEN substr(NEW.secret, 1, 4) <> X'63637331'
+	BEGIN SELECT RAISE(ABORT, 'device secrets are stored sealed'); END;
+CREATE TRIGGER authorizations_code_hashed_i BEFORE INSERT ON authorizations
+	WHEN NEW.auth_code NOT GLOB 'sha256:*'
+	BEGIN SELECT RAISE(ABORT, 'authorization codes are stored as hashes'); END;
+CREATE TRIGGER authorizations_code_hashed_u BEFORE UPDATE OF auth_code ON authorizations
+	WHEN NEW.auth_code NOT GLOB 'sha256:*'
+	BEGIN SELECT RAISE(ABORT, 'authorization codes are stored as hashes'); END;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

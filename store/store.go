@@ -33,6 +33,12 @@ type Options struct {
 	MaxBatch int
 	// ReadConns is the size of the read pool. 0 means the default.
 	ReadConns int
+	// SealKey (SealKeyLen bytes, derived from the site key: cardio.SiteKey.LedgerSealKey)
+	// seals device secrets and authorization answers at rest. Without it the ledger opens
+	// for reports, but cannot register a device, authenticate a POS or replay an
+	// authorization; a ledger of an earlier version whose secrets are still in the clear is
+	// refused (SITE_KEY_NEEDED) until it is opened once with the key.
+	SealKey []byte
 	// migrateTo stops migrations at a version (tests of upgrades from every version).
 	migrateTo int
 	// bulkLoad trades durability for speed while generating a site: synchronous=OFF.
@@ -42,6 +48,7 @@ type Options struct {
 // Store is the SQLite ledger.
 type Store struct {
 	path   string
+	seal   *sealer
 	write  *sql.DB // exactly one connection
 	read   *sql.DB
 	writer *groupWriter
@@ -87,6 +94,13 @@ func Open(path string, opt Options) (*Store, error) {
 		// A ledger that was truncated must not silently start over empty.
 		return nil, app.E(app.CodeDatabaseCorrupt, "%s is an empty file", path)
 	}
+	seal, err := newSealer(opt.SealKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := privateFiles(path, opt.Create); err != nil {
+		return nil, err
+	}
 	if err := probeExisting(path); err != nil {
 		return nil, err
 	}
@@ -97,7 +111,7 @@ func Open(path string, opt Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{path: path, write: w}
+	s := &Store{path: path, write: w, seal: seal}
 	if err := s.checkWriter(opt.bulkLoad); err != nil {
 		w.Close()
 		return nil, classify(path, err)
@@ -107,6 +121,14 @@ func Open(path string, opt Options) (*Store, error) {
 		to = opt.migrateTo
 	}
 	if err := migrate(w, to); err != nil {
+		w.Close()
+		return nil, classify(path, err)
+	}
+	if err := runConversions(w, seal); err != nil {
+		w.Close()
+		return nil, classify(path, err)
+	}
+	if err := checkSealKey(w, seal); err != nil {
 		w.Close()
 		return nil, classify(path, err)
 	}
@@ -240,7 +262,10 @@ func (s *Store) Close() error {
 
 // Update runs fn in a durable write transaction (see app.Store).
 func (s *Store) Update(ctx context.Context, fn func(app.Tx) error) error {
-	return s.writer.do(ctx, fn)
+	return s.writer.do(ctx, func(tx app.Tx) error {
+		tx.(*txn).seal = s.seal // the writer builds the txn; the store knows the key
+		return fn(tx)
+	})
 }
 
 // View runs fn on a read snapshot.
@@ -250,7 +275,7 @@ func (s *Store) View(ctx context.Context, fn func(app.ReadTx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&txn{ctx: ctx, q: tx})
+	return fn(&txn{ctx: ctx, q: tx, seal: s.seal})
 }
 
 func migrate(db *sql.DB, to int) error {

@@ -18,8 +18,9 @@ type querier interface {
 
 // txn implements app.Tx (and so app.ReadTx) over one transaction.
 type txn struct {
-	ctx context.Context
-	q   querier
+	ctx  context.Context
+	q    querier
+	seal *sealer // nil: opened without the seal key
 }
 
 var _ app.Tx = (*txn)(nil)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"os"
 	"strings"
 	"testing"
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
+	"cardcenter/app/provision"
 	"cardcenter/views"
 	"cardcenter/views/viewtest"
 )
@@ -117,8 +119,11 @@ func TestAdmRegisterAndDisableADevice(t *testing.T) {
 	if err != nil || dev.Model != app.ModelRechargePOS || dev.Name != "二食堂充值机" || dev.Location != "二食堂" || !dev.Enabled {
 		t.Fatalf("P3 = %+v, %v", dev, err)
 	}
-	// The secret the POS needs is shown once, in hex.
-	admWant(t, p, "设备 P3 的新密钥", hex.EncodeToString(dev.Secret))
+	// The secret the POS needs is written to its provisioning file (0600), never shown.
+	file := provision.FileName(d.C.ProvisionDir, "P3")
+	admWant(t, p, "设备 P3 的新密钥已写入文件", file)
+	admWantNot(t, p, hex.EncodeToString(dev.Secret))
+	wantSecretFile(t, file, dev.Secret)
 	p = admKeys(p, "enter")
 	admWantNot(t, p, hex.EncodeToString(dev.Secret))
 	admWant(t, p, "已登记设备 P3", "P3       启用     0201-增值机", "4/4")
@@ -167,10 +172,12 @@ func TestAdmRotateSecret(t *testing.T) {
 	if bytes.Equal(after.Secret, before.Secret) {
 		t.Fatal("y did not rotate the secret")
 	}
-	s := admWant(t, p, "New secret of device P1", "Shown this once", hex.EncodeToString(after.Secret))
-	if strings.Contains(s, hex.EncodeToString(before.Secret)) {
-		t.Fatal("the old secret is shown")
+	file := provision.FileName(d.C.ProvisionDir, "P1")
+	s := admWant(t, p, "New secret of device P1 written to its file", file)
+	if strings.Contains(s, hex.EncodeToString(before.Secret)) || strings.Contains(s, hex.EncodeToString(after.Secret)) {
+		t.Fatal("a secret is shown on the screen")
 	}
+	wantSecretFile(t, file, after.Secret)
 	if !p.Capturing() {
 		t.Fatal("the secret can be left behind with tab")
 	}
@@ -179,5 +186,21 @@ func TestAdmRotateSecret(t *testing.T) {
 	admWantNot(t, p, hex.EncodeToString(after.Secret))
 	if e := d.Site.LastAudit(); e.Action != "device_rotate_secret" || strings.Contains(e.Detail, hex.EncodeToString(after.Secret)) {
 		t.Fatalf("audit %+v", e)
+	}
+}
+
+// wantSecretFile: the provisioning file holds the device's secret, readable by its owner only.
+func wantSecretFile(t *testing.T, path string, secret []byte) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+	}
+	got, err := provision.Read(path)
+	if err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("%s holds %x (%v), want the device's secret", path, got, err)
 	}
 }

@@ -12,7 +12,7 @@ func (p *auditPage) tableRows() [][]string {
 	c := p.c
 	out := make([][]string, len(p.rows))
 	for i, e := range p.rows {
-		out[i] = []string{admTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, e.Detail}
+		out[i] = []string{admTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, auditDetail(c, e.Action, e.Detail)}
 	}
 	return out
 }
@@ -36,7 +36,7 @@ func (p *auditPage) View() string {
 	if p.status.text == "" && p.asking == nil && p.form == nil {
 		if i, ok := p.table.Selected(); ok && i < len(p.rows) {
 			e := p.rows[i]
-			line := p.c.T("详情: ", "Detail: ") + e.Subject + "  " + e.Detail
+			line := p.c.T("详情: ", "Detail: ") + e.Subject + "  " + auditDetail(p.c, e.Action, e.Detail)
 			if w := max(p.width, 10); lipgloss.Width(line) > w {
 				line = ansi.Truncate(line, w, "")
 			}

@@ -29,6 +29,9 @@ type Common struct {
 	// DemoTray is the demo card tray's control socket: in demo mode F5 swaps the card on
 	// the reader (cardcenter demo tray). Empty outside the demo.
 	DemoTray string
+	// ProvisionDir is where the devices screen writes a device's secret file (0600) when
+	// it registers the device or rotates its secret (app/provision).
+	ProvisionDir string
 }
 
 // T picks the text for the desk's language.

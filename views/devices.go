@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,19 +11,22 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"cardcenter/app"
+	"cardcenter/app/provision"
 )
 
 // devicesPage: the terminals. An admin registers a recharge POS (model 0201-增值机, rule
 // 8; other models as for any terminal), edits it, enables or disables it and gives it a
-// new secret, shown once for provisioning the POS.
+// new secret. The secret never reaches the screen: it is written once to the device's
+// provisioning file (app/provision, 0600), whose path the screen shows.
 type devicesPage struct {
 	admBase
 	keys    devicesKeys
 	rows    []devRow
 	editing string // the device the form edits; "" = registering a new one
-	// secret is shown once after a registration or a rotation, until dismissed.
-	secret   []byte
-	secretOf string
+	// provisioned is the secret file written by a registration or a rotation, shown until
+	// dismissed; secretOf is its device.
+	provisioned string
+	secretOf    string
 	// focusID: put the cursor on this device when the list comes back.
 	focusID string
 	// ending: the device whose journal end the open form records (nil: another form).
@@ -47,8 +49,8 @@ func (d devRow) retired() bool {
 
 type devicesDoneMsg struct {
 	admDone
-	secret []byte
-	id     string
+	provisioned string // the secret file written, if any
+	id          string
 }
 
 func newDevicesPage(c *Common) Page {
@@ -93,8 +95,8 @@ func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 		}
 		return p, nil
 	case devicesDoneMsg:
-		if msg.secret != nil && msg.err == nil {
-			p.secret, p.secretOf = msg.secret, msg.id
+		if msg.provisioned != "" {
+			p.provisioned, p.secretOf = msg.provisioned, msg.id
 		}
 		if p.done(msg.admDone) {
 			p.focusID = msg.id
@@ -111,10 +113,9 @@ func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 }
 
 func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if p.secret != nil {
+	if p.provisioned != "" {
 		if key.Matches(k, p.keys.Dismiss) {
-			clear(p.secret) // shown once: forget it
-			p.secret, p.secretOf = nil, ""
+			p.provisioned, p.secretOf = "", ""
 		}
 		return nil
 	}
@@ -201,7 +202,11 @@ func (p *devicesPage) submit() tea.Cmd {
 			if err != nil {
 				return devicesDoneMsg{admDone: admDone{err: err, form: true}}
 			}
-			return devicesDoneMsg{admDone: admDone{form: true, note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, secret: d.Secret, id: in.ID}
+			path, err := provisionSecret(c, in.ID, d.Secret)
+			if err != nil {
+				return devicesDoneMsg{admDone: admDone{err: err}, id: in.ID}
+			}
+			return devicesDoneMsg{admDone: admDone{form: true, note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, provisioned: path, id: in.ID}
 		}
 		if err := c.Svc.UpdateDevice(ctx, actor, in); err != nil {
 			return devicesDoneMsg{admDone: admDone{err: err, form: true}}
@@ -235,14 +240,30 @@ func (p *devicesPage) rotate(d app.Device) tea.Cmd {
 		if err != nil {
 			return devicesDoneMsg{admDone: admDone{err: err}}
 		}
-		return devicesDoneMsg{admDone: admDone{note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, secret: secret, id: d.ID}
+		path, err := provisionSecret(c, d.ID, secret)
+		if err != nil {
+			return devicesDoneMsg{admDone: admDone{err: err}, id: d.ID}
+		}
+		return devicesDoneMsg{admDone: admDone{note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, provisioned: path, id: d.ID}
 	}
 }
 
-func (p *devicesPage) Title() string { return p.c.T("设备", "Devices") }
+// provisionSecret writes a new secret to the device's provisioning file and forgets it.
+// If the file cannot be written the secret is lost with it: the device then needs a
+// rotation, which is safe (the secret was never in use) and says why.
+func provisionSecret(c *Common, id string, secret []byte) (string, error) {
+	defer clear(secret)
+	if c.ProvisionDir == "" {
+		return "", app.E(app.CodeBadInput, "no provisioning directory (--provision-dir); rotate the secret of %s once it is set", id)
+	}
+	path, err := provision.Write(c.ProvisionDir, id, secret)
+	if err != nil {
+		return "", fmt.Errorf("device %s registered, but its secret file could not be written (rotate its secret): %w", id, err)
+	}
+	return path, nil
+}
 
-// secretHex is the secret as the POS is provisioned with it.
-func secretHex(b []byte) string { return hex.EncodeToString(b) }
+func (p *devicesPage) Title() string { return p.c.T("设备", "Devices") }
 
 // openEndForm asks how the POS's journal ended (retired, or replaced with its queue lost)
 // and an admin's note, which the ledger requires.

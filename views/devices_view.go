@@ -34,22 +34,23 @@ func (p *devicesPage) tableRows() [][]string {
 
 func (p *devicesPage) View() string {
 	c := p.c
-	if p.secret != nil {
+	if p.provisioned != "" {
 		th := c.Theme
 		return strings.Join([]string{
-			th.Title.Render(c.T("设备 "+p.secretOf+" 的新密钥", "New secret of device "+p.secretOf)),
-			th.Warn.Render(c.T("只显示这一次:请现在写入该充值机,关闭后无法再查看", "Shown this once: provision the POS now; it cannot be shown again")),
+			th.Title.Render(c.T("设备 "+p.secretOf+" 的新密钥已写入文件", "New secret of device "+p.secretOf+" written to its file")),
 			"",
-			th.Emphasis.Render(secretHex(p.secret)),
+			th.Emphasis.Render(p.provisioned),
 			"",
-			th.Muted.Render(c.T("(32 字节,十六进制)", "(32 bytes, hex)")),
+			th.Warn.Render(c.T("仅本用户可读(0600)。请把该文件拷到这台充值机(--secret-file),然后删除本机上的副本。",
+				"Readable by you only (0600). Copy it to that POS (--secret-file), then delete it here.")),
+			th.Muted.Render(c.T("密钥不在屏幕上显示,数据库中只存加密后的密钥。", "The secret is never shown; the ledger keeps it sealed.")),
 		}, "\n")
 	}
 	return p.view(c.T("终端设备;充值机机型为 0201-增值机", "Terminals; a recharge POS is model 0201"))
 }
 
 func (p *devicesPage) ShortHelp() []key.Binding {
-	if p.secret != nil {
+	if p.provisioned != "" {
 		return []key.Binding{p.keys.Dismiss}
 	}
 	if p.asking != nil || p.form != nil || p.table.Filtering() {
@@ -61,12 +62,12 @@ func (p *devicesPage) ShortHelp() []key.Binding {
 }
 
 func (p *devicesPage) FullHelp() [][]key.Binding {
-	if p.secret != nil || p.asking != nil || p.form != nil || p.table.Filtering() {
+	if p.provisioned != "" || p.asking != nil || p.form != nil || p.table.Filtering() {
 		return [][]key.Binding{p.ShortHelp()}
 	}
 	k := p.keys
 	return p.fullHelp(p.shortHelp(k.New, k.Edit, k.Toggle, k.Rotate, k.EndJournal, k.Reload))
 }
 
-// Capturing: the one-time secret holds the keys until it is dismissed.
-func (p *devicesPage) Capturing() bool { return p.secret != nil || p.admBase.Capturing() }
+// Capturing: the note of the secret file holds the keys until it is dismissed.
+func (p *devicesPage) Capturing() bool { return p.provisioned != "" || p.admBase.Capturing() }

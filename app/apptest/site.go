@@ -7,10 +7,12 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
@@ -35,6 +37,7 @@ type Site struct {
 	serial  map[string]int64
 	counter map[string]int64 // the last counter each user card showed a POS
 	raw     *sql.DB          // see RawDB
+	sealKey []byte
 }
 
 // AuthCard is the authorization card number of operator i. Card numbers are decimal
@@ -72,6 +75,9 @@ func New(t testing.TB, opts Options) *Site {
 		serial: map[string]int64{}, counter: map[string]int64{}}
 	so := opts.StoreOptions
 	so.Create = true
+	if so.SealKey == nil {
+		so.SealKey = SealKey
+	}
 	s.open(so)
 	t.Cleanup(func() { s.Store.Close() })
 	ctx := context.Background()
@@ -117,10 +123,25 @@ func NewEmpty(t testing.TB) *Site {
 	return s
 }
 
+// SiteKey is the fixture's site key: its cards' keys and, derived from it as on a real
+// site, the key that seals its device secrets. A test that runs a command on the fixture's
+// ledger gives the command this key ($CARDCENTER_SITE_KEY = SiteKey.Hex()).
+var SiteKey = must2(cardio.ParseSiteKey(strings.Repeat("a5", 32)))
+
+// SealKey seals the fixture's device secrets (store.Options.SealKey).
+var SealKey = SiteKey.LedgerSealKey()
+
+func must2[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func (s *Site) open(so store.Options) {
 	st, err := store.Open(s.Path, so)
 	must(s.T, err)
-	s.Store = st
+	s.Store, s.sealKey = st, so.SealKey
 	s.Svc = app.New(st, s.Clock, s.Cfg, nil)
 }
 
@@ -128,7 +149,7 @@ func (s *Site) open(so store.Options) {
 func (s *Site) Reopen() {
 	s.T.Helper()
 	must(s.T, s.Store.Close())
-	s.open(store.Options{})
+	s.open(store.Options{SealKey: s.sealKey})
 }
 
 // NextSerial returns the next terminal serial of a device.

@@ -247,9 +247,14 @@ func TestReversalOutcomesAnswerTheDevicesOwnReversals(t *testing.T) {
 	for i := range many {
 		many[i] = int64(i + 1)
 	}
-	for _, bad := range [][]int64{nil, many, {0}, {-4}} {
-		if _, err := c.ReversalOutcomes(ctx, bad); !errors.Is(err, app.CodeBadInput) || errors.Is(err, posapi.ErrNoAnswer) {
-			t.Errorf("%d serials %v: %v, want a final BAD_INPUT", len(bad), bad[:min(len(bad), 2)], err)
+	// No list or too long a list is the strict decoder's to refuse; serials out of range the
+	// use case's. Both are final answers about the question.
+	for _, bad := range []struct {
+		serials []int64
+		code    app.Code
+	}{{nil, posapi.CodeMalformed}, {many, posapi.CodeMalformed}, {[]int64{0}, app.CodeBadInput}, {[]int64{-4}, app.CodeBadInput}} {
+		if _, err := c.ReversalOutcomes(ctx, bad.serials); !errors.Is(err, bad.code) || errors.Is(err, posapi.ErrNoAnswer) {
+			t.Errorf("%d serials %v: %v, want a final %s", len(bad.serials), bad.serials[:min(len(bad.serials), 2)], err, bad.code)
 		}
 	}
 }

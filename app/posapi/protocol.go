@@ -60,13 +60,13 @@ type Answer struct {
 
 // BatchRequest carries a POS's offline records (rule 6), in the order they were made.
 type BatchRequest struct {
-	DeviceID string              `json:"device_id"`
+	DeviceID string              `json:"device_id" limit:"64"`
 	Records  []app.OfflineRecord `json:"records"`
 }
 
 // SerialRequest asks the highest serial the host has kept for the device.
 type SerialRequest struct {
-	DeviceID string `json:"device_id"`
+	DeviceID string `json:"device_id" limit:"64"`
 }
 
 // SerialResult: the POS continues after LastSerial.

@@ -1,13 +1,13 @@
 package posapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -20,6 +20,8 @@ type Server struct {
 	clock app.Clock
 	log   *slog.Logger
 	mux   *http.ServeMux
+	// schemas: each endpoint's body, as the strict decoder checks it (docs are tested against it).
+	schemas map[string]*wireSchema
 }
 
 // NewServer returns the host's HTTP face over svc.
@@ -27,15 +29,15 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux()}
+	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), schemas: map[string]*wireSchema{}}
 	handle(s, PathAuthorize, func(r app.AuthorizeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Authorize)
 	handle(s, PathRecharge, func(r app.RechargeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Recharge)
 	handle(s, PathConfirm, func(r app.ConfirmRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Confirm)
 	handle(s, PathCancel, func(r app.CancelRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Cancel)
 	handle(s, PathReverse, func(r app.ReverseRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Reverse)
-	handle(s, PathBatch, func(r BatchRequest) (string, int64) { return r.DeviceID, 0 },
-		func(ctx context.Context, r BatchRequest) (BatchResult, error) {
-			items, err := svc.BatchUpload(ctx, r.DeviceID, r.Records)
+	handle(s, PathBatch, func(r batchWire) (string, int64) { return r.DeviceID, 0 },
+		func(ctx context.Context, r batchWire) (BatchResult, error) {
+			items, err := svc.BatchUpload(ctx, r.DeviceID, decodeRecords(r.Records))
 			return BatchResult{Items: items}, err
 		})
 	handle(s, PathSummary, func(r app.SummaryRequest) (string, int64) { return r.DeviceID, 0 }, svc.Summary)
@@ -60,6 +62,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // handle registers one signed endpoint. key says which device the body speaks for and, for
 // terminal messages kept under an idempotency key, the serial (0 for the others).
 func handle[Req, Res any](s *Server, path string, key func(Req) (string, int64), call func(context.Context, Req) (Res, error)) {
+	schema := schemaFor(reflect.TypeFor[Req]())
+	s.schemas[path] = schema
 	s.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		dev, sig, body, perr := s.authenticate(w, r)
@@ -68,10 +72,8 @@ func handle[Req, Res any](s *Server, path string, key func(Req) (string, int64),
 			return
 		}
 		var req Req
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil || dec.More() {
-			s.refuse(w, dev, sig, protocolError(CodeMalformed, errString(err)))
+		if bad := decodeStrict(body, schema, &req); bad != nil {
+			s.refuse(w, dev, sig, bad)
 			return
 		}
 		bodyDevice, serial := key(req)
@@ -181,13 +183,6 @@ func (s *Server) writeAnswer(w http.ResponseWriter, status int, reqSig string, s
 func errorAnswer(e *app.Error) []byte {
 	b, _ := json.Marshal(Answer{Code: e.Code, ZH: e.ZH, EN: e.EN, Detail: e.Detail})
 	return b
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "trailing data"
-	}
-	return err.Error()
 }
 
 func codeOf(err error) app.Code {

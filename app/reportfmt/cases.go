@@ -35,17 +35,8 @@ func Cases(cases []app.CaseView, lang string, loc *time.Location) [][]string {
 				recharge += " " + t(lang, "迟到冲正计入 ", "late, counted on ") + r.ReversalDay
 			}
 		}
-		out = append(out, []string{Cell(c.Case.Key()), c.Case.Kind.Label(lang), state[c.Status], c.Case.OpenedAt.In(loc).Format(time.DateTime),
-			Cell(c.Case.CardNo), Cell(c.Facts.HolderName), Cell(device), serial, amount, Cell(c.Facts.OperatorNo), recharge, Cell(c.Case.Detail)})
+		out = append(out, []string{c.Case.Key(), c.Case.Kind.Label(lang), state[c.Status], c.Case.OpenedAt.In(loc).Format(time.DateTime),
+			c.Case.CardNo, c.Facts.HolderName, device, serial, amount, c.Facts.OperatorNo, recharge, c.Case.Detail})
 	}
 	return out
-}
-
-// Cell is a text cell as an export may carry it: a value a spreadsheet would take for a
-// formula (= + - @, and tab or CR that Excel treats the same) is quoted with a leading '.
-func Cell(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }

@@ -59,8 +59,17 @@ func Flat(rep app.Report, lang string) [][]string {
 	return append(out, line(t(lang, "合计", "Total"), "", "", rep.Total, ""))
 }
 
-// WriteCSV writes cells as CSV for Excel: a UTF-8 byte order mark, then CRLF lines.
+// WriteCSV writes cells as CSV for Excel: a UTF-8 byte order mark, then CRLF lines, every
+// text cell neutralised against formula injection (SafeCell).
 func WriteCSV(w io.Writer, cells [][]string) error {
+	safe := make([][]string, len(cells))
+	for i, row := range cells {
+		safe[i] = make([]string, len(row))
+		for j, c := range row {
+			safe[i][j] = SafeCell(c)
+		}
+	}
+	cells = safe
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}

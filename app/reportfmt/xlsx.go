@@ -50,6 +50,11 @@ func WriteXLSX(w io.Writer, rep app.Report, lang string) (err error) {
 		ids[name] = id
 	}
 	set := func(cell string, v any, style string) {
+		if text, ok := v.(string); ok {
+			// A string cell is not a formula when the file opens, but it becomes one when
+			// someone edits it or copies the sheet out as CSV.
+			v = SafeCell(text)
+		}
 		if err == nil {
 			err = f.SetCellValue(sheet, cell, v)
 		}

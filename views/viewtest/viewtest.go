@@ -5,6 +5,7 @@ package viewtest
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +36,8 @@ type Desk struct {
 func New(t testing.TB, actor app.Actor, lang string) *Desk {
 	s := apptest.New(t, apptest.Options{})
 	cards := NewCards()
-	c := &views.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height}
+	c := &views.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
+		ProvisionDir: filepath.Join(t.TempDir(), "provision")}
 	return &Desk{Site: s, C: c, Cards: cards}
 }
 
