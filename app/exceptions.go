@@ -61,7 +61,13 @@ type CaseMessage struct {
 	Kind     string // recharge, confirm, cancel, reversal
 	DeviceID string
 	Serial   int64
-	Outcome  string // what became of it
+	Outcome  string // what became of it, in English, for the record
+	// The same, for a screen to say in its own words: the record's status (a cancel's
+	// CancelStatus, a reversal's ReversalStatus; "" for a recharge or a confirm), the
+	// refusal code that explains it, and when a reversal was processed (zero if not yet).
+	Status    string
+	Reason    Code
+	Processed time.Time
 }
 
 // Exceptions lists every open case, oldest first, with its facts.
@@ -266,7 +272,7 @@ func (s *Service) messagesAbout(tx ReadTx, r Recharge) ([]CaseMessage, error) {
 	}
 	for _, c := range cancels {
 		out = append(out, CaseMessage{At: c.ReceivedAt, Kind: "cancel", DeviceID: c.DeviceID, Serial: c.Serial,
-			Outcome: string(c.Status) + " " + string(c.Reason)})
+			Outcome: string(c.Status) + " " + string(c.Reason), Status: string(c.Status), Reason: c.Reason})
 	}
 	revs, err := tx.ReversalsNaming(r.DeviceID, r.Serial)
 	if err != nil {
@@ -280,7 +286,8 @@ func (s *Service) messagesAbout(tx ReadTx, r Recharge) ([]CaseMessage, error) {
 		if !v.ProcessedAt.IsZero() {
 			what += " at " + v.ProcessedAt.In(s.cfg.Location).Format(time.DateTime)
 		}
-		out = append(out, CaseMessage{At: v.ReceivedAt, Kind: "reversal", DeviceID: v.DeviceID, Serial: v.Serial, Outcome: what})
+		out = append(out, CaseMessage{At: v.ReceivedAt, Kind: "reversal", DeviceID: v.DeviceID, Serial: v.Serial, Outcome: what,
+			Status: string(v.Status), Reason: v.Reason, Processed: v.ProcessedAt})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out, nil

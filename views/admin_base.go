@@ -121,6 +121,9 @@ func (b *admBase) fullHelp(short []key.Binding) [][]key.Binding {
 func (b *admBase) view(caption string) string {
 	c := b.c
 	if b.form != nil {
+		if b.asking != nil { // the form's answer, asked once more
+			return b.form.View() + "\n\n" + admConfirmView(c, b.asking)
+		}
 		return b.form.View()
 	}
 	if !b.loaded && b.status.text == "" {

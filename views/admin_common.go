@@ -7,6 +7,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"cardcenter/app"
 )
@@ -108,9 +110,25 @@ func admConfirmKey(k tea.KeyPressMsg, keys confirmKeys, q **admConfirm) tea.Cmd 
 	return nil
 }
 
+// wrapStyled wraps s to w cells (CJK counts two) and styles each line.
+func wrapStyled(st lipgloss.Style, s string, w int) []string {
+	lines := strings.Split(ansi.Wrap(s, w, ""), "\n")
+	for i, l := range lines {
+		lines[i] = st.Render(l)
+	}
+	return lines
+}
+
+// admConfirmView is the question, wrapped to the screen's width, and how to answer it.
 func admConfirmView(c *Common, q *admConfirm) string {
 	th := c.Theme
-	return th.Warn.Render(q.prompt) + "\n" + th.KeyHint.Render(c.T("y 确定 / n 或 enter 取消(默认取消)", "y to go ahead / n or enter to leave it (the default)"))
+	prompt := q.prompt
+	if c.Width > 0 {
+		prompt = strings.Join(wrapStyled(th.Warn, prompt, c.Width), "\n")
+	} else {
+		prompt = th.Warn.Render(prompt)
+	}
+	return prompt + "\n" + th.KeyHint.Render(c.T("y 确定 / n 或 enter 取消(默认取消)", "y to go ahead / n or enter to leave it (the default)"))
 }
 
 // admStatus is the one line where a screen says what just happened.
@@ -162,10 +180,19 @@ func admReadCard(c *Common) admCardRead {
 const admChrome = 3
 
 // admListView lays out a list screen: caption, table, then the question or the status.
+// A question longer than the two lines kept for it takes the table's blank lines above its
+// position line.
 func admListView(c *Common, caption string, table string, q *admConfirm, st admStatus) string {
 	bottom := st.view(c)
 	if q != nil {
 		bottom = admConfirmView(c, q)
 	}
-	return strings.Join([]string{c.Theme.Muted.Render(caption), table, bottom}, "\n")
+	lines := strings.Split(table, "\n")
+	for extra, i := strings.Count(bottom, "\n")+1-(admChrome-1), len(lines)-2; extra > 0 && i > 0; i-- {
+		if lines[i] == "" {
+			lines = append(lines[:i], lines[i+1:]...)
+			extra--
+		}
+	}
+	return strings.Join([]string{c.Theme.Muted.Render(caption), strings.Join(lines, "\n"), bottom}, "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"cardcenter/app"
+	"cardcenter/app/apptest"
 	"cardcenter/app/provision"
 	"cardcenter/views"
 	"cardcenter/views/viewtest"
@@ -25,6 +26,80 @@ func TestAdmDevicesScreens(t *testing.T) {
 			t.Run("edit", func(t *testing.T) { admGolden(t, p) })
 			p = admKeys(p, "esc", "d")
 			t.Run("disable", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "n", "x") // P1
+			t.Run("retire", func(t *testing.T) { admGolden(t, p) })
+			p = viewtest.TypePage(admKeys(p, "tab"), "机壳损坏,已报废")
+			p = admKeys(p, "enter")
+			t.Run("retire_confirm", func(t *testing.T) { admGolden(t, p) })
+			p = admKeys(p, "y")
+			admWant(t, p, map[string]string{"zh": "已登记 P1 退役", "en": "P1 recorded retired"}[lang])
+			t.Run("retired", func(t *testing.T) { admGolden(t, p) })
+		})
+	}
+}
+
+// An admin records a POS retired: the question says what follows and defaults to No; yes
+// disables the POS, shows it as retired, releases its write-unknown recharge to the desk
+// and opens a case for a supervisor to check the cash.
+func TestAdmRetireADevice(t *testing.T) {
+	for _, kind := range []app.JournalEndKind{app.JournalRetired, app.JournalReplaced} {
+		t.Run(string(kind), func(t *testing.T) {
+			d, p := admPage(t, "en", admActor, views.NewDevicesPage)
+			ctx := context.Background()
+			s := d.Site
+			_, res := s.Recharge(s.Authorize("P1", 0), apptest.UserCard(0), 40*app.Yuan) // its answer never reached the POS
+			s.Clock.Advance(s.Cfg.WriteUnknownAfter)
+			held := func() bool {
+				items, err := s.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+				if err != nil || len(items) != 1 {
+					t.Fatalf("desk items %+v %v", items, err)
+				}
+				return items[0].Hold != nil && items[0].Hold.Code == app.CodeAwaitingPOS
+			}
+			if !held() {
+				t.Fatal("fixture: the recharge is not held for its POS")
+			}
+			p = admKeys(p, "down", "x")
+			admWant(t, p, "Record a POS retired or replaced: P1")
+			if kind == app.JournalReplaced {
+				p = admKeys(p, "right")
+			}
+			p = admKeys(p, "tab", "enter")
+			flat := strings.ReplaceAll(viewtest.PageScreen(p), "\n", " ") // the question wraps
+			for _, w := range []string{"nothing at or below serial 2 will come from it", "write-unknown recharges are released to the desk",
+				"a supervisor must check the cash"} {
+				if !strings.Contains(flat, w) {
+					t.Fatalf("the question lacks %q:\n%s", w, viewtest.PageScreen(p))
+				}
+			}
+			p = admKeys(p, "enter")                           // the default: No
+			admWant(t, p, "Record a POS retired or replaced") // the form stays, nothing recorded
+			if !held() {
+				t.Fatal("the default answer recorded the journal end")
+			}
+			p = admKeys(p, "enter", "y") // an empty note: the ledger refuses
+			admWant(t, p, "a reason is required")
+			p = viewtest.TypePage(p, "screen broken")
+			p = admKeys(p, "enter", "y")
+			if held() {
+				t.Fatal("the recharge is still held for its POS")
+			}
+			dev, err := s.Svc.Device(ctx, "P1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := kind == app.JournalReplaced; dev.Enabled != want {
+				t.Fatalf("P1 enabled %v after %s", dev.Enabled, kind)
+			}
+			state := map[app.JournalEndKind]string{app.JournalRetired: "P1       retired", app.JournalReplaced: "P1       enabled"}[kind]
+			admWant(t, p, "P1 recorded "+string(kind)+" (up to serial 2)", state)
+			if a := s.LastAudit(); a.Action != "device_"+string(kind) || a.Subject != "device:P1" || a.Detail != "journal ended at serial 2 ("+string(kind)+"): screen broken" {
+				t.Fatalf("audit %+v", a)
+			}
+			cases, err := s.Svc.Exceptions(ctx, admActor)
+			if err != nil || len(cases) != 1 || cases[0].Case.Kind != app.CaseJournalReleased || cases[0].Case.RechargeID != res.RechargeID {
+				t.Fatalf("cases %+v %v", cases, err)
+			}
 		})
 	}
 }

@@ -21,7 +21,7 @@ var admPages = []struct {
 	keys []string
 }{
 	{"bindings", views.NewBindingsPage, []string{"u", "y", "b"}},
-	{"devices", views.NewDevicesPage, []string{"d", "y", "s", "y", "n", "e"}},
+	{"devices", views.NewDevicesPage, []string{"d", "y", "s", "y", "x", "n", "e"}},
 	{"operators", views.NewOperatorsPage, []string{"n", "e", "p"}},
 	{"cards", views.NewCardsPage, []string{"l", "y", "f", "y", "b", "y", "x", "y"}},
 	{"audit", views.NewAuditPage, []string{"f"}},
@@ -88,6 +88,7 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 		{"bind", views.NewBindingsPage, []string{"down", "b"}, []string{"enter"}},
 		{"disable device", views.NewDevicesPage, []string{"d"}, []string{"y"}},
 		{"rotate", views.NewDevicesPage, []string{"s"}, []string{"y"}},
+		{"retire", views.NewDevicesPage, []string{"x", "tab", "b", "r", "o", "k", "e", "n", "enter"}, []string{"y"}},
 		{"reset pin", views.NewOperatorsPage, []string{"p", "1", "2", "3", "4", "enter", "1", "2", "3", "4"}, []string{"enter"}},
 		{"card lost", views.NewCardsPage, []string{"/", "2", "0", "0", "0", "0", "0", "0", "1", "enter", "l"}, []string{"y"}},
 	} {

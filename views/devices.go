@@ -1,10 +1,14 @@
 package views
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"cardcenter/app"
 	"cardcenter/app/provision"
@@ -17,7 +21,7 @@ import (
 type devicesPage struct {
 	admBase
 	keys    devicesKeys
-	rows    []app.Device
+	rows    []devRow
 	editing string // the device the form edits; "" = registering a new one
 	// provisioned is the secret file written by a registration or a rotation, shown until
 	// dismissed; secretOf is its device.
@@ -25,6 +29,22 @@ type devicesPage struct {
 	secretOf    string
 	// focusID: put the cursor on this device when the list comes back.
 	focusID string
+	// ending: the device whose journal end the open form records (nil: another form).
+	ending *devRow
+	endSeq int // id of the last serial read for the question
+}
+
+// devRow is a terminal with how its journal ended, if an admin recorded that (retired, or
+// replaced with its queue lost), and the last serial the host kept from it.
+type devRow struct {
+	app.Device
+	Ends       []app.JournalEnd
+	LastSerial int64
+}
+
+// retired: the device is disabled and its last recorded journal end says retired.
+func (d devRow) retired() bool {
+	return !d.Enabled && len(d.Ends) > 0 && d.Ends[len(d.Ends)-1].Kind == app.JournalRetired
 }
 
 type devicesDoneMsg struct {
@@ -42,12 +62,35 @@ func newDevicesPage(c *Common) Page {
 
 func (p *devicesPage) Init() tea.Cmd { return p.load() }
 
-func (p *devicesPage) load() tea.Cmd { return admLoad(&p.admBase, (*app.Service).Devices) }
+// load reads the devices with their journal ends and last serials. A person who may not
+// read journal ends (the ledger says so) sees the devices without them.
+func (p *devicesPage) load() tea.Cmd {
+	actor := p.c.Actor
+	return admLoad(&p.admBase, func(svc *app.Service, ctx context.Context) ([]devRow, error) {
+		ds, err := svc.Devices(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]devRow, len(ds))
+		for i, d := range ds {
+			rows[i].Device = d
+			ends, err := svc.DeviceJournalEnds(ctx, actor, d.ID)
+			if err != nil && !errors.Is(err, app.CodePermission) {
+				return nil, err
+			}
+			rows[i].Ends = ends
+			if rows[i].LastSerial, err = svc.LastSerial(ctx, d.ID); err != nil {
+				return nil, err
+			}
+		}
+		return rows, nil
+	})
+}
 
 func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case admLoadedMsg[app.Device]:
-		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(d app.Device) bool { return d.ID == p.focusID }) {
+	case admLoadedMsg[devRow]:
+		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(d devRow) bool { return d.ID == p.focusID }) {
 			p.focusID = ""
 		}
 		return p, nil
@@ -59,6 +102,9 @@ func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 			p.focusID = msg.id
 			return p, p.load()
 		}
+		return p, nil
+	case devEndAskMsg:
+		p.onEndAsk(msg)
 		return p, nil
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
@@ -84,7 +130,7 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, p.keys.New):
 		p.openForm(app.Device{Model: app.ModelRechargePOS}, true)
 	case key.Matches(k, p.keys.Edit) && ok:
-		p.openForm(d, false)
+		p.openForm(d.Device, false)
 	case key.Matches(k, p.keys.Toggle) && ok:
 		to := !d.Enabled
 		prompt := c.T(fmt.Sprintf("停用设备 %s %s?停用后该机不能授权和充值", d.ID, d.Name),
@@ -92,21 +138,23 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		if to {
 			prompt = c.T(fmt.Sprintf("启用设备 %s %s?", d.ID, d.Name), fmt.Sprintf("Enable %s %s?", d.ID, d.Name))
 		}
-		p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd { return p.setEnabled(d, to) }}
+		p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd { return p.setEnabled(d.Device, to) }}
+	case key.Matches(k, p.keys.EndJournal) && ok:
+		p.openEndForm(d)
 	case key.Matches(k, p.keys.Rotate) && ok:
 		p.asking = &admConfirm{
 			prompt: c.T(fmt.Sprintf("为 %s %s 更换密钥?旧密钥立即失效,须把新密钥写入该机", d.ID, d.Name),
 				fmt.Sprintf("New secret for %s %s? The old one stops working at once; the POS needs the new one", d.ID, d.Name)),
-			run: func() tea.Cmd { return p.rotate(d) },
+			run: func() tea.Cmd { return p.rotate(d.Device) },
 		}
 	}
 	return nil
 }
 
-func (p *devicesPage) selected() (app.Device, bool) {
+func (p *devicesPage) selected() (devRow, bool) {
 	i, ok := p.table.Selected()
 	if !ok || i >= len(p.rows) {
-		return app.Device{}, false
+		return devRow{}, false
 	}
 	return p.rows[i], true
 }
@@ -114,7 +162,7 @@ func (p *devicesPage) selected() (app.Device, bool) {
 // The form's fields: id (registering only), name, model, location.
 func (p *devicesPage) openForm(d app.Device, create bool) {
 	c := p.c
-	p.status = admStatus{}
+	p.status, p.ending = admStatus{}, nil
 	hint := c.T("0201 = 增值机", "0201 = recharge POS")
 	if create {
 		p.editing = ""
@@ -131,6 +179,9 @@ func (p *devicesPage) openForm(d app.Device, create bool) {
 }
 
 func (p *devicesPage) submit() tea.Cmd {
+	if p.ending != nil {
+		return p.askEnd()
+	}
 	c, f, actor := p.c, p.form, p.c.Actor
 	in := app.DeviceInput{ID: p.editing}
 	i := 0
@@ -213,3 +264,87 @@ func provisionSecret(c *Common, id string, secret []byte) (string, error) {
 }
 
 func (p *devicesPage) Title() string { return p.c.T("设备", "Devices") }
+
+// openEndForm asks how the POS's journal ended (retired, or replaced with its queue lost)
+// and an admin's note, which the ledger requires.
+func (p *devicesPage) openEndForm(d devRow) {
+	c := p.c
+	p.status = admStatus{}
+	p.ending = &d
+	p.form = newAdmForm(c, c.T("登记设备退役或更换:", "Record a POS retired or replaced: ")+d.ID+" "+d.Name)
+	p.form.note = c.T("该机队列不会再上送(退役,或换机后队列丢失);系统据此放行其写卡结果未知的充值",
+		"Its queue will never be sent (retired, or replaced and the old queue lost); the ledger releases its write-unknown recharges")
+	p.form.note = strings.Join(wrapStyled(lipgloss.NewStyle(), p.form.note, max(p.width, 20)), "\n")
+	p.form.choose(c.T("情况", "What"), []string{c.T("退役(同时停用)", "retired (also disabled)"), c.T("更换(原机队列丢失)", "replaced (its queue lost)")}, 0)
+	p.form.text(c.T("说明", "Note"), "", 40, false, c.T("必填", "required"))
+	p.form.fields[1].input.CharLimit = app.MaxReasonRunes
+}
+
+// devEndAskMsg answers askEnd's read of the device's last serial, to put in the question.
+type devEndAskMsg struct {
+	seq  int
+	d    devRow
+	kind app.JournalEndKind
+	note string
+	last int64
+	err  error
+}
+
+// askEnd is the end form's submit: it reads the POS's last serial now (the list may be
+// older), then asks once more with the consequence (No is the default).
+func (p *devicesPage) askEnd() tea.Cmd {
+	c, d, f := p.c, *p.ending, p.form
+	kind, note := app.JournalRetired, f.raw(1)
+	if f.picked(0) == 1 {
+		kind = app.JournalReplaced
+	}
+	p.endSeq++
+	seq, svc := p.endSeq, c.Svc
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		last, err := svc.LastSerial(ctx, d.ID)
+		return devEndAskMsg{seq: seq, d: d, kind: kind, note: note, last: last, err: err}
+	}
+}
+
+func (p *devicesPage) onEndAsk(msg devEndAskMsg) {
+	if msg.seq != p.endSeq || p.form == nil || p.ending == nil || p.ending.ID != msg.d.ID {
+		return // the form was left meanwhile
+	}
+	c, d, kind, last := p.c, msg.d, msg.kind, msg.last
+	if msg.err != nil {
+		p.form.err = c.Msg(msg.err)
+		return
+	}
+	what := c.T("退役", "retired")
+	after := c.T("退役的设备同时停用。", "A retired POS is also disabled.")
+	if kind == app.JournalReplaced {
+		what = c.T("更换(原机队列丢失)", "replaced, its queue lost")
+		after = c.T("设备保持启用,新机从流水 "+fmt.Sprint(last+1)+" 起继续。", "It stays enabled; the new unit goes on from serial "+fmt.Sprint(last+1)+".")
+	}
+	note := msg.note
+	p.asking = &admConfirm{
+		prompt: c.T(fmt.Sprintf("登记 %s %s 为%s?系统将认定该机流水 %d 及以前的记录不会再上送:其写卡结果未知的充值放行到卡务中心补写;若该机最后一笔充值超时(已告诉操作员自动冲正),须由主管在异常处理中核对现金。", d.ID, d.Name, what, last)+after,
+			fmt.Sprintf("Record %s %s as %s? The ledger then takes it that nothing at or below serial %d will come from it: its write-unknown recharges are released to the desk; if it timed out on its last recharge (telling its operator it reversed), a supervisor must check the cash at the exceptions desk. ", d.ID, d.Name, what, last)+after),
+		run: func() tea.Cmd { return p.endJournal(d.ID, kind, note) },
+	}
+}
+
+func (p *devicesPage) endJournal(id string, kind app.JournalEndKind, note string) tea.Cmd {
+	c, actor := p.c, p.c.Actor
+	return func() tea.Msg {
+		ctx, cancel := admCtx(c)
+		defer cancel()
+		e, err := c.Svc.EndDeviceJournal(ctx, actor, id, kind, note)
+		if err != nil {
+			return devicesDoneMsg{admDone: admDone{err: err, form: true}}
+		}
+		what := c.T("退役", "retired")
+		if kind == app.JournalReplaced {
+			what = c.T("更换", "replaced")
+		}
+		return devicesDoneMsg{admDone: admDone{form: true, note: c.T(fmt.Sprintf("已登记 %s %s(流水 %d 止)", id, what, e.LastSerial),
+			fmt.Sprintf("%s recorded %s (up to serial %d)", id, what, e.LastSerial))}, id: id}
+	}
+}

@@ -21,7 +21,10 @@ func (p *devicesPage) tableRows() [][]string {
 	out := make([][]string, len(p.rows))
 	for i, d := range p.rows {
 		st := c.T("启用", "enabled")
-		if !d.Enabled {
+		switch {
+		case d.retired():
+			st = c.T("退役", "retired")
+		case !d.Enabled:
 			st = c.T("停用", "disabled")
 		}
 		out[i] = []string{d.ID, st, admModelName(c, d.Model), d.Name, d.Location}
@@ -50,10 +53,21 @@ func (p *devicesPage) ShortHelp() []key.Binding {
 	if p.provisioned != "" {
 		return []key.Binding{p.keys.Dismiss}
 	}
-	return p.shortHelp(p.keys.New, p.keys.Edit, p.keys.Toggle, p.keys.Rotate, p.keys.Reload)
+	if p.asking != nil || p.form != nil || p.table.Filtering() {
+		return p.shortHelp()
+	}
+	// Short enough that the desk's tab, ? and q still fit at 80 columns; the rest (e, s,
+	// r, /) is in the full help.
+	return []key.Binding{p.keys.New, p.keys.Toggle, p.keys.EndJournal}
 }
 
-func (p *devicesPage) FullHelp() [][]key.Binding { return p.fullHelp(p.ShortHelp()) }
+func (p *devicesPage) FullHelp() [][]key.Binding {
+	if p.provisioned != "" || p.asking != nil || p.form != nil || p.table.Filtering() {
+		return [][]key.Binding{p.ShortHelp()}
+	}
+	k := p.keys
+	return p.fullHelp(p.shortHelp(k.New, k.Edit, k.Toggle, k.Rotate, k.EndJournal, k.Reload))
+}
 
 // Capturing: the note of the secret file holds the keys until it is dismissed.
 func (p *devicesPage) Capturing() bool { return p.provisioned != "" || p.admBase.Capturing() }

@@ -14,6 +14,7 @@ func Pages() []PageSpec {
 	return []PageSpec{
 		{Roles: clerks, New: newRepairPage},
 		{Roles: supervisors, New: newReportsPage},
+		{Roles: supervisors, New: newExceptionsPage},
 		{Roles: admins, New: newBindingsPage},
 		{Roles: admins, New: newDevicesPage},
 		{Roles: admins, New: newOperatorsPage},

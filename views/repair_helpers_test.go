@@ -69,6 +69,55 @@ func (d *repairDesk) posRecharge(amount app.Fen, landed, cancel bool) app.Rechar
 	return req
 }
 
+// cannotTell books a cancelled recharge of 20 yuan and then more transactions than the
+// card's log keeps: the card cannot tell whether the recharge landed.
+func (d *repairDesk) cannotTell() app.RechargeRequest {
+	d.t.Helper()
+	req := d.posRecharge(20*app.Yuan, false, true)
+	for i := range 7 {
+		d.credit(100, "P2", int64(100+i), cardio.KindRecharge)
+	}
+	return req
+}
+
+// approvedCannotTell makes a cannot-tell recharge, lets a clerk's look at the card open its
+// case at the exceptions desk, and has approver approve the write there.
+func (d *repairDesk) approvedCannotTell(approver app.Actor) app.Decision {
+	d.t.Helper()
+	ctx := context.Background()
+	d.cannotTell()
+	d.Cards.Put(d.card)
+	if _, err := d.Site.Svc.LookAtCard(ctx, d.Site.Clerk, d.Cards.Reader()); err != nil {
+		d.t.Fatal(err)
+	}
+	d.Cards.Take()
+	cases, err := d.Site.Svc.Exceptions(ctx, approver)
+	if err != nil || len(cases) != 1 || cases[0].Case.Kind != app.CaseCannotTell {
+		d.t.Fatalf("cases %+v %v", cases, err)
+	}
+	dec, err := d.Site.Svc.Decide(ctx, approver, app.DecisionInput{CaseKey: cases[0].Case.Key(), Kind: app.DecideApproveWrite,
+		Reason: "POS journal shows the write failed"})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return dec
+}
+
+// behindTheLedger: the POS writes 30 yuan and confirms it (the ledger remembers counter 1,
+// 42.00); a second recharge of 20 yuan is cancelled at 请重刷卡; then the card is restored
+// from a copy taken before the first (counter 0, 12.00): behind what the ledger knows.
+func (d *repairDesk) behindTheLedger() {
+	d.t.Helper()
+	saved := d.card.Chip()
+	req := d.posRecharge(30*app.Yuan, true, false)
+	if _, err := d.Site.Svc.Confirm(context.Background(), app.ConfirmRequest{DeviceID: "P1", Serial: d.Site.NextSerial("P1"),
+		OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount}); err != nil {
+		d.t.Fatal(err)
+	}
+	d.posRecharge(20*app.Yuan, false, true)
+	d.card = vcard.NewReader(&saved)
+}
+
 // credit writes a transaction onto the card as a terminal would.
 func (d *repairDesk) credit(amount app.Fen, terminal string, serial int64, kind cardio.Kind) {
 	d.t.Helper()

@@ -47,10 +47,12 @@ func (m *repairPage) setKeys() {
 		k.Up.SetEnabled(len(rows) > 1)
 		k.Down.SetEnabled(len(rows) > 1)
 		if m.sel < len(rows) {
-			k.Open.SetEnabled(true)
-			if rows[m.sel].item != nil {
+			// No settle key for an item the ledger holds: its Blocker is shown instead.
+			if it := rows[m.sel].item; it != nil {
+				k.Open.SetEnabled(settleable(it))
 				k.Open.SetHelp("enter", m.c.T("处理所选", "settle"))
 			} else {
+				k.Open.SetEnabled(true)
 				k.Open.SetHelp("enter", m.c.T("查看凭条", "receipt"))
 			}
 		}

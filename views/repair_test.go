@@ -63,6 +63,13 @@ func TestRepairScreens(t *testing.T) {
 			r.waitFor(d.C.T("卡片已取走", "off the reader"))
 			d.Cards.Put(d.card)
 		}, "已补写(1 笔", "Already repaired (1"},
+		{"waiting_for_pos", func(d *repairDesk) {
+			d.posRecharge(40*app.Yuan, false, false) // no answer reached the POS; it has said nothing since
+			d.Site.Clock.Advance(d.Site.Cfg.WriteUnknownAfter)
+		}, putCard, "等待充值机上送", "waiting for the recharge POS"},
+		{"behind_the_ledger", func(d *repairDesk) { d.behindTheLedger() }, putCard, "卡数据落后于系统", "Card behind the ledger"},
+		{"approved", func(d *repairDesk) { d.approvedCannotTell(app.Actor{User: "boss", Role: app.RoleSupervisor}) }, putCard,
+			"已批准补写 (批准人 boss)", "Write approved (by boss)"},
 		{"lost_card", func(d *repairDesk) {
 			d.posRecharge(50*app.Yuan, false, true)
 			if err := d.Site.Svc.SetCardStatus(context.Background(), d.Site.Admin, apptest.UserCard(0), app.CardLost); err != nil {
@@ -249,9 +256,14 @@ func TestRepairRefusesLostCardsAndCannotTell(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := d.put(d.page())
-		mustShow(t, p, "Status lost", "card is reported lost")
+		mustShow(t, p, "Status lost", "card is reported lost: this card is not repaired", "  card is reported lost.")
+		if settleKeyOffered(p) {
+			t.Fatal("the settle key is offered for a lost card")
+		}
 		p = keys(p, "enter", "y")
-		mustShow(t, p, "card is reported lost; no repair.")
+		if s := mustShow(t, p, "card is reported lost."); strings.Contains(s, "Confirm") {
+			t.Fatalf("a dialog opened for a lost card:\n%s", s)
+		}
 		if d.balance() != 12*app.Yuan {
 			t.Fatal("a lost card was written")
 		}
@@ -265,6 +277,9 @@ func TestRepairRefusesLostCardsAndCannotTell(t *testing.T) {
 		before := d.read().Purse
 		p := d.put(d.page())
 		mustShow(t, p, "cannot tell", "supervisor decides")
+		if settleKeyOffered(p) {
+			t.Fatal("the settle key is offered for a cannot-tell recharge")
+		}
 		p = keys(p, "enter", "y")
 		if s := mustShow(t, p, "cannot tell"); strings.Contains(s, "Confirm") {
 			t.Fatalf("a dialog opened for a cannot-tell recharge:\n%s", s)
@@ -418,4 +433,14 @@ func TestRepairLongListScrolls(t *testing.T) {
 	}
 	p = keys(p, "enter")
 	mustShow(t, p, "POS P1 serial 28")
+}
+
+// settleKeyOffered: the help bar offers enter to settle the selected recharge.
+func settleKeyOffered(p views.Page) bool {
+	for _, b := range p.ShortHelp() {
+		if b.Enabled() && b.Help().Key == "enter" {
+			return true
+		}
+	}
+	return false
 }

@@ -78,50 +78,27 @@ func (m *repairPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// ask opens the confirm dialog for a recharge, or says in plain words why it cannot be.
+// ask opens the confirm dialog for a recharge the ledger lets the desk settle, or says the
+// ledger's refusal in plain words (the use case checks again when it writes).
 func (m *repairPage) ask(it *app.DeskItemVerdict) {
-	if why := m.refusal(it); why != "" {
-		m.note, m.noteKind = why, noteBad
+	if it.Blocker != nil || it.Action == app.DeskNoAction {
+		m.note, m.noteKind = m.blockerText(it), noteBad
 		return
 	}
 	m.target, m.state, m.note = it, repairConfirming, ""
 }
 
-// refusal is why the screen will not offer to settle it (the use case checks again).
-func (m *repairPage) refusal(it *app.DeskItemVerdict) string {
-	if err := repairStatusRefusal(m.card.Ledger.Status); err != nil {
-		return m.c.Msg(err) + m.c.T(",不能补写。", "; no repair.")
+// blockerText is the ledger's refusal of an item, as a sentence.
+func (m *repairPage) blockerText(it *app.DeskItemVerdict) string {
+	if it.Blocker == nil {
+		return m.c.T("该笔充值现在不能处理。", "This recharge cannot be settled now.")
 	}
-	if m.card.Card.Blocked() {
-		return m.c.Msg(app.E(app.CodeCardBlocked, ""))
-	}
-	if it.ReversalPending {
-		return m.c.Msg(app.E(app.CodeReversalPending, ""))
-	}
-	switch it.Verdict.OnCard {
-	case app.CannotTell:
-		return m.c.T("无法从卡上判断该笔充值是否已写入,不写卡,请主管处理。", "The card cannot tell whether this recharge landed: nothing to write, a supervisor decides.")
-	case app.NotOnCard:
-		if m.card.Card.Balance()+it.Recharge.Amount > m.c.Svc.Config().BalanceCeiling {
-			return m.c.Msg(app.E(app.CodeOverCeiling, "")) + m.c.T(",不能补写。", "; no repair.")
-		}
-	}
-	return ""
+	return m.c.Msg(it.Blocker) + m.c.T("。", ".")
 }
 
-// repairStatusRefusal is the ledger's refusal of a card that is not in normal use.
-func repairStatusRefusal(s app.CardStatus) error {
-	switch s {
-	case app.CardLost:
-		return app.E(app.CodeCardLost, "")
-	case app.CardFrozen:
-		return app.E(app.CodeCardFrozen, "")
-	case app.CardBad:
-		return app.E(app.CodeCardBad, "")
-	case app.CardCancelled:
-		return app.E(app.CodeCardCancelled, "")
-	}
-	return nil
+// settleable: the ledger lets the desk settle the item now, by Action.
+func settleable(it *app.DeskItemVerdict) bool {
+	return it.Blocker == nil && it.Action != app.DeskNoAction
 }
 
 func (m *repairPage) startWrite() tea.Cmd {

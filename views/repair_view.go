@@ -189,12 +189,8 @@ func (m *repairPage) cardView(w, h int) string {
 	th := m.c.Theme
 	dc := m.card
 	loc := m.c.Svc.Config().Location
-	lines := m.cardHeader()
-	if err := repairStatusRefusal(dc.Ledger.Status); err != nil {
-		lines = append(lines, th.Bad.Render(m.c.Msg(err)+m.c.T(":此卡不能补写,只作查看。", ": this card is not repaired, only shown.")), "")
-	} else {
-		lines = append(lines, "")
-	}
+	lines := append(m.cardHeader(), m.cardNotes()...)
+	lines = append(lines, "")
 	nItems := len(dc.Items)
 	var done []app.Repair
 	for _, r := range dc.Repaired {
@@ -213,13 +209,15 @@ func (m *repairPage) cardView(w, h int) string {
 		lines = append(lines, th.Muted.Render(m.c.T("  没有需要处理的充值。", "  Nothing awaits the desk for this card.")))
 	} else {
 		lines = append(lines, th.Header.Render("  "+m.row(repairItemCols, m.heads(repairItemCols))))
-		// What is left once the header, the headings, the selected one's explanation
-		// (three lines), the finished repairs and the note line have their room.
-		vis := max(min(nItems, h-len(lines)-1-3-doneLines-1), 1)
 		sel := -1
+		var detail []string
 		if m.sel < nItems {
 			sel = m.sel
+			detail = m.itemDetail(&dc.Items[sel], w)
 		}
+		// What is left once the header, the headings, the selected one's explanation, the
+		// finished repairs and the note line have their room.
+		vis := max(min(nItems, h-len(lines)-len(detail)-doneLines-1), 1)
 		m.top = repairWindow(m.top, sel, vis, nItems)
 		for i := m.top; i < m.top+vis; i++ {
 			it := dc.Items[i]
@@ -233,9 +231,7 @@ func (m *repairPage) cardView(w, h int) string {
 				lines = append(lines, "  "+m.verdictStyle(it.Verdict.OnCard).Render(line))
 			}
 		}
-		if sel >= 0 {
-			lines = append(lines, m.itemDetail(&dc.Items[sel], w)...)
-		}
+		lines = append(lines, detail...)
 	}
 
 	// Repairs of this card already finished: a second tap shows them, nothing to write.
@@ -283,22 +279,73 @@ var repairLogCols = []repairCol{
 	{"流水", "Serial", 8, true},
 }
 
-// itemDetail explains the selected recharge's verdict and what enter will do.
+// cardNotes are what the ledger says of the card as a whole, under its header: a card whose
+// status stops every repair (the ledger's refusal of its items), and a card behind what the
+// ledger knows it reached.
+func (m *repairPage) cardNotes() []string {
+	th := m.c.Theme
+	dc := m.card
+	var out []string
+	for _, it := range dc.Items {
+		if b := it.Blocker; b != nil && repairCardLevel(b.Code) {
+			out = append(out, th.Bad.Render(m.c.Msg(b)+m.c.T(":此卡不能补写,只作查看。", ": this card is not repaired, only shown.")))
+			break
+		}
+	}
+	if dc.Behind {
+		out = append(out, th.Bad.Render(m.c.T(
+			fmt.Sprintf("卡数据落后于系统:系统记录交易计数 %d、余额 %s 元", dc.Memory.Counter, app.FormatYuan(dc.Memory.Balance)),
+			fmt.Sprintf("Card behind the ledger: the ledger knows counter %d, balance %s yuan", dc.Memory.Counter, app.FormatYuan(dc.Memory.Balance)))))
+	}
+	return out
+}
+
+// repairCardLevel: the refusal is about the card's status, not one recharge.
+func repairCardLevel(c app.Code) bool {
+	switch c {
+	case app.CodeCardLost, app.CodeCardFrozen, app.CodeCardBad, app.CodeCardCancelled:
+		return true
+	}
+	return false
+}
+
+// itemDetail explains the selected recharge: the card's verdict, a supervisor's approval,
+// and the ledger's answer: its refusal (with what a wait for the POS waits for), or what
+// enter does.
 func (m *repairPage) itemDetail(it *app.DeskItemVerdict, w int) []string {
 	th := m.c.Theme
 	out := repairIndent(lipgloss.NewStyle(), m.c.T("判定依据:", "Why: ")+m.c.T(it.Verdict.ZH, it.Verdict.EN), w)
 	if it.Repair.ID != 0 {
 		out = append(out, repairIndent(th.Warn, m.c.T("有未完成的补写 "+it.Repair.Ref+",卡上未见该笔充值", "Unfinished repair "+it.Repair.Ref+": the credit is not on the card"), w)...)
 	}
+	if a := it.Approval; a.ID != 0 {
+		out = append(out, repairIndent(th.Good, m.c.T("已批准补写 (批准人 "+a.DecidedBy+"):", "Write approved (by "+a.DecidedBy+"): ")+a.Reason, w)...)
+	}
 	switch {
-	case m.refusal(it) != "":
-		out = append(out, repairIndent(th.Bad, m.refusal(it), w)...)
-	case it.Verdict.OnCard == app.NotOnCard:
+	case it.Blocker != nil:
+		out = append(out, repairIndent(th.Bad, m.blockerText(it), w)...)
+		if it.Wait != nil && it.Blocker.Code == app.CodeAwaitingPOS {
+			out = append(out, repairIndent(th.Muted, m.waitText(it.Wait), w)...)
+		}
+	case it.Action == app.DeskWrite:
 		out = append(out, repairIndent(th.Good, m.c.T("enter 补写 ", "enter writes ")+app.FormatYuan(it.Recharge.Amount)+m.c.T(" 元到卡上", " yuan to the card"), w)...)
-	case it.Verdict.OnCard == app.AlreadyOnCard:
+	case it.Action == app.DeskRecordFound:
 		out = append(out, repairIndent(th.Good, m.c.T("enter 记为已在卡上(不写卡)", "enter records it as found on the card (no write)"), w)...)
 	}
 	return out
+}
+
+// waitText says what a recharge held for its POS waits for: the POS's last contact, and
+// what releases it.
+func (m *repairPage) waitText(w *app.POSWait) string {
+	loc := m.c.Svc.Config().Location
+	last := m.c.T("从未联系", "no contact yet")
+	if !w.LastContact.At.IsZero() {
+		last = m.c.T(fmt.Sprintf("上次联系 %s 流水 %d", w.LastContact.At.In(loc).Format("01-02 15:04"), w.LastContact.Serial),
+			fmt.Sprintf("last contact %s serial %d", w.LastContact.At.In(loc).Format("01-02 15:04"), w.LastContact.Serial))
+	}
+	return w.DeviceID + " " + last + m.c.T(";该机上送后续报文或管理员登记退役/更换后可补写",
+		"; writable once it sends a later message or an admin records it retired or replaced")
 }
 
 // repairIndent wraps text to the width less two cells of indent, styled line by line.
@@ -314,6 +361,8 @@ func (m *repairPage) verdictStyle(v app.OnCard) lipgloss.Style {
 	switch v {
 	case app.CannotTell:
 		return m.c.Theme.Warn
+	case app.BehindLedger:
+		return m.c.Theme.Bad
 	}
 	return lipgloss.NewStyle()
 }
@@ -326,7 +375,7 @@ func (m *repairPage) confirmView(w int) string {
 	var body []string
 	ref := m.c.T(fmt.Sprintf("充值:POS %s 流水 %d,操作员 %s,%s", r.DeviceID, r.Serial, m.ops[r.OperatorID], r.BookedAt.In(loc).Format(time.DateTime)),
 		fmt.Sprintf("Recharge: POS %s serial %d, operator %s, %s", r.DeviceID, r.Serial, m.ops[r.OperatorID], r.BookedAt.In(loc).Format(time.DateTime)))
-	if it.Verdict.OnCard == app.NotOnCard {
+	if it.Action == app.DeskWrite {
 		body = []string{
 			th.Title.Render(m.c.T("确认补写", "Confirm the repair")),
 			"",
@@ -343,8 +392,11 @@ func (m *repairPage) confirmView(w int) string {
 			m.c.T("卡余额 ", "Card balance ") + app.FormatYuan(dc.Card.Balance()) + m.c.T(" 元(不变)", " yuan (unchanged)"),
 		}
 	}
+	if a := it.Approval; a.ID != 0 {
+		body = append(body, th.Good.Render(m.c.T("已批准补写 (批准人 "+a.DecidedBy+")", "Write approved (by "+a.DecidedBy+")")))
+	}
 	yes := m.c.T("y 确认写卡", "y write it")
-	if it.Verdict.OnCard != app.NotOnCard {
+	if it.Action != app.DeskWrite {
 		yes = m.c.T("y 确认记录", "y record it")
 	}
 	body = append(body, "", th.KeyHint.Render(yes+"    "+m.c.T("n / enter 取消(默认)", "n / enter cancel (default)")))
@@ -440,6 +492,8 @@ func repairVerdictName(c *Common, v app.OnCard) string {
 		return c.T("未写入", "not on card")
 	case app.AlreadyOnCard:
 		return c.T("已在卡上", "already on card")
+	case app.BehindLedger:
+		return c.T("卡落后于系统", "card behind")
 	}
 	return c.T("无法判断", "cannot tell")
 }

@@ -140,8 +140,11 @@ func (p *reportsPage) chartBody(width int) reportBody {
 		if most > 0 && o.Cash > 0 {
 			n = max(int(o.Cash*int64(barW)/most), 1)
 		}
-		out = append(out, label(o.OpNo+" "+o.Name)+value(app.FormatYuan(o.Cash))+strings.Repeat(" ", columnGap)+
-			th.Bar.Render(strings.Repeat("█", n)))
+		v := value(app.FormatYuan(o.Cash))
+		if o.Cash < 0 { // late reversals or a short adjustment above the day's recharges: no bar, the sign in red
+			v = th.Bad.Render(v)
+		}
+		out = append(out, label(o.OpNo+" "+o.Name)+v+strings.Repeat(" ", columnGap)+th.Bar.Render(strings.Repeat("█", n)))
 	}
 	out = append(out, "", th.Emphasis.Render(label(p.c.T("合计", "Total"))+value(total)))
 	return reportBody{head: head, n: len(out), line: func(i int) string { return out[i] }}

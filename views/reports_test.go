@@ -435,3 +435,64 @@ func TestReportsExportFailureIsShown(t *testing.T) {
 		t.Fatalf("after a failed export:\n%s", s)
 	}
 }
+
+// Late reversals (of a settled day, counted on the day processed) and cash adjustments
+// (长短款, decided at the exceptions desk) show as lines of their own in the 科目 block and
+// count in the cash the operator hands in, in the table and in the chart: on 03-02 OP01
+// books 100 yuan whose answer its POS never got; 03-02 is settled; on 03-03 the POS's
+// reversal of it arrives (a late reversal), a supervisor records a cash adjustment of +20
+// yuan for OP01, and OP02 books 200 yuan.
+func TestReportsLateReversalsAndAdjustments(t *testing.T) {
+	for _, lang := range []string{"zh", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			d := viewtest.New(t, supervisor, lang)
+			d.C.Cards = nil
+			s, ctx := d.Site, context.Background()
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			p1 := s.Authorize("P1", 0)
+			req, res := s.Recharge(p1, apptest.UserCard(0), 100*app.Yuan)
+			s.Clock.Set(time.Date(2026, 3, 3, 0, 5, 0, 0, apptest.Start.Location()))
+			_, err := s.Svc.Settle(ctx, s.Admin)
+			must(err)
+			_, err = s.Svc.Reverse(ctx, app.ReverseRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount})
+			must(err)
+			s.Clock.Advance(s.Cfg.ReversalDelay)
+			_, err = s.Svc.ApplyDueReversals(ctx)
+			must(err)
+			s.Clock.Set(time.Date(2026, 3, 3, 9, 0, 0, 0, apptest.Start.Location()))
+			s.Recharge(s.Authorize("P2", 1), apptest.UserCard(1), 200*app.Yuan)
+			cases, err := s.Svc.Exceptions(ctx, supervisor)
+			must(err)
+			if len(cases) != 1 || cases[0].Case.Kind != app.CaseLateReversal || cases[0].Case.RechargeID != res.RechargeID {
+				t.Fatalf("fixture: cases %+v", cases)
+			}
+			_, err = s.Svc.Decide(ctx, supervisor, app.DecisionInput{CaseKey: cases[0].Case.Key(), Kind: app.DecideAdjustment,
+				Amount: 20 * app.Yuan, Reason: "the operator handed in 20 yuan too much"})
+			must(err)
+
+			p := openReports(d, viewtest.Width, pageHeight)
+			tr := func(zh, en string) string { return d.C.T(zh, en) }
+			s1 := viewtest.PageScreen(p)
+			for _, w := range []string{tr("迟到冲正", "Late reversal"), tr("长短款", "Cash adjustment"), "100.00", "20.00", "-80.00"} {
+				if !strings.Contains(s1, w) {
+					t.Fatalf("the table lacks %q:\n%s", w, s1)
+				}
+			}
+			t.Run("table", func(t *testing.T) { viewtest.Golden(t, s1) })
+			end := viewtest.PageScreen(viewtest.DrivePage(p, tea.KeyPressMsg{Code: tea.KeyEnd}))
+			t.Run("table_end", func(t *testing.T) { viewtest.Golden(t, end) })
+			chart := viewtest.PageScreen(viewtest.DrivePage(p, viewtest.Key("g")))
+			for _, w := range []string{"OP01", "-80.00", "OP02", "200.00", "120.00"} {
+				if !strings.Contains(chart, w) {
+					t.Fatalf("the chart lacks %q:\n%s", w, chart)
+				}
+			}
+			t.Run("chart", func(t *testing.T) { viewtest.Golden(t, chart) })
+		})
+	}
+}

@@ -102,7 +102,8 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, watchReader(r.c, app.ReaderUnknown))
 		} else {
 			// Already watching from an earlier login: tell the new pages where things stand.
-			cmds = append(cmds, func() tea.Msg { return ReaderMsg{State: r.reader} })
+			st := r.reader // the Cmd runs in its own goroutine: never read the model there
+			cmds = append(cmds, func() tea.Msg { return ReaderMsg{State: st} })
 		}
 		return r, tea.Batch(cmds...)
 	case ReaderMsg:
@@ -176,10 +177,10 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return r, tea.Quit
 		case key.Matches(msg, r.keys.Next):
 			r.active = (r.active + 1) % len(r.pages)
-			return r, nil
+			return r, r.entered()
 		case key.Matches(msg, r.keys.Prev):
 			r.active = (r.active - 1 + len(r.pages)) % len(r.pages)
-			return r, nil
+			return r, r.entered()
 		case key.Matches(msg, r.keys.Help):
 			r.fullHelp = !r.fullHelp
 			return r, nil
@@ -190,6 +191,17 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	r.pages[r.active], cmd = page.Update(msg)
 	return r, cmd
+}
+
+// enterer is a page that reads its data again each time the desk switches to it.
+type enterer interface{ Entered() tea.Cmd }
+
+// entered tells the page just switched to that it is on screen.
+func (r *Root) entered() tea.Cmd {
+	if e, ok := r.pages[r.active].(enterer); ok {
+		return e.Entered()
+	}
+	return nil
 }
 
 func (r *Root) logout() (tea.Model, tea.Cmd) {
@@ -238,14 +250,7 @@ func (r *Root) View() tea.View {
 				tabs = append(tabs, th.Tab.Inactive.Render(p.Title()))
 			}
 		}
-		who := th.Muted.Render(r.c.Actor.User + " · " + roleName(r.c, r.c.Actor.Role))
-		if r.c.DemoTray != "" {
-			who += th.Warn.Render("  " + r.c.T("演示:F5 换卡", "demo: F5 swaps the card"))
-			if r.trayNote != "" {
-				who += th.Muted.Render(" (" + r.trayNote + ")")
-			}
-		}
-		header := lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(tabs, " "), "  ", who)
+		header := r.tabLine(tabs)
 		body := th.Muted.Render(r.c.T("没有适合该角色的功能。ctrl+l 注销,q 退出。", "Nothing here for this role. ctrl+l logs out, q quits."))
 		if len(r.pages) > 0 {
 			body = r.pages[r.active].View()
@@ -259,6 +264,8 @@ func (r *Root) View() tea.View {
 		} else {
 			helpView = r.help.ShortHelpView(r.ShortHelp())
 		}
+		// The help bubble lets a last item overflow when not even its ellipsis fits.
+		helpView = lipgloss.NewStyle().MaxWidth(max(r.c.Width, 1)).Render(helpView)
 		h := max(r.c.Height-1-lipgloss.Height(helpView), 1)
 		bodyStyle := lipgloss.NewStyle().Height(h).MaxHeight(h)
 		// A long user name must not push the tab line past the screen's edge.
@@ -269,6 +276,33 @@ func (r *Root) View() tea.View {
 	v.AltScreen = true
 	v.WindowTitle = r.c.T("卡务中心", "Card center")
 	return v
+}
+
+// tabLine is the tabs and who is logged in, as roomy as the width allows: tabs a space
+// apart with the person's role; else the tabs closer; else without the role.
+func (r *Root) tabLine(tabs []string) string {
+	th := r.c.Theme
+	var line string
+	for _, try := range []struct {
+		sep  string
+		role bool
+	}{{" ", true}, {"", true}, {"", false}} {
+		who := r.c.Actor.User
+		if try.role {
+			who += " · " + roleName(r.c, r.c.Actor.Role)
+		}
+		line = lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(tabs, try.sep), "  ", th.Muted.Render(who))
+		if lipgloss.Width(line) <= r.c.Width {
+			break
+		}
+	}
+	if r.c.DemoTray != "" {
+		line += th.Warn.Render("  " + r.c.T("演示:F5 换卡", "demo: F5 swaps the card"))
+		if r.trayNote != "" {
+			line += th.Muted.Render(" (" + r.trayNote + ")")
+		}
+	}
+	return line
 }
 
 func roleName(c *Common, r app.Role) string {
