@@ -38,7 +38,7 @@ var demoCards = []demoCard{
 	{"20260004", "2023010104", "赵六", "数学学院", []byte{0xD0, 0x00, 0x00, 0x04}, 6600, []app.Fen{3000, 2000},
 		"nothing awaits the desk"},
 	{"20260005", "2023010105", "钱七", "化学学院", []byte{0xD0, 0x00, 0x00, 0x05}, 1200, nil,
-		"recharged 30 yuan at P001, cancelled at 请重刷卡, then topped up six times since: the card's log no longer reaches back, the desk cannot tell; a supervisor decides (异常处理), another clerk writes"},
+		"recharged 30 yuan at P001, cancelled at 请重刷卡, then topped up seven times since: the card's log no longer reaches back, the desk cannot tell; a supervisor decides (异常处理), another clerk writes"},
 }
 
 // Demo desk accounts (printed by setup and in the README).
@@ -298,8 +298,9 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 			if _, err := svc.Cancel(ctx, app.CancelRequest{DeviceID: "P001", Serial: next("P001"), OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount}); err != nil {
 				return err
 			}
-			// Six top-ups since (the log keeps six): nothing on the card reaches back to it.
-			for i := range 6 {
+			// Seven top-ups since: the log keeps six, so it no longer covers every write since
+			// the recharge, and the card cannot prove it either way.
+			for i := range 7 {
 				if card, err = cardio.Read(vcard.InProc{R: r}, key); err != nil {
 					return err
 				}

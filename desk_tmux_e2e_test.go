@@ -74,13 +74,13 @@ func TestDeskRepairInTmux(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	balance := func() int64 {
+	balanceOf := func(cardNo string) int64 {
 		t.Helper()
 		key, _, err := cardio.LoadSiteKey(filepath.Join(demo, "site.key"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		chip, err := vcard.LoadChip(filepath.Join(demo, "card-20260001.json"))
+		chip, err := vcard.LoadChip(filepath.Join(demo, "card-"+cardNo+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,6 +90,7 @@ func TestDeskRepairInTmux(t *testing.T) {
 		}
 		return c.Purse.Balance
 	}
+	balance := func() int64 { t.Helper(); return balanceOf("20260001") }
 
 	waitFor("Log in")
 	keys("clerk", "Tab", "demo-clerk-1", "Enter")
@@ -116,6 +117,49 @@ func TestDeskRepairInTmux(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if b := balance(); b != 13520 {
 		t.Fatalf("a second tap wrote the card again: %d fen", b)
+	}
+
+	// 钱七's card: six top-ups since the cancelled recharge, the log no longer reaches back.
+	// The desk cannot tell and writes nothing; the case goes to the exceptions desk.
+	trayCommand(t, filepath.Join(demo, "tray.sock"), "take")
+	trayCommand(t, filepath.Join(demo, "tray.sock"), "5")
+	waitFor("cannot tell")
+	before := balanceOf("20260005")
+	keys("Enter")
+	time.Sleep(300 * time.Millisecond)
+	if s := screen(); strings.Contains(s, "Confirm the repair") {
+		t.Fatalf("the desk offered to write what the card cannot prove:\n%s", s)
+	}
+	// The supervisor approves it.
+	keys("C-l")
+	waitFor("Log in")
+	keys("boss", "Tab", "demo-boss-1", "Enter")
+	waitFor("Exceptions")
+	keys("Tab")
+	waitFor("approved awaiting a clerk")
+	waitFor("card cannot tell")
+	keys("Enter")
+	waitFor("cannot_tell/recharge:")
+	keys("a")
+	waitFor("another clerk")
+	keys("checked the POS journal: the write failed", "Enter")
+	waitFor("(the default)")
+	keys("y")
+	waitFor("approved: another clerk writes it at the Repair screen")
+	if b := balanceOf("20260005"); b != before {
+		t.Fatalf("approving wrote the card: %d fen, was %d", b, before)
+	}
+	// The clerk writes it.
+	keys("C-l")
+	waitFor("Log in")
+	keys("clerk", "Tab", "demo-clerk-1", "Enter")
+	waitFor("Write approved (by boss)")
+	keys("Enter")
+	waitFor("Confirm the repair")
+	keys("y")
+	waitFor("written to the card")
+	if b := balanceOf("20260005"); b != before+3000 {
+		t.Fatalf("after the approved repair 钱七's card holds %d fen, want %d", b, before+3000)
 	}
 	keys("q")
 }
