@@ -84,7 +84,7 @@ func printCard(w io.Writer, reader string, c *cardio.Card) {
 	fmt.Fprintf(w, "holder   学工号  %s\n", c.Holder)
 	fmt.Fprintf(w, "status   状态    %02X (%s)\n", c.Status, status)
 	fmt.Fprintf(w, "valid    有效期  %s .. %s\n", c.Issued.Format(time.DateOnly), c.Expires.Format(time.DateOnly))
-	fmt.Fprintf(w, "balance  余额    %s yuan\n", app.FormatYuan(c.Purse.Balance))
+	fmt.Fprintf(w, "balance  余额    %s yuan\n", app.FormatYuan(app.Fen(c.Purse.Balance)))
 	fmt.Fprintf(w, "counter  交易计数 %d\n", c.Purse.Counter)
 	if c.PurseFromBackup {
 		fmt.Fprintln(w, "note: main purse block damaged, balance from the backup (the next write repairs it)")
@@ -93,7 +93,7 @@ func printCard(w io.Writer, reader string, c *cardio.Card) {
 	fmt.Fprintln(w, "  counter  kind      amount      balance     terminal  serial    time (UTC)")
 	line := func(e cardio.LogEntry, mark string) {
 		fmt.Fprintf(w, "  %-8d %-9s %-11s %-11s #%04X     %-9d %s%s\n", e.Counter, e.Kind,
-			app.FormatYuan(e.Amount), app.FormatYuan(e.BalanceAfter), e.TerminalTag, e.Serial24,
+			app.FormatYuan(app.Fen(e.Amount)), app.FormatYuan(app.Fen(e.BalanceAfter)), e.TerminalTag, e.Serial24,
 			e.Time.Format("2006-01-02 15:04"), mark)
 	}
 	for _, e := range c.Log {

@@ -182,7 +182,7 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 	recharge := func(dev, card string, balance app.Fen, counter int64, yuan int64) (app.RechargeRequest, error) {
 		s := sessions[dev]
 		req := app.RechargeRequest{DeviceID: dev, Serial: next(dev), BatchNo: s.BatchNo, AuthCode: s.AuthCode, CardNo: card,
-			CardBalance: balance, CardCounter: counter, Amount: yuan * app.Yuan}
+			CardBalance: balance, CardCounter: counter, Amount: app.Fen(yuan) * app.Yuan}
 		_, err := svc.Recharge(ctx, req)
 		return req, err
 	}
@@ -258,7 +258,7 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		}
 		if _, err := cardio.Issue(vcard.InProc{R: r}, key, cardio.Personal{CardNo: c.CardNo, Holder: c.HolderNo,
 			Issued: end.UTC().AddDate(-1, 0, 0).Truncate(24 * time.Hour), Expires: end.UTC().AddDate(3, 0, 0).Truncate(24 * time.Hour),
-			Balance: c.Balance - past}); err != nil {
+			Balance: int64(c.Balance - past)}); err != nil {
 			return err
 		}
 		for i, amount := range c.Past {
@@ -266,7 +266,7 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 			if err != nil {
 				return err
 			}
-			if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: amount,
+			if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(amount),
 				Ref: cardio.Ref{Terminal: "P002", Serial: int64(9000 + i)}, Time: end.AddDate(0, 0, -7*(len(c.Past)-i))}); err != nil {
 				return err
 			}
@@ -278,7 +278,7 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		clock.Advance(7 * time.Minute)
 		switch c.CardNo {
 		case "20260001", "20260003":
-			req, err := recharge("P001", c.CardNo, card.Purse.Balance, int64(card.Purse.Counter), map[string]int64{"20260001": 100, "20260003": 20}[c.CardNo])
+			req, err := recharge("P001", c.CardNo, app.Fen(card.Purse.Balance), int64(card.Purse.Counter), map[string]int64{"20260001": 100, "20260003": 20}[c.CardNo])
 			if err != nil {
 				return err
 			}
@@ -291,7 +291,7 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 				}
 			}
 		case "20260005":
-			req, err := recharge("P001", c.CardNo, card.Purse.Balance, int64(card.Purse.Counter), 30)
+			req, err := recharge("P001", c.CardNo, app.Fen(card.Purse.Balance), int64(card.Purse.Counter), 30)
 			if err != nil {
 				return err
 			}
@@ -304,17 +304,17 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 				if card, err = cardio.Read(vcard.InProc{R: r}, key); err != nil {
 					return err
 				}
-				if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: 10 * app.Yuan,
+				if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(10 * app.Yuan),
 					Ref: cardio.Ref{Terminal: "P002", Serial: int64(9100 + i)}, Time: clock.Now().Add(time.Duration(i+1) * 9 * time.Minute)}); err != nil {
 					return err
 				}
 			}
 		case "20260002":
-			req, err := recharge("P002", c.CardNo, card.Purse.Balance, int64(card.Purse.Counter), 50)
+			req, err := recharge("P002", c.CardNo, app.Fen(card.Purse.Balance), int64(card.Purse.Counter), 50)
 			if err != nil {
 				return err
 			}
-			if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: req.Amount,
+			if _, err := cardio.Credit(vcard.InProc{R: r}, key, card, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(req.Amount),
 				Ref: cardio.Ref{Terminal: "P002", Serial: req.Serial}, Time: clock.Now()}); err != nil {
 				return err
 			}

@@ -31,7 +31,7 @@ func fen(t *testing.T, s string) app.Fen {
 	if !ok || len(frac) != 2 || err1 != nil || err2 != nil {
 		t.Fatalf("not a yuan figure: %q", s)
 	}
-	return y*100 + f
+	return app.Fen(y*100 + f)
 }
 
 // gen, report and settle as a user runs them: the CSV report of the generated site
@@ -83,7 +83,7 @@ func TestGenCommandThenReportAndSettle(t *testing.T) {
 		n, _ := strconv.ParseInt(r[3], 10, 64)
 		rn, _ := strconv.ParseInt(r[5], 10, 64)
 		cn, _ := strconv.ParseInt(r[7], 10, 64)
-		sum[0], sum[1], sum[2], sum[3], sum[4] = sum[0]+n, sum[1]+fen(t, r[4]), sum[2]+rn, sum[3]+fen(t, r[6]), sum[4]+cn
+		sum[0], sum[1], sum[2], sum[3], sum[4] = sum[0]+n, sum[1]+int64(fen(t, r[4])), sum[2]+rn, sum[3]+int64(fen(t, r[6])), sum[4]+cn
 		if fen(t, r[11]) != fen(t, r[4])-fen(t, r[6])-fen(t, r[9])+fen(t, r[10]) {
 			t.Errorf("row %q: POS现金充值 is not recharges − reversals − late reversals + adjustments", r)
 		}
@@ -103,7 +103,7 @@ func TestGenCommandThenReportAndSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [5]int64{raw.Recharges.Count, raw.Recharges.Amount, raw.Reversals.Count, raw.Reversals.Amount, raw.Cancels}
+	want := [5]int64{raw.Recharges.Count, int64(raw.Recharges.Amount), raw.Reversals.Count, int64(raw.Reversals.Amount), raw.Cancels}
 	if sum != want || raw.Recharges.Count != 5000 || raw.Reversed != raw.Reversals.Count {
 		t.Fatalf("Σ report rows %v, raw rows %v (%+v)", sum, want, raw)
 	}

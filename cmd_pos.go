@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -172,11 +171,11 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 		out.say(fmt.Sprintf("授权成功 操作员 %s %s 批次 %d", res.OperatorNo, res.OperatorName, res.BatchNo),
 			fmt.Sprintf("authorized: operator %s %s, batch %d", res.OperatorNo, res.OperatorName, res.BatchNo))
 	case "recharge":
-		yuan, err := parseYuan(*amount)
+		fen, err := app.ParseWholeYuan(*amount)
 		if err != nil {
 			return err
 		}
-		o, err := term.Recharge(ctx, yuan)
+		o, err := term.Recharge(ctx, int64(fen/app.Yuan))
 		if err != nil {
 			return err
 		}
@@ -241,21 +240,6 @@ func countKinds(list string) map[string]int {
 		}
 	}
 	return m
-}
-
-// parseYuan reads an amount keyed at the POS: whole yuan only (rule 11).
-func parseYuan(s string) (int64, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		if _, ferr := strconv.ParseFloat(s, 64); ferr == nil {
-			return 0, app.E(app.CodeAmountNotYuan, "%q", s)
-		}
-		return 0, app.E(app.CodeBadInput, "--amount %q is not a number of yuan", s)
-	}
-	if n <= 0 || n > 100000 {
-		return 0, app.E(app.CodeAmountNotPos, "%d yuan", n)
-	}
-	return n, nil
 }
 
 // posSecret: the device's secret from its provisioning file, or (demo) unsealed from the

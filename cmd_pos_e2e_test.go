@@ -90,7 +90,7 @@ func (w *posWorld) balance(cardNo string) app.Fen {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return c.Purse.Balance
+	return app.Fen(c.Purse.Balance)
 }
 
 // ledger opens the host's database beside the running host and runs fn.

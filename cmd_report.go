@@ -45,8 +45,8 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if *format != "table" && *format != "csv" {
 		return app.E(app.CodeBadInput, "--format must be table or csv, got %q", *format)
 	}
-	if *days < 1 || *days > 400 {
-		return app.E(app.CodeBadInput, "--days must be 1..400, got %d", *days)
+	if *days < 1 || *days > app.MaxReportDays {
+		return app.E(app.CodeBadInput, "--days must be 1..%d, got %d", app.MaxReportDays, *days)
 	}
 	svc, st, err := e.openService(*db, store.Options{})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -99,7 +98,10 @@ func vcardIssue(args []string) error {
 		fs.Usage()
 		return errors.New("vcard issue: --state, --card-no and --holder are required")
 	}
-	fen, err := parseYuanFen(*balance)
+	fen, err := app.ParseYuan(*balance)
+	if err == nil && fen < 0 {
+		err = app.E(app.CodeBadInput, "a balance is not negative")
+	}
 	if err != nil {
 		return fmt.Errorf("vcard issue: --balance: %w", err)
 	}
@@ -116,7 +118,7 @@ func vcardIssue(args []string) error {
 	}
 	now := time.Now()
 	iss, err := cardio.Issue(vcard.InProc{R: vcard.NewReader(chip)}, key, cardio.Personal{
-		CardNo: *cardNo, Holder: *holder, Issued: now, Expires: now.AddDate(*years, 0, 0), Balance: fen})
+		CardNo: *cardNo, Holder: *holder, Issued: now, Expires: now.AddDate(*years, 0, 0), Balance: int64(fen)})
 	if err != nil {
 		return fmt.Errorf("vcard issue: %w", err)
 	}
@@ -124,7 +126,7 @@ func vcardIssue(args []string) error {
 		return err
 	}
 	fmt.Printf("issued card %s (UID %s) to %s, balance %s yuan, keys from %s -> %s\n",
-		iss.CardNo, iss.UIDHex, iss.Holder, app.FormatYuan(iss.Purse.Balance), source, *state)
+		iss.CardNo, iss.UIDHex, iss.Holder, app.FormatYuan(app.Fen(iss.Purse.Balance)), source, *state)
 	return nil
 }
 
@@ -174,17 +176,4 @@ func vcardNewChip(uidHex string) (*vcard.Chip, error) {
 		}
 	}
 	return vcard.NewBlankChip(uid)
-}
-
-// parseYuanFen reads "12", "12.3" or "12.34" yuan as fen, exactly (no floating point).
-func parseYuanFen(s string) (int64, error) {
-	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
-	if whole == "" || len(frac) > 2 || strings.Trim(whole+frac, "0123456789") != "" || len(whole) > 9 {
-		return 0, fmt.Errorf("%q is not an amount in yuan like 50 or 12.30", s)
-	}
-	var fen int64
-	for _, d := range whole + (frac + "00")[:2] {
-		fen = fen*10 + int64(d-'0')
-	}
-	return fen, nil
 }

@@ -32,11 +32,11 @@ var (
 
 // outOfRange is the BAD_INPUT refusal of a number outside [lo, hi]; yuan says whether the
 // bounds are money (shown in yuan) or a count.
-func outOfRange(f field, v, lo, hi int64, yuan bool) *Error {
-	show := func(x int64) string { return fmt.Sprint(x) }
+func outOfRange[N ~int64](f field, v, lo, hi N, yuan bool) *Error {
+	show := func(x N) string { return fmt.Sprint(int64(x)) }
 	unitZH, unitEN := "", ""
 	if yuan {
-		show, unitZH, unitEN = FormatYuan, " 元", " yuan"
+		show, unitZH, unitEN = func(x N) string { return Fen(x).String() }, " 元", " yuan"
 	}
 	e := E(CodeBadInput, "%s %d", f.en, v)
 	e.ZH = fmt.Sprintf("%s:%s应在 %s 至 %s%s 之间", e.ZH, f.zh, show(lo), show(hi), unitZH)

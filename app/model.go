@@ -1,16 +1,9 @@
 package app
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
-
-// Fen is money: an amount in fen (1 yuan = 100 fen). Never a float.
-type Fen = int64
-
-// Yuan is 100 fen.
-const Yuan Fen = 100
 
 // ModelRechargePOS is the device model code of a recharge POS (0201-增值机, rule 8).
 const ModelRechargePOS = "0201"
@@ -254,15 +247,6 @@ type AuditEntry struct {
 type Totals struct {
 	Count  int64
 	Amount Fen
-}
-
-// FormatYuan shows fen as yuan with two decimals, exactly (no floats): 12345 → "123.45".
-func FormatYuan(f Fen) string {
-	sign := ""
-	if f < 0 {
-		sign, f = "-", -f
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, f/100, f%100)
 }
 
 // SameUID compares two card UIDs as the ledger and the readers write them (hex, either case).

@@ -524,13 +524,11 @@ func (w *simWorld) deskHold(l rawLedger, r *rawRecharge) app.Code {
 }
 
 type simTotals struct {
-	n, amount, rn, ramount, cancels int64
-	late, lateAmount                int64
-	adj, adjAmount                  int64
-	allRAmount                      int64 // every reversal of the day's recharges, late or not
+	n, rn, cancels, late, adj                          int64
+	amount, ramount, lateAmount, adjAmount, allRAmount app.Fen // allRAmount: every reversal of the day's recharges, late or not
 }
 
-func (t simTotals) cash() int64 { return t.amount - t.ramount - t.lateAmount + t.adjAmount }
+func (t simTotals) cash() app.Fen { return t.amount - t.ramount - t.lateAmount + t.adjAmount }
 
 type dayOp struct {
 	day string
@@ -727,7 +725,7 @@ func (w *simWorld) checkSummaries(l rawLedger) {
 func (w *simWorld) checkDrained() {
 	w.check()
 	l := w.load()
-	told := map[int64]int64{}
+	told := map[int64]app.Fen{}
 	for i := range l.recharges {
 		r := &l.recharges[i]
 		n := w.landed(r)
@@ -765,7 +763,7 @@ func (w *simWorld) checkDrained() {
 	// Per operator and day of the recharges: what the POS told the operator to hold equals
 	// the day's bookings less every processed reversal of them (late ones count on a later
 	// day, as lines of their own) plus the cash adjustments decided about them.
-	toldDay, owedDay := map[dayOp]int64{}, map[dayOp]int64{}
+	toldDay, owedDay := map[dayOp]app.Fen{}, map[dayOp]app.Fen{}
 	for i := range l.recharges {
 		r := &l.recharges[i]
 		k := dayOp{r.day, r.opID}
@@ -791,7 +789,7 @@ func (w *simWorld) checkDrained() {
 			w.fatalf("drained: operator %d on %s owes %d fen for that day's recharges, and was told to hold %d", k.op, k.day, n, toldDay[k])
 		}
 	}
-	cash := map[int64]int64{}
+	cash := map[int64]app.Fen{}
 	for k, t := range moneyByDay(l) {
 		cash[k.op] += t.cash()
 	}

@@ -327,8 +327,8 @@ func (w *simWorld) learnRecharge(m *simMsg, r simReply) {
 	}
 	current := authorized && batch == req.BatchNo && code == app.HashAuthCode(req.AuthCode)
 	day := w.cfg.SettleDay(w.site.Clock.Now())
-	booked := w.rawCount(`SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE operator_id = ? AND settle_day = ? AND booking = 'booked'`,
-		opID, day)
+	booked := app.Fen(w.rawCount(`SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE operator_id = ? AND settle_day = ? AND booking = 'booked'`,
+		opID, day))
 	var max app.Fen
 	for i, op := range w.site.Ops {
 		if op.ID == opID {

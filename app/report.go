@@ -15,8 +15,9 @@ type Report struct {
 	Total    ReportRow   // Day and operator fields empty
 }
 
-// maxReportDays bounds a report's range: a year and a little.
-const maxReportDays = 400
+// MaxReportDays bounds a report's range: a year and a little. The desk and the command
+// line ask no more of it.
+const MaxReportDays = 400
 
 // Report builds the operator cash report for [from, to] (YYYY-MM-DD, inclusive).
 func (s *Service) Report(ctx context.Context, from, to string) (Report, error) {
@@ -31,8 +32,8 @@ func (s *Service) Report(ctx context.Context, from, to string) (Report, error) {
 	if t.Before(f) {
 		return Report{}, E(CodeBadDate, "from %s is after to %s", from, to)
 	}
-	if days := int(t.Sub(f).Hours()/24) + 1; days > maxReportDays {
-		return Report{}, E(CodeBadDate, "%d days asked, at most %d", days, maxReportDays)
+	if days := int(t.Sub(f).Hours()/24) + 1; days > MaxReportDays {
+		return Report{}, E(CodeBadDate, "%d days asked, at most %d", days, MaxReportDays)
 	}
 	rep := Report{From: from, To: to}
 	err = s.store.View(ctx, func(tx ReadTx) error {

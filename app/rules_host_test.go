@@ -512,7 +512,7 @@ func TestRule14_SummaryCountsRechargesAndProcessedReversals(t *testing.T) {
 		t.Fatalf("today %+v, want %+v", sum.Today, want)
 	}
 	// The summary equals a recount from raw rows.
-	if n := s.Count(`SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'booked' AND operator_id = ?`, s.Ops[0].ID); n != sum.Today.Cash {
+	if n := s.Count(`SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'booked' AND operator_id = ?`, s.Ops[0].ID); app.Fen(n) != sum.Today.Cash {
 		t.Fatalf("raw booked %d, summary cash %d", n, sum.Today.Cash)
 	}
 	// Tomorrow "today" starts at zero while the session still shows its recharges.

@@ -19,33 +19,6 @@ import (
 // admTimeout bounds one ledger or card call of an admin screen.
 const admTimeout = 10 * time.Second
 
-// admParseYuan reads whole or decimal yuan ("500", "500.00") as fen.
-func admParseYuan(s string) (app.Fen, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, true
-	}
-	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" || strings.Trim(whole, "0123456789") != "" || len(whole) > 9 {
-		return 0, false
-	}
-	var f app.Fen
-	for _, r := range whole {
-		f = f*10 + app.Fen(r-'0')
-	}
-	f *= 100
-	if dot {
-		if len(frac) == 0 || len(frac) > 2 || strings.Trim(frac, "0123456789") != "" {
-			return 0, false
-		}
-		if len(frac) == 1 {
-			frac += "0"
-		}
-		f += app.Fen(frac[0]-'0')*10 + app.Fen(frac[1]-'0')
-	}
-	return f, true
-}
-
 // admTime shows an instant in the site's time zone.
 func admTime(c *Common, t time.Time) string {
 	if t.IsZero() {

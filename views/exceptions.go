@@ -206,17 +206,6 @@ func signedYuan(f app.Fen) string {
 
 // excParseAmount reads a signed amount of yuan ("-50", "+20", "12.50") as fen.
 func excParseAmount(s string) (app.Fen, bool) {
-	s = strings.TrimSpace(s)
-	sign := app.Fen(1)
-	switch {
-	case strings.HasPrefix(s, "-"):
-		sign, s = -1, s[1:]
-	case strings.HasPrefix(s, "+"):
-		s = s[1:]
-	}
-	if s == "" {
-		return 0, false
-	}
-	f, ok := admParseYuan(s)
-	return sign * f, ok
+	f, err := app.ParseYuan(s)
+	return f, err == nil && strings.TrimSpace(s) != ""
 }

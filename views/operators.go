@@ -114,7 +114,7 @@ func (p *operatorsPage) openForm(kind int, o app.Operator) {
 	}
 	dmax := ""
 	if o.DailyMax > 0 {
-		dmax = fmt.Sprint(o.DailyMax / app.Yuan)
+		dmax = fmt.Sprint(int64(o.DailyMax / app.Yuan))
 	}
 	p.form.text(c.T("每日上限(元)", "Daily max"), dmax, 10, false, c.T("整元;留空为不限", "whole yuan; empty = no limit"))
 	p.form.text(c.T("指定设备", "Device"), o.DesignatedDevice, 10, false, c.T("留空为任一充值机", "empty = any recharge POS"))
@@ -161,8 +161,11 @@ func (p *operatorsPage) submit() tea.Cmd {
 			return nil
 		}
 	}
-	dmax, ok := admParseYuan(f.value(i))
-	if !ok || dmax%app.Yuan != 0 {
+	dmax, err := app.Fen(0), error(nil)
+	if v := strings.TrimSpace(f.value(i)); v != "" { // empty: no limit
+		dmax, err = app.ParseYuan(v)
+	}
+	if err != nil || dmax < 0 || dmax%app.Yuan != 0 {
 		f.err = c.T("每日上限须为整元金额", "the daily maximum must be whole yuan")
 		return nil
 	}

@@ -44,7 +44,7 @@ func (d *repairDesk) read() *cardio.Card {
 	return c
 }
 
-func (d *repairDesk) balance() app.Fen { return d.read().Purse.Balance }
+func (d *repairDesk) balance() app.Fen { return app.Fen(d.read().Purse.Balance) }
 
 // posRecharge books a recharge as a POS would with the card as read; landed says whether
 // the POS's write reached the card; cancel whether the operator pressed Cancel.
@@ -52,7 +52,7 @@ func (d *repairDesk) posRecharge(amount app.Fen, landed, cancel bool) app.Rechar
 	d.t.Helper()
 	ctx := context.Background()
 	c := d.read()
-	req := d.Site.RechargeReq(d.sess, apptest.UserCard(0), c.Purse.Balance, amount)
+	req := d.Site.RechargeReq(d.sess, apptest.UserCard(0), app.Fen(c.Purse.Balance), amount)
 	req.CardCounter = int64(c.Purse.Counter)
 	if _, err := d.Site.Svc.Recharge(ctx, req); err != nil {
 		d.t.Fatal(err)
@@ -121,7 +121,7 @@ func (d *repairDesk) behindTheLedger() {
 // credit writes a transaction onto the card as a terminal would.
 func (d *repairDesk) credit(amount app.Fen, terminal string, serial int64, kind cardio.Kind) {
 	d.t.Helper()
-	if _, err := cardio.Credit(vcard.InProc{R: d.card}, d.Cards.Key, d.read(), cardio.Txn{Kind: kind, Amount: amount,
+	if _, err := cardio.Credit(vcard.InProc{R: d.card}, d.Cards.Key, d.read(), cardio.Txn{Kind: kind, Amount: int64(amount),
 		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: d.Site.Clock.Now()}); err != nil {
 		d.t.Fatal(err)
 	}

@@ -23,9 +23,6 @@ const (
 // historyDays is how many days the history range covers at first (ending yesterday).
 const historyDays = 7
 
-// maxRangeDays is the longest range the ledger reports (app.Report refuses more).
-const maxRangeDays = 400
-
 type reportNoteKind int
 
 const (

@@ -123,7 +123,7 @@ func (p *reportsPage) chartBody(width int) reportBody {
 		return reportBody{head: head, n: 1, line: func(int) string { return empty }}
 	}
 	labelW, valueW := 0, 0
-	var most int64
+	var most app.Fen
 	for _, o := range ops {
 		labelW = max(labelW, lipgloss.Width(o.OpNo+" "+o.Name))
 		valueW = max(valueW, len(app.FormatYuan(o.Cash)))
@@ -138,7 +138,7 @@ func (p *reportsPage) chartBody(width int) reportBody {
 	for _, o := range ops {
 		n := 0
 		if most > 0 && o.Cash > 0 {
-			n = max(int(o.Cash*int64(barW)/most), 1)
+			n = max(int(o.Cash*app.Fen(barW)/most), 1)
 		}
 		v := value(app.FormatYuan(o.Cash))
 		if o.Cash < 0 { // late reversals or a short adjustment above the day's recharges: no bar, the sign in red

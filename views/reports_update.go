@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -182,8 +183,8 @@ func (p *reportsPage) checkRange() (field int, why string) {
 	if t.Before(f) {
 		return 1, p.c.T("截止日早于起始日", "The last day is before the first day")
 	}
-	if int(t.Sub(f).Hours()/24)+1 > maxRangeDays {
-		return 0, p.c.T("日期范围太长,最多 400 天", "The range is too long: at most 400 days")
+	if int(t.Sub(f).Hours()/24)+1 > app.MaxReportDays {
+		return 0, p.c.T(fmt.Sprintf("日期范围太长,最多 %d 天", app.MaxReportDays), fmt.Sprintf("The range is too long: at most %d days", app.MaxReportDays))
 	}
 	return 0, ""
 }

@@ -29,15 +29,15 @@ func (c Card) UID() string      { return c.C.UIDHex() }
 func (c Card) CardNo() string   { return c.C.CardNo }
 func (c Card) Holder() string   { return c.C.Holder }
 func (c Card) Blocked() bool    { return c.C.Status != cardio.StatusActive }
-func (c Card) Balance() app.Fen { return c.C.Purse.Balance }
+func (c Card) Balance() app.Fen { return app.Fen(c.C.Purse.Balance) }
 func (c Card) Counter() int64   { return int64(c.C.Purse.Counter) }
 
 // Log is the card's committed log, newest first.
 func (c Card) Log() []app.CardLogEntry {
 	out := make([]app.CardLogEntry, 0, len(c.C.Log))
 	for _, e := range c.C.Log {
-		out = append(out, app.CardLogEntry{Kind: e.Kind.String(), Counter: int64(e.Counter), Amount: e.Amount,
-			BalanceAfter: e.BalanceAfter, Serial: int64(e.Serial24), At: e.Time})
+		out = append(out, app.CardLogEntry{Kind: e.Kind.String(), Counter: int64(e.Counter), Amount: app.Fen(e.Amount),
+			BalanceAfter: app.Fen(e.BalanceAfter), Serial: int64(e.Serial24), At: e.Time})
 	}
 	return out
 }
@@ -45,12 +45,12 @@ func (c Card) Log() []app.CardLogEntry {
 var _ app.CardLog = Card{}
 
 func (c Card) Holds(terminal string, serial int64, amount app.Fen) (bool, bool) {
-	e, ok := c.C.Find(cardio.Ref{Terminal: terminal, Serial: serial}, amount)
+	e, ok := c.C.Find(cardio.Ref{Terminal: terminal, Serial: serial}, int64(amount))
 	return ok, ok && e.Kind == cardio.KindRepair
 }
 
 func (c Card) ProvesAbsent(terminal string, serial int64, amount app.Fen, counterBefore int64) bool {
-	return c.C.Verdict(cardio.Ref{Terminal: terminal, Serial: serial}, amount, counterBefore) == cardio.VerdictNotLanded
+	return c.C.Verdict(cardio.Ref{Terminal: terminal, Serial: serial}, int64(amount), counterBefore) == cardio.VerdictNotLanded
 }
 
 // Read reads the whole card.
@@ -78,7 +78,7 @@ func (r *Reader) Credit(ctx context.Context, before app.CardOnDesk, terminal str
 		return err
 	}
 	defer release()
-	_, err = cardio.Credit(t, r.Site, b.C, cardio.Txn{Kind: cardio.KindRepair, Amount: amount,
+	_, err = cardio.Credit(t, r.Site, b.C, cardio.Txn{Kind: cardio.KindRepair, Amount: int64(amount),
 		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})
 	return err
 }

@@ -33,7 +33,7 @@ func newDesk(t *testing.T) *desk {
 	}
 	d.card = vcard.NewReader(chip)
 	if _, err := cardio.Issue(vcard.InProc{R: d.card}, d.key, cardio.Personal{CardNo: apptest.UserCard(0), Holder: "S1",
-		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: 12 * app.Yuan}); err != nil {
+		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: int64(12 * app.Yuan)}); err != nil {
 		t.Fatal(err)
 	}
 	d.reader = &deskio.Reader{Site: d.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
@@ -59,13 +59,13 @@ func (d *desk) posRecharge(amount app.Fen, landed, cancel bool) app.RechargeRequ
 	d.t.Helper()
 	ctx := context.Background()
 	c := d.read()
-	req := d.site.RechargeReq(d.sess, apptest.UserCard(0), c.Purse.Balance, amount)
+	req := d.site.RechargeReq(d.sess, apptest.UserCard(0), app.Fen(c.Purse.Balance), amount)
 	req.CardCounter = int64(c.Purse.Counter)
 	if _, err := d.site.Svc.Recharge(ctx, req); err != nil {
 		d.t.Fatal(err)
 	}
 	if landed {
-		if _, err := cardio.Credit(vcard.InProc{R: d.card}, d.key, c, cardio.Txn{Kind: cardio.KindRecharge, Amount: amount,
+		if _, err := cardio.Credit(vcard.InProc{R: d.card}, d.key, c, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(amount),
 			Ref: cardio.Ref{Terminal: "P1", Serial: req.Serial}, Time: d.site.Clock.Now()}); err != nil {
 			d.t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestRepairWritesANotLandedRechargeOnceAndASecondTapShowsIt(t *testing.T) {
 	if rc.Outcome != app.RepairWritten || rc.Amount != 50*app.Yuan || rc.BalanceBefore != 12*app.Yuan || rc.BalanceAfter != 62*app.Yuan {
 		t.Fatalf("receipt %+v", rc)
 	}
-	if got := d.read().Purse.Balance; got != 62*app.Yuan {
+	if got := d.read().Purse.Balance; got != int64(62*app.Yuan) {
 		t.Fatalf("card balance %d", got)
 	}
 	// A second tap: nothing awaits, the repair is shown, and repairing again writes nothing.
@@ -114,7 +114,7 @@ func TestRepairWritesANotLandedRechargeOnceAndASecondTapShowsIt(t *testing.T) {
 	if _, err := d.site.Svc.Repair(ctx, d.site.Clerk, d.reader, dc.Items[0].Recharge.ID, dc2.Card); !errors.Is(err, app.CodeAlreadyRepaired) {
 		t.Fatalf("second repair: %v", err)
 	}
-	if got := d.read().Purse.Balance; got != 62*app.Yuan {
+	if got := d.read().Purse.Balance; got != int64(62*app.Yuan) {
 		t.Fatalf("card balance after a second attempt %d", got)
 	}
 	again, err := d.site.Svc.ReceiptOf(ctx, rc.RechargeID)
@@ -138,7 +138,7 @@ func TestRepairFindsALandedRechargeAndWritesNothing(t *testing.T) {
 	if err != nil || rc.Outcome != app.RepairFoundOnCard || rc.Amount != 0 {
 		t.Fatalf("receipt %+v %v", rc, err)
 	}
-	if got := d.read().Purse.Balance; got != 42*app.Yuan {
+	if got := d.read().Purse.Balance; got != int64(42*app.Yuan) {
 		t.Fatalf("balance %d", got)
 	}
 }
@@ -171,7 +171,7 @@ func TestRepairTornAtEveryAPDUCreditsExactlyOnce(t *testing.T) {
 			} else if len(dc.Resolved)+len(dc.Repaired) == 0 {
 				t.Fatalf("the repair vanished: %+v", dc)
 			}
-			if got := d.read().Purse.Balance; got != 32*app.Yuan {
+			if got := d.read().Purse.Balance; got != int64(32*app.Yuan) {
 				t.Fatalf("balance %d, want 3200", got)
 			}
 			if dc := d.look(); len(dc.Items) != 0 || len(dc.Repaired) != 1 {
@@ -201,7 +201,7 @@ func TestRepairRefusals(t *testing.T) {
 		if _, err := d.site.Svc.Repair(ctx, d.site.Clerk, d.reader, dc.Items[0].Recharge.ID, dc.Card); !errors.Is(err, app.CodeCardLost) {
 			t.Fatalf("want CARD_LOST, got %v", err)
 		}
-		if d.read().Purse.Balance != 12*app.Yuan {
+		if d.read().Purse.Balance != int64(12*app.Yuan) {
 			t.Fatal("a lost card was written")
 		}
 	})
@@ -209,7 +209,7 @@ func TestRepairRefusals(t *testing.T) {
 		d := newDesk(t)
 		d.posRecharge(500*app.Yuan, false, true)
 		c := d.read() // the cardholder spent nothing and recharged elsewhere meanwhile
-		cardio.Credit(vcard.InProc{R: d.card}, d.key, c, cardio.Txn{Kind: cardio.KindRecharge, Amount: 600 * app.Yuan, Ref: cardio.Ref{Terminal: "P2", Serial: 77}, Time: time.Now()})
+		cardio.Credit(vcard.InProc{R: d.card}, d.key, c, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(600 * app.Yuan), Ref: cardio.Ref{Terminal: "P2", Serial: 77}, Time: time.Now()})
 		dc := d.look()
 		if len(dc.Items) != 1 || dc.Items[0].Verdict.OnCard != app.NotOnCard {
 			t.Fatalf("verdict %+v", dc.Items)

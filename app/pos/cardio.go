@@ -23,11 +23,11 @@ type CardioCards struct {
 type cardioCard struct{ c *cardio.Card }
 
 func (x cardioCard) CardNo() string   { return x.c.CardNo }
-func (x cardioCard) Balance() app.Fen { return x.c.Purse.Balance }
+func (x cardioCard) Balance() app.Fen { return app.Fen(x.c.Purse.Balance) }
 func (x cardioCard) Counter() int64   { return int64(x.c.Purse.Counter) }
 
 func (x cardioCard) Verdict(terminal string, serial int64, amount app.Fen, counterBefore int64) Verdict {
-	switch x.c.Verdict(cardio.Ref{Terminal: terminal, Serial: serial}, amount, counterBefore) {
+	switch x.c.Verdict(cardio.Ref{Terminal: terminal, Serial: serial}, int64(amount), counterBefore) {
 	case cardio.VerdictLanded:
 		return Landed
 	case cardio.VerdictNotLanded:
@@ -62,7 +62,7 @@ func (r *CardioCards) Credit(ctx context.Context, before Card, terminal string, 
 	if r.TearCreditAfter > 0 {
 		t, r.TearCreditAfter = &tearingTransport{t: t, n: r.TearCreditAfter}, 0
 	}
-	_, err = cardio.Credit(t, r.Site, b.c, cardio.Txn{Kind: cardio.KindRecharge, Amount: amount,
+	_, err = cardio.Credit(t, r.Site, b.c, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(amount),
 		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})
 	return err
 }

@@ -342,14 +342,14 @@ func (w *schedule) desk(i int) {
 			w.rt.Fatalf("desk read: %v", err)
 		}
 		ref := cardio.Ref{Terminal: r.DeviceID, Serial: r.Serial}
-		switch card.Verdict(ref, r.Amount, r.CounterBefore) {
+		switch card.Verdict(ref, int64(r.Amount), r.CounterBefore) {
 		case cardio.VerdictLanded:
 			if _, err := w.site.Svc.CompleteRepair(ctx, w.site.Clerk, rp.ID, app.RepairFoundOnCard, app.CardSnapshot{}); err != nil {
 				w.rt.Fatalf("complete: %v", err)
 			}
 		case cardio.VerdictNotLanded:
 			if _, err := cardio.Credit(vcard.InProc{R: w.cards[i]}, w.key, card, cardio.Txn{Kind: cardio.KindRepair,
-				Amount: r.Amount, Ref: ref, Time: w.site.Clock.Now()}); err != nil {
+				Amount: int64(r.Amount), Ref: ref, Time: w.site.Clock.Now()}); err != nil {
 				w.rt.Fatalf("desk credit: %v", err)
 			}
 			if _, err := w.site.Svc.CompleteRepair(ctx, w.site.Clerk, rp.ID, app.RepairWritten, app.CardSnapshot{}); err != nil {
@@ -430,7 +430,7 @@ func (w *schedule) balance(i int) app.Fen {
 	if err != nil {
 		w.rt.Fatalf("read card %d: %v", i, err)
 	}
-	return c.Purse.Balance
+	return app.Fen(c.Purse.Balance)
 }
 
 func (w *schedule) checkNoCardHoldsMoreThanBooked() {

@@ -189,7 +189,7 @@ func (t *Terminal) Recharge(ctx context.Context, yuan int64) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%w: %w", posError(CodeNoCard, ""), err)
 	}
-	rec := Recharge{Serial: t.nextSerial(), CardNo: card.CardNo(), Amount: yuan * app.Yuan,
+	rec := Recharge{Serial: t.nextSerial(), CardNo: card.CardNo(), Amount: app.Fen(yuan) * app.Yuan,
 		BalanceBefore: card.Balance(), CounterBefore: card.Counter()}
 	t.st.InFlight = &rec
 	if err := t.save(); err != nil { // before the network: a power cycle now reverses it

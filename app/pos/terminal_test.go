@@ -117,7 +117,7 @@ func (w *world) balance(cardNo string) app.Fen {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return c.Purse.Balance
+	return app.Fen(c.Purse.Balance)
 }
 
 // tearCredit makes the card leave the field k APDUs into the next credit (after the POS's

@@ -25,7 +25,7 @@ type Num struct {
 	OK bool
 }
 
-func num(v int64) Num { return Num{V: v, OK: true} }
+func num[N ~int64](v N) Num { return Num{V: int64(v), OK: true} }
 
 // Line is one line of the traditional report.
 type Line struct {
@@ -125,7 +125,7 @@ func (l Line) Cells() []string {
 		if !n.OK {
 			return ""
 		}
-		return app.FormatYuan(n.V)
+		return app.Fen(n.V).String()
 	}
 	return []string{l.Subject, l.Summary, count, money(l.Income), money(l.Expense), money(l.Remain)}
 }

@@ -89,7 +89,7 @@ func WriteXLSX(w io.Writer, rep app.Report, lang string) (err error) {
 			}
 			for i, n := range []Num{l.Income, l.Expense, l.Remain} {
 				if n.OK {
-					set(cell(4+i, row), YuanValue(n.V), money)
+					set(cell(4+i, row), YuanValue(app.Fen(n.V)), money)
 				}
 			}
 		}

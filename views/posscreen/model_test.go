@@ -144,7 +144,7 @@ func squeeze(s string) string { return strings.ReplaceAll(s, " ", "") }
 
 func TestPOSScreenAuthorizeRechargeSummary(t *testing.T) {
 	f := &fakeTerminal{recharge: func(y int64) (pos.Outcome, error) {
-		return pos.Outcome{Amount: y * 100, BalanceAfter: y * 100}, nil
+		return pos.Outcome{Amount: app.Fen(y * 100), BalanceAfter: app.Fen(y * 100)}, nil
 	}}
 	start := newScreen(f, "P1", "zh")
 	m := runCmd(start, start.Init())
@@ -184,7 +184,7 @@ func TestPOSScreenAuthorizeRechargeSummary(t *testing.T) {
 func TestPOSScreenRetapAndCancelInEnglish(t *testing.T) {
 	f := &fakeTerminal{st: pos.State{Session: &pos.Session{OperatorNo: "OP02"}}}
 	f.recharge = func(y int64) (pos.Outcome, error) {
-		f.st.Retap = &pos.Recharge{Serial: 9, Amount: y * 100}
+		f.st.Retap = &pos.Recharge{Serial: 9, Amount: app.Fen(y * 100)}
 		return pos.Outcome{}, app.E(pos.CodeRetap, "")
 	}
 	start := newScreen(f, "P2", "en")

@@ -65,7 +65,7 @@ func (c *Cards) Issue(t testing.TB, uid []byte, cardNo string, balance app.Fen) 
 	}
 	r := vcard.NewReader(chip)
 	if _, err := cardio.Issue(vcard.InProc{R: r}, c.Key, cardio.Personal{CardNo: cardNo, Holder: "H" + cardNo,
-		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: balance}); err != nil {
+		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: int64(balance)}); err != nil {
 		t.Fatal(err)
 	}
 	return r
