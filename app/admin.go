@@ -257,7 +257,7 @@ func (s *Service) BindCard(ctx context.Context, actor Actor, operatorID int64, c
 		if err != nil {
 			return "", notFound(err, CodeUnknownCard, "card %s", cardNo)
 		}
-		if ref := cardUsable(card); ref != nil {
+		if ref := cardRefusal(card, CardStatusRule.authorizes); ref != nil {
 			return "", ref
 		}
 		if b, err := tx.BindingByOperator(op.ID); err == nil {

@@ -53,7 +53,7 @@ func (s *Service) Authorize(ctx context.Context, req AuthorizeRequest) (Authoriz
 			} else if err != nil {
 				return zero, nil, err
 			}
-			if ref := cardUsable(card); ref != nil {
+			if ref := cardRefusal(card, CardStatusRule.authorizes); ref != nil {
 				return zero, ref, nil
 			}
 			b, err := tx.BindingByCard(req.CardNo)

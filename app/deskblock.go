@@ -136,7 +136,7 @@ func lift(hold *Error, liftable bool, approval Decision, actor Actor) *Error {
 // cardHold is what the card on the reader adds: its status, its own block flag, the
 // verdict. It returns the refusal and whether an approval may lift it.
 func cardHold(ledger Card, c CardOnDesk, v Verdict) (*Error, bool) {
-	if ref := cardUsable(ledger); ref != nil {
+	if ref := cardRefusal(ledger, CardStatusRule.repairs); ref != nil {
 		return ref, false
 	}
 	if c.Blocked() {

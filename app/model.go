@@ -8,26 +8,6 @@ import (
 // ModelRechargePOS is the device model code of a recharge POS (0201-增值机, rule 8).
 const ModelRechargePOS = "0201"
 
-// CardStatus is what the card center knows about a card (rule 10).
-type CardStatus string
-
-const (
-	CardNormal    CardStatus = "normal"
-	CardLost      CardStatus = "lost"   // 挂失
-	CardFrozen    CardStatus = "frozen" // 冻结
-	CardBad       CardStatus = "bad"    // 坏卡登记
-	CardCancelled CardStatus = "cancelled"
-)
-
-// Valid reports whether s is one of the known statuses.
-func (s CardStatus) Valid() bool {
-	switch s {
-	case CardNormal, CardLost, CardFrozen, CardBad, CardCancelled:
-		return true
-	}
-	return false
-}
-
 // Booking is the money side of a recharge: booked, or un-booked by a processed reversal.
 type Booking string
 

@@ -101,7 +101,7 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	// session: whoever holds it now must not keep booking cash in that operator's name.
 	if authCard, err := tx.Card(auth.CardNo); err != nil {
 		return nil, fmt.Errorf("authorization card %s: %w", auth.CardNo, err)
-	} else if ref := cardUsable(authCard); ref != nil {
+	} else if ref := cardRefusal(authCard, CardStatusRule.authorizes); ref != nil {
 		ref.Detail = "authorization " + ref.Detail
 		return ref, nil
 	}
@@ -114,7 +114,7 @@ func (s *Service) checkRecharge(tx Tx, req RechargeRequest, now time.Time) (*Err
 	} else if err != nil {
 		return nil, err
 	}
-	if ref := cardUsable(card); ref != nil {
+	if ref := cardRefusal(card, CardStatusRule.recharges); ref != nil {
 		return ref, nil
 	}
 	if ref := checkCard(req.CardBalance, req.CardCounter, true); ref != nil {

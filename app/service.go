@@ -46,22 +46,6 @@ func notFound(err error, code Code, what string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(what, args...), err)
 }
 
-// cardUsable refuses a card whose status is not normal, with the status's own code.
-func cardUsable(c Card) *Error {
-	switch c.Status {
-	case CardNormal:
-		return nil
-	case CardLost:
-		return E(CodeCardLost, "card %s", c.CardNo)
-	case CardFrozen:
-		return E(CodeCardFrozen, "card %s", c.CardNo)
-	case CardBad:
-		return E(CodeCardBad, "card %s", c.CardNo)
-	default:
-		return E(CodeCardCancelled, "card %s", c.CardNo)
-	}
-}
-
 // requireRole refuses an actor whose role is not one of roles.
 func requireRole(a Actor, roles ...Role) error {
 	for _, r := range roles {

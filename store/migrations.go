@@ -1,5 +1,7 @@
 package store
 
+import "strings"
+
 // migrations are applied in order at open, each in its own transaction, and never edited
 // once released: a change to the schema is a new migration at the end. PRAGMA user_version
 // holds the number applied.
@@ -627,3 +629,7 @@ CREATE TRIGGER authorizations_code_hashed_u BEFORE UPDATE OF auth_code ON author
 
 // SchemaVersion is the schema version this program writes.
 var SchemaVersion = len(migrations)
+
+// Schema is every migration's SQL in order: the schema a ledger of this program has, as
+// text, for tests that hold the app's tables against it.
+func Schema() string { return strings.Join(migrations, "\n") }

@@ -32,21 +32,7 @@ func admTime(c *Common, t time.Time) string {
 
 // admStatusName names a card status in the desk's language, short enough for a table
 // column; every screen uses it, so a status reads the same everywhere.
-func admStatusName(c *Common, s app.CardStatus) string {
-	switch s {
-	case app.CardNormal:
-		return c.T("正常", "normal")
-	case app.CardLost:
-		return c.T("挂失", "lost")
-	case app.CardFrozen:
-		return c.T("冻结", "frozen")
-	case app.CardBad:
-		return c.T("坏卡", "bad")
-	case app.CardCancelled:
-		return c.T("注销", "cancelled")
-	}
-	return string(s)
-}
+func admStatusName(c *Common, s app.CardStatus) string { return s.Label(c.Lang) }
 
 func admYesNo(c *Common, b bool) string {
 	if b {

@@ -302,9 +302,10 @@ func (m *repairPage) cardNotes() []string {
 
 // repairCardLevel: the refusal is about the card's status, not one recharge.
 func repairCardLevel(c app.Code) bool {
-	switch c {
-	case app.CodeCardLost, app.CodeCardFrozen, app.CodeCardBad, app.CodeCardCancelled:
-		return true
+	for _, r := range app.CardStatuses {
+		if r.Refusal != "" && r.Refusal == c {
+			return true
+		}
 	}
 	return false
 }
