@@ -98,7 +98,7 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if *dropAnswer != "" || *loseRequest != "" {
 		host = &pos.DroppingHost{Host: host, Drop: countKinds(*dropAnswer), Lose: countKinds(*loseRequest)}
 	}
-	cards := &pos.CardioCards{Site: key, TearCreditAfter: *tearAfter, Connect: pcscConnect(*reader, *wait)}
+	cards := &pos.CardioCards{Station: cardio.Station{Site: key, TearCreditAfter: *tearAfter, Connect: pcscConnect(*reader, *wait)}}
 	term := pos.New(host, cards, j, st, clock)
 	term.Log = e.log
 	if *logFile != "" {
@@ -266,27 +266,7 @@ func posSecret(ctx context.Context, e *env, device, file, db string, key cardio.
 // pcscConnect waits for a card on the reader and connects to it, one connection per use.
 func pcscConnect(reader string, wait time.Duration) func(ctx context.Context) (cardio.Transport, func(), error) {
 	return func(ctx context.Context) (cardio.Transport, func(), error) {
-		c, err := pcsc.Open()
-		if err != nil {
-			return nil, nil, err
-		}
-		name, err := c.Reader(reader)
-		if err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		defer cancel()
-		if err := c.WaitCard(wctx, name); err != nil {
-			c.Close()
-			return nil, nil, cardio.ErrNoCard.With(err)
-		}
-		conn, err := c.Connect(name)
-		if err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-		return conn, func() { conn.Close(); c.Close() }, nil
+		return pcsc.ConnectCard(ctx, reader, wait)
 	}
 }
 

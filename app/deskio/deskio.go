@@ -11,12 +11,8 @@ import (
 	"cardcenter/cardio"
 )
 
-// Reader is the desk's reader. Connect reaches the card on the reader now (a PC/SC
-// connection, or an in-process virtual card in tests); release ends that connection.
-type Reader struct {
-	Connect func(ctx context.Context) (t cardio.Transport, release func(), err error)
-	Site    cardio.SiteKey
-}
+// Reader is the desk's reader: a station where the desk writes repairs.
+type Reader struct{ cardio.Station }
 
 var _ app.DeskReader = (*Reader)(nil)
 
@@ -55,12 +51,7 @@ func (c Card) ProvesAbsent(terminal string, serial int64, amount app.Fen, counte
 
 // Read reads the whole card.
 func (r *Reader) Read(ctx context.Context) (app.CardOnDesk, error) {
-	t, release, err := r.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	c, err := cardio.Read(t, r.Site)
+	c, err := r.Station.Read(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -73,12 +64,6 @@ func (r *Reader) Credit(ctx context.Context, before app.CardOnDesk, terminal str
 	if !ok {
 		return fmt.Errorf("credit: card %T was not read by this reader", before)
 	}
-	t, release, err := r.Connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	_, err = cardio.Credit(t, r.Site, b.C, cardio.Txn{Kind: cardio.KindRepair, Amount: int64(amount),
+	return r.Station.Credit(ctx, b.C, cardio.Txn{Kind: cardio.KindRepair, Amount: int64(amount),
 		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})
-	return err
 }

@@ -37,23 +37,9 @@ func (p *PCSC) Readers(ctx context.Context) ([]string, error) {
 
 // Reader connects to the card on the chosen reader for each read or write.
 func (p *PCSC) Reader() app.DeskReader {
-	return &Reader{Site: p.Site, Connect: func(ctx context.Context) (cardio.Transport, func(), error) {
-		c, err := pcsc.Open()
-		if err != nil {
-			return nil, nil, err
-		}
-		name, err := c.Reader(p.Name())
-		if err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-		conn, err := c.Connect(name)
-		if err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-		return conn, func() { conn.Close(); c.Close() }, nil
-	}}
+	return &Reader{Station: cardio.Station{Site: p.Site, Connect: func(ctx context.Context) (cardio.Transport, func(), error) {
+		return pcsc.ConnectCard(ctx, p.Name(), 0)
+	}}}
 }
 
 // Watch returns the reader's state as soon as it differs from last.

@@ -10,15 +10,8 @@ import (
 )
 
 // CardioCards is the POS's reader over cardio: a PC/SC reader, or an in-process virtual
-// card in tests. Connect returns a transport to the card on the reader now.
-type CardioCards struct {
-	// Connect reaches the card on the reader; release ends that connection.
-	Connect func(ctx context.Context) (t cardio.Transport, release func(), err error)
-	Site    cardio.SiteKey
-	// TearCreditAfter > 0 pulls the card away after that many APDUs of the next credit
-	// (fault injection for tests and demonstrations), then resets to 0.
-	TearCreditAfter int
-}
+// card in tests. A POS writes recharges.
+type CardioCards struct{ cardio.Station }
 
 type cardioCard struct{ c *cardio.Card }
 
@@ -37,12 +30,7 @@ func (x cardioCard) Verdict(terminal string, serial int64, amount app.Fen, count
 }
 
 func (r *CardioCards) Read(ctx context.Context) (Card, error) {
-	t, release, err := r.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	c, err := cardio.Read(t, r.Site)
+	c, err := r.Station.Read(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -54,15 +42,6 @@ func (r *CardioCards) Credit(ctx context.Context, before Card, terminal string, 
 	if !ok {
 		return fmt.Errorf("credit: card %T was not read by this reader", before)
 	}
-	t, release, err := r.Connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	if r.TearCreditAfter > 0 {
-		t, r.TearCreditAfter = &tearingTransport{t: t, n: r.TearCreditAfter}, 0
-	}
-	_, err = cardio.Credit(t, r.Site, b.c, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(amount),
+	return r.Station.Credit(ctx, b.c, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(amount),
 		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})
-	return err
 }

@@ -7,7 +7,6 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/posapi"
-	"cardcenter/cardio"
 )
 
 // DroppingHost loses messages on purpose, for tests and demonstrations. Drop maps a
@@ -85,23 +84,4 @@ func (h *DroppingHost) LastSerial(ctx context.Context) (int64, error) {
 
 func (h *DroppingHost) ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error) {
 	return call(h, "outcomes", h.Host.ReversalOutcomes, ctx, serials)
-}
-
-// tearingTransport passes n APDUs to the card and then behaves as a card pulled away: the
-// n-th is applied but its answer is lost, and nothing more reaches the card.
-type tearingTransport struct {
-	t cardio.Transport
-	n int
-}
-
-func (tt *tearingTransport) Transmit(cmd []byte) ([]byte, error) {
-	if tt.n <= 0 {
-		return nil, cardio.ErrCardRemoved.Withf("torn by fault injection")
-	}
-	tt.n--
-	resp, err := tt.t.Transmit(cmd)
-	if tt.n == 0 && err == nil {
-		return nil, cardio.ErrCardRemoved.Withf("torn by fault injection")
-	}
-	return resp, err
 }

@@ -157,12 +157,12 @@ func (w *schedule) powerOn(p *schedPOS_) {
 	if err != nil {
 		w.rt.Fatalf("journal: %v", err)
 	}
-	p.cards = &pos.CardioCards{Site: w.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+	p.cards = &pos.CardioCards{Station: cardio.Station{Site: w.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		if p.reader == nil {
 			return nil, nil, cardio.ErrNoCard
 		}
 		return vcard.InProc{R: p.reader}, func() {}, nil
-	}}
+	}}}
 	p.term = pos.New(&faultyHost{Host: p.client, w: w, p: p}, p.cards, j, st, p.clock)
 	p.term.Wait = func(ctx context.Context, attempt int) error {
 		giveUp := 0.1

@@ -88,12 +88,12 @@ func (w *world) powerOn() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	cards := &pos.CardioCards{Site: w.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+	cards := &pos.CardioCards{Station: cardio.Station{Site: w.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		if w.onReader == nil {
 			return nil, nil, cardio.ErrNoCard
 		}
 		return vcard.InProc{R: w.onReader}, func() {}, nil
-	}}
+	}}}
 	w.reader = cards
 	w.term = pos.New(w.host, cards, j, st, w.clock)
 	// Retries do not sleep: each wait lets the network heal after a few attempts.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
+	"time"
 
 	"github.com/ebfe/scard"
 
@@ -62,27 +64,47 @@ func IsMifareClassic1K(atr []byte) bool {
 		bytes.Equal(atr[7:12], pcscRID) && atr[12] == 0x03 && atr[13] == 0x00 && atr[14] == 0x01
 }
 
+// ConnectCard reaches the card in reader ("" = the first): it opens a PC/SC context,
+// finds the reader, waits up to wait for a card if wait > 0, and connects. release ends
+// the connection and the context. The one way every program of the project reaches a card.
+func ConnectCard(ctx context.Context, reader string, wait time.Duration) (conn *Conn, release func(), err error) {
+	c, err := Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	if reader, err = c.Reader(reader); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	if wait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		err := c.WaitCard(wctx, reader)
+		cancel()
+		if err != nil {
+			c.Close()
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, nil, cardio.ErrNoCard.With(err)
+			}
+			return nil, nil, err
+		}
+	}
+	if conn, err = c.Connect(reader); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return conn, func() { conn.Close(); c.Close() }, nil
+}
+
+// waitForever waits for a card for as long as the context lets it.
+const waitForever = time.Duration(math.MaxInt64)
+
 // WithCard waits for a card in reader ("" = the first), connects, runs fn, and disconnects:
 // one tap at the desk. fn's Transport is valid only during the call.
 func WithCard(ctx context.Context, reader string, fn func(*Conn) error) error {
-	c, err := Open()
+	conn, release, err := ConnectCard(ctx, reader, waitForever)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	if reader, err = c.Reader(reader); err != nil {
-		return err
-	}
-	if err := c.WaitCard(ctx, reader); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) { // still errors.Is DeadlineExceeded
-			return cardio.ErrNoCard.With(err)
-		}
-		return err
-	}
-	conn, err := c.Connect(reader)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	defer release()
 	return fn(conn)
 }

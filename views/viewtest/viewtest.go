@@ -88,14 +88,14 @@ func (c *Cards) set(r *vcard.Reader, s app.ReaderState) {
 }
 
 func (c *Cards) Reader() app.DeskReader {
-	return &deskio.Reader{Site: c.Key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+	return &deskio.Reader{Station: cardio.Station{Site: c.Key, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.on == nil {
 			return nil, nil, cardio.ErrNoCard
 		}
 		return vcard.InProc{R: c.on}, func() {}, nil
-	}}
+	}}}
 }
 
 func (c *Cards) Watch(ctx context.Context, last app.ReaderState) (app.ReaderState, error) {
