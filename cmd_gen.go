@@ -11,6 +11,7 @@ import (
 	"cardcenter/app"
 	"cardcenter/cardio"
 	"cardcenter/store"
+	"cardcenter/store/sitegen"
 )
 
 // runGen generates a realistic site into a new ledger file: the history is planned in
@@ -46,17 +47,17 @@ func runGen(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	p := genParams{Recharges: *n, Days: *days, Seed: *seed, Now: e.clock.Now(), Cfg: e.cfg, AdminPassword: randomPassword()}
-	g, err := newGenerator(p, nil)
+	p := sitegen.Params{Recharges: *n, Days: *days, Seed: *seed, Now: e.clock.Now(), Cfg: e.cfg, AdminPassword: sitegen.RandomPassword()}
+	g, err := sitegen.New(p, nil)
 	if err != nil {
 		return err
 	}
 	if *n >= 1_000_000 {
-		g.progress = func(done int64) {
+		g.OnProgress(func(done int64) {
 			fmt.Fprintf(e.stderr, "gen: %d / %d recharges (%s)\n", done, *n, time.Since(start).Round(time.Second))
-		}
+		})
 	}
-	if err := bulkLoadSite(*db, g, key.LedgerSealKey()); err != nil {
+	if err := sitegen.BulkLoad(*db, g, key.LedgerSealKey()); err != nil {
 		return err
 	}
 	loaded := time.Since(start)
@@ -80,39 +81,19 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// bulkLoadSite plays the generator's history into a new file through the bulk loader.
-func bulkLoadSite(path string, g *generator, sealKey []byte) error {
-	b, err := store.BulkLoad(path, store.BulkOptions{SealKey: sealKey})
-	if err != nil {
-		return err
-	}
-	sink, err := newBulkSink(b, g)
-	if err != nil {
-		b.Abort()
-		return err
-	}
-	g.sink = sink
-	if err := g.run(); err != nil {
-		sink.stop()
-		b.Abort()
-		return err
-	}
-	return b.Close()
-}
-
 // recount checks the report against the raw rows and against what the generator booked:
 // Σ report = Σ raw rows = Σ planned, for recharges, processed reversals and cancels.
-func recount(ctx context.Context, svc *app.Service, st *store.Store, g *generator) (store.Recount, error) {
+func recount(ctx context.Context, svc *app.Service, st *store.Store, g *sitegen.Generator) (store.Recount, error) {
 	raw, err := st.Recount(ctx)
 	if err != nil {
 		return raw, err
 	}
 	var total app.ReportRow
-	for from := g.stats.FirstDay; from <= g.stats.LastDay; {
+	for from := g.Stats().FirstDay; from <= g.Stats().LastDay; {
 		t, _ := app.ParseDay(from)
 		to := t.AddDate(0, 0, 399).Format(app.DayLayout)
-		if to > g.stats.LastDay {
-			to = g.stats.LastDay
+		if to > g.Stats().LastDay {
+			to = g.Stats().LastDay
 		}
 		rep, err := svc.Report(ctx, from, to)
 		if err != nil {
@@ -125,7 +106,7 @@ func recount(ctx context.Context, svc *app.Service, st *store.Store, g *generato
 		total.Cancels += rep.Total.Cancels
 		from = app.NextDay(to)
 	}
-	s := g.stats
+	s := g.Stats()
 	want := fmt.Sprintf("recharges %d/%d reversals %d/%d cancels %d", s.Recharges, s.Booked, s.Reversed, s.ReversedFen, s.Cancels)
 	for what, got := range map[string]string{
 		"report": fmt.Sprintf("recharges %d/%d reversals %d/%d cancels %d", total.Recharges.Count, total.Recharges.Amount,
@@ -152,12 +133,12 @@ func fileSize(path string) int64 {
 	return n
 }
 
-func printGen(w io.Writer, path string, g *generator, settled app.SettleResult, rc store.Recount, loaded, total time.Duration) {
-	s := g.stats
+func printGen(w io.Writer, path string, g *sitegen.Generator, settled app.SettleResult, rc store.Recount, loaded, total time.Duration) {
+	s := g.Stats()
 	fmt.Fprintf(w, "已生成 generated %s: %.1f MB in %s (loaded in %s)\n", path, float64(fileSize(path))/(1<<20),
 		total.Round(time.Millisecond), loaded.Round(time.Millisecond))
 	fmt.Fprintf(w, "  持卡人 cardholders %d, 卡 cards %d, 充值机 recharge POS %d (+%d 消费机), 操作员 operators %d, 授权 authorizations %d\n",
-		s.Holders, s.Cards, s.Devices, len(g.others), s.Operators, s.Authorizations)
+		s.Holders, s.Cards, s.Devices, g.OtherDevices(), s.Operators, s.Authorizations)
 	fmt.Fprintf(w, "  充值 recharges %d (%s 元) %s … %s, 冲正 reversals %d (%s 元), 撤销 cancels %d, 写卡未知 write unknown %d, 柜台补写 desk repairs %d, 丢失后冲正 tombstones %d\n",
 		s.Recharges, yuan(s.Booked), s.FirstDay, s.LastDay, s.Reversed, yuan(s.ReversedFen), s.Cancels, s.Unknown, s.Repairs, s.Tombstones)
 	switch {
@@ -167,5 +148,5 @@ func printGen(w io.Writer, path string, g *generator, settled app.SettleResult, 
 		fmt.Fprintln(w, "  没有可结算的日期 nothing to settle")
 	}
 	fmt.Fprintf(w, "  核对 recount: 报表合计 = 原始记录 Σ report = Σ raw rows: POS现金充值 %s 元\n", yuan(rc.Cash()))
-	fmt.Fprintf(w, "管理员 admin account: user %s password %s (只显示这一次 shown only this once)\n", "admin", g.p.AdminPassword)
+	fmt.Fprintf(w, "管理员 admin account: user %s password %s (只显示这一次 shown only this once)\n", "admin", g.AdminPassword())
 }

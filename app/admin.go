@@ -194,12 +194,14 @@ func (s *Service) CreateOperator(ctx context.Context, actor Actor, in OperatorIn
 		}
 		id, err := tx.InsertOperator(op)
 		op.ID = id
-		return operatorDetail(op), err
+		return OperatorDetail(op), err
 	})
 	return op, err
 }
 
-func operatorDetail(o Operator) string {
+// OperatorDetail is how the audit log describes an operator (the site generator writes it
+// the same way).
+func OperatorDetail(o Operator) string {
 	return fmt.Sprintf("name=%s daily_max=%d designated=%s merchant=%t enabled=%t", o.Name, o.DailyMax, o.DesignatedDevice, o.Merchant, o.Enabled)
 }
 
@@ -216,10 +218,10 @@ func (s *Service) UpdateOperator(ctx context.Context, actor Actor, in OperatorIn
 		if other, err := tx.OperatorByNo(in.OpNo); err == nil && other.ID != op.ID {
 			return "", E(CodeAlreadyExists, "operator %s", in.OpNo)
 		}
-		before := operatorDetail(op)
+		before := OperatorDetail(op)
 		op.OpNo, op.Name, op.DailyMax, op.DesignatedDevice, op.Merchant, op.Enabled =
 			in.OpNo, in.Name, in.DailyMax, in.DesignatedDevice, in.Merchant, in.Enabled
-		return before + " → " + operatorDetail(op), tx.UpdateOperator(op)
+		return before + " → " + OperatorDetail(op), tx.UpdateOperator(op)
 	})
 }
 

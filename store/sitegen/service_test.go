@@ -1,4 +1,4 @@
-package main
+package sitegen
 
 import (
 	"context"
@@ -190,11 +190,11 @@ func (s *recordingSink) LostRecharge(t *tombstonePlan) error {
 // vacation and the first weeks of the semester, weekends included.
 var testNow = time.Date(2026, 3, 20, 15, 30, 0, 0, time.FixedZone("CST", 8*3600))
 
-func testParams(n, days int) genParams {
+func testParams(n, days int) Params {
 	cfg := app.DefaultConfig()
 	cfg.Hasher = app.TestHasher()
 	cfg.Location = testNow.Location()
-	return genParams{Recharges: n, Days: days, Seed: 7, Now: testNow, Cfg: cfg, AdminPassword: "admin-password-1"}
+	return Params{Recharges: n, Days: days, Seed: 7, Now: testNow, Cfg: cfg, AdminPassword: "admin-password-1"}
 }
 
 // busyRates make every story common enough to appear in a small history.
@@ -202,10 +202,10 @@ var busyRates = storyRates{Reversed: 0.04, Cancel: 0.04, Unknown: 0.02, Lost: 0.
 	CancelCredited: 0.3, UnknownCredited: 0.5, CancelToDesk: 0.8, UnknownToDesk: 0.8}
 
 // genBulk generates a site with the bulk loader, then settles it through the use cases.
-func genBulk(t *testing.T, p genParams) (*generator, *recordingSink, *store.Store, *app.Service) {
+func genBulk(t *testing.T, p Params) (*Generator, *recordingSink, *store.Store, *app.Service) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "bulk.db")
-	g, err := newGenerator(p, nil)
+	g, err := New(p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestGenBulkEqualsUseCases(t *testing.T) {
 	defer sst.Close()
 	clock := app.NewManualClock(p.Now)
 	ssvc := app.New(sst, clock, p.Cfg, nil)
-	g2, err := newGenerator(p, &serviceSink{ctx: ctx, svc: ssvc, clock: clock, admin: app.Actor{User: "admin", Role: app.RoleAdmin}})
+	g2, err := New(p, &serviceSink{ctx: ctx, svc: ssvc, clock: clock, admin: app.Actor{User: "admin", Role: app.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestGenBulkEqualsUseCases(t *testing.T) {
 	compareLedgers(t, g, bulk, sst, nDevSerials)
 }
 
-func compareLedgers(t *testing.T, g *generator, bulk, service *store.Store, serials map[string]int64) {
+func compareLedgers(t *testing.T, g *Generator, bulk, service *store.Store, serials map[string]int64) {
 	t.Helper()
 	ctx := context.Background()
 	read := func(st *store.Store, fn func(tx app.ReadTx) (any, error)) any {

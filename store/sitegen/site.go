@@ -1,4 +1,4 @@
-package main
+package sitegen
 
 import (
 	"crypto/rand"
@@ -13,8 +13,8 @@ import (
 // plan is the same whichever sink records it, so the bulk loader and the use cases can be
 // checked against each other on the same seed.
 
-// genParams is what gen was asked for.
-type genParams struct {
+// Params is what gen was asked for.
+type Params struct {
 	Recharges int
 	Days      int
 	Seed      uint64
@@ -175,8 +175,8 @@ type siteSink interface {
 	Finish(devices []*devicePlan) error
 }
 
-// genStats is what the history holds, counted as it is played.
-type genStats struct {
+// Stats is what the history holds, counted as it is played.
+type Stats struct {
 	Holders, Cards, Devices, Operators, Authorizations int
 	Recharges, Reversed, Cancels, Repairs, Unknown     int64
 	Tombstones, NotLanded                              int64
@@ -184,6 +184,7 @@ type genStats struct {
 	FirstDay, LastDay                                  string
 }
 
-// randomPassword is a password for a new account, printed once: 16 characters of
+// RandomPassword is a password for a new account, printed once: 16 characters of
 // crypto/rand's base32 text, 80 bits.
-func randomPassword() string { return rand.Text()[:16] }
+// RandomPassword is a fresh password for a generated site's admin.
+func RandomPassword() string { return rand.Text()[:16] }

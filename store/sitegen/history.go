@@ -1,4 +1,4 @@
-package main
+package sitegen
 
 import (
 	"container/heap"
@@ -112,8 +112,8 @@ type opDay struct {
 }
 
 // generator plans a site and plays its history into a sink, in time order.
-type generator struct {
-	p       genParams
+type Generator struct {
+	p       Params
 	r       *mrand.Rand
 	sink    siteSink
 	loc     *time.Location
@@ -139,20 +139,20 @@ type generator struct {
 	seq    uint64
 	ids    struct{ auth, recharge, reversal, cancel, repair int64 }
 	booked map[opDay]app.Fen
-	stats  genStats
+	stats  Stats
 	rates  storyRates
 	// progress, if set, hears of every millionth recharge.
 	progress func(done int64)
 }
 
-func newGenerator(p genParams, sink siteSink) (*generator, error) {
+func New(p Params, sink siteSink) (*Generator, error) {
 	if p.Recharges < 0 {
 		return nil, app.E(app.CodeBadInput, "--recharges must be ≥ 0, got %d", p.Recharges)
 	}
 	if p.Days < 1 || p.Days > 3660 {
 		return nil, app.E(app.CodeBadInput, "--days must be 1..3660, got %d", p.Days)
 	}
-	g := &generator{p: p, r: mrand.New(mrand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15)), sink: sink,
+	g := &Generator{p: p, r: mrand.New(mrand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15)), sink: sink,
 		loc: p.Cfg.Location, booked: map[opDay]app.Fen{}, rates: defaultRates}
 	g.planDays()
 	if err := g.planCounts(); err != nil {
@@ -165,11 +165,11 @@ func newGenerator(p genParams, sink siteSink) (*generator, error) {
 }
 
 // dayAt is the instant at local time of day off on day i.
-func (g *generator) dayAt(i int, off time.Duration) time.Time {
+func (g *Generator) dayAt(i int, off time.Duration) time.Time {
 	return g.days[i].Add(off)
 }
 
-func (g *generator) planDays() {
+func (g *Generator) planDays() {
 	today := g.p.Now.In(g.loc)
 	last := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, g.loc)
 	for i := g.p.Days - 1; i >= 0; i-- {
@@ -200,7 +200,7 @@ func (g *generator) planDays() {
 }
 
 // shareBefore is the share of a day's recharges made before local time of day off.
-func (g *generator) shareBefore(off time.Duration) float64 {
+func (g *Generator) shareBefore(off time.Duration) float64 {
 	m := int((off - openAt) / time.Minute)
 	switch {
 	case m <= 0:
@@ -231,11 +231,11 @@ func dayWeight(d time.Time) float64 {
 	return w
 }
 
-func (g *generator) lastDayStop() time.Duration {
+func (g *Generator) lastDayStop() time.Duration {
 	return g.p.Now.Sub(g.days[len(g.days)-1]) - todayStopsAgo
 }
 
-func (g *generator) planCounts() error {
+func (g *Generator) planCounts() error {
 	w := make([]float64, len(g.days))
 	total := 0.0
 	for i, d := range g.days {
@@ -276,7 +276,7 @@ func clamp(x, lo, hi int) int { return max(lo, min(hi, x)) }
 // their peak is refused rather than queued for ever.
 const maxRechargePOS = 200
 
-func (g *generator) planCast() error {
+func (g *Generator) planCast() error {
 	r := g.r
 	busiest := 0
 	for _, c := range g.counts {
@@ -306,12 +306,12 @@ func (g *generator) planCast() error {
 		Password: g.p.AdminPassword, By: app.SystemActor})
 	for i := 1; i <= 4; i++ {
 		s := &staffPlan{Staff: app.Staff{Username: fmt.Sprintf("clerk%02d", i), DisplayName: "柜员" + chineseName(r),
-			Role: app.RoleClerk, Enabled: true}, Password: randomPassword(), By: g.admin}
+			Role: app.RoleClerk, Enabled: true}, Password: RandomPassword(), By: g.admin}
 		g.staff = append(g.staff, s)
 		g.clerks = append(g.clerks, app.Actor{User: s.Username, Role: app.RoleClerk})
 	}
 	g.staff = append(g.staff, &staffPlan{Staff: app.Staff{Username: "finance01", DisplayName: "结算" + chineseName(r),
-		Role: app.RoleSupervisor, Enabled: true}, Password: randomPassword(), By: g.admin})
+		Role: app.RoleSupervisor, Enabled: true}, Password: RandomPassword(), By: g.admin})
 
 	for i := 0; i < nDev; i++ {
 		pl := rechargePlaces[i%len(rechargePlaces)]
@@ -425,7 +425,7 @@ func (g *generator) planCast() error {
 }
 
 // push queues an event, unless it falls after now: the history stops there.
-func (g *generator) push(e *event) {
+func (g *Generator) push(e *event) {
 	if e.at.After(g.p.Now) {
 		return
 	}
@@ -435,7 +435,7 @@ func (g *generator) push(e *event) {
 }
 
 // run plays the whole history into the sink.
-func (g *generator) run() error {
+func (g *Generator) run() error {
 	if err := g.setup(); err != nil {
 		return err
 	}
@@ -463,7 +463,7 @@ func (g *generator) run() error {
 	return g.sink.Finish(g.devices)
 }
 
-func (g *generator) setup() error {
+func (g *Generator) setup() error {
 	at := g.setupAt
 	s := g.sink
 	for _, st := range g.staff {
@@ -510,7 +510,7 @@ func (g *generator) setup() error {
 // shiftOp is who works device k's shift s on day i, authorizing at. At weekends spares
 // stand in for the regulars who are not designated to their POS; no spare works two POS
 // in the same shift.
-func (g *generator) shiftOp(k, s, i int, at time.Time) *opPlan {
+func (g *Generator) shiftOp(k, s, i int, at time.Time) *opPlan {
 	o := g.regular[k][s]
 	if wd := g.days[i].Weekday(); (wd == time.Saturday || wd == time.Sunday) && o.DesignatedDevice == "" {
 		o = g.spares[(k/2+s+i)%len(g.spares)]
@@ -521,7 +521,7 @@ func (g *generator) shiftOp(k, s, i int, at time.Time) *opPlan {
 	return o
 }
 
-func (g *generator) pushDay(i int) {
+func (g *Generator) pushDay(i int) {
 	for k, d := range g.devices {
 		for s, off := range []time.Duration{morningAuthAt, changeAuthAt} {
 			at := g.dayAt(i, off+time.Duration(g.r.IntN(40_000))*time.Millisecond)
@@ -540,7 +540,7 @@ func (g *generator) pushDay(i int) {
 }
 
 // timeOfDay draws when a recharge is made, among the day's recharges before share top.
-func (g *generator) timeOfDay(top float64) time.Duration {
+func (g *Generator) timeOfDay(top float64) time.Duration {
 	for {
 		u := g.r.Float64() * top
 		m := sort.SearchFloat64s(g.minute, u)
@@ -553,12 +553,12 @@ func (g *generator) timeOfDay(top float64) time.Duration {
 }
 
 // timeOfDayOf is how long after local midnight t is.
-func (g *generator) timeOfDayOf(t time.Time) time.Duration {
+func (g *Generator) timeOfDayOf(t time.Time) time.Duration {
 	l := t.In(g.loc)
 	return l.Sub(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.loc))
 }
 
-func (g *generator) handle(e *event) error {
+func (g *Generator) handle(e *event) error {
 	switch e.kind {
 	case evAuthorize:
 		return g.authorize(e)
@@ -592,7 +592,7 @@ func (g *generator) handle(e *event) error {
 	return fmt.Errorf("gen: unknown event %d", e.kind)
 }
 
-func (g *generator) authorize(e *event) error {
+func (g *Generator) authorize(e *event) error {
 	a, d := e.auth, e.auth.Dev
 	g.ids.auth++
 	a.ID, a.DeviceID, a.OperatorID, a.CardNo = g.ids.auth, d.ID, a.Op.ID, a.Op.AuthCard.No
@@ -609,7 +609,7 @@ func (g *generator) authorize(e *event) error {
 }
 
 // pickCard draws a cardholder who comes to recharge at t, and the card they hold.
-func (g *generator) pickCard(t time.Time) (*cardPlan, error) {
+func (g *Generator) pickCard(t time.Time) (*cardPlan, error) {
 	for try := 0; try < 1000; try++ {
 		h := g.holders[g.r.IntN(len(g.holders))]
 		if h.Staff && g.r.IntN(2) == 0 {
@@ -640,7 +640,7 @@ func (g *generator) pickCard(t time.Time) (*cardPlan, error) {
 	return nil, fmt.Errorf("gen: no usable card at %s", t)
 }
 
-func (g *generator) pickAmount(balance app.Fen) app.Fen {
+func (g *Generator) pickAmount(balance app.Fen) app.Fen {
 	total := 0
 	for _, a := range amounts {
 		total += a.weight
@@ -667,7 +667,7 @@ func (g *generator) pickAmount(balance app.Fen) app.Fen {
 }
 
 // pickDevice chooses a free POS at t whose operator may still take amount today.
-func (g *generator) pickDevice(t time.Time, amount app.Fen) (*devicePlan, time.Time) {
+func (g *Generator) pickDevice(t time.Time, amount app.Fen) (*devicePlan, time.Time) {
 	total := 0
 	for _, d := range g.devices {
 		total += d.Weight
@@ -705,7 +705,7 @@ func (g *generator) pickDevice(t time.Time, amount app.Fen) (*devicePlan, time.T
 	return best, t
 }
 
-func (g *generator) arrive(e *event) error {
+func (g *Generator) arrive(e *event) error {
 	t := e.at
 	day := g.p.Cfg.SettleDay(t)
 	if off := g.timeOfDayOf(t); off >= changeFrom && off < changeTo {
@@ -779,7 +779,7 @@ func (g *generator) arrive(e *event) error {
 
 // plan fixes what happens to a booked recharge by now, so that the recharge row can be
 // written as it ends up; ids are taken in the order the host will receive the messages.
-func (g *generator) plan(rp *rechargePlan) {
+func (g *Generator) plan(rp *rechargePlan) {
 	now, t := g.p.Now, rp.BookedAt
 	switch rp.Fate {
 	case fateWritten:
@@ -834,7 +834,7 @@ func (g *generator) plan(rp *rechargePlan) {
 	}
 }
 
-func (g *generator) follow(rp *rechargePlan) error {
+func (g *Generator) follow(rp *rechargePlan) error {
 	rp.FollowSerial = rp.Dev.serial()
 	switch rp.Fate {
 	case fateWritten:
@@ -847,7 +847,7 @@ func (g *generator) follow(rp *rechargePlan) error {
 	return fmt.Errorf("gen: recharge %d has no follow-up", rp.ID)
 }
 
-func (g *generator) beginRepair(e *event) error {
+func (g *Generator) beginRepair(e *event) error {
 	rp, c := e.rech, e.rech.Card
 	if e.at.After(c.seen) {
 		c.spendUntil(g.r, e.at)
@@ -871,7 +871,7 @@ func (g *generator) beginRepair(e *event) error {
 	return g.sink.BeginRepair(rp)
 }
 
-func (g *generator) completeRepair(rp *rechargePlan) error {
+func (g *Generator) completeRepair(rp *rechargePlan) error {
 	c := rp.Card
 	if e := rp.Repair.FinishedAt; e.After(c.seen) {
 		c.spendUntil(g.r, e)

@@ -1,4 +1,4 @@
-package main
+package sitegen
 
 import (
 	"crypto/rand"
@@ -72,7 +72,7 @@ type rechargeUpdate struct {
 
 const bulkBatchSize = 4096
 
-func newBulkSink(b *store.Bulk, g *generator) (*bulkSink, error) {
+func newBulkSink(b *store.Bulk, g *Generator) (*bulkSink, error) {
 	s := &bulkSink{cfg: g.p.Cfg, now: g.p.Now, out: make(chan *bulkBatch, 8), open: map[string]int64{}, memory: map[string]app.CardMemory{}, cur: &bulkBatch{},
 		failed: make(chan struct{}), finished: make(chan struct{})}
 	if err := s.hashSecrets(g); err != nil {
@@ -84,7 +84,7 @@ func newBulkSink(b *store.Bulk, g *generator) (*bulkSink, error) {
 
 // hashSecrets hashes every PIN and password up front, on every core: argon2id is meant
 // to be slow.
-func (s *bulkSink) hashSecrets(g *generator) error {
+func (s *bulkSink) hashSecrets(g *Generator) error {
 	type job struct{ key, secret string }
 	var jobs []job
 	for _, o := range g.ops {
@@ -256,15 +256,11 @@ func (s *bulkSink) IssueCard(at time.Time, c *cardPlan) error {
 	return s.row()
 }
 
-// operatorDetail is how the use cases describe an operator in the audit log.
-func operatorDetail(o app.Operator) string {
-	return fmt.Sprintf("name=%s daily_max=%d designated=%s merchant=%t enabled=%t", o.Name, o.DailyMax, o.DesignatedDevice, o.Merchant, o.Enabled)
-}
 
 func (s *bulkSink) Operator(at time.Time, o *opPlan) error {
 	x := o.Operator
 	x.PINHash = s.hashes["op:"+x.OpNo]
-	s.audit(at, "admin", "operator_create", "operator:"+x.OpNo, operatorDetail(x))
+	s.audit(at, "admin", "operator_create", "operator:"+x.OpNo, app.OperatorDetail(x))
 	if !o.Retired.IsZero() && !o.Retired.After(s.now) {
 		x.Enabled = false // the row as it ends up; RetireOperator writes the audit entry
 	}
@@ -281,7 +277,7 @@ func (s *bulkSink) Bind(at time.Time, o *opPlan, by app.Actor) error {
 func (s *bulkSink) RetireOperator(at time.Time, o *opPlan, by app.Actor) error {
 	after := o.Operator
 	after.Enabled = false
-	s.audit(at, by.User, "operator_update", fmt.Sprintf("operator:%d", o.ID), operatorDetail(o.Operator)+" → "+operatorDetail(after))
+	s.audit(at, by.User, "operator_update", fmt.Sprintf("operator:%d", o.ID), app.OperatorDetail(o.Operator)+" → "+app.OperatorDetail(after))
 	return s.row()
 }
 
@@ -435,3 +431,35 @@ func (s *bulkSink) stop() {
 	s.closeOnce.Do(func() { close(s.out) })
 	<-s.finished
 }
+
+// BulkLoad plays the generator's history into a new file through the bulk loader.
+func BulkLoad(path string, g *Generator, sealKey []byte) error {
+	b, err := store.BulkLoad(path, store.BulkOptions{SealKey: sealKey})
+	if err != nil {
+		return err
+	}
+	sink, err := newBulkSink(b, g)
+	if err != nil {
+		b.Abort()
+		return err
+	}
+	g.sink = sink
+	if err := g.run(); err != nil {
+		sink.stop()
+		b.Abort()
+		return err
+	}
+	return b.Close()
+}
+
+// Stats is what the generated history holds.
+func (g *Generator) Stats() Stats { return g.stats }
+
+// OtherDevices is how many consumption POS were registered beside the recharge POS.
+func (g *Generator) OtherDevices() int { return len(g.others) }
+
+// AdminPassword is the generated site's admin password, shown once.
+func (g *Generator) AdminPassword() string { return g.p.AdminPassword }
+
+// OnProgress has fn hear of every millionth recharge generated.
+func (g *Generator) OnProgress(fn func(done int64)) { g.progress = fn }
