@@ -1,4 +1,4 @@
-# cardcenter — see README.md. `make run` is the main job; `make test` is the whole test suite.
+# cardcenter — see README.md. `make demo` is the main job; `make test` is the whole test suite.
 GO        ?= go
 DB        ?= cardcenter-demo.db
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -15,7 +15,7 @@ build:
 deps:
 	./scripts/deps.sh
 
-# Until the desk screens exist, the main job shows the operator cash report of a generated site.
+# The operator cash report of a generated site, from the command line.
 run: deps build
 	@test -f $(DB) || ./cardcenter gen --db $(DB) --recharges 20000
 	./cardcenter settle --db $(DB)

@@ -134,8 +134,8 @@ func admReadCard(c *Common) admCardRead {
 	return r
 }
 
-// admBodyLines: a list screen is a caption line, the table, and two lines at the bottom
-// for the status or a question.
+// admChrome is the lines of a list screen that are not its table: a caption line above it,
+// and two lines below for the status or a question.
 const admChrome = 3
 
 // admListView lays out a list screen: caption, table, then the question or the status.

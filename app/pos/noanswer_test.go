@@ -97,7 +97,10 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	case "no such endpoint":
 		r.URL.Path += "-v0"
 	case "request signature spoilt":
-		r.Header.Set(posapi.HeaderSignature, "00"+r.Header.Get(posapi.HeaderSignature)[2:])
+		// Flip the first hex digit (writing "00" over it left one signature in 256 as it was).
+		sig := []byte(r.Header.Get(posapi.HeaderSignature))
+		sig[0] = map[bool]byte{true: '1', false: '0'}[sig[0] == '0']
+		r.Header.Set(posapi.HeaderSignature, string(sig))
 	case "unknown device":
 		r.Header.Set(posapi.HeaderDevice, "P9")
 	}

@@ -256,7 +256,6 @@ func (s *bulkSink) IssueCard(at time.Time, c *cardPlan) error {
 	return s.row()
 }
 
-
 func (s *bulkSink) Operator(at time.Time, o *opPlan) error {
 	x := o.Operator
 	x.PINHash = s.hashes["op:"+x.OpNo]

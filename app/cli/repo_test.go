@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// repoRoot is the repository's top, seen from this package's directory (go test runs in it).
+const repoRoot = "../.."
+
+// The root holds main.go and the repository's furniture, nothing else that is Go: every
+// command is a file of app/cli, every other piece lives in app, store, cardio or views
+// (issue 10; the README's layout table names them).
+func TestTheRootHoldsOnlyMainGo(t *testing.T) {
+	entries, err := os.ReadDir(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".go") && e.Name() != "main.go" {
+			t.Errorf("%s at the root: put it in the package it belongs to (a command is app/cli/<name>.go)", e.Name())
+		}
+	}
+	main, err := os.ReadFile(filepath.Join(repoRoot, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(main), "\n"); n > 25 {
+		t.Errorf("main.go has %d lines: it parses, runs and exits, nothing more", n)
+	}
+	for _, dir := range []string{"app", "store", "cardio", "views"} {
+		if fi, err := os.Stat(filepath.Join(repoRoot, dir)); err != nil || !fi.IsDir() {
+			t.Errorf("the design's package %s/ is missing", dir)
+		}
+	}
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && !slices.Contains([]string{"app", "store", "cardio", "views", "docs", "scripts", "demo", "testdata"}, e.Name()) {
+			t.Errorf("directory %s/ at the root: code lives in app, store, cardio or views", e.Name())
+		}
+	}
+}
+
+// make fuzz runs the targets its FUZZ_TARGETS lists; a target left out of it would only ever
+// run its seeds. Every func FuzzX of the repository must be listed as dir:FuzzX.
+func TestMakeFuzzListsEveryFuzzTarget(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(f \*testing\.F\)`)
+	found := 0
+	err = filepath.WalkDir(repoRoot, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != repoRoot || d.Name() == "testdata" || d.Name() == "demo") {
+			return filepath.SkipDir
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range fuzzFunc.FindAllStringSubmatch(string(src), -1) {
+			found++
+			rel, _ := filepath.Rel(repoRoot, filepath.Dir(path))
+			if want := rel + ":" + m[1]; !strings.Contains(string(mk), want) {
+				t.Errorf("Makefile FUZZ_TARGETS lacks %s", want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 13 {
+		t.Fatalf("found %d fuzz targets, want at least 13", found)
+	}
+}
