@@ -8,7 +8,7 @@ import (
 	"cardcenter/app"
 )
 
-// The invariants of DESIGN.md, checked after every generated step by recounting raw rows
+// The invariants of docs/rules.md, checked after every generated step by recounting raw rows
 // through a second connection (not the app's queries) and comparing them with the
 // simulated cards, the model and what the app reports.
 

@@ -38,7 +38,7 @@ type simCard struct {
 	// rest (readers fall back to the backup, the state before the last write) or the whole
 	// card restored from an earlier copy. rewritten counts those written again while the
 	// ledger could not know the card was behind (nothing it saw went past the card's state):
-	// no system of this card generation can tell that apart (DESIGN.md).
+	// no system of this card generation can tell that apart (docs/rules.md, "What the card cannot prove").
 	lost      []string
 	rewritten map[string]int
 	// damaged: the main purse block is bad; the next write rewrites both.

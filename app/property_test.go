@@ -13,7 +13,7 @@ import (
 )
 
 // TestProperty_MoneyInvariant is the generated-interleaving test of the money invariant
-// (DESIGN.md, "The money invariant"): 2–3 recharge POS, 2–3 operators and 2–4 cards over
+// (docs/rules.md, "The money invariant"): 2–3 recharge POS, 2–3 operators and 2–4 cards over
 // the real SQLite ledger, a manual clock and a network that drops, duplicates, delays and
 // reorders. Each schedule is 50–150 generated steps (see simActions), with every invariant
 // checked after every step, then a drain (everything delivered, every POS finished, the

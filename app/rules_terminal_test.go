@@ -507,7 +507,7 @@ func TestRule07_SummaryOnlineForCurrentOperatorOnThisPOS(t *testing.T) {
 	wantCode(t, err, app.CodeDeviceDisabled)
 }
 
-// Recharge (rules 2, 9, 11 and the idempotency key of DESIGN.md): the card must be usable,
+// Recharge (rules 2, 9, 11 and the idempotency key of docs/pos-protocol.md): the card must be usable,
 // a replay returns the first answer, a reused serial is a conflict, a decline stays one.
 func TestRecharge_CardStatusReplayConflictAndDeclines(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})

@@ -1,5 +1,6 @@
 // Package app holds cardcenter's use cases: the rules of the recharge POS manual and of the
 // card-center desk, free of SQL and of screens. It talks to the ledger through Store.
+// "Rule N" in comments is rule N of docs/rules.md, which states each rule and where it lives.
 package app
 
 import (

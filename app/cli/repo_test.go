@@ -83,3 +83,45 @@ func TestMakeFuzzListsEveryFuzzTarget(t *testing.T) {
 		t.Fatalf("found %d fuzz targets, want at least 13", found)
 	}
 }
+
+// Code comments cite the manual's rules by number ("rule 12"); the numbers are the ones of
+// docs/rules.md, which states each rule, so every rule a comment cites must be there.
+func TestEveryRuleCitedInTheCodeIsInDocsRules(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDoc := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\| (\d+) \|`).FindAllStringSubmatch(string(doc), -1) {
+		inDoc[m[1]] = true
+	}
+	if len(inDoc) != 15 {
+		t.Fatalf("docs/rules.md states %d numbered rules, want the manual's 15", len(inDoc))
+	}
+	cite := regexp.MustCompile(`(?i)\brules? (\d+)((?:(?:, | and | ?/ ?)\d+)*)`)
+	cited := 0
+	err = filepath.WalkDir(repoRoot, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range cite.FindAllStringSubmatch(string(src), -1) {
+			for _, n := range regexp.MustCompile(`\d+`).FindAllString(m[1]+m[2], -1) {
+				cited++
+				if !inDoc[n] {
+					t.Errorf("%s cites rule %s, which docs/rules.md does not state", path, n)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cited < 50 {
+		t.Fatalf("found %d citations: the pattern no longer sees them", cited)
+	}
+}
