@@ -221,9 +221,16 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 		if len(items) == 0 {
 			out.say("没有脱机流水", "no offline records")
 		}
+		outcomes := map[app.BatchOutcome][2]string{app.BatchRecorded: {"已记录", "recorded"},
+			app.BatchRefused: {"被拒绝,未记录", "refused, not recorded"}, app.BatchNotTaken: {"未上送,将重传", "not taken, will be sent again"}}
 		for _, it := range items {
-			out.say(fmt.Sprintf("流水 %d: %s %s %s", it.Serial, map[bool]string{true: "已上送", false: "未上送"}[it.Accepted], it.Status, it.ZH),
-				fmt.Sprintf("record %d: %s %s %s", it.Serial, map[bool]string{true: "accepted", false: "not accepted"}[it.Accepted], it.Status, it.EN))
+			o := outcomes[posapi.ItemOutcome(it)]
+			why := it.Code
+			if why == "" {
+				why = it.Reason
+			}
+			out.say(strings.Join(strings.Fields(fmt.Sprintf("流水 %d: %s %s %s %s", it.Serial, o[0], it.Status, why, it.ZH)), " "),
+				strings.Join(strings.Fields(fmt.Sprintf("record %d: %s %s %s %s", it.Serial, o[1], it.Status, why, it.EN)), " "))
 		}
 	default:
 		fmt.Fprintln(e.stderr, posUsage)

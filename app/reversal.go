@@ -26,6 +26,8 @@ type ReverseResult struct {
 	Status     ReversalStatus `json:"status"`
 	Reason     Code           `json:"reason,omitempty"`
 	ApplyAfter time.Time      `json:"apply_after"`
+	// Detail says more about Reason, e.g. which earlier reversal made this one a duplicate.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Reverse records a reversal to be applied after the configured delay (rule 12): record,

@@ -145,7 +145,7 @@ const (
 	CodeBodyTooLarge    app.Code = "BODY_TOO_LARGE"
 	CodeMalformed       app.Code = "MALFORMED_REQUEST"
 	CodeDeviceMismatch  app.Code = "DEVICE_MISMATCH"
-	CodeHostUnavailable app.Code = "HOST_UNAVAILABLE"
+	CodeHostUnavailable          = app.CodeHostUnavailable
 	CodeNotFoundPath    app.Code = "NO_SUCH_ENDPOINT"
 )
 
