@@ -252,8 +252,8 @@ type AuditEntry struct {
 
 // Totals is a count and an amount.
 type Totals struct {
-	Count  int64
-	Amount Fen
+	Count  int64 `json:"count"`
+	Amount Fen   `json:"amount"` // fen
 }
 
 // FormatYuan shows fen as yuan with two decimals, exactly (no floats): 12345 → "123.45".

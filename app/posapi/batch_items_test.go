@@ -71,3 +71,18 @@ func TestClientReadsBatchItemsOfAnOlderHost(t *testing.T) {
 		}
 	}
 }
+
+// A host older than the summary's json names sent "Count" and "Amount": a POS still reads
+// its totals.
+func TestClientReadsTheSummaryOfAnOlderHost(t *testing.T) {
+	h := newHost(t)
+	c := h.client(t, "P1")
+	old := `{"ok":true,"result":{"operator_no":"OP1","day":"2026-03-02","session":{"recharges":{"Count":2,"Amount":3000},` +
+		`"reversals":{"Count":1,"Amount":1000},"late_reversals":{"Count":0,"Amount":0},"cash":2000},"today":{}}}`
+	now := func() string { return strconv.FormatInt(h.site.Clock.Now().UnixMilli(), 10) }
+	c.BaseURL = signingHost(t, c.Secret, http.StatusOK, old, true, now).URL
+	s, err := c.Summary(context.Background())
+	if err != nil || s.Session.Recharges != (app.Totals{Count: 2, Amount: 3000}) || s.Session.Reversals != (app.Totals{Count: 1, Amount: 1000}) {
+		t.Fatalf("%+v %v", s, err)
+	}
+}

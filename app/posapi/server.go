@@ -23,6 +23,8 @@ type Server struct {
 	mux   *http.ServeMux
 	// schemas: each endpoint's body, as the strict decoder checks it (docs are tested against it).
 	schemas map[string]*wireSchema
+	// requests and results: each endpoint's request and result types (tests check their names).
+	requests, results map[string]reflect.Type
 }
 
 // NewServer returns the host's HTTP face over svc.
@@ -30,7 +32,8 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), schemas: map[string]*wireSchema{}}
+	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), schemas: map[string]*wireSchema{},
+		requests: map[string]reflect.Type{}, results: map[string]reflect.Type{}}
 	handle(s, PathAuthorize, func(r app.AuthorizeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Authorize)
 	handle(s, PathRecharge, func(r app.RechargeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Recharge)
 	handle(s, PathConfirm, func(r app.ConfirmRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Confirm)
@@ -75,6 +78,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func handle[Req, Res any](s *Server, path string, key func(Req) (string, int64), call func(context.Context, Req) (Res, error)) {
 	schema := schemaFor(reflect.TypeFor[Req]())
 	s.schemas[path] = schema
+	s.requests[path], s.results[path] = reflect.TypeFor[Req](), reflect.TypeFor[Res]()
 	s.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		dev, sig, body, perr := s.authenticate(r)
