@@ -127,7 +127,14 @@ func (c *Client) send(ctx context.Context, path string, body []byte, out any) er
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return noAnswer(0, protocolError(CodeNoAnswer, ""), false, err)
+		// A typed refusal of the transport (a host whose certificate is not the pinned
+		// one: HOST_CERT_MISMATCH, found before anything was sent) is the reason; the
+		// outcome is no answer all the same.
+		reason := protocolError(CodeNoAnswer, "")
+		if ae, ok := app.AsError(err); ok {
+			reason = ae
+		}
+		return noAnswer(0, reason, false, err)
 	}
 	defer resp.Body.Close()
 	blob, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
