@@ -180,7 +180,7 @@ var notAboutTheMessage = map[app.Code]bool{
 func IsFinalRefusal(code app.Code) bool { return code != "" && !notAboutTheMessage[code] }
 
 var protocolMessages = map[app.Code][2]string{
-	CodeUnauthenticated: {"缺少设备认证信息", "missing device authentication headers"},
+	CodeUnauthenticated: {"缺少或无效的设备认证信息", "missing or malformed device authentication headers"},
 	CodeBadSignature:    {"报文签名错误", "message signature does not verify"},
 	CodeStaleTimestamp:  {"报文时间超出允许范围,请校对时钟", "message time outside the replay window; check the clock"},
 	CodeBodyTooLarge:    {"报文过长", "message body too large"},
