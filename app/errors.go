@@ -117,12 +117,9 @@ const (
 	CodeRecordMismatch   Code = "RECORD_MISMATCH"
 	CodeForeignDevice    Code = "FOREIGN_DEVICE"
 	CodeAlreadyReversed  Code = "ALREADY_REVERSED"
-	// CodeDuplicateReversal: the recharge already has a reversal recorded that did not
-	// reverse it (yet or at all); this one is set aside. Not ALREADY_REVERSED: nothing was.
-	CodeDuplicateReversal Code = "DUPLICATE_REVERSAL"
-	CodeAlreadyWritten    Code = "ALREADY_WRITTEN"
-	CodeAlreadyCancelled  Code = "ALREADY_CANCELLED"
-	CodeFurtherActivity   Code = "FURTHER_ACTIVITY"
+	CodeAlreadyWritten   Code = "ALREADY_WRITTEN"
+	CodeAlreadyCancelled Code = "ALREADY_CANCELLED"
+	CodeFurtherActivity  Code = "FURTHER_ACTIVITY"
 
 	// Desk repair.
 	CodeNotAwaitingDesk  Code = "NOT_AWAITING_DESK"
@@ -191,14 +188,13 @@ var catalogue = map[Code][2]string{
 	CodeOfflineRecharge:   {"不允许脱机充值", "offline recharge is not allowed"},
 	CodeDaySettled:        {"该结算日已结算", "settlement day already settled"},
 
-	CodeOriginalNotFound:  {"原充值流水不存在", "original recharge not found"},
-	CodeRecordMismatch:    {"与原充值流水不符", "does not match the original recharge"},
-	CodeForeignDevice:     {"原流水属于其他设备", "original belongs to another device"},
-	CodeAlreadyReversed:   {"该笔充值已冲正", "recharge already reversed"},
-	CodeDuplicateReversal: {"该笔充值已有冲正记录,本次冲正不再处理", "a reversal of this recharge is already recorded; this one is not applied"},
-	CodeAlreadyWritten:    {"该笔充值已确认写卡", "recharge already confirmed as written"},
-	CodeAlreadyCancelled:  {"该笔充值已有撤销记录", "recharge already has a cancel record"},
-	CodeFurtherActivity:   {"该笔充值已有后续处理,不能冲正", "further activity prevents reversal"},
+	CodeOriginalNotFound: {"原充值流水不存在", "original recharge not found"},
+	CodeRecordMismatch:   {"与原充值流水不符", "does not match the original recharge"},
+	CodeForeignDevice:    {"原流水属于其他设备", "original belongs to another device"},
+	CodeAlreadyReversed:  {"该笔充值已冲正", "recharge already reversed"},
+	CodeAlreadyWritten:   {"该笔充值已确认写卡", "recharge already confirmed as written"},
+	CodeAlreadyCancelled: {"该笔充值已有撤销记录", "recharge already has a cancel record"},
+	CodeFurtherActivity:  {"该笔充值已有后续处理,不能冲正", "further activity prevents reversal"},
 
 	CodeNotAwaitingDesk:  {"该笔充值无需卡中心处理", "recharge is not awaiting the desk"},
 	CodeAlreadyRepaired:  {"该笔充值已处理过", "recharge already repaired"},
