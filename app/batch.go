@@ -56,45 +56,87 @@ func NewMalformedRecord(serial int64, raw []byte, ref *Error) OfflineRecord {
 		SHA256: sha256.Sum256(raw), Head: strings.ToValidUTF8(string(head), "\ufffd")}}
 }
 
-// BatchItem is what became of one uploaded record. Accepted means the POS may drop it from
-// its queue: it is recorded (whatever its status) or was refused for good.
+// BatchOutcome is what became of one uploaded record, as the POS's queue needs to know it.
+type BatchOutcome string
+
+const (
+	// BatchRecorded: the host kept the record under its key; Status says what became of
+	// it and Reason, for a status that will not be applied, why. It leaves the queue.
+	BatchRecorded BatchOutcome = "recorded"
+	// BatchRefused: refused for its content, for good (a replay gets the same); Code says
+	// why. It leaves the queue, unrecorded: the operator is told.
+	BatchRefused BatchOutcome = "refused"
+	// BatchNotTaken: the host did not take it now (Code says why); it stays queued and is
+	// sent again.
+	BatchNotTaken BatchOutcome = "not_taken"
+)
+
+// BatchItem is what became of one uploaded record.
 type BatchItem struct {
-	Serial   int64  `json:"serial"`
-	Accepted bool   `json:"accepted"`
-	Status   string `json:"status,omitempty"`
-	Code     Code   `json:"code,omitempty"`
-	ZH       string `json:"zh,omitempty"`
-	EN       string `json:"en,omitempty"`
+	Serial  int64        `json:"serial"`
+	Outcome BatchOutcome `json:"outcome"`
+	// Accepted is Outcome ≠ not_taken (the POS may drop the record), kept for POS software
+	// written before Outcome. Read Outcome.
+	Accepted bool `json:"accepted"`
+	// Status is the recorded record's status (a reversal's or a cancel's), Reason why a
+	// recorded record will not be applied.
+	Status string `json:"status,omitempty"`
+	Reason Code   `json:"reason,omitempty"`
+	// Code is why a record was refused or not taken.
+	Code Code `json:"code,omitempty"`
+	// ZH and EN are the messages of Code, or else of Reason; Detail says more.
+	ZH     string `json:"zh,omitempty"`
+	EN     string `json:"en,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func recordedItem(serial int64, status string, reason Code, detail string) BatchItem {
+	it := BatchItem{Serial: serial, Outcome: BatchRecorded, Accepted: true, Status: status, Reason: reason, Detail: clipDetail(detail)}
+	if reason != "" {
+		m := E(reason, "")
+		it.ZH, it.EN = m.ZH, m.EN
+	}
+	return it
+}
+
+func refusedItem(serial int64, outcome BatchOutcome, ref *Error) BatchItem {
+	return BatchItem{Serial: serial, Outcome: outcome, Accepted: outcome != BatchNotTaken, Code: ref.Code, ZH: ref.ZH, EN: ref.EN,
+		Detail: clipDetail(ref.Detail)}
 }
 
 // BatchUpload takes a POS's offline records in order. Each record is its own terminal
 // message (idempotent on its serial) in its own transaction, so one bad record never
 // loses the others. A failure of the store stops the batch there: the rest are reported
-// not accepted and the POS sends them again.
+// not taken and the POS sends them again.
 func (s *Service) BatchUpload(ctx context.Context, deviceID string, records []OfflineRecord) ([]BatchItem, error) {
 	out := make([]BatchItem, 0, len(records))
+	notTaken := func(from int, err error) ([]BatchItem, error) {
+		for _, rest := range records[from:] {
+			out = append(out, refusedItem(rest.Serial, BatchNotTaken, E(CodeHostUnavailable, "")))
+		}
+		return out, err
+	}
 	for i, rec := range records {
-		item := BatchItem{Serial: rec.Serial}
 		if m := rec.Malformed; m != nil {
-			item.Accepted, item.Code, item.ZH, item.EN = true, m.Refusal.Code, m.Refusal.ZH, m.Refusal.EN
 			if err := s.recordMalformedUpload(ctx, deviceID, rec.Serial, m); err != nil {
-				return append(out, BatchItem{Serial: rec.Serial, Code: CodeBadInput}), err
+				return notTaken(i, err)
 			}
-			out = append(out, item)
+			out = append(out, refusedItem(rec.Serial, BatchRefused, m.Refusal))
 			continue
 		}
+		var item BatchItem
 		var err error
 		switch rec.Kind {
 		case OfflineReversal:
 			var r ReverseResult
 			r, err = s.Reverse(ctx, ReverseRequest{DeviceID: deviceID, Serial: rec.Serial, OrigDeviceID: rec.OrigDeviceID,
 				OrigSerial: rec.OrigSerial, CardNo: rec.CardNo, Amount: rec.Amount})
-			item.Status = string(r.Status)
+			item = recordedItem(rec.Serial, string(r.Status), r.Reason, r.Detail)
 		case OfflineCancel:
 			var r CancelResult
 			r, err = s.Cancel(ctx, CancelRequest{DeviceID: deviceID, Serial: rec.Serial, OrigSerial: rec.OrigSerial,
 				CardNo: rec.CardNo, Amount: rec.Amount})
-			item.Status = string(r.Status)
+			item = recordedItem(rec.Serial, string(r.Status), r.Reason, "")
 		case OfflineRecharge:
 			_, err = terminalCall(ctx, s, deviceID, rec.Serial, "offline_recharge", rec,
 				func(Tx, time.Time) (struct{}, *Error, error) {
@@ -106,26 +148,23 @@ func (s *Service) BatchUpload(ctx context.Context, deviceID string, records []Of
 		if err != nil {
 			ref, ok := AsError(err)
 			if !ok {
-				// The store failed: stop, report this and the rest as not accepted.
-				for _, rest := range records[i:] {
-					out = append(out, BatchItem{Serial: rest.Serial, Accepted: false, Code: CodeBadInput,
-						ZH: "系统暂时无法处理,请稍后重传", EN: "host could not take it now; upload again later"})
-				}
-				return out, err
+				// The store failed: stop, report this and the rest as not taken.
+				return notTaken(i, err)
 			}
-			item.Code, item.ZH, item.EN = ref.Code, ref.ZH, ref.EN
-			// A refusal is final (replays give the same): the POS may drop the record,
-			// except when the device itself is unknown and nothing was kept.
-			item.Accepted = !errors.Is(ref, CodeUnknownDevice)
-			if item.Accepted && (errors.Is(ref, CodeBadInput) || rec.Kind != OfflineReversal && rec.Kind != OfflineCancel && rec.Kind != OfflineRecharge) {
+			if errors.Is(ref, CodeUnknownDevice) {
+				// Nothing was kept: the POS must keep the record.
+				out = append(out, refusedItem(rec.Serial, BatchNotTaken, ref))
+				continue
+			}
+			// A refusal is final (replays give the same): the POS may drop the record.
+			if errors.Is(ref, CodeBadInput) || rec.Kind != OfflineReversal && rec.Kind != OfflineCancel && rec.Kind != OfflineRecharge {
 				// Malformed records were not kept under a key: keep them here, so that
 				// dropping them from the POS's queue loses nothing.
 				if err := s.recordRefusedUpload(ctx, deviceID, rec, ref); err != nil {
-					return append(out, BatchItem{Serial: rec.Serial, Code: CodeBadInput}), err
+					return notTaken(i, err)
 				}
 			}
-		} else {
-			item.Accepted = true
+			item = refusedItem(rec.Serial, BatchRefused, ref)
 		}
 		out = append(out, item)
 	}

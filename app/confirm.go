@@ -119,6 +119,8 @@ func (s *Service) Cancel(ctx context.Context, req CancelRequest) (CancelResult, 
 				c.Status, c.Reason, c.RechargeID = CancelDuplicate, CodeAlreadyCancelled, r.ID
 			case r.Booking == Reversed:
 				c.Status, c.Reason, c.RechargeID = CancelConflict, CodeAlreadyReversed, r.ID
+			case r.CardWrite == WriteRepaired || r.CardWrite == WriteFoundOnCard:
+				c.Status, c.Reason, c.RechargeID = CancelConflict, CodeAlreadyRepaired, r.ID
 			case r.CardWrite != WritePending:
 				c.Status, c.Reason, c.RechargeID = CancelConflict, CodeAlreadyWritten, r.ID
 			default:

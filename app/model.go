@@ -225,8 +225,8 @@ type AuditEntry struct {
 
 // Totals is a count and an amount.
 type Totals struct {
-	Count  int64
-	Amount Fen
+	Count  int64 `json:"count"`
+	Amount Fen   `json:"amount"` // fen
 }
 
 // SameUID compares two card UIDs as the ledger and the readers write them (hex, either case).

@@ -26,6 +26,8 @@ type ReverseResult struct {
 	Status     ReversalStatus `json:"status"`
 	Reason     Code           `json:"reason,omitempty"`
 	ApplyAfter time.Time      `json:"apply_after"`
+	// Detail says more about Reason, e.g. which earlier reversal made this one a duplicate.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Reverse records a reversal to be applied after the configured delay (rule 12): record,
@@ -39,7 +41,7 @@ func (s *Service) Reverse(ctx context.Context, req ReverseRequest) (ReverseResul
 			rv := Reversal{DeviceID: req.DeviceID, Serial: req.Serial, OrigDeviceID: req.OrigDeviceID,
 				OrigSerial: req.OrigSerial, CardNo: req.CardNo, Amount: req.Amount, ReceivedAt: now,
 				ApplyAfter: now.Add(s.cfg.ReversalDelay), Status: RevPending}
-			reason, err := s.reversalRefusedAtOnce(tx, rv)
+			reason, detail, err := s.reversalRefusedAtOnce(tx, rv)
 			if err != nil {
 				return ReverseResult{}, nil, err
 			}
@@ -59,42 +61,51 @@ func (s *Service) Reverse(ctx context.Context, req ReverseRequest) (ReverseResul
 					return ReverseResult{}, nil, err
 				}
 			}
-			return ReverseResult{ReversalID: id, Status: rv.Status, Reason: rv.Reason, ApplyAfter: rv.ApplyAfter}, nil, nil
+			return ReverseResult{ReversalID: id, Status: rv.Status, Reason: rv.Reason, ApplyAfter: rv.ApplyAfter, Detail: detail}, nil, nil
 		})
 }
 
-// reversalRefusedAtOnce returns why a reversal can be set aside on arrival, or "" if it
-// must wait for its delay. Anything that may still change (the original not yet here,
-// still pending) waits.
-func (s *Service) reversalRefusedAtOnce(tx Tx, rv Reversal) (Code, error) {
+// reversalRefusedAtOnce returns why a reversal can be set aside on arrival, and what more
+// there is to say about it, or "" if it must wait for its delay. Anything that may still
+// change (the original not yet here, still pending) waits.
+func (s *Service) reversalRefusedAtOnce(tx Tx, rv Reversal) (Code, string, error) {
 	if rv.OrigDeviceID != rv.DeviceID {
-		return CodeForeignDevice, nil
+		return CodeForeignDevice, "", nil
 	}
 	if rv.OrigSerial <= 0 || checkRecordAmount(rv.Amount) != nil || rv.CardNo == "" {
-		return CodeBadInput, nil
+		return CodeBadInput, "", nil
 	}
 	others, err := tx.ReversalsNaming(rv.OrigDeviceID, rv.OrigSerial)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	for _, o := range others {
-		if o.DeviceID == rv.DeviceID && o.Status != RevException {
-			return CodeAlreadyReversed, nil // at most one reversal per recharge
+		if o.DeviceID != rv.DeviceID || o.Status == RevException {
+			continue
 		}
+		// At most one reversal per recharge. Only one that un-booked it reversed it.
+		detail := fmt.Sprintf("reversal serial %d of this recharge is already recorded as %s", o.Serial, o.Status)
+		if o.Reason != "" {
+			detail += " (" + string(o.Reason) + ")"
+		}
+		if o.Status == RevApplied {
+			return CodeAlreadyReversed, detail, nil
+		}
+		return CodeDuplicateReversal, detail, nil
 	}
 	r, err := tx.RechargeByKey(rv.OrigDeviceID, rv.OrigSerial)
 	if errors.Is(err, ErrNoRow) {
-		return "", nil
+		return "", "", nil
 	} else if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if r.CardNo != rv.CardNo || r.Amount != rv.Amount {
-		return CodeRecordMismatch, nil
+		return CodeRecordMismatch, "", nil
 	}
 	if r.CardWrite == WriteWritten {
-		return CodeAlreadyWritten, nil
+		return CodeAlreadyWritten, "", nil
 	}
-	return "", nil
+	return "", "", nil
 }
 
 // ApplyDueReversals applies every reversal whose delay has passed, oldest first, one

@@ -365,7 +365,8 @@ func TestRule12_DelayedReversal(t *testing.T) {
 		must(t, err)
 		second, err := s.Svc.Reverse(ctx, rev(s, req)) // another serial naming the same original
 		must(t, err)
-		if second.Status != app.RevException || second.Reason != app.CodeAlreadyReversed {
+		// The first waits for its delay: nothing is reversed yet (issue 9.3), a duplicate.
+		if second.Status != app.RevException || second.Reason != app.CodeDuplicateReversal {
 			t.Fatalf("second %+v", second)
 		}
 		s.Clock.Advance(s.Cfg.ReversalDelay)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"cardcenter/app/pos"
 	"cardcenter/app/posapi"
 	"cardcenter/app/provision"
+	"cardcenter/app/sitecert"
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsc"
 	"cardcenter/store"
@@ -48,7 +48,9 @@ actions:
 func runPOS(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("pos", e)
 	fs.Usage = func() { fmt.Fprintln(e.stderr, posUsage); fs.PrintDefaults() }
-	hostURL := fs.String("host", "http://127.0.0.1:8620", "host base URL (cardcenter serve)")
+	hostURL := fs.String("host", "http://127.0.0.1:8620", "host base URL (cardcenter serve); https:// off this machine")
+	pinFlag := fs.String("pin-sha256", "", "the host's certificate SHA-256 fingerprint (as serve prints it): trust exactly that certificate")
+	insecure := fs.Bool(sitecert.InsecureFlag, false, "talk plain HTTP to a host other than this machine: the operator's PIN crosses the network in clear")
 	device := fs.String("device", "", "this POS's terminal id (required)")
 	secretFile := fs.String("secret-file", "", "file holding this device's secret in hex")
 	db := fs.String("db", "", "demo only: read the device's secret from this ledger instead of --secret-file")
@@ -74,6 +76,17 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if *device == "" {
 		return app.E(app.CodeBadInput, "--device is required")
 	}
+	if err := sitecert.CheckHostURL(*hostURL, *pinFlag != "", *insecure); err != nil {
+		return err
+	}
+	var pin *sitecert.Fingerprint
+	if *pinFlag != "" {
+		fp, err := sitecert.ParseFingerprint(*pinFlag)
+		if err != nil {
+			return err
+		}
+		pin = &fp
+	}
 	key, _, err := cardio.LoadSiteKey(*keyFile)
 	if err != nil {
 		return err
@@ -94,7 +107,7 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 		clock = skewedClock{e.clock, *skew}
 	}
 	var host pos.Host = &posapi.Client{BaseURL: strings.TrimRight(*hostURL, "/"), DeviceID: *device, Secret: secret,
-		HTTP: &http.Client{Timeout: *timeout}, Clock: clock}
+		HTTP: sitecert.PinnedClient(pin, *timeout), Clock: clock}
 	if *dropAnswer != "" || *loseRequest != "" {
 		host = &pos.DroppingHost{Host: host, Drop: countKinds(*dropAnswer), Lose: countKinds(*loseRequest)}
 	}
@@ -220,9 +233,16 @@ func posAction(ctx context.Context, term *pos.Terminal, out posPrinter, action s
 		if len(items) == 0 {
 			out.say("没有脱机流水", "no offline records")
 		}
+		outcomes := map[app.BatchOutcome][2]string{app.BatchRecorded: {"已上送", "uploaded"},
+			app.BatchRefused: {"已上送但被拒绝,未记录", "refused, not recorded"}, app.BatchNotTaken: {"未上送,将重传", "not taken, will be sent again"}}
 		for _, it := range items {
-			out.say(fmt.Sprintf("流水 %d: %s %s %s", it.Serial, map[bool]string{true: "已上送", false: "未上送"}[it.Accepted], it.Status, it.ZH),
-				fmt.Sprintf("record %d: %s %s %s", it.Serial, map[bool]string{true: "accepted", false: "not accepted"}[it.Accepted], it.Status, it.EN))
+			o := outcomes[posapi.ItemOutcome(it)]
+			why := it.Code
+			if why == "" {
+				why = it.Reason
+			}
+			out.say(strings.Join(strings.Fields(fmt.Sprintf("流水 %d: %s %s %s %s", it.Serial, o[0], it.Status, why, it.ZH)), " "),
+				strings.Join(strings.Fields(fmt.Sprintf("record %d: %s %s %s %s", it.Serial, o[1], it.Status, why, it.EN)), " "))
 		}
 	default:
 		fmt.Fprintln(e.stderr, posUsage)

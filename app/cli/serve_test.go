@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,13 @@ import (
 // startServe runs `cardcenter serve` in-process on a free loopback port and returns its
 // base URL, and a stop function that sends the shutdown and returns serve's exit code.
 func startServe(t *testing.T, db string, extra ...string) (string, func() int) {
+	url, stop, _ := startServeOut(t, db, extra...)
+	return url, stop
+}
+
+// startServeOut is startServe that also returns what serve printed after its first line,
+// as far as it has printed it.
+func startServeOut(t *testing.T, db string, extra ...string) (string, func() int, func() []string) {
 	t.Helper()
 	if _, ok := os.LookupEnv(cardio.SiteKeyEnv); !ok {
 		t.Setenv(cardio.SiteKeyEnv, apptest.SiteKey.Hex()) // the fixture's ledger is sealed with it
@@ -30,22 +38,41 @@ func startServe(t *testing.T, db string, extra ...string) (string, func() int) {
 		done <- run(ctx, args, pw, io.Discard)
 		pw.Close()
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
 	if err != nil {
 		t.Fatalf("serve did not start: %v", err)
 	}
-	go io.Copy(io.Discard, pr)
+	var mu sync.Mutex
+	var lines []string
+	go func() {
+		for {
+			l, err := br.ReadString('\n')
+			if l != "" {
+				mu.Lock()
+				lines = append(lines, strings.TrimSpace(l))
+				mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	url := strings.TrimSpace(strings.TrimPrefix(line, "serving "))
 	return url, func() int {
-		cancel()
-		select {
-		case code := <-done:
-			return code
-		case <-time.After(15 * time.Second):
-			t.Fatal("serve did not shut down")
-			return -1
+			cancel()
+			select {
+			case code := <-done:
+				return code
+			case <-time.After(15 * time.Second):
+				t.Fatal("serve did not shut down")
+				return -1
+			}
+		}, func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]string(nil), lines...)
 		}
-	}
 }
 
 func TestServeAppliesReversalsLeftFromBeforeARestart(t *testing.T) {

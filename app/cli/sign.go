@@ -23,6 +23,7 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	path := fs.String("path", posapi.PathSummary, "endpoint, e.g. /v1/recharge")
 	body := fs.String("body", "", "JSON body (default: {\"device_id\":DEVICE})")
 	url := fs.String("url", "http://127.0.0.1:8620", "host base URL")
+	cacert := fs.String("cacert", "", "the host's certificate (e.g. the --tls-self-signed DIR/host.pem), for curl to trust")
 	siteKey := fs.String("site-key", "", "site key file, which unseals the device's secret (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -48,8 +49,12 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	}
 	at := e.clock.Now().UnixMilli()
 	sig := posapi.Sign(d.Secret, http.MethodPost, *path, d.ID, at, []byte(*body))
-	fmt.Fprintf(e.stdout, "curl -sS -X POST %s%s \\\n  -H 'Content-Type: application/json' \\\n  -H '%s: %s' -H '%s: %s' \\\n  -H '%s: %s' \\\n  --data-raw %s\n",
-		*url, *path, posapi.HeaderDevice, d.ID, posapi.HeaderTime, strconv.FormatInt(at, 10), posapi.HeaderSignature, sig, shellQuote(*body))
+	trust := ""
+	if *cacert != "" {
+		trust = "--cacert " + shellQuote(*cacert) + " "
+	}
+	fmt.Fprintf(e.stdout, "curl -sS %s-X POST %s%s \\\n  -H 'Content-Type: application/json' \\\n  -H '%s: %s' -H '%s: %s' \\\n  -H '%s: %s' \\\n  --data-raw %s\n",
+		trust, *url, *path, posapi.HeaderDevice, d.ID, posapi.HeaderTime, strconv.FormatInt(at, 10), posapi.HeaderSignature, sig, shellQuote(*body))
 	return nil
 }
 

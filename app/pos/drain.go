@@ -140,9 +140,9 @@ func (t *Terminal) remove(rec app.OfflineRecord) {
 }
 
 // Upload is "3. 脱机批上送记录": the queue in batches of at most MaxBatch. A record leaves
-// the queue only when its item says the host recorded it, or refused it for its content; a
-// batch that gets no answer, or a refusal of the batch as a whole, leaves every record
-// queued.
+// the queue only when its item says the host recorded it, or refused it for good for its
+// content; a record not taken, one the answer does not mention, a batch that gets no
+// answer, or a refusal of the batch as a whole, leaves the records queued.
 func (t *Terminal) Upload(ctx context.Context) ([]app.BatchItem, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -161,15 +161,15 @@ func (t *Terminal) Upload(ctx context.Context) ([]app.BatchItem, error) {
 		for _, rec := range chunk {
 			it, ok := items[rec.Serial]
 			var err error
-			switch {
-			case ok && it.Accepted && it.Code == "":
-			case ok && it.Accepted && posapi.IsFinalRefusal(it.Code):
-				err = &app.Error{Code: it.Code, ZH: it.ZH, EN: it.EN}
+			switch outcome := posapi.ItemOutcome(it); {
+			case ok && outcome == app.BatchRecorded:
+			case ok && outcome == app.BatchRefused && posapi.IsFinalRefusal(it.Code):
+				err = &app.Error{Code: it.Code, ZH: it.ZH, EN: it.EN, Detail: it.Detail}
 			default:
 				whole = false
 				continue
 			}
-			if err := t.answered(rec, app.ReversalStatus(it.Status), "", err); err != nil {
+			if err := t.answered(rec, app.ReversalStatus(it.Status), it.Reason, err); err != nil {
 				return all, err
 			}
 		}

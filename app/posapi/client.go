@@ -127,7 +127,14 @@ func (c *Client) send(ctx context.Context, path string, body []byte, out any) er
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return noAnswer(0, protocolError(CodeNoAnswer, ""), false, err)
+		// A typed refusal of the transport (a host whose certificate is not the pinned
+		// one: HOST_CERT_MISMATCH, found before anything was sent) is the reason; the
+		// outcome is no answer all the same.
+		reason := protocolError(CodeNoAnswer, "")
+		if ae, ok := app.AsError(err); ok {
+			reason = ae
+		}
+		return noAnswer(0, reason, false, err)
 	}
 	defer resp.Body.Close()
 	blob, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
@@ -201,8 +208,29 @@ func (c *Client) Reverse(ctx context.Context, r app.ReverseRequest) (out app.Rev
 	return out, c.Do(ctx, PathReverse, r, &out)
 }
 
+// Batch uploads offline records. Every item comes back with its Outcome, also from a host
+// older than the field (see ItemOutcome).
 func (c *Client) Batch(ctx context.Context, records []app.OfflineRecord) (out BatchResult, err error) {
-	return out, c.Do(ctx, PathBatch, BatchRequest{DeviceID: c.DeviceID, Records: records}, &out)
+	err = c.Do(ctx, PathBatch, BatchRequest{DeviceID: c.DeviceID, Records: records}, &out)
+	for i := range out.Items {
+		out.Items[i].Outcome = ItemOutcome(out.Items[i])
+	}
+	return out, err
+}
+
+// ItemOutcome is a batch item's outcome. A host older than the outcome field said it with
+// accepted and code: accepted with no code was recorded, accepted with a code refused, and
+// anything not accepted not taken.
+func ItemOutcome(it app.BatchItem) app.BatchOutcome {
+	switch {
+	case it.Outcome != "":
+		return it.Outcome
+	case it.Accepted && it.Code == "":
+		return app.BatchRecorded
+	case it.Accepted:
+		return app.BatchRefused
+	}
+	return app.BatchNotTaken
 }
 
 func (c *Client) Summary(ctx context.Context) (out app.SummaryResult, err error) {

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
 	"strconv"
 	"time"
 
@@ -41,6 +42,11 @@ const (
 
 // MaxBody bounds a request body: a batch of 1,000 offline records fits with room.
 const MaxBody = 256 << 10
+
+// MaxCheckedBody is how much of a body larger than MaxBody the host still reads, without
+// keeping it, to check its signature: a device whose too-large message verifies is told so
+// in a signed answer; beyond this the host stops reading and answers unsigned.
+const MaxCheckedBody = 4 * MaxBody
 
 // ReplayWindow: a request whose timestamp is further than this from the host's clock is
 // refused. Retries re-sign with a fresh time, and idempotency makes them safe.
@@ -82,10 +88,33 @@ type BatchResult struct {
 // Sign computes the signature of a request: HMAC-SHA256 with the device secret over the
 // method, path, device, time and body, each on its own line.
 func Sign(secret []byte, method, path, device string, at int64, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(method + "\n" + path + "\n" + device + "\n" + strconv.FormatInt(at, 10) + "\n"))
+	m := requestMAC(secret, method, path, device, strconv.FormatInt(at, 10))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// requestMAC is the keyed hash of a request's signature with everything but the body
+// written: the host feeds it a body it does not keep (one too large to take). at is the
+// X-CC-Time header exactly as sent.
+func requestMAC(secret []byte, method, path, device, at string) hash.Hash {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(method + "\n" + path + "\n" + device + "\n" + at + "\n"))
+	return m
+}
+
+// parseTime reads an X-CC-Time header: Unix milliseconds in decimal digits with no sign
+// and no leading zero, the one form a POS signs (the header is signed as sent).
+func parseTime(at string) (int64, bool) {
+	if at == "" || len(at) > 18 || at[0] == '0' {
+		return 0, false
+	}
+	for _, c := range at {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	ms, err := strconv.ParseInt(at, 10, 64)
+	return ms, err == nil
 }
 
 // SignResponse computes the signature of a response: it binds the answer to the request's
@@ -116,7 +145,7 @@ const (
 	CodeBodyTooLarge    app.Code = "BODY_TOO_LARGE"
 	CodeMalformed       app.Code = "MALFORMED_REQUEST"
 	CodeDeviceMismatch  app.Code = "DEVICE_MISMATCH"
-	CodeHostUnavailable app.Code = "HOST_UNAVAILABLE"
+	CodeHostUnavailable          = app.CodeHostUnavailable
 	CodeNotFoundPath    app.Code = "NO_SUCH_ENDPOINT"
 )
 
@@ -151,7 +180,7 @@ var notAboutTheMessage = map[app.Code]bool{
 func IsFinalRefusal(code app.Code) bool { return code != "" && !notAboutTheMessage[code] }
 
 var protocolMessages = map[app.Code][2]string{
-	CodeUnauthenticated: {"缺少设备认证信息", "missing device authentication headers"},
+	CodeUnauthenticated: {"缺少或无效的设备认证信息", "missing or malformed device authentication headers"},
 	CodeBadSignature:    {"报文签名错误", "message signature does not verify"},
 	CodeStaleTimestamp:  {"报文时间超出允许范围,请校对时钟", "message time outside the replay window; check the clock"},
 	CodeBodyTooLarge:    {"报文过长", "message body too large"},

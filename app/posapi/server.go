@@ -2,13 +2,14 @@ package posapi
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"cardcenter/app"
@@ -22,6 +23,8 @@ type Server struct {
 	mux   *http.ServeMux
 	// schemas: each endpoint's body, as the strict decoder checks it (docs are tested against it).
 	schemas map[string]*wireSchema
+	// requests and results: each endpoint's request and result types (tests check their names).
+	requests, results map[string]reflect.Type
 }
 
 // NewServer returns the host's HTTP face over svc.
@@ -29,7 +32,8 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), schemas: map[string]*wireSchema{}}
+	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), schemas: map[string]*wireSchema{},
+		requests: map[string]reflect.Type{}, results: map[string]reflect.Type{}}
 	handle(s, PathAuthorize, func(r app.AuthorizeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Authorize)
 	handle(s, PathRecharge, func(r app.RechargeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Recharge)
 	handle(s, PathConfirm, func(r app.ConfirmRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Confirm)
@@ -51,8 +55,18 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
 	})
+	// Any other method or path: NO_SUCH_ENDPOINT, signed if the request proves its device
+	// (whatever its time: the answer says nothing but that the path does not exist).
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeAnswer(w, http.StatusNotFound, "", nil, errorAnswer(protocolError(CodeNotFoundPath, r.Method+" "+r.URL.Path)))
+		dev, sig, _, perr := s.authenticate(r)
+		if perr != nil && perr.Code != CodeStaleTimestamp && perr.Code != CodeBodyTooLarge {
+			dev, sig = app.Device{}, ""
+		}
+		if perr != nil && perr.Code == CodeBodyTooLarge {
+			s.refuse(w, dev, sig, perr)
+			return
+		}
+		s.refuse(w, dev, sig, protocolError(CodeNotFoundPath, r.Method+" "+r.URL.Path))
 	})
 	return s
 }
@@ -64,9 +78,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func handle[Req, Res any](s *Server, path string, key func(Req) (string, int64), call func(context.Context, Req) (Res, error)) {
 	schema := schemaFor(reflect.TypeFor[Req]())
 	s.schemas[path] = schema
+	s.requests[path], s.results[path] = reflect.TypeFor[Req](), reflect.TypeFor[Res]()
 	s.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		dev, sig, body, perr := s.authenticate(w, r)
+		dev, sig, body, perr := s.authenticate(r)
 		if perr != nil {
 			s.refuse(w, dev, sig, perr)
 			return
@@ -104,7 +119,7 @@ func (s *Server) answerFor(ctx context.Context, device string, serial int64, res
 		}
 	}
 	if err != nil {
-		return errorAnswer(ae), http.StatusOK
+		return errorAnswer(ae), StatusOf(ae.Code)
 	}
 	raw, merr := json.Marshal(res)
 	if merr != nil {
@@ -115,34 +130,55 @@ func (s *Server) answerFor(ctx context.Context, device string, serial int64, res
 	return blob, http.StatusOK
 }
 
-// authenticate reads the body (bounded) and checks device, time and signature.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (app.Device, string, []byte, *app.Error) {
+// authenticate reads the body (bounded) and checks device, time and signature. It returns
+// the device and the request's signature whenever the request proved its device (the
+// signature verifies), also together with a refusal: that refusal is then answered signed.
+// A body larger than MaxBody is not kept; up to MaxCheckedBody of it is still read into the
+// signature, so that a device which signed it is told BODY_TOO_LARGE in a signed answer.
+func (s *Server) authenticate(r *http.Request) (app.Device, string, []byte, *app.Error) {
 	devID, at, sig := r.Header.Get(HeaderDevice), r.Header.Get(HeaderTime), r.Header.Get(HeaderSignature)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return app.Device{}, "", nil, protocolError(CodeBodyTooLarge, strconv.Itoa(MaxBody)+" bytes at most")
+		return app.Device{}, "", nil, protocolError(CodeMalformed, "body cut off: "+err.Error())
+	}
+	tooLarge := len(body) > MaxBody
+	tooLargeErr := protocolError(CodeBodyTooLarge, strconv.Itoa(MaxBody)+" bytes at most")
+	// unproven is the refusal for a request that has not proved its device: a body too
+	// large says so whatever else is wrong.
+	unproven := func(e *app.Error) (app.Device, string, []byte, *app.Error) {
+		if tooLarge {
+			return app.Device{}, "", nil, tooLargeErr
 		}
-		return app.Device{}, "", nil, protocolError(CodeMalformed, err.Error())
+		return app.Device{}, "", nil, e
 	}
 	if devID == "" || at == "" || sig == "" {
-		return app.Device{}, "", nil, protocolError(CodeUnauthenticated, "")
+		return unproven(protocolError(CodeUnauthenticated, "missing "+missingHeaders(devID, at, sig)))
+	}
+	ms, ok := parseTime(at)
+	if !ok {
+		return unproven(protocolError(CodeUnauthenticated, HeaderTime+": not Unix milliseconds in decimal digits"))
 	}
 	dev, err := s.svc.Device(r.Context(), devID)
 	if err != nil {
 		if ae, ok := app.AsError(err); ok {
-			return app.Device{}, "", nil, ae
+			return unproven(ae)
 		}
 		s.log.Error("device lookup", "device", devID, "err", err)
-		return app.Device{}, "", nil, protocolError(CodeHostUnavailable, "")
+		return unproven(protocolError(CodeHostUnavailable, ""))
 	}
-	ms, err := strconv.ParseInt(at, 10, 64)
-	if err != nil {
-		return app.Device{}, "", nil, protocolError(CodeMalformed, HeaderTime)
+	mac := requestMAC(dev.Secret, r.Method, r.URL.Path, devID, at)
+	mac.Write(body)
+	if tooLarge {
+		n, err := io.Copy(mac, io.LimitReader(r.Body, MaxCheckedBody-int64(len(body))+1))
+		if err != nil || int64(len(body))+n > MaxCheckedBody {
+			return unproven(nil) // too large to check: unsigned
+		}
 	}
-	if !verify(sig, Sign(dev.Secret, r.Method, r.URL.Path, devID, ms, body)) {
-		return app.Device{}, "", nil, protocolError(CodeBadSignature, "")
+	if !verify(sig, hex.EncodeToString(mac.Sum(nil))) {
+		return unproven(protocolError(CodeBadSignature, ""))
+	}
+	if tooLarge {
+		return dev, sig, nil, tooLargeErr
 	}
 	// Only a correctly signed request learns about the clock.
 	if skew := s.clock.Now().Sub(time.UnixMilli(ms)); skew > ReplayWindow || skew < -ReplayWindow {
@@ -151,18 +187,42 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (app.Devic
 	return dev, sig, body, nil
 }
 
-func (s *Server) refuse(w http.ResponseWriter, dev app.Device, sig string, e *app.Error) {
-	status := http.StatusBadRequest
-	switch e.Code {
-	case CodeUnauthenticated, CodeBadSignature, CodeStaleTimestamp, app.CodeUnknownDevice:
-		status = http.StatusUnauthorized
-	case CodeBodyTooLarge:
-		status = http.StatusRequestEntityTooLarge
-	case CodeHostUnavailable:
-		status = http.StatusServiceUnavailable
+func missingHeaders(dev, at, sig string) string {
+	var m []string
+	for _, h := range []struct{ name, v string }{{HeaderDevice, dev}, {HeaderTime, at}, {HeaderSignature, sig}} {
+		if h.v == "" {
+			m = append(m, h.name)
+		}
 	}
-	s.log.Info("pos message refused", "device", dev.ID, "code", e.Code, "detail", e.Detail)
-	s.writeAnswer(w, status, sig, dev.Secret, errorAnswer(e))
+	return strings.Join(m, ", ")
+}
+
+func (s *Server) refuse(w http.ResponseWriter, dev app.Device, sig string, e *app.Error) {
+	if e.Code == CodeBodyTooLarge {
+		// The rest of the body may still be on the way: this connection is done.
+		w.Header().Set("Connection", "close")
+	}
+	s.log.Info("pos message refused", "device", dev.ID, "code", e.Code, "detail", e.Detail, "signed", sig != "")
+	s.writeAnswer(w, StatusOf(e.Code), sig, dev.Secret, errorAnswer(e))
+}
+
+// StatusOf is the HTTP status of every answer that refuses with code: the protocol's own
+// refusals have theirs; every refusal of the ledger is HTTP 200, a final answer about the
+// message. docs/pos-protocol.md lists each (TestProtocolDocListsEveryCode).
+func StatusOf(code app.Code) int {
+	switch code {
+	case CodeUnauthenticated, CodeBadSignature, CodeStaleTimestamp, app.CodeUnknownDevice:
+		return http.StatusUnauthorized
+	case CodeMalformed, CodeDeviceMismatch:
+		return http.StatusBadRequest
+	case CodeNotFoundPath:
+		return http.StatusNotFound
+	case CodeBodyTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeHostUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusOK
 }
 
 // writeAnswer sends body, signed for the device when the request was authenticated. A

@@ -1,0 +1,20 @@
+package app
+
+// Refusals about the host's transport: PINs travel in every authorization, so plain HTTP
+// off this machine is refused, and a pinned host certificate that does not match is no
+// host of ours.
+const (
+	// CodePlainHTTPRefused: a listener or a host URL would carry PINs in clear over the
+	// network (plain HTTP on an address that is not loopback).
+	CodePlainHTTPRefused Code = "PLAIN_HTTP_REFUSED"
+	// CodeHostCertMismatch: the host presented a certificate other than the pinned one. It
+	// is found in the TLS handshake: nothing was sent.
+	CodeHostCertMismatch Code = "HOST_CERT_MISMATCH"
+)
+
+func init() {
+	catalogue[CodePlainHTTPRefused] = [2]string{"拒绝以明文 HTTP 在非本机地址上通信:密码会明文传输;请使用 TLS(--tls-cert/--tls-key 或 --tls-self-signed)",
+		"refusing plain HTTP on an address other than this machine: PINs would travel in clear; use TLS (--tls-cert/--tls-key or --tls-self-signed)"}
+	catalogue[CodeHostCertMismatch] = [2]string{"主机证书与预置指纹不符,未发送任何数据:请核对主机地址与证书指纹",
+		"the host's certificate is not the pinned one; nothing was sent: check the host address and the certificate fingerprint"}
+}
