@@ -12,7 +12,7 @@ import (
 
 // Every admin change goes through adminChange: role check, one transaction, one audit row.
 func (s *Service) adminChange(ctx context.Context, actor Actor, action, subject string, fn func(tx Tx, now time.Time) (detail string, err error)) error {
-	if err := requireRole(actor, RoleAdmin); err != nil {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
@@ -45,16 +45,20 @@ type DeviceInput struct {
 	ID, Name, Model, Location string
 }
 
-// RegisterDevice registers a terminal with a fresh message-authentication secret.
-func (s *Service) RegisterDevice(ctx context.Context, actor Actor, in DeviceInput) (Device, error) {
+// RegisterDevice registers a terminal with a fresh message-authentication secret, returned
+// this once for provisioning the POS (it is sealed at rest and never listed).
+func (s *Service) RegisterDevice(ctx context.Context, actor Actor, in DeviceInput) (DeviceInfo, []byte, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return DeviceInfo{}, nil, err
+	}
 	for _, c := range []struct{ f, v string }{{"device id", in.ID}, {"name", in.Name}, {"model", in.Model}} {
 		if ref := checkText(c.f, c.v, 64); ref != nil {
-			return Device{}, ref
+			return DeviceInfo{}, nil, ref
 		}
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
-		return Device{}, fmt.Errorf("device secret: %w", err)
+		return DeviceInfo{}, nil, fmt.Errorf("device secret: %w", err)
 	}
 	d := Device{ID: in.ID, Name: in.Name, Model: in.Model, Location: in.Location, Enabled: true, Secret: secret}
 	err := s.adminChange(ctx, actor, "device_register", "device:"+in.ID, func(tx Tx, _ time.Time) (string, error) {
@@ -63,7 +67,10 @@ func (s *Service) RegisterDevice(ctx context.Context, actor Actor, in DeviceInpu
 		}
 		return fmt.Sprintf("name=%s model=%s location=%s", in.Name, in.Model, in.Location), tx.InsertDevice(d)
 	})
-	return d, err
+	if err != nil {
+		return DeviceInfo{}, nil, err
+	}
+	return d.Info(), secret, nil
 }
 
 // SetDeviceEnabled enables or disables a terminal.
@@ -80,6 +87,9 @@ func (s *Service) SetDeviceEnabled(ctx context.Context, actor Actor, id string, 
 
 // UpdateDevice changes a terminal's name, model and location.
 func (s *Service) UpdateDevice(ctx context.Context, actor Actor, in DeviceInput) error {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return err
+	}
 	for _, c := range []struct{ f, v string }{{"name", in.Name}, {"model", in.Model}} {
 		if ref := checkText(c.f, c.v, 64); ref != nil {
 			return ref
@@ -104,6 +114,9 @@ type IssueCardInput struct {
 
 // IssueCard records a card issued to a holder (creating the holder if new).
 func (s *Service) IssueCard(ctx context.Context, actor Actor, in IssueCardInput) (Card, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return Card{}, err
+	}
 	for _, c := range []struct{ f, v string }{{"holder no", in.HolderNo}, {"holder name", in.HolderName}, {"card no", in.CardNo}} {
 		if ref := checkText(c.f, c.v, 64); ref != nil {
 			return Card{}, ref
@@ -126,6 +139,9 @@ func (s *Service) IssueCard(ctx context.Context, actor Actor, in IssueCardInput)
 
 // SetCardStatus records a card's status: lost, frozen, bad, cancelled or back to normal.
 func (s *Service) SetCardStatus(ctx context.Context, actor Actor, cardNo string, st CardStatus) error {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return err
+	}
 	if !st.Valid() {
 		return E(CodeBadInput, "card status %q", st)
 	}
@@ -175,13 +191,16 @@ func (s *Service) checkOperatorInput(tx Tx, in OperatorInput) error {
 }
 
 // CreateOperator sets up a recharge operator with a PIN for the authorization card.
-func (s *Service) CreateOperator(ctx context.Context, actor Actor, in OperatorInput) (Operator, error) {
+func (s *Service) CreateOperator(ctx context.Context, actor Actor, in OperatorInput) (OperatorInfo, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return OperatorInfo{}, err
+	}
 	if ref := checkPIN(in.PIN); ref != nil {
-		return Operator{}, ref
+		return OperatorInfo{}, ref
 	}
 	hash, err := s.cfg.Hasher.Hash(in.PIN)
 	if err != nil {
-		return Operator{}, err
+		return OperatorInfo{}, err
 	}
 	op := Operator{OpNo: in.OpNo, Name: in.Name, PINHash: hash, DailyMax: in.DailyMax, DesignatedDevice: in.DesignatedDevice,
 		Merchant: in.Merchant, Enabled: in.Enabled}
@@ -196,7 +215,7 @@ func (s *Service) CreateOperator(ctx context.Context, actor Actor, in OperatorIn
 		op.ID = id
 		return OperatorDetail(op), err
 	})
-	return op, err
+	return op.Info(), err
 }
 
 // OperatorDetail is how the audit log describes an operator (the site generator writes it
@@ -227,6 +246,9 @@ func (s *Service) UpdateOperator(ctx context.Context, actor Actor, in OperatorIn
 
 // ResetPIN sets a new PIN and clears the wrong-PIN counter (unlocks).
 func (s *Service) ResetPIN(ctx context.Context, actor Actor, operatorID int64, pin string) error {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return err
+	}
 	if ref := checkPIN(pin); ref != nil {
 		return ref
 	}
@@ -290,6 +312,9 @@ func (s *Service) UnbindCard(ctx context.Context, actor Actor, operatorID int64)
 
 // CreateStaff adds a desk account. The very first account may be created by SystemActor.
 func (s *Service) CreateStaff(ctx context.Context, actor Actor, username, display string, role Role, password string) error {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return err
+	}
 	if ref := checkText("user name", username, 32); ref != nil {
 		return ref
 	}
@@ -344,29 +369,43 @@ func (s *Service) Login(ctx context.Context, username, password string) (Actor, 
 }
 
 // Devices lists every terminal.
-func (s *Service) Devices(ctx context.Context) ([]Device, error) {
-	var out []Device
+func (s *Service) Devices(ctx context.Context, actor Actor) ([]DeviceInfo, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return nil, err
+	}
+	var out []DeviceInfo
 	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.Devices()
+		ds, err := tx.Devices()
+		for _, d := range ds {
+			out = append(out, d.Info())
+		}
 		return err
 	})
 	return out, err
 }
 
-// Operators lists every recharge operator.
-func (s *Service) Operators(ctx context.Context) ([]Operator, error) {
-	var out []Operator
+// Operators lists every recharge operator: any staff may read it (the desk names the
+// operator of each recharge), none sees a PIN's hash.
+func (s *Service) Operators(ctx context.Context, actor Actor) ([]OperatorInfo, error) {
+	if err := s.allow(ctx, actor, anyStaff...); err != nil {
+		return nil, err
+	}
+	var out []OperatorInfo
 	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.Operators()
+		ops, err := tx.Operators()
+		for _, o := range ops {
+			out = append(out, o.Info())
+		}
 		return err
 	})
 	return out, err
 }
 
 // Audit returns the newest limit audit entries, newest first.
-func (s *Service) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
+func (s *Service) Audit(ctx context.Context, actor Actor, limit int) ([]AuditEntry, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return nil, err
+	}
 	var out []AuditEntry
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error

@@ -22,7 +22,7 @@ func adminOps(s *apptest.Site) []adminOp {
 	var op9 int64
 	return []adminOp{
 		{"register device", "device_register", "device:P3", func(a app.Actor) error {
-			_, err := s.Svc.RegisterDevice(ctx, a, app.DeviceInput{ID: "P3", Name: "二食堂充值机", Model: app.ModelRechargePOS, Location: "二食堂"})
+			_, _, err := s.Svc.RegisterDevice(ctx, a, app.DeviceInput{ID: "P3", Name: "二食堂充值机", Model: app.ModelRechargePOS, Location: "二食堂"})
 			return err
 		}},
 		{"update device", "device_update", "device:P3", func(a app.Actor) error {
@@ -62,7 +62,7 @@ func adminOps(s *apptest.Site) []adminOp {
 
 func TestAudit_EveryAdminChangeAndRepairSaysWhoAndWhen(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	root := app.Actor{User: "root2", Role: app.RoleAdmin} // not the fixture's admin: the log must name who
+	root := s.Staff("root2", app.RoleAdmin) // not the fixture's admin: the log must name who
 	for _, op := range adminOps(s) {
 		s.Clock.Advance(time.Minute)
 		n := s.Ledger().Audit
@@ -73,7 +73,7 @@ func TestAudit_EveryAdminChangeAndRepairSaysWhoAndWhen(t *testing.T) {
 		}
 	}
 	// The detail says what changed.
-	es, err := s.Svc.Audit(ctx, 100)
+	es, err := s.Svc.Audit(ctx, app.SystemActor, 100)
 	must(t, err)
 	details := map[string]string{}
 	for _, e := range es { // newest first: keep the newest of each action
@@ -153,10 +153,17 @@ func TestAudit_AppendOnlyInTheDatabase(t *testing.T) {
 // Only admins change devices, cards, operators, bindings and staff; a refusal changes nothing.
 func TestAdmin_OnlyAdminsChangeMasterData(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
+	boss := s.Staff("boss", app.RoleSupervisor)
 	before := s.Ledger()
-	for _, actor := range []app.Actor{s.Clerk, {User: "fin", Role: app.RoleSupervisor}, {User: "anon"}, {User: "x", Role: "root"}} {
+	for _, actor := range []app.Actor{s.Clerk, boss} {
 		for _, op := range adminOps(s) {
 			wantCode(t, op.run(actor), app.CodePermission)
+		}
+	}
+	// Nor anyone the ledger has no account for, whatever role they claim.
+	for _, actor := range []app.Actor{{User: "anon"}, {User: "x", Role: "root"}, {User: "ghost", Role: app.RoleAdmin}} {
+		for _, op := range adminOps(s) {
+			wantCode(t, op.run(actor), app.CodeSessionEnded)
 		}
 	}
 	if after := s.Ledger(); after != before {

@@ -19,14 +19,17 @@ type BindingRow struct {
 
 // OperatorCard is a recharge operator and the authorization card bound to them, if any.
 type OperatorCard struct {
-	Operator Operator
+	Operator OperatorInfo
 	Bound    bool
 	Binding  BindingRow
 }
 
 // Bindings lists every recharge operator with their authorization card (rule 10), in
 // operator number order; operators without a card are listed too (Bound false).
-func (s *Service) Bindings(ctx context.Context) ([]OperatorCard, error) {
+func (s *Service) Bindings(ctx context.Context, actor Actor) ([]OperatorCard, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return nil, err
+	}
 	var out []OperatorCard
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		ops, err := tx.Operators()
@@ -44,7 +47,7 @@ func (s *Service) Bindings(ctx context.Context) ([]OperatorCard, error) {
 		out = make([]OperatorCard, 0, len(ops))
 		for _, o := range ops {
 			b, ok := byOp[o.ID]
-			out = append(out, OperatorCard{Operator: o, Bound: ok, Binding: b})
+			out = append(out, OperatorCard{Operator: o.Info(), Bound: ok, Binding: b})
 		}
 		return nil
 	})
@@ -74,7 +77,7 @@ func (s *Service) RotateDeviceSecret(ctx context.Context, actor Actor, id string
 // AuditFiltered returns up to limit audit entries, newest first, by user (the actor as
 // written, "" = anyone) and of action ("" = any kind). Only admins read the audit log.
 func (s *Service) AuditFiltered(ctx context.Context, actor Actor, user, action string, limit int) ([]AuditEntry, error) {
-	if err := requireRole(actor, RoleAdmin); err != nil {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
@@ -94,11 +97,14 @@ func (s *Service) AuditFiltered(ctx context.Context, actor Actor, user, action s
 type CardDetail struct {
 	Card    Card
 	Holder  Cardholder
-	BoundTo Operator
+	BoundTo OperatorInfo
 }
 
 // CardDetail looks a card up by number for the card status screen.
-func (s *Service) CardDetail(ctx context.Context, cardNo string) (CardDetail, error) {
+func (s *Service) CardDetail(ctx context.Context, actor Actor, cardNo string) (CardDetail, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return CardDetail{}, err
+	}
 	var d CardDetail
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
@@ -114,7 +120,8 @@ func (s *Service) CardDetail(ctx context.Context, cardNo string) (CardDetail, er
 		} else if err != nil {
 			return err
 		}
-		d.BoundTo, err = tx.Operator(b.OperatorID)
+		op, err := tx.Operator(b.OperatorID)
+		d.BoundTo = op.Info()
 		return err
 	})
 	return d, err

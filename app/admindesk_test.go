@@ -14,7 +14,7 @@ func TestBindingsListsEveryOperatorWithTheirCardAndItsStatus(t *testing.T) {
 	s := apptest.New(t, apptest.Options{Operators: 3})
 	must(t, s.Svc.UnbindCard(ctx, s.Admin, s.Ops[1].ID))
 	must(t, s.Svc.SetCardStatus(ctx, s.Admin, apptest.AuthCard(2), app.CardLost))
-	rows, err := s.Svc.Bindings(ctx)
+	rows, err := s.Svc.Bindings(ctx, app.SystemActor)
 	must(t, err)
 	if len(rows) != 3 {
 		t.Fatalf("got %d rows, want 3", len(rows))
@@ -38,11 +38,11 @@ func TestBindingsListsEveryOperatorWithTheirCardAndItsStatus(t *testing.T) {
 
 func TestRotateDeviceSecretChangesItAndNeverWritesItToTheAudit(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	before, err := s.Svc.Device(ctx, "P1")
+	before, err := s.Svc.DeviceWithKey(ctx, "P1")
 	must(t, err)
 	secret, err := s.Svc.RotateDeviceSecret(ctx, s.Admin, "P1")
 	must(t, err)
-	after, err := s.Svc.Device(ctx, "P1")
+	after, err := s.Svc.DeviceWithKey(ctx, "P1")
 	must(t, err)
 	if len(secret) != 32 || !bytes.Equal(after.Secret, secret) || bytes.Equal(before.Secret, after.Secret) {
 		t.Fatalf("secret not rotated: before %x after %x returned %x", before.Secret, after.Secret, secret)
@@ -54,7 +54,7 @@ func TestRotateDeviceSecretChangesItAndNeverWritesItToTheAudit(t *testing.T) {
 	if e.Action != "device_rotate_secret" || e.Subject != "device:P1" || e.Actor != "admin" {
 		t.Fatalf("audit entry %+v", e)
 	}
-	all, err := s.Svc.Audit(ctx, 1000)
+	all, err := s.Svc.Audit(ctx, app.SystemActor, 1000)
 	must(t, err)
 	for _, e := range all {
 		line := e.Subject + " " + e.Detail
@@ -65,15 +65,14 @@ func TestRotateDeviceSecretChangesItAndNeverWritesItToTheAudit(t *testing.T) {
 
 	apptest.WantCode(t, func() error { _, err := s.Svc.RotateDeviceSecret(ctx, s.Clerk, "P2"); return err }(), app.CodePermission)
 	apptest.WantCode(t, func() error { _, err := s.Svc.RotateDeviceSecret(ctx, s.Admin, "NOPE"); return err }(), app.CodeUnknownDevice)
-	if p2, _ := s.Svc.Device(ctx, "P2"); bytes.Equal(p2.Secret, secret) {
+	if p2, _ := s.Svc.DeviceWithKey(ctx, "P2"); bytes.Equal(p2.Secret, secret) {
 		t.Fatal("P2 changed")
 	}
 }
 
 func TestAuditFilteredByPersonAndKind(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	must(t, s.Svc.CreateStaff(ctx, s.Admin, "admin2", "管理员二", app.RoleAdmin, "admin-pass-2"))
-	a2 := app.Actor{User: "admin2", Role: app.RoleAdmin}
+	a2 := s.Staff("admin2", app.RoleAdmin)
 	must(t, s.Svc.SetDeviceEnabled(ctx, a2, "P1", false))
 	must(t, s.Svc.SetDeviceEnabled(ctx, s.Admin, "P2", false))
 	must(t, s.Svc.SetCardStatus(ctx, a2, apptest.UserCard(0), app.CardLost))
@@ -111,16 +110,16 @@ func TestAuditFilteredByPersonAndKind(t *testing.T) {
 
 func TestCardDetailNamesHolderAndTheOperatorOfAnAuthorizationCard(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	d, err := s.Svc.CardDetail(ctx, apptest.AuthCard(1))
+	d, err := s.Svc.CardDetail(ctx, app.SystemActor, apptest.AuthCard(1))
 	must(t, err)
 	if d.Card.CardNo != apptest.AuthCard(1) || d.Holder.Name != "操作员2" || d.BoundTo.OpNo != "OP02" {
 		t.Fatalf("auth card detail %+v", d)
 	}
-	d, err = s.Svc.CardDetail(ctx, apptest.UserCard(0))
+	d, err = s.Svc.CardDetail(ctx, app.SystemActor, apptest.UserCard(0))
 	must(t, err)
 	if d.Holder.Name != "学生1" || d.BoundTo.ID != 0 || d.Card.Status != app.CardNormal {
 		t.Fatalf("user card detail %+v", d)
 	}
-	_, err = s.Svc.CardDetail(ctx, "99999999")
+	_, err = s.Svc.CardDetail(ctx, app.SystemActor, "99999999")
 	apptest.WantCode(t, err, app.CodeUnknownCard)
 }

@@ -97,7 +97,7 @@ func TestBadInput_UnknownIDs(t *testing.T) {
 			return err
 		}, app.CodeUnknownDevice},
 		{"summary, unknown device", func() error { _, err := s.Svc.Summary(ctx, app.SummaryRequest{DeviceID: "P404"}); return err }, app.CodeUnknownDevice},
-		{"device lookup", func() error { _, err := s.Svc.Device(ctx, "P404"); return err }, app.CodeUnknownDevice},
+		{"device lookup", func() error { _, err := s.Svc.DeviceWithKey(ctx, "P404"); return err }, app.CodeUnknownDevice},
 		{"enable unknown device", func() error { return s.Svc.SetDeviceEnabled(ctx, s.Admin, "P404", true) }, app.CodeUnknownDevice},
 		{"update unknown device", func() error {
 			return s.Svc.UpdateDevice(ctx, s.Admin, app.DeviceInput{ID: "P404", Name: "x", Model: app.ModelRechargePOS})
@@ -112,7 +112,7 @@ func TestBadInput_UnknownIDs(t *testing.T) {
 		{"reset PIN of unknown operator", func() error { return s.Svc.ResetPIN(ctx, s.Admin, 404, "1234") }, app.CodeNotFound},
 		{"enable unknown staff", func() error { return s.Svc.SetStaffEnabled(ctx, s.Admin, "nobody", true) }, app.CodeNotFound},
 		{"login unknown staff", func() error { _, err := s.Svc.Login(ctx, "nobody", "whatever-pass"); return err }, app.CodeBadCredentials},
-		{"desk, unknown card", func() error { _, err := s.Svc.AwaitingDesk(ctx, "U404"); return err }, app.CodeUnknownCard},
+		{"desk, unknown card", func() error { _, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, "U404"); return err }, app.CodeUnknownCard},
 		{"repair unknown recharge", func() error {
 			_, _, err := s.Svc.BeginRepair(ctx, s.Clerk, 404, app.CardSnapshot{})
 			return err
@@ -121,7 +121,7 @@ func TestBadInput_UnknownIDs(t *testing.T) {
 			_, err := s.Svc.CompleteRepair(ctx, s.Clerk, 404, app.RepairWritten, app.CardSnapshot{})
 			return err
 		}, app.CodeNotFound},
-		{"repair of unknown recharge", func() error { _, err := s.Svc.RepairOf(ctx, 404); return err }, app.CodeNotFound},
+		{"repair of unknown recharge", func() error { _, err := s.Svc.RepairOf(ctx, app.SystemActor, 404); return err }, app.CodeNotFound},
 		{"stored answer of unknown key", func() error { _, err := s.Svc.StoredAnswerBytes(ctx, "P1", 404404); return err }, app.CodeNotFound},
 	})
 }
@@ -181,14 +181,14 @@ func TestBadInput_Dates(t *testing.T) {
 	s := busySite(t)
 	var cases []badCase
 	report := func(from, to string) func() error {
-		return func() error { _, err := s.Svc.Report(ctx, from, to); return err }
+		return func() error { _, err := s.Svc.Report(ctx, app.SystemActor, from, to); return err }
 	}
 	for _, d := range []string{"2026-02-30", "2026-3-1", "2026-03-1", "yesterday", "", " 2026-03-02", "2026-03-02 ", "2026/03/02",
 		"20260302", "2026-03-02T00:00:00", "2026-13-01", "2026-00-10", "2025-02-29", "０２６-03-02", "2026-03-02\x00"} {
 		cases = append(cases,
 			badCase{"from " + d, report(d, "2026-03-02"), app.CodeBadDate},
 			badCase{"to " + d, report("2026-03-02", d), app.CodeBadDate},
-			badCase{"is settled " + d, func() error { _, err := s.Svc.IsSettled(ctx, d); return err }, app.CodeBadDate},
+			badCase{"is settled " + d, func() error { _, err := s.Svc.IsSettled(ctx, app.SystemActor, d); return err }, app.CodeBadDate},
 		)
 	}
 	cases = append(cases,
@@ -199,7 +199,7 @@ func TestBadInput_Dates(t *testing.T) {
 	checkRefusals(t, s, cases)
 	// The limits themselves are fine: one day, 400 days, a leap day.
 	for _, r := range [][2]string{{"2026-03-02", "2026-03-02"}, {"2025-02-25", "2026-03-31"}, {"2024-02-29", "2024-02-29"}} {
-		if _, err := s.Svc.Report(ctx, r[0], r[1]); err != nil {
+		if _, err := s.Svc.Report(ctx, app.SystemActor, r[0], r[1]); err != nil {
 			t.Fatalf("%v: %v", r, err)
 		}
 	}
@@ -227,21 +227,21 @@ func TestBadInput_EmptyStrings(t *testing.T) {
 			return rechargeErr(s, app.RechargeRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), CardNo: apptest.UserCard(0), Amount: 10 * yuan})
 		}, app.CodeStaleSession},
 		{"summary, no device", func() error { _, err := s.Svc.Summary(ctx, app.SummaryRequest{}); return err }, app.CodeUnknownDevice},
-		{"desk, no card", func() error { _, err := s.Svc.AwaitingDesk(ctx, ""); return err }, app.CodeUnknownCard},
+		{"desk, no card", func() error { _, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, ""); return err }, app.CodeUnknownCard},
 		{"register device, no id", func() error {
-			_, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{Name: "x", Model: app.ModelRechargePOS})
+			_, _, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{Name: "x", Model: app.ModelRechargePOS})
 			return err
 		}, app.CodeBadInput},
 		{"register device, blank name", func() error {
-			_, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P5", Name: "  ", Model: app.ModelRechargePOS})
+			_, _, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P5", Name: "  ", Model: app.ModelRechargePOS})
 			return err
 		}, app.CodeBadInput},
 		{"register device, no model", func() error {
-			_, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P5", Name: "x"})
+			_, _, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P5", Name: "x"})
 			return err
 		}, app.CodeBadInput},
 		{"register device, id too long", func() error {
-			_, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: strings.Repeat("P", 65), Name: "x", Model: app.ModelRechargePOS})
+			_, _, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: strings.Repeat("P", 65), Name: "x", Model: app.ModelRechargePOS})
 			return err
 		}, app.CodeBadInput},
 		{"update device, no name", func() error {

@@ -25,6 +25,21 @@ type Config struct {
 	Hasher Hasher
 }
 
+// Settings are the site's rules as a desk shows them: Config without the hasher (a desk
+// never hashes; the ledger checks passwords and PINs).
+type Settings struct {
+	BalanceCeiling                                      Fen
+	ReversalDelay, WriteUnknownAfter, CaseAfter, Cutoff time.Duration
+	Location                                            *time.Location
+	MaxWrongPINs                                        int
+}
+
+// Settings of this site.
+func (c Config) Settings() Settings {
+	return Settings{BalanceCeiling: c.BalanceCeiling, ReversalDelay: c.ReversalDelay, WriteUnknownAfter: c.WriteUnknownAfter,
+		CaseAfter: c.CaseAfter, Cutoff: c.Cutoff, Location: c.Location, MaxWrongPINs: c.MaxWrongPINs}
+}
+
 // DefaultConfig is what a new site runs with.
 func DefaultConfig() Config {
 	loc, err := time.LoadLocation("Asia/Shanghai")

@@ -30,7 +30,7 @@ type DecisionInput struct {
 
 // Decide records a supervisor's decision on an open case.
 func (s *Service) Decide(ctx context.Context, actor Actor, in DecisionInput) (Decision, error) {
-	if err := requireRole(actor, RoleSupervisor, RoleAdmin); err != nil {
+	if err := s.allow(ctx, actor, financeRoles...); err != nil {
 		return Decision{}, err
 	}
 	in.Reason = strings.TrimSpace(in.Reason)

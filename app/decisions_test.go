@@ -8,8 +8,6 @@ import (
 	"cardcenter/app/apptest"
 )
 
-var boss = app.Actor{User: "boss1", Role: app.RoleSupervisor}
-
 // cannotTellCase books a cancelled recharge whose card cannot prove it (no log) and lays the
 // card at the desk, which opens a cannot_tell case.
 func cannotTellCase(t *testing.T, s *apptest.Site) (app.RechargeRequest, app.RechargeResult, *regressReader, app.CaseView) {
@@ -25,7 +23,7 @@ func cannotTellCase(t *testing.T, s *apptest.Site) (app.RechargeRequest, app.Rec
 	rd := &regressReader{regressCard{no: card, uid: s.CardOf(card).UID, balance: 70 * yuan, counter: 5}}
 	_, err = s.Svc.LookAtCard(ctx, s.Clerk, rd)
 	must(t, err)
-	cases, err := s.Svc.Exceptions(ctx, boss)
+	cases, err := s.Svc.Exceptions(ctx, s.Staff("boss1", app.RoleSupervisor))
 	must(t, err)
 	if len(cases) != 1 || cases[0].Case.Kind != app.CaseCannotTell || cases[0].Case.RechargeID != res.RechargeID {
 		t.Fatalf("cases %+v", cases)
@@ -43,6 +41,7 @@ func cannotTellCase(t *testing.T, s *apptest.Site) (app.RechargeRequest, app.Rec
 // (four eyes); another clerk does, through the same crash-safe credit and repair record.
 func TestExceptions_ApprovedWriteNeedsASecondPerson(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
+	boss := s.Staff("boss1", app.RoleSupervisor)
 	_, res, rd, c := cannotTellCase(t, s)
 	_, err := s.Svc.Decide(ctx, s.Clerk, app.DecisionInput{CaseKey: c.Case.Key(), Kind: app.DecideApproveWrite, Reason: "x"})
 	wantCode(t, err, app.CodePermission)
@@ -102,6 +101,7 @@ func TestExceptions_ApprovedWriteNeedsASecondPerson(t *testing.T) {
 // freezes it.
 func TestExceptions_CloseAndCashAdjustment(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
+	boss := s.Staff("boss1", app.RoleSupervisor)
 	_, res, rd, c := cannotTellCase(t, s)
 	before := reportOf(t, s, today, today).Total.Cash()
 	d, err := s.Svc.Decide(ctx, boss, app.DecisionInput{CaseKey: c.Case.Key(), Kind: app.DecideAdjustment, Amount: -50 * yuan,
@@ -153,6 +153,7 @@ func TestExceptions_CloseAndCashAdjustment(t *testing.T) {
 // Clerks see no exceptions and decide nothing.
 func TestExceptions_ClerksCannotListOrDecide(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
+	boss := s.Staff("boss1", app.RoleSupervisor)
 	_, err := s.Svc.Exceptions(ctx, s.Clerk)
 	wantCode(t, err, app.CodePermission)
 	_, err = s.Svc.Decide(ctx, s.Clerk, app.DecisionInput{CaseKey: "cannot_tell/recharge:1", Kind: app.DecideClose, Reason: "x"})
@@ -167,6 +168,7 @@ func TestExceptions_ClerksCannotListOrDecide(t *testing.T) {
 // a repair left unfinished; both close when their condition ends.
 func TestExceptions_DerivedCasesOpenWithTimeAndCloseWithTheirCondition(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
+	boss := s.Staff("boss1", app.RoleSupervisor)
 	sess := s.Authorize("P1", 0)
 	req, res := s.Recharge(sess, apptest.UserCard(0), 30*yuan)
 	keys := func() []string {

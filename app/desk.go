@@ -44,7 +44,10 @@ func RepairRef(rechargeID int64) string { return fmt.Sprintf("RP%d", rechargeID)
 // AwaitingDesk lists the recharges of a card whose card write the desk must settle: every
 // cancel-reported one, and every pending one past the write-unknown timeout (or with an
 // unfinished repair). Each says what holds it, if anything does.
-func (s *Service) AwaitingDesk(ctx context.Context, cardNo string) ([]DeskItem, error) {
+func (s *Service) AwaitingDesk(ctx context.Context, actor Actor, cardNo string) ([]DeskItem, error) {
+	if err := s.allow(ctx, actor, deskRoles...); err != nil {
+		return nil, err
+	}
 	var out []DeskItem
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		if _, err := tx.Card(cardNo); err != nil {
@@ -114,7 +117,7 @@ func (s *Service) BeginRepair(ctx context.Context, actor Actor, rechargeID int64
 // beginRepair is BeginRepair; found says the card already shows the credit, so the repair
 // only records it, which a hold on writes does not stop.
 func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64, card CardSnapshot, found bool) (rp Repair, resumed bool, err error) {
-	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
+	if err := s.allow(ctx, actor, deskRoles...); err != nil {
 		return Repair{}, false, err
 	}
 	if ref := checkCard(card.Balance, card.Counter, false); ref != nil {
@@ -178,7 +181,7 @@ func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64
 // found it already on the card (RepairFoundOnCard). Only the first completion counts; a
 // second is refused with ALREADY_REPAIRED and changes nothing.
 func (s *Service) CompleteRepair(ctx context.Context, actor Actor, repairID int64, outcome RepairState, after CardSnapshot) (Repair, error) {
-	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
+	if err := s.allow(ctx, actor, deskRoles...); err != nil {
 		return Repair{}, err
 	}
 	var to CardWrite
@@ -235,7 +238,10 @@ func (s *Service) CompleteRepair(ctx context.Context, actor Actor, repairID int6
 }
 
 // RepairOf returns the repair record of a recharge, if any.
-func (s *Service) RepairOf(ctx context.Context, rechargeID int64) (Repair, error) {
+func (s *Service) RepairOf(ctx context.Context, actor Actor, rechargeID int64) (Repair, error) {
+	if err := s.allow(ctx, actor, anyStaff...); err != nil {
+		return Repair{}, err
+	}
 	var rp Repair
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error

@@ -25,7 +25,7 @@ func cancelled(t *testing.T, s *apptest.Site, sess apptest.Session, card string,
 
 func deskIDs(t *testing.T, s *apptest.Site, card string) []string {
 	t.Helper()
-	items, err := s.Svc.AwaitingDesk(ctx, card)
+	items, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, card)
 	must(t, err)
 	var out []string
 	for _, it := range items {
@@ -70,7 +70,7 @@ func TestDesk_AwaitingListsCancelReportedAndWriteUnknown(t *testing.T) {
 	_, fresh := s.Recharge(sess, card, 60*yuan)
 	_, _, err = s.Svc.BeginRepair(ctx, s.Clerk, fresh.RechargeID, app.CardSnapshot{})
 	wantCode(t, err, app.CodeNotAwaitingDesk)
-	_, err = s.Svc.AwaitingDesk(ctx, "U404")
+	_, err = s.Svc.AwaitingDesk(ctx, app.SystemActor, "U404")
 	wantCode(t, err, app.CodeUnknownCard)
 }
 
@@ -88,13 +88,13 @@ func TestDesk_RepairExactlyOnce(t *testing.T) {
 		t.Fatalf("intent %+v resumed %t", rp, resumed)
 	}
 	// Another clerk (the first one's screen crashed) gets the same intent back.
-	other := app.Actor{User: "clerk2", Role: app.RoleClerk}
+	other := s.Staff("clerk2", app.RoleClerk)
 	rp2, resumed, err := s.Svc.BeginRepair(ctx, other, res.RechargeID, app.CardSnapshot{Balance: 5 * yuan, Counter: 3})
 	must(t, err)
 	if !resumed || rp2.ID != rp.ID || rp2.Staff != "clerk1" || rp2.Ref != rp.Ref {
 		t.Fatalf("second begin %+v resumed %t, first %+v", rp2, resumed, rp)
 	}
-	items, err := s.Svc.AwaitingDesk(ctx, card)
+	items, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, card)
 	must(t, err)
 	if len(items) != 1 || items[0].Repair.ID != rp.ID {
 		t.Fatalf("desk shows %+v: the unfinished intent must be visible", items)
@@ -123,10 +123,10 @@ func TestDesk_RepairExactlyOnce(t *testing.T) {
 	if after := s.Ledger(); after != before {
 		t.Fatalf("a second completion changed something:\n%+v\n%+v", before, after)
 	}
-	if got, err := s.Svc.RepairOf(ctx, res.RechargeID); err != nil || got.State != app.RepairWritten || got.CardBalanceAfter != 55*yuan {
+	if got, err := s.Svc.RepairOf(ctx, app.SystemActor, res.RechargeID); err != nil || got.State != app.RepairWritten || got.CardBalanceAfter != 55*yuan {
 		t.Fatalf("stored repair %+v, %v", got, err)
 	}
-	if items, _ := s.Svc.AwaitingDesk(ctx, card); len(items) != 0 {
+	if items, _ := s.Svc.AwaitingDesk(ctx, app.SystemActor, card); len(items) != 0 {
 		t.Fatalf("still awaiting: %+v", items)
 	}
 
@@ -167,6 +167,10 @@ func TestDesk_ConcurrentRepairYieldsExactlyOne(t *testing.T) {
 		beginErr         error
 		completeErr      error
 	}
+	clerks := make([]app.Actor, desks)
+	for d := range clerks {
+		clerks[d] = s.Staff(fmt.Sprintf("clerk%d", d), app.RoleClerk)
+	}
 	out := make(chan outcome, desks*len(ids))
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -175,7 +179,7 @@ func TestDesk_ConcurrentRepairYieldsExactlyOne(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				actor := app.Actor{User: fmt.Sprintf("clerk%d", d), Role: app.RoleClerk}
+				actor := clerks[d]
 				<-start
 				o := outcome{recharge: id}
 				rp, _, err := s.Svc.BeginRepair(ctx, actor, id, app.CardSnapshot{Counter: int64(d)})
@@ -258,7 +262,7 @@ func TestDesk_ReversalVersusRepair(t *testing.T) {
 		req, res := writeUnknown(t, s)
 		reverse(t, s, req)
 		// While it waits the desk sees the recharge but may not touch it.
-		items, err := s.Svc.AwaitingDesk(ctx, req.CardNo)
+		items, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, req.CardNo)
 		must(t, err)
 		if len(items) != 1 || !items[0].ReversalPending {
 			t.Fatalf("desk %+v: want the recharge flagged reversal pending", items)
@@ -275,7 +279,7 @@ func TestDesk_ReversalVersusRepair(t *testing.T) {
 		if l := s.Ledger(); l.Repairs != 0 || l.Reversed != 1 {
 			t.Fatalf("ledger %+v", l)
 		}
-		if items, _ := s.Svc.AwaitingDesk(ctx, req.CardNo); len(items) != 0 {
+		if items, _ := s.Svc.AwaitingDesk(ctx, app.SystemActor, req.CardNo); len(items) != 0 {
 			t.Fatalf("a reversed recharge at the desk: %+v", items)
 		}
 	})
@@ -381,12 +385,12 @@ func TestDesk_ReversalVersusRepair(t *testing.T) {
 func TestDesk_RolesAndUnknownIDs(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
 	res := cancelled(t, s, s.Authorize("P1", 0), apptest.UserCard(0), 10*yuan)
-	sup := app.Actor{User: "fin", Role: app.RoleSupervisor}
+	sup := s.Staff("boss", app.RoleSupervisor)
 	before := s.Ledger()
 	_, _, err := s.Svc.BeginRepair(ctx, sup, res.RechargeID, app.CardSnapshot{})
 	wantCode(t, err, app.CodePermission)
 	_, _, err = s.Svc.BeginRepair(ctx, app.Actor{User: "nobody"}, res.RechargeID, app.CardSnapshot{})
-	wantCode(t, err, app.CodePermission)
+	wantCode(t, err, app.CodeSessionEnded)
 	if after := s.Ledger(); after != before {
 		t.Fatalf("a refused repair changed the ledger:\n%+v\n%+v", before, after)
 	}
@@ -394,13 +398,13 @@ func TestDesk_RolesAndUnknownIDs(t *testing.T) {
 	must(t, err)
 	_, err = s.Svc.CompleteRepair(ctx, sup, rp.ID, app.RepairWritten, app.CardSnapshot{})
 	wantCode(t, err, app.CodePermission)
-	if got, _ := s.Svc.RepairOf(ctx, res.RechargeID); got.State != app.RepairIntent {
+	if got, _ := s.Svc.RepairOf(ctx, app.SystemActor, res.RechargeID); got.State != app.RepairIntent {
 		t.Fatalf("a supervisor completed a repair: %+v", got)
 	}
 	_, _, err = s.Svc.BeginRepair(ctx, s.Clerk, 9999, app.CardSnapshot{})
 	wantCode(t, err, app.CodeNotFound)
 	_, err = s.Svc.CompleteRepair(ctx, s.Clerk, 9999, app.RepairWritten, app.CardSnapshot{})
 	wantCode(t, err, app.CodeNotFound)
-	_, err = s.Svc.RepairOf(ctx, 9999)
+	_, err = s.Svc.RepairOf(ctx, app.SystemActor, 9999)
 	wantCode(t, err, app.CodeNotFound)
 }

@@ -152,17 +152,31 @@ func (s *Service) settle(actor Actor, it DeskItem, ledger Card, c CardOnDesk, me
 	return out
 }
 
-// LookAtCard reads the card on the reader and lists its recharges awaiting the desk, each
-// with the card's verdict and what the desk may do. A repair left as an intent (the desk
-// crashed, or the card was pulled, between intent and completion) is completed here if the
-// card shows its credit. The read is kept as evidence; a card behind the ledger, and a
-// recharge the card cannot prove, go to the exceptions desk.
-func (s *Service) LookAtCard(ctx context.Context, actor Actor, reader DeskReader) (DeskCard, error) {
-	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
-		return DeskCard{}, err
+// CardQuestions are the recharges of a card whose credit the ledger wants the card's word
+// on before the desk may settle them: every one awaiting the desk, unfinished repairs too.
+func (s *Service) CardQuestions(ctx context.Context, actor Actor, cardNo string) ([]CardQuestion, error) {
+	if err := s.allow(ctx, actor, deskRoles...); err != nil {
+		return nil, err
 	}
-	c, err := reader.Read(ctx)
+	items, err := s.AwaitingDesk(ctx, actor, cardNo)
 	if err != nil {
+		return nil, err
+	}
+	qs := make([]CardQuestion, 0, len(items))
+	for _, it := range items {
+		r := it.Recharge
+		qs = append(qs, CardQuestion{DeviceID: r.DeviceID, Serial: r.Serial, Amount: r.Amount, CounterBefore: r.CounterBefore})
+	}
+	return qs, nil
+}
+
+// ReadCard is the desk's read of a card: it lists the card's recharges awaiting the desk,
+// each with the card's verdict and what the desk may do. A repair left as an intent (the
+// desk crashed, or the card was pulled, between intent and completion) is completed here if
+// the card shows its credit. The read is kept as evidence; a card behind the ledger, and a
+// recharge the card cannot prove, go to the exceptions desk.
+func (s *Service) ReadCard(ctx context.Context, actor Actor, c CardFacts) (DeskCard, error) {
+	if err := s.allow(ctx, actor, deskRoles...); err != nil {
 		return DeskCard{}, err
 	}
 	dc := DeskCard{Card: c}
@@ -188,7 +202,7 @@ func (s *Service) LookAtCard(ctx context.Context, actor Actor, reader DeskReader
 		return DeskCard{}, err
 	}
 	dc.Behind = dc.Memory.Behind(c.Counter(), c.Balance())
-	items, err := s.AwaitingDesk(ctx, c.CardNo())
+	items, err := s.AwaitingDesk(ctx, actor, c.CardNo())
 	if err != nil {
 		return DeskCard{}, err
 	}
@@ -270,23 +284,25 @@ type Receipt struct {
 	At            time.Time
 }
 
-// Repair settles one recharge of the card on the reader, exactly once. shown is the card as
-// the clerk saw it when confirming: the card is read again right before writing and must be
-// the same card in the same state. The intent is recorded before the write and the
-// completion after, so a pulled card or a crash in between is resolved by the next read of
-// the card (LookAtCard) and never credited twice.
-func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, rechargeID int64, shown CardOnDesk) (Receipt, error) {
-	if err := requireRole(actor, RoleClerk, RoleAdmin); err != nil {
-		return Receipt{}, err
+// RepairStart is what StartRepair decided: the credit was found on the card and recorded
+// (Receipt is final), or the intent is recorded and the desk writes Recharge's credit
+// onto the card, tagged with the recharge's own (terminal, serial), at At.
+type RepairStart struct {
+	Repair   Repair
+	Recharge Recharge
+	Found    bool
+	Receipt  Receipt
+	At       time.Time
+}
+
+// StartRepair is the ledger's half of settling one recharge of the card the desk just read
+// (c, read again right before, as the clerk confirmed it): the same checks as ReadCard's,
+// then the intent before any write, or the credit found on the card recorded at once.
+func (s *Service) StartRepair(ctx context.Context, actor Actor, rechargeID int64, c CardFacts) (RepairStart, error) {
+	if err := s.allow(ctx, actor, deskRoles...); err != nil {
+		return RepairStart{}, err
 	}
 	now := s.clock.Now()
-	c, err := reader.Read(ctx)
-	if err != nil {
-		return Receipt{}, err
-	}
-	if !SameUID(c.UID(), shown.UID()) || c.Balance() != shown.Balance() || c.Counter() != shown.Counter() {
-		return Receipt{}, E(CodeCardChanged, "card %s: balance %d counter %d on screen, %d %d now", c.CardNo(), shown.Balance(), shown.Counter(), c.Balance(), c.Counter())
-	}
 	var r Recharge
 	var holder Cardholder
 	var ledgerCard Card
@@ -320,55 +336,46 @@ func (s *Service) Repair(ctx context.Context, actor Actor, reader DeskReader, re
 		}
 		return err
 	}); err != nil {
-		return Receipt{}, err
+		return RepairStart{}, err
 	}
 	if r.CardNo != c.CardNo() {
-		return Receipt{}, E(CodeCardMismatch, "recharge %d is for card %s, the reader has %s", r.ID, r.CardNo, c.CardNo())
+		return RepairStart{}, E(CodeCardMismatch, "recharge %d is for card %s, the reader has %s", r.ID, r.CardNo, c.CardNo())
+	}
+	if ledgerCard.UID != "" && !SameUID(ledgerCard.UID, c.UID()) {
+		return RepairStart{}, E(CodeCardMismatch, "card %s is UID %s in the ledger, %s on the reader", c.CardNo(), ledgerCard.UID, c.UID())
 	}
 	iv := s.settle(actor, item, ledgerCard, c, mem)
 	if iv.Blocker != nil {
-		return Receipt{}, iv.Blocker
+		return RepairStart{}, iv.Blocker
 	}
-	rc := Receipt{RechargeID: r.ID, RepairRef: RepairRef(r.ID), DeviceID: r.DeviceID, Serial: r.Serial, CardNo: r.CardNo,
-		HolderName: holder.Name, BalanceBefore: c.Balance(), BalanceAfter: c.Balance(), Clerk: actor.User, At: now}
+	st := RepairStart{Recharge: r, At: now, Receipt: Receipt{RechargeID: r.ID, RepairRef: RepairRef(r.ID), DeviceID: r.DeviceID,
+		Serial: r.Serial, CardNo: r.CardNo, HolderName: holder.Name, BalanceBefore: c.Balance(), BalanceAfter: c.Balance(),
+		Clerk: actor.User, At: now}}
+	snap := CardSnapshot{Balance: c.Balance(), Counter: c.Counter()}
 	if iv.Action == DeskRecordFound {
-		rp, _, err := s.beginRepair(ctx, actor, r.ID, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()}, true)
+		rp, _, err := s.beginRepair(ctx, actor, r.ID, snap, true)
 		if err != nil {
-			return Receipt{}, err
+			return RepairStart{}, err
 		}
-		if _, err := s.CompleteRepair(ctx, actor, rp.ID, RepairFoundOnCard, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()}); err != nil {
-			return Receipt{}, err
+		if st.Repair, err = s.CompleteRepair(ctx, actor, rp.ID, RepairFoundOnCard, snap); err != nil {
+			return RepairStart{}, err
 		}
-		rc.Outcome = RepairFoundOnCard
-		return rc, nil
+		st.Found, st.Receipt.Outcome = true, RepairFoundOnCard
+		return st, nil
 	}
-	rp, _, err := s.BeginRepair(ctx, actor, r.ID, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()})
+	rp, _, err := s.BeginRepair(ctx, actor, r.ID, snap)
 	if err != nil {
-		return Receipt{}, err
+		return RepairStart{}, err
 	}
-	if werr := reader.Credit(ctx, c, r.DeviceID, r.Serial, r.Amount, now); werr != nil {
-		// The write's outcome is unknown: ask the card.
-		after, rerr := reader.Read(ctx)
-		if rerr != nil || !SameUID(after.UID(), c.UID()) {
-			return Receipt{}, fmt.Errorf("%w: %w", E(CodeWriteUnknown, "recharge %d: put the card back; the next read settles it", r.ID), werr)
-		}
-		if found, _ := after.Holds(r.DeviceID, r.Serial, r.Amount); !found {
-			return Receipt{}, fmt.Errorf("%w: %w", E(CodeNotWritten, "recharge %d", r.ID), werr)
-		}
-		c = after
-	} else if c, err = reader.Read(ctx); err != nil {
-		// Written, and the card pulled right after: the next read completes the repair.
-		return Receipt{}, fmt.Errorf("%w: %w", E(CodeWriteUnknown, "recharge %d: put the card back", r.ID), err)
-	}
-	if _, err := s.CompleteRepair(ctx, actor, rp.ID, RepairWritten, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()}); err != nil {
-		return Receipt{}, err
-	}
-	rc.Outcome, rc.Amount, rc.BalanceAfter = RepairWritten, r.Amount, c.Balance()
-	return rc, nil
+	st.Repair = rp
+	return st, nil
 }
 
 // ReceiptOf rebuilds the receipt of a finished repair, for reprinting.
-func (s *Service) ReceiptOf(ctx context.Context, rechargeID int64) (Receipt, error) {
+func (s *Service) ReceiptOf(ctx context.Context, actor Actor, rechargeID int64) (Receipt, error) {
+	if err := s.allow(ctx, actor, anyStaff...); err != nil {
+		return Receipt{}, err
+	}
 	var rc Receipt
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		r, err := tx.Recharge(rechargeID)

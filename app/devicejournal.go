@@ -13,6 +13,9 @@ import (
 // last kept serial can come from it, so its write-unknown recharges are released to the desk
 // (docs/rules.md, "The desk"). A retired POS is also disabled. An admin's word, audited.
 func (s *Service) EndDeviceJournal(ctx context.Context, actor Actor, deviceID string, kind JournalEndKind, note string) (JournalEnd, error) {
+	if err := s.allow(ctx, actor, adminRoles...); err != nil {
+		return JournalEnd{}, err
+	}
 	if kind != JournalRetired && kind != JournalReplaced {
 		return JournalEnd{}, E(CodeBadInput, "journal end %q", kind)
 	}
@@ -63,7 +66,7 @@ func (s *Service) EndDeviceJournal(ctx context.Context, actor Actor, deviceID st
 
 // DeviceJournalEnds lists a device's recorded journal ends, oldest first.
 func (s *Service) DeviceJournalEnds(ctx context.Context, actor Actor, deviceID string) ([]JournalEnd, error) {
-	if err := requireRole(actor, RoleAdmin, RoleSupervisor); err != nil {
+	if err := s.allow(ctx, actor, financeRoles...); err != nil {
 		return nil, err
 	}
 	var out []JournalEnd

@@ -72,7 +72,7 @@ type CaseMessage struct {
 
 // Exceptions lists every open case, oldest first, with its facts.
 func (s *Service) Exceptions(ctx context.Context, actor Actor) ([]CaseView, error) {
-	if err := requireRole(actor, RoleSupervisor, RoleAdmin); err != nil {
+	if err := s.allow(ctx, actor, financeRoles...); err != nil {
 		return nil, err
 	}
 	var out []CaseView

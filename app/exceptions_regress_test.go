@@ -22,7 +22,7 @@ func TestDeskHoldsAWriteUnknownRechargeWhosePOSMayStillReverseIt(t *testing.T) {
 	req, res := s.Recharge(sess, apptest.UserCard(0), 100*yuan) // the answer is lost; the POS queues a reversal and goes off
 	s.Clock.Advance(s.Cfg.WriteUnknownAfter + time.Hour)
 
-	items, err := s.Svc.AwaitingDesk(ctx, req.CardNo)
+	items, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, req.CardNo)
 	must(t, err)
 	if len(items) != 1 || items[0].Hold == nil || items[0].Hold.Code != app.CodeAwaitingPOS || items[0].Wait == nil ||
 		items[0].Wait.DeviceID != "P1" || items[0].Wait.Serial != req.Serial || items[0].Wait.LastContact.Serial != req.Serial {
@@ -88,7 +88,7 @@ func TestDeskReleasesAWriteUnknownRechargeOnALaterSerialOrAJournalEnd(t *testing
 		s.Authorize("P1", 0)
 		_, err := s.Svc.EndDeviceJournal(ctx, s.Admin, "P1", app.JournalRetired, "out of service")
 		must(t, err)
-		d, err := s.Svc.Device(ctx, "P1")
+		d, err := s.Svc.DeviceWithKey(ctx, "P1")
 		must(t, err)
 		if d.Enabled {
 			t.Fatal("a retired POS is still enabled")
@@ -146,7 +146,7 @@ func TestLateReversalIsAppliedOnItsProcessingDayAndOneAfterAConfirmIsACase(t *te
 		sum.Session.LateReversals.Count != 1 || sum.Session.Reversals.Count != 0 || sum.Session.Cash != 50*yuan {
 		t.Fatalf("summary %+v", sum)
 	}
-	cases, err := s.Svc.Exceptions(ctx, app.Actor{User: "fin", Role: app.RoleSupervisor})
+	cases, err := s.Svc.Exceptions(ctx, s.Staff("boss", app.RoleSupervisor))
 	must(t, err)
 	kinds := map[app.CaseKind]app.ExceptionCase{}
 	for _, c := range cases {

@@ -27,7 +27,7 @@ func must(t testing.TB, err error) {
 // reportOf is the report of settlement days [from, to], failing the test on error.
 func reportOf(t testing.TB, s *apptest.Site, from, to string) app.Report {
 	t.Helper()
-	rep, err := s.Svc.Report(ctx, from, to)
+	rep, err := s.Svc.Report(ctx, app.SystemActor, from, to)
 	must(t, err)
 	return rep
 }

@@ -40,13 +40,51 @@ const (
 func (r Role) Valid() bool { return r == RoleClerk || r == RoleSupervisor || r == RoleAdmin }
 
 // Actor is the person (or program) behind a desk or admin action, as written to the audit log.
+// The ledger does not take an Actor's word for its role: every use case looks the staff
+// member up again (Service.allow), so a disabled or demoted account loses its rights at its
+// next action, not at logout.
 type Actor struct {
 	User string
 	Role Role
+	// system marks SystemActor: the host's own programs, which have no staff record.
+	system bool
 }
 
-// SystemActor is used by the command-line tools (gen, settle) that run without a login.
-var SystemActor = Actor{User: "system", Role: RoleAdmin}
+// SystemActor is used by the command-line tools (gen, settle) that run without a login, on
+// the machine that holds the ledger.
+var SystemActor = Actor{User: "system", Role: RoleAdmin, system: true}
+
+// DeviceInfo is a terminal as the desk shows it: never its key.
+type DeviceInfo struct {
+	ID       string
+	Name     string
+	Model    string
+	Location string
+	Enabled  bool
+}
+
+// Info is the device without its key.
+func (d Device) Info() DeviceInfo {
+	return DeviceInfo{ID: d.ID, Name: d.Name, Model: d.Model, Location: d.Location, Enabled: d.Enabled}
+}
+
+// OperatorInfo is a recharge operator as the desk shows it: never the PIN's hash.
+type OperatorInfo struct {
+	ID               int64
+	OpNo             string
+	Name             string
+	DailyMax         Fen    // 0 = no limit
+	DesignatedDevice string // "" = any recharge POS
+	Merchant         bool
+	Enabled          bool
+	WrongPINs        int
+}
+
+// Info is the operator without the PIN's hash.
+func (o Operator) Info() OperatorInfo {
+	return OperatorInfo{ID: o.ID, OpNo: o.OpNo, Name: o.Name, DailyMax: o.DailyMax, DesignatedDevice: o.DesignatedDevice,
+		Merchant: o.Merchant, Enabled: o.Enabled, WrongPINs: o.WrongPINs}
+}
 
 type Cardholder struct {
 	ID       int64

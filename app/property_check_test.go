@@ -597,7 +597,7 @@ func (w *simWorld) checkMoney(l rawLedger) {
 	for k := range want {
 		last = max(last, k.day)
 	}
-	rep, err := w.site.Svc.Report(w.ctx, w.firstDay, last)
+	rep, err := w.site.Svc.Report(w.ctx, app.SystemActor, w.firstDay, last)
 	if err != nil {
 		w.fatalf("report: %v", err)
 	}

@@ -41,7 +41,7 @@ func TestPropertyRegress_IntentBeforeReversalResumes(t *testing.T) {
 		t.Fatalf("reverse: %+v %v", rv, err)
 	}
 
-	items, err := s.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+	items, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
 	if err != nil || len(items) != 1 {
 		t.Fatalf("awaiting desk: %+v %v", items, err)
 	}

@@ -119,7 +119,7 @@ func (w *simWorld) deskCards() []string {
 }
 
 func (w *simWorld) awaitingDesk(no string) []app.DeskItem {
-	items, err := w.site.Svc.AwaitingDesk(w.ctx, no)
+	items, err := w.site.Svc.AwaitingDesk(w.ctx, app.SystemActor, no)
 	if err != nil {
 		w.fatalf("awaiting desk %s: %v", no, err)
 	}
@@ -402,7 +402,7 @@ func (w *simWorld) stepSettle() {
 		if now.Before(end.Add(w.cfg.ReversalDelay)) {
 			w.fatalf("settled %s before its cut-off plus the reversal delay", d)
 		}
-		rep, err := w.site.Svc.Report(w.ctx, d, d)
+		rep, err := w.site.Svc.Report(w.ctx, app.SystemActor, d, d)
 		if err != nil {
 			w.fatalf("report %s: %v", d, err)
 		}

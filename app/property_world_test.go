@@ -79,11 +79,11 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 	w := &simWorld{rt: rt, ctx: context.Background(), site: site, cfg: site.Cfg,
 		first: map[simKey]simReply{}, firstMsg: map[simKey]*simMsg{}, brief: map[simKey]string{},
 		booked: map[simKey]simBooked{}, reversed: map[simKey]bool{}, told: map[simKey]bool{}, acked: map[simKey]*simMsg{},
-		boss:    app.Actor{User: "boss1", Role: app.RoleSupervisor},
+		boss:    site.Staff("boss1", app.RoleSupervisor),
 		settled: map[string][]app.ReportRow{}, events: map[string]int{}, cardStatus: map[string]app.CardStatus{}}
 	w.firstDay = w.cfg.SettleDay(site.Clock.Now())
 	if nPOS == 3 {
-		if _, err := site.Svc.RegisterDevice(w.ctx, site.Admin, app.DeviceInput{ID: "P3", Name: "三食堂充值机",
+		if _, _, err := site.Svc.RegisterDevice(w.ctx, site.Admin, app.DeviceInput{ID: "P3", Name: "三食堂充值机",
 			Model: app.ModelRechargePOS, Location: "三食堂"}); err != nil {
 			rt.Fatalf("register P3: %v", err)
 		}

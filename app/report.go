@@ -20,7 +20,10 @@ type Report struct {
 const MaxReportDays = 400
 
 // Report builds the operator cash report for [from, to] (YYYY-MM-DD, inclusive).
-func (s *Service) Report(ctx context.Context, from, to string) (Report, error) {
+func (s *Service) Report(ctx context.Context, actor Actor, from, to string) (Report, error) {
+	if err := s.allow(ctx, actor, financeRoles...); err != nil {
+		return Report{}, err
+	}
 	f, err := ParseDay(from)
 	if err != nil {
 		return Report{}, err
@@ -131,7 +134,7 @@ type SettleResult struct {
 // once its cut-off plus the reversal delay has passed and no reversal of its recharges is
 // still pending; a closed day's figures are frozen and never change.
 func (s *Service) Settle(ctx context.Context, actor Actor) (SettleResult, error) {
-	if err := requireRole(actor, RoleAdmin, RoleSupervisor); err != nil {
+	if err := s.allow(ctx, actor, financeRoles...); err != nil {
 		return SettleResult{}, err
 	}
 	if _, err := s.ApplyDueReversals(ctx); err != nil {
@@ -203,7 +206,10 @@ func dayClosed(tx ReadTx, day string) (*Error, error) {
 }
 
 // IsSettled reports whether day is settled.
-func (s *Service) IsSettled(ctx context.Context, day string) (bool, error) {
+func (s *Service) IsSettled(ctx context.Context, actor Actor, day string) (bool, error) {
+	if err := s.allow(ctx, actor, financeRoles...); err != nil {
+		return false, err
+	}
 	if _, err := ParseDay(day); err != nil {
 		return false, err
 	}

@@ -12,9 +12,9 @@ import (
 // Rule 8: a recharge POS is registered with model 0201-增值机; other attributes as any terminal.
 func TestRule08_RechargePOSIsModel0201(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	d, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P3", Name: "二食堂", Model: "0101", Location: "二食堂"})
+	d, secret, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P3", Name: "二食堂", Model: "0101", Location: "二食堂"})
 	must(t, err)
-	if !d.Enabled || len(d.Secret) != 32 {
+	if !d.Enabled || len(secret) != 32 {
 		t.Fatalf("registered %+v: want enabled with a 32-byte secret", d)
 	}
 	auth := func() error {
@@ -28,7 +28,7 @@ func TestRule08_RechargePOSIsModel0201(t *testing.T) {
 
 	must(t, s.Svc.UpdateDevice(ctx, s.Admin, app.DeviceInput{ID: "P3", Name: "二食堂充值机", Model: app.ModelRechargePOS, Location: "二食堂"}))
 	must(t, auth())
-	devs, err := s.Svc.Devices(ctx)
+	devs, err := s.Svc.Devices(ctx, app.SystemActor)
 	must(t, err)
 	var got []string
 	for _, d := range devs {
@@ -39,7 +39,7 @@ func TestRule08_RechargePOSIsModel0201(t *testing.T) {
 	}
 	// Registering the same id twice is refused and changes nothing.
 	before := s.Ledger()
-	_, err = s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P3", Name: "x", Model: app.ModelRechargePOS})
+	_, _, err = s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: "P3", Name: "x", Model: app.ModelRechargePOS})
 	wantCode(t, err, app.CodeAlreadyExists)
 	if after := s.Ledger(); after != before {
 		t.Fatalf("ledger changed:\n%+v\n%+v", before, after)
@@ -597,7 +597,7 @@ func TestRule15_OperatorCashReport(t *testing.T) {
 		}
 		s.Clock.Set(at("2026-03-03", "00:01:30"))
 		wantCode(t, func() error { _, err := s.Svc.Settle(ctx, s.Clerk); return err }(), app.CodePermission)
-		res, err = s.Svc.Settle(ctx, app.Actor{User: "fin", Role: app.RoleSupervisor})
+		res, err = s.Svc.Settle(ctx, s.Staff("fin", app.RoleSupervisor))
 		must(t, err)
 		if len(res.Settled) != 1 || res.Settled[0] != "2026-03-02" || res.Waiting != "2026-03-03" {
 			t.Fatalf("settle at 00:01:30: %+v", res)

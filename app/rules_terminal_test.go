@@ -279,7 +279,7 @@ func TestRule03_ReTapHoldsOneRecharge(t *testing.T) {
 	if got := s.Ledger(); got.Recharges != 1 || got.Written != 1 {
 		t.Fatalf("ledger %+v", got)
 	}
-	if rows, _ := s.Svc.AwaitingDesk(ctx, req.CardNo); len(rows) != 0 {
+	if rows, _ := s.Svc.AwaitingDesk(ctx, app.SystemActor, req.CardNo); len(rows) != 0 {
 		t.Fatalf("a confirmed recharge awaits the desk: %+v", rows)
 	}
 }
@@ -306,7 +306,7 @@ func TestRule04_CancelStillBooks(t *testing.T) {
 		t.Fatalf("cash %d → %d, cancels %d", cashBefore, rep.Total.Cash(), rep.Total.Cancels)
 	}
 	// The cardholder is expected at the desk at once, no timeout needed.
-	items, err := s.Svc.AwaitingDesk(ctx, req.CardNo)
+	items, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, req.CardNo)
 	must(t, err)
 	if len(items) != 1 || items[0].Recharge.ID != res.RechargeID || items[0].Reason != app.DeskCancelReported {
 		t.Fatalf("desk sees %+v", items)

@@ -36,6 +36,9 @@ func New(st Store, clock Clock, cfg Config, log *slog.Logger) *Service {
 // Config returns the site configuration the service runs with.
 func (s *Service) Config() Config { return s.cfg }
 
+// Settings are the site's rules for a desk's screens.
+func (s *Service) Settings() Settings { return s.cfg.Settings() }
+
 // Clock returns the service's clock.
 func (s *Service) Clock() Clock { return s.clock }
 
@@ -45,16 +48,6 @@ func notFound(err error, code Code, what string, args ...any) error {
 		return E(code, what, args...)
 	}
 	return fmt.Errorf("%s: %w", fmt.Sprintf(what, args...), err)
-}
-
-// requireRole refuses an actor whose role is not one of roles.
-func requireRole(a Actor, roles ...Role) error {
-	for _, r := range roles {
-		if a.Role == r {
-			return nil
-		}
-	}
-	return E(CodePermission, "%s (%s)", a.User, a.Role)
 }
 
 // checkAmount enforces rule 11's input side: positive whole yuan.

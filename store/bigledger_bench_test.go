@@ -90,7 +90,7 @@ func BenchmarkBigLedger(b *testing.B) {
 		return func(b *testing.B) {
 			items := 0
 			for i := 0; i < b.N; i++ {
-				got, err := l.svc.AwaitingDesk(ctx, cards[i%len(cards)])
+				got, err := l.svc.AwaitingDesk(ctx, app.SystemActor, cards[i%len(cards)])
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -108,7 +108,7 @@ func BenchmarkBigLedger(b *testing.B) {
 	report := func(from, to string) func(b *testing.B) {
 		return func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				rep, err := l.svc.Report(ctx, from, to)
+				rep, err := l.svc.Report(ctx, app.SystemActor, from, to)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -31,7 +31,7 @@ func newBenchSite(b *testing.B, devices, maxBatch int) *benchSite {
 	bs := &benchSite{site: s, serial: make([]atomic.Int64, devices), cards: cards}
 	for i := 0; i < devices; i++ {
 		id := fmt.Sprintf("B%03d", i+1)
-		if _, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: id, Name: "充值机" + id, Model: app.ModelRechargePOS}); err != nil {
+		if _, _, err := s.Svc.RegisterDevice(ctx, s.Admin, app.DeviceInput{ID: id, Name: "充值机" + id, Model: app.ModelRechargePOS}); err != nil {
 			b.Fatal(err)
 		}
 		bs.sessions = append(bs.sessions, s.Authorize(id, i))

@@ -104,7 +104,7 @@ func TestAdmAuditScrolls(t *testing.T) {
 		}
 	}
 	p = admKeys(p, "r")
-	total, _ := s.Svc.Audit(ctx, 1000)
+	total, _ := s.Svc.Audit(ctx, app.SystemActor, 1000)
 	admFits(t, p, viewtest.Height-3)
 	admWant(t, p, fmt.Sprintf("1/%d", len(total)), "2026-03-02 10:40") // newest first
 	p = admKeys(p, "G")

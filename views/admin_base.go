@@ -46,14 +46,14 @@ type admLoadedMsg[T any] struct {
 }
 
 // admLoad asks for the list again with fetch (run inside the Cmd; a method expression
-// such as (*app.Service).Devices); answers to older loads are dropped.
-func admLoad[T any](b *admBase, fetch func(*app.Service, context.Context) ([]T, error)) tea.Cmd {
+// such as app.Desk.Devices); answers to older loads are dropped.
+func admLoad[T any](b *admBase, fetch func(app.Desk, context.Context, app.Actor) ([]T, error)) tea.Cmd {
 	b.loadSeq++
 	seq, c := b.loadSeq, b.c
 	return func() tea.Msg {
 		ctx, cancel := admCtx(c)
 		defer cancel()
-		rows, err := fetch(c.Svc, ctx)
+		rows, err := fetch(c.Svc, ctx, c.Actor)
 		return admLoadedMsg[T]{seq, rows, err}
 	}
 }

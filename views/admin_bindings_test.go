@@ -37,7 +37,7 @@ func TestAdmBindByTyping(t *testing.T) {
 	p = viewtest.TypePage(p, apptest.UserCard(2))
 	p = admKeys(p, "enter")
 	admWant(t, p, "已将卡 20000003 绑定到 OP02", "20000003")
-	rows, err := d.Site.Svc.Bindings(ctx)
+	rows, err := d.Site.Svc.Bindings(ctx, app.SystemActor)
 	if err != nil || !rows[1].Bound || rows[1].Binding.CardNo != apptest.UserCard(2) {
 		t.Fatalf("not bound: %+v %v", rows, err)
 	}
@@ -60,7 +60,7 @@ func TestAdmBindByReader(t *testing.T) {
 	admWant(t, p, "Card on the reader: 20000004", "20000004")
 	p = admKeys(p, "enter")
 	admWant(t, p, "Card 20000004 is now OP02")
-	rows, _ := d.Site.Svc.Bindings(ctx)
+	rows, _ := d.Site.Svc.Bindings(ctx, app.SystemActor)
 	if rows[1].Binding.CardNo != apptest.UserCard(3) {
 		t.Fatalf("not bound: %+v", rows[1])
 	}
@@ -100,7 +100,7 @@ func TestAdmBindRefusalsInPlainWords(t *testing.T) {
 	p = viewtest.TypePage(p, "29999999")
 	p = admKeys(p, "enter")
 	admWant(t, p, "卡号不存在")
-	if rows, _ := s.Svc.Bindings(ctx); rows[1].Bound {
+	if rows, _ := s.Svc.Bindings(ctx, app.SystemActor); rows[1].Bound {
 		t.Fatalf("a refused bind bound: %+v", rows[1])
 	}
 }
@@ -120,12 +120,12 @@ func TestAdmUnbindAsksAndDefaultsToNo(t *testing.T) {
 	p = admKeys(p, "u")
 	admWant(t, p, "解除 OP01 充值员1 的授权卡 80000001?")
 	p = admKeys(p, "enter") // the default: no
-	if rows, _ := d.Site.Svc.Bindings(ctx); !rows[0].Bound {
+	if rows, _ := d.Site.Svc.Bindings(ctx, app.SystemActor); !rows[0].Bound {
 		t.Fatal("enter unbound the card")
 	}
 	p = admKeys(p, "u", "y")
 	admWant(t, p, "已解除 OP01 充值员1 的授权卡 80000001", "未绑定")
-	if rows, _ := d.Site.Svc.Bindings(ctx); rows[0].Bound {
+	if rows, _ := d.Site.Svc.Bindings(ctx, app.SystemActor); rows[0].Bound {
 		t.Fatal("y did not unbind")
 	}
 }

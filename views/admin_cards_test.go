@@ -35,12 +35,12 @@ func TestAdmSetACardLost(t *testing.T) {
 	p = admKeys(p, "l")
 	admWant(t, p, "将卡 20000002(学生2)由「正常」改为「挂失」?")
 	p = admKeys(p, "n")
-	if c, _ := d.Site.Svc.CardByNo(ctx, apptest.UserCard(1)); c.Status != app.CardNormal {
+	if c, _ := d.Site.Svc.CardByNo(ctx, app.SystemActor, apptest.UserCard(1)); c.Status != app.CardNormal {
 		t.Fatal("n changed the status")
 	}
 	p = admKeys(p, "l", "y")
 	admWant(t, p, "卡 20000002 已设为「挂失」", "状态      挂失")
-	if c, _ := d.Site.Svc.CardByNo(ctx, apptest.UserCard(1)); c.Status != app.CardLost {
+	if c, _ := d.Site.Svc.CardByNo(ctx, app.SystemActor, apptest.UserCard(1)); c.Status != app.CardLost {
 		t.Fatalf("status %s", c.Status)
 	}
 	if e := d.Site.LastAudit(); e.Action != "card_status" || e.Detail != "normal→lost" || e.Actor != "admin" {
@@ -64,7 +64,7 @@ func TestAdmCardFromTheReaderAndTheAuthCardWarning(t *testing.T) {
 	admWant(t, p, "Set card 80000002 (操作员2) from normal to frozen?", "OP02 充值员2's authorization card: it will no longer authorize a POS")
 	p = admKeys(p, "y")
 	admWant(t, p, "Card 80000002 is now frozen")
-	if c, _ := d.Site.Svc.CardByNo(ctx, apptest.AuthCard(1)); c.Status != app.CardFrozen {
+	if c, _ := d.Site.Svc.CardByNo(ctx, app.SystemActor, apptest.AuthCard(1)); c.Status != app.CardFrozen {
 		t.Fatalf("status %s", c.Status)
 	}
 	_, err := d.Site.Svc.Authorize(ctx, app.AuthorizeRequest{DeviceID: "P1", Serial: d.Site.NextSerial("P1"), CardNo: apptest.AuthCard(1), PIN: apptest.PIN})

@@ -24,8 +24,8 @@ func admTime(c *Common, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	if c.Svc != nil && c.Svc.Config().Location != nil {
-		t = t.In(c.Svc.Config().Location)
+	if c.Svc != nil && c.Svc.Settings().Location != nil {
+		t = t.In(c.Svc.Settings().Location)
 	}
 	return t.Format("2006-01-02 15:04")
 }
@@ -125,7 +125,7 @@ func admReadCard(c *Common) admCardRead {
 		return admCardRead{Err: err}
 	}
 	r := admCardRead{CardNo: card.CardNo(), UID: card.UID(), Holder: card.Holder()}
-	rec, err := c.Svc.CardByNo(ctx, r.CardNo)
+	rec, err := c.Svc.CardByNo(ctx, c.Actor, r.CardNo)
 	if err != nil {
 		r.Err = err
 	} else if rec.UID != "" && !strings.EqualFold(rec.UID, r.UID) {

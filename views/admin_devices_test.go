@@ -50,7 +50,7 @@ func TestAdmRetireADevice(t *testing.T) {
 			_, res := s.Recharge(s.Authorize("P1", 0), apptest.UserCard(0), 40*app.Yuan) // its answer never reached the POS
 			s.Clock.Advance(s.Cfg.WriteUnknownAfter)
 			held := func() bool {
-				items, err := s.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+				items, err := s.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
 				if err != nil || len(items) != 1 {
 					t.Fatalf("desk items %+v %v", items, err)
 				}
@@ -84,7 +84,7 @@ func TestAdmRetireADevice(t *testing.T) {
 			if held() {
 				t.Fatal("the recharge is still held for its POS")
 			}
-			dev, err := s.Svc.Device(ctx, "P1")
+			dev, err := s.Svc.DeviceWithKey(ctx, "P1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +115,7 @@ func TestAdmRegisterAndDisableADevice(t *testing.T) {
 	p = admKeys(p, "enter", "enter") // the model stays 0201
 	p = viewtest.TypePage(p, "二食堂")
 	p = admKeys(p, "enter")
-	dev, err := d.Site.Svc.Device(ctx, "P3")
+	dev, err := d.Site.Svc.DeviceWithKey(ctx, "P3")
 	if err != nil || dev.Model != app.ModelRechargePOS || dev.Name != "二食堂充值机" || dev.Location != "二食堂" || !dev.Enabled {
 		t.Fatalf("P3 = %+v, %v", dev, err)
 	}
@@ -132,12 +132,12 @@ func TestAdmRegisterAndDisableADevice(t *testing.T) {
 	p = admKeys(p, "d")
 	admWant(t, p, "停用设备 P3 二食堂充值机?")
 	p = admKeys(p, "enter")
-	if dev, _ := d.Site.Svc.Device(ctx, "P3"); !dev.Enabled {
+	if dev, _ := d.Site.Svc.DeviceWithKey(ctx, "P3"); !dev.Enabled {
 		t.Fatal("the default answer disabled P3")
 	}
 	p = admKeys(p, "d", "y")
 	admWant(t, p, "已停用设备 P3", "P3       停用     0201-增值机", "4/4")
-	if dev, _ := d.Site.Svc.Device(ctx, "P3"); dev.Enabled {
+	if dev, _ := d.Site.Svc.DeviceWithKey(ctx, "P3"); dev.Enabled {
 		t.Fatal("P3 still enabled")
 	}
 	if e := d.Site.LastAudit(); e.Action != "device_enable" || e.Subject != "device:P3" || e.Detail != "enabled=false" {
@@ -160,15 +160,15 @@ func TestAdmRegisterRefusalsStayInTheForm(t *testing.T) {
 func TestAdmRotateSecret(t *testing.T) {
 	d, p := admPage(t, "en", admActor, views.NewDevicesPage)
 	ctx := context.Background()
-	before, _ := d.Site.Svc.Device(ctx, "P1")
+	before, _ := d.Site.Svc.DeviceWithKey(ctx, "P1")
 	p = admKeys(p, "down", "s") // C1, P1, P2 by id: P1 is second
 	admWant(t, p, "New secret for P1 一食堂充值机?")
 	p = admKeys(p, "n")
-	if now, _ := d.Site.Svc.Device(ctx, "P1"); !bytes.Equal(now.Secret, before.Secret) {
+	if now, _ := d.Site.Svc.DeviceWithKey(ctx, "P1"); !bytes.Equal(now.Secret, before.Secret) {
 		t.Fatal("n rotated the secret")
 	}
 	p = admKeys(p, "s", "y")
-	after, _ := d.Site.Svc.Device(ctx, "P1")
+	after, _ := d.Site.Svc.DeviceWithKey(ctx, "P1")
 	if bytes.Equal(after.Secret, before.Secret) {
 		t.Fatal("y did not rotate the secret")
 	}

@@ -52,7 +52,7 @@ func TestAdmCreateOperator(t *testing.T) {
 	}
 	p = admKeys(p, "space", "enter", "enter") // merchant: yes; enabled stays yes; submit
 	admWant(t, p, "已新建操作员 OP09", "OP09   新充值员   500.00       P2       是    是", "3/3")
-	ops, _ := d.Site.Svc.Operators(context.Background())
+	ops, _ := d.Site.Svc.Operators(context.Background(), app.SystemActor)
 	o := ops[2]
 	if o.OpNo != "OP09" || o.DailyMax != 500*app.Yuan || o.DesignatedDevice != "P2" || !o.Merchant || !o.Enabled {
 		t.Fatalf("created %+v", o)
@@ -86,7 +86,7 @@ func TestAdmOperatorFormChecksBeforeAsking(t *testing.T) {
 	p = viewtest.TypePage(p, "C1")
 	p = admKeys(p, "tab", "tab", "enter")
 	admWant(t, p, "device model is not 0201 recharge POS")
-	if ops, _ := d.Site.Svc.Operators(context.Background()); len(ops) != 2 {
+	if ops, _ := d.Site.Svc.Operators(context.Background(), app.SystemActor); len(ops) != 2 {
 		t.Fatalf("a refused form created an operator: %+v", ops)
 	}
 }

@@ -29,7 +29,7 @@ var admPages = []struct {
 
 // auditCount is how many audit entries the ledger holds: every change writes one.
 func auditCount(t *testing.T, s *apptest.Site) int {
-	es, err := s.Svc.Audit(context.Background(), 100000)
+	es, err := s.Svc.Audit(context.Background(), app.SystemActor, 100000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 			}
 			p = admKeys(p, tc.setup...)
 			before := auditCount(t, d.Site)
-			d.C.Actor = clerk
+			d.C.Actor = d.Site.Staff(clerk.User, clerk.Role)
 			p = admKeys(p, tc.last...)
 			admWant(t, p, "无此操作权限")
 			if n := auditCount(t, d.Site); n != before {

@@ -32,7 +32,7 @@ func (p *auditPage) Init() tea.Cmd { return p.load() }
 
 func (p *auditPage) load() tea.Cmd {
 	c, user, action := p.c, p.user, p.action
-	return admLoad(&p.admBase, func(svc *app.Service, ctx context.Context) ([]app.AuditEntry, error) {
+	return admLoad(&p.admBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]app.AuditEntry, error) {
 		return svc.AuditFiltered(ctx, c.Actor, user, action, auditLimit)
 	})
 }

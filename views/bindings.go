@@ -17,7 +17,7 @@ type bindingsPage struct {
 	rows   []app.OperatorCard
 	reader app.ReaderState
 	// The bind dialog (admBase.form) is for formOp; readSeq names the latest card read.
-	formOp  app.Operator
+	formOp  app.OperatorInfo
 	readSeq int
 	reading bool
 }
@@ -40,7 +40,7 @@ func newBindingsPage(c *Common) Page {
 
 func (p *bindingsPage) Init() tea.Cmd { return p.load() }
 
-func (p *bindingsPage) load() tea.Cmd { return admLoad(&p.admBase, (*app.Service).Bindings) }
+func (p *bindingsPage) load() tea.Cmd { return admLoad(&p.admBase, app.Desk.Bindings) }
 
 func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -117,7 +117,7 @@ func (p *bindingsPage) selected() (app.OperatorCard, bool) {
 	return p.rows[i], true
 }
 
-func (p *bindingsPage) openBind(op app.Operator) {
+func (p *bindingsPage) openBind(op app.OperatorInfo) {
 	c := p.c
 	p.formOp, p.reading = op, false
 	p.form = newAdmForm(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
@@ -151,7 +151,7 @@ func (p *bindingsPage) bind() tea.Cmd {
 	}
 }
 
-func (p *bindingsPage) unbind(op app.Operator, cardNo string) tea.Cmd {
+func (p *bindingsPage) unbind(op app.OperatorInfo, cardNo string) tea.Cmd {
 	c, actor := p.c, p.c.Actor
 	return func() tea.Msg {
 		ctx, cancel := admCtx(c)

@@ -60,7 +60,7 @@ func (p *cardsPage) lookUp(cardNo string, refresh bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := admCtx(c)
 		defer cancel()
-		d, err := c.Svc.CardDetail(ctx, cardNo)
+		d, err := c.Svc.CardDetail(ctx, c.Actor, cardNo)
 		return cardsLookedMsg{seq: seq, detail: d, err: err, refresh: refresh}
 	}
 }
@@ -76,7 +76,7 @@ func (p *cardsPage) readCard() tea.Cmd {
 		}
 		ctx, cancel := admCtx(c)
 		defer cancel()
-		d, err := c.Svc.CardDetail(ctx, r.CardNo)
+		d, err := c.Svc.CardDetail(ctx, c.Actor, r.CardNo)
 		return cardsLookedMsg{seq: seq, detail: d, read: &r, err: err}
 	}
 }

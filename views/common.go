@@ -19,7 +19,7 @@ import (
 // its size and theme.
 type Common struct {
 	Ctx    context.Context
-	Svc    *app.Service
+	Svc    app.Desk
 	Actor  app.Actor
 	Lang   string // "zh" or "en"
 	Theme  theme.Theme

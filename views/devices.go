@@ -37,7 +37,7 @@ type devicesPage struct {
 // devRow is a terminal with how its journal ended, if an admin recorded that (retired, or
 // replaced with its queue lost), and the last serial the host kept from it.
 type devRow struct {
-	app.Device
+	app.DeviceInfo
 	Ends       []app.JournalEnd
 	LastSerial int64
 }
@@ -65,21 +65,20 @@ func (p *devicesPage) Init() tea.Cmd { return p.load() }
 // load reads the devices with their journal ends and last serials. A person who may not
 // read journal ends (the ledger says so) sees the devices without them.
 func (p *devicesPage) load() tea.Cmd {
-	actor := p.c.Actor
-	return admLoad(&p.admBase, func(svc *app.Service, ctx context.Context) ([]devRow, error) {
-		ds, err := svc.Devices(ctx)
+	return admLoad(&p.admBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]devRow, error) {
+		ds, err := svc.Devices(ctx, actor)
 		if err != nil {
 			return nil, err
 		}
 		rows := make([]devRow, len(ds))
 		for i, d := range ds {
-			rows[i].Device = d
+			rows[i].DeviceInfo = d
 			ends, err := svc.DeviceJournalEnds(ctx, actor, d.ID)
 			if err != nil && !errors.Is(err, app.CodePermission) {
 				return nil, err
 			}
 			rows[i].Ends = ends
-			if rows[i].LastSerial, err = svc.LastSerial(ctx, d.ID); err != nil {
+			if rows[i].LastSerial, err = svc.DeviceLastSerial(ctx, actor, d.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -128,9 +127,9 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, p.keys.Reload):
 		return p.load()
 	case key.Matches(k, p.keys.New):
-		p.openForm(app.Device{Model: app.ModelRechargePOS}, true)
+		p.openForm(app.DeviceInfo{Model: app.ModelRechargePOS}, true)
 	case key.Matches(k, p.keys.Edit) && ok:
-		p.openForm(d.Device, false)
+		p.openForm(d.DeviceInfo, false)
 	case key.Matches(k, p.keys.Toggle) && ok:
 		to := !d.Enabled
 		prompt := c.T(fmt.Sprintf("停用设备 %s %s?停用后该机不能授权和充值", d.ID, d.Name),
@@ -138,14 +137,14 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		if to {
 			prompt = c.T(fmt.Sprintf("启用设备 %s %s?", d.ID, d.Name), fmt.Sprintf("Enable %s %s?", d.ID, d.Name))
 		}
-		p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd { return p.setEnabled(d.Device, to) }}
+		p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd { return p.setEnabled(d.DeviceInfo, to) }}
 	case key.Matches(k, p.keys.EndJournal) && ok:
 		p.openEndForm(d)
 	case key.Matches(k, p.keys.Rotate) && ok:
 		p.asking = &admConfirm{
 			prompt: c.T(fmt.Sprintf("为 %s %s 更换密钥?旧密钥立即失效,须把新密钥写入该机", d.ID, d.Name),
 				fmt.Sprintf("New secret for %s %s? The old one stops working at once; the POS needs the new one", d.ID, d.Name)),
-			run: func() tea.Cmd { return p.rotate(d.Device) },
+			run: func() tea.Cmd { return p.rotate(d.DeviceInfo) },
 		}
 	}
 	return nil
@@ -160,7 +159,7 @@ func (p *devicesPage) selected() (devRow, bool) {
 }
 
 // The form's fields: id (registering only), name, model, location.
-func (p *devicesPage) openForm(d app.Device, create bool) {
+func (p *devicesPage) openForm(d app.DeviceInfo, create bool) {
 	c := p.c
 	p.status, p.ending = admStatus{}, nil
 	hint := c.T("0201 = 增值机", "0201 = recharge POS")
@@ -198,11 +197,11 @@ func (p *devicesPage) submit() tea.Cmd {
 		ctx, cancel := admCtx(c)
 		defer cancel()
 		if create {
-			d, err := c.Svc.RegisterDevice(ctx, actor, in)
+			_, secret, err := c.Svc.RegisterDevice(ctx, actor, in)
 			if err != nil {
 				return devicesDoneMsg{admDone: admDone{err: err, form: true}}
 			}
-			path, err := provisionSecret(c, in.ID, d.Secret)
+			path, err := provisionSecret(c, in.ID, secret)
 			if err != nil {
 				return devicesDoneMsg{admDone: admDone{err: err}, id: in.ID}
 			}
@@ -215,7 +214,7 @@ func (p *devicesPage) submit() tea.Cmd {
 	}
 }
 
-func (p *devicesPage) setEnabled(d app.Device, on bool) tea.Cmd {
+func (p *devicesPage) setEnabled(d app.DeviceInfo, on bool) tea.Cmd {
 	c, actor := p.c, p.c.Actor
 	return func() tea.Msg {
 		ctx, cancel := admCtx(c)
@@ -231,7 +230,7 @@ func (p *devicesPage) setEnabled(d app.Device, on bool) tea.Cmd {
 	}
 }
 
-func (p *devicesPage) rotate(d app.Device) tea.Cmd {
+func (p *devicesPage) rotate(d app.DeviceInfo) tea.Cmd {
 	c, actor := p.c, p.c.Actor
 	return func() tea.Msg {
 		ctx, cancel := admCtx(c)
@@ -303,7 +302,7 @@ func (p *devicesPage) askEnd() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := admCtx(c)
 		defer cancel()
-		last, err := svc.LastSerial(ctx, d.ID)
+		last, err := svc.DeviceLastSerial(ctx, c.Actor, d.ID)
 		return devEndAskMsg{seq: seq, d: d, kind: kind, note: note, last: last, err: err}
 	}
 }

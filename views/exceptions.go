@@ -20,7 +20,7 @@ type exceptionsPage struct {
 	allowed bool // supervisors and admins; a page built for anyone else only says so
 
 	rows []app.CaseView
-	ops  []app.Operator // for the operator of a cash adjustment
+	ops  []app.OperatorInfo // for the operator of a cash adjustment
 
 	detail    bool   // the selected case's facts are on screen
 	detailKey string // which case (its key), kept across reloads
@@ -45,7 +45,7 @@ type (
 	excLoadedMsg struct {
 		seq   int
 		cases []app.CaseView
-		ops   []app.Operator
+		ops   []app.OperatorInfo
 		err   error
 	}
 	excDecidedMsg struct {
@@ -91,7 +91,7 @@ func (p *exceptionsPage) load() tea.Cmd {
 		if err != nil {
 			return excLoadedMsg{seq: seq, err: err}
 		}
-		ops, err := svc.Operators(ctx)
+		ops, err := svc.Operators(ctx, actor)
 		return excLoadedMsg{seq: seq, cases: cases, ops: ops, err: err}
 	}
 }

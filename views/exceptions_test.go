@@ -195,7 +195,7 @@ func TestExceptionsDecisionsReachTheLedger(t *testing.T) {
 		p = viewtest.TypePage(p, "cardholder took the cash back")
 		p = admKeys(p, "enter", "y")
 		admWant(t, p, "Closed cannot_tell/recharge:1", "2 open")
-		items, err := d.Site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+		items, err := d.Site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
 		if err != nil || len(items) != 1 || items[0].Hold == nil || items[0].Hold.Code != app.CodeDecidedNoWrite {
 			t.Fatalf("the closed recharge at the desk: %+v %v", items, err)
 		}
@@ -210,7 +210,7 @@ func TestExceptionsDecisionsReachTheLedger(t *testing.T) {
 		p = admKeys(p, "y")
 		day := d.Site.Svc.Today()
 		admWant(t, p, "Cash adjustment of -50.00 yuan recorded on "+day)
-		rep, err := d.Site.Svc.Report(ctx, day, day)
+		rep, err := d.Site.Svc.Report(ctx, app.SystemActor, day, day)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestExceptionsApproveAPickedRecharge(t *testing.T) {
 			if _, err := d.Site.Svc.LookAtCard(context.Background(), d.Site.Clerk, d.Cards.Reader()); err != nil {
 				t.Fatal(err)
 			}
-			d.C.Actor = boss
+			d.C.Actor = d.Site.Staff(boss.User, boss.Role)
 			p := excPage(d)
 			admWant(t, p, d.C.T("卡数据落后于系统", "card behind the ledger"))
 			var behind int
@@ -363,7 +363,7 @@ func TestExceptionsReloads(t *testing.T) {
 	ctx := context.Background()
 	decide := func(key string) {
 		t.Helper()
-		if _, err := d.Site.Svc.Decide(ctx, app.Actor{User: "fin2", Role: app.RoleSupervisor},
+		if _, err := d.Site.Svc.Decide(ctx, d.Site.Staff("fin2", app.RoleSupervisor),
 			app.DecisionInput{CaseKey: key, Kind: app.DecideClose, Reason: "elsewhere"}); err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func (p *exceptionsPage) when(t time.Time, layout string) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(p.c.Svc.Config().Location).Format(layout)
+	return t.In(p.c.Svc.Settings().Location).Format(layout)
 }
 
 func (p *exceptionsPage) View() string {

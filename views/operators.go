@@ -16,10 +16,10 @@ import (
 type operatorsPage struct {
 	admBase
 	keys operatorsKeys
-	rows []app.Operator
+	rows []app.OperatorInfo
 	// What the open form does: formNew, formEdit or formPIN, for operator formOp.
 	formKind int
-	formOp   app.Operator
+	formOp   app.OperatorInfo
 	focusNo  string
 }
 
@@ -44,12 +44,12 @@ func newOperatorsPage(c *Common) Page {
 
 func (p *operatorsPage) Init() tea.Cmd { return p.load() }
 
-func (p *operatorsPage) load() tea.Cmd { return admLoad(&p.admBase, (*app.Service).Operators) }
+func (p *operatorsPage) load() tea.Cmd { return admLoad(&p.admBase, app.Desk.Operators) }
 
 func (p *operatorsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case admLoadedMsg[app.Operator]:
-		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(o app.Operator) bool { return o.OpNo == p.focusNo }) {
+	case admLoadedMsg[app.OperatorInfo]:
+		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(o app.OperatorInfo) bool { return o.OpNo == p.focusNo }) {
 			p.focusNo = ""
 		}
 		return p, nil
@@ -74,7 +74,7 @@ func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, p.keys.Reload):
 		return p.load()
 	case key.Matches(k, p.keys.New):
-		p.openForm(opFormNew, app.Operator{Enabled: true})
+		p.openForm(opFormNew, app.OperatorInfo{Enabled: true})
 	case key.Matches(k, p.keys.Edit) && ok:
 		p.openForm(opFormEdit, o)
 	case key.Matches(k, p.keys.ResetPIN) && ok:
@@ -83,15 +83,15 @@ func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (p *operatorsPage) selected() (app.Operator, bool) {
+func (p *operatorsPage) selected() (app.OperatorInfo, bool) {
 	i, ok := p.table.Selected()
 	if !ok || i >= len(p.rows) {
-		return app.Operator{}, false
+		return app.OperatorInfo{}, false
 	}
 	return p.rows[i], true
 }
 
-func (p *operatorsPage) openForm(kind int, o app.Operator) {
+func (p *operatorsPage) openForm(kind int, o app.OperatorInfo) {
 	c := p.c
 	p.status, p.formKind, p.formOp = admStatus{}, kind, o
 	switch kind {

@@ -10,7 +10,7 @@ import (
 
 func (p *operatorsPage) tableRows() [][]string {
 	c := p.c
-	limit := c.Svc.Config().MaxWrongPINs
+	limit := c.Svc.Settings().MaxWrongPINs
 	out := make([][]string, len(p.rows))
 	for i, o := range p.rows {
 		dmax := c.T("不限", "none")
@@ -35,8 +35,8 @@ func (p *operatorsPage) tableRows() [][]string {
 
 func (p *operatorsPage) View() string {
 	c := p.c
-	return p.view(c.T(fmt.Sprintf("充值操作员;连续输错 PIN %d 次即锁定,须由管理员重置", c.Svc.Config().MaxWrongPINs),
-		fmt.Sprintf("Recharge operators; %d wrong PINs in a row lock one until an admin resets it", c.Svc.Config().MaxWrongPINs)))
+	return p.view(c.T(fmt.Sprintf("充值操作员;连续输错 PIN %d 次即锁定,须由管理员重置", c.Svc.Settings().MaxWrongPINs),
+		fmt.Sprintf("Recharge operators; %d wrong PINs in a row lock one until an admin resets it", c.Svc.Settings().MaxWrongPINs)))
 }
 
 func (p *operatorsPage) ShortHelp() []key.Binding {

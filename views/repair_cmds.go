@@ -59,13 +59,13 @@ func (m *repairPage) readCard(seq int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, repairReadTimeout)
 		defer cancel()
-		dc, err := svc.LookAtCard(ctx, actor, reader)
+		dc, err := app.LookAtCard(ctx, svc, actor, reader)
 		if err != nil {
 			return repairReadMsg{seq: seq, err: err}
 		}
 		ops := map[int64]string{}
 		if len(dc.Items) > 0 {
-			all, err := svc.Operators(ctx)
+			all, err := svc.Operators(ctx, actor)
 			if err != nil {
 				return repairReadMsg{seq: seq, err: err}
 			}
@@ -84,18 +84,18 @@ func (m *repairPage) repair(seq int, rechargeID int64, shown app.CardOnDesk) tea
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, repairWriteTimeout)
 		defer cancel()
-		rc, err := svc.Repair(ctx, actor, reader, rechargeID, shown)
+		rc, err := app.RepairCard(ctx, svc, actor, reader, rechargeID, shown)
 		return repairWriteMsg{seq: seq, uid: uid, rechargeID: rechargeID, rc: rc, err: err}
 	}
 }
 
 // loadReceipt rebuilds a finished repair's receipt for reprinting.
 func (m *repairPage) loadReceipt(seq int, rechargeID int64) tea.Cmd {
-	base, svc := m.c.Ctx, m.c.Svc
+	base, svc, actor := m.c.Ctx, m.c.Svc, m.c.Actor
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, repairReadTimeout)
 		defer cancel()
-		rc, err := svc.ReceiptOf(ctx, rechargeID)
+		rc, err := svc.ReceiptOf(ctx, actor, rechargeID)
 		return repairReceiptMsg{seq: seq, rechargeID: rechargeID, rc: rc, err: err}
 	}
 }
@@ -103,7 +103,7 @@ func (m *repairPage) loadReceipt(seq int, rechargeID int64) tea.Cmd {
 // print saves the receipt as a UTF-8 text file (the desk has no printer of its own):
 // $XDG_DATA_HOME/cardcenter/receipts/<repair ref>.txt.
 func (m *repairPage) print(rc app.Receipt, reprint bool) tea.Cmd {
-	text := repairReceiptText(m.c, rc, reprint, m.c.Svc.Config().Location)
+	text := repairReceiptText(m.c, rc, reprint, m.c.Svc.Settings().Location)
 	return func() tea.Msg {
 		dir, err := repairReceiptDir()
 		if err != nil {

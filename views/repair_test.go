@@ -68,7 +68,7 @@ func TestRepairScreens(t *testing.T) {
 			d.Site.Clock.Advance(d.Site.Cfg.WriteUnknownAfter)
 		}, putCard, "等待充值机上送", "waiting for the recharge POS"},
 		{"behind_the_ledger", func(d *repairDesk) { d.behindTheLedger() }, putCard, "卡数据落后于系统", "Card behind the ledger"},
-		{"approved", func(d *repairDesk) { d.approvedCannotTell(app.Actor{User: "boss", Role: app.RoleSupervisor}) }, putCard,
+		{"approved", func(d *repairDesk) { d.approvedCannotTell(d.Site.Staff("boss", app.RoleSupervisor)) }, putCard,
 			"已批准补写 (批准人 boss)", "Write approved (by boss)"},
 		{"lost_card", func(d *repairDesk) {
 			d.posRecharge(50*app.Yuan, false, true)
@@ -146,7 +146,7 @@ func TestRepairFlowWritesOnceAndTheNextTapShowsItRepaired(t *testing.T) {
 	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), "(reprint)") {
 		t.Fatalf("reprinted receipt %q: %v", b, err)
 	}
-	if rp, err := d.Site.Svc.RepairOf(context.Background(), 1); err != nil || rp.State != app.RepairWritten || rp.CardBalanceAfter != 62*app.Yuan {
+	if rp, err := d.Site.Svc.RepairOf(context.Background(), app.SystemActor, 1); err != nil || rp.State != app.RepairWritten || rp.CardBalanceAfter != 62*app.Yuan {
 		t.Fatalf("repair record %+v %v", rp, err)
 	}
 }
@@ -173,7 +173,7 @@ func TestRepairConfirmDefaultsToNo(t *testing.T) {
 			if d.balance() != 12*app.Yuan {
 				t.Fatalf("balance %d: written although the answer was %s", d.balance(), no)
 			}
-			if _, err := d.Site.Svc.RepairOf(context.Background(), 1); !errors.Is(err, app.CodeNotFound) {
+			if _, err := d.Site.Svc.RepairOf(context.Background(), app.SystemActor, 1); !errors.Is(err, app.CodeNotFound) {
 				t.Fatalf("a repair was recorded: %v", err)
 			}
 		})
@@ -287,7 +287,7 @@ func TestRepairRefusesLostCardsAndCannotTell(t *testing.T) {
 		if d.read().Purse != before {
 			t.Fatal("written although the card cannot tell")
 		}
-		if _, err := d.Site.Svc.RepairOf(context.Background(), 1); !errors.Is(err, app.CodeNotFound) {
+		if _, err := d.Site.Svc.RepairOf(context.Background(), app.SystemActor, 1); !errors.Is(err, app.CodeNotFound) {
 			t.Fatalf("a repair was recorded: %v", err)
 		}
 	})
@@ -443,4 +443,60 @@ func settleKeyOffered(p views.Page) bool {
 		}
 	}
 	return false
+}
+
+// The card is written but the ledger's answer to the completion is lost (the host went away):
+// the screen says the write's outcome must be settled by the card, offers no second write,
+// and the next read of the card completes the repair from what the card holds: one credit.
+func TestRepairCompletionLostAfterTheWrite(t *testing.T) {
+	d := newRepairDesk(t, "en")
+	faulty := viewtest.NewFaultyDesk(d.C.Svc)
+	d.C.Svc = faulty
+	d.posRecharge(50*app.Yuan, false, true)
+	p := d.page()
+	p = d.put(p)
+	mustShow(t, p, "not on card", "enter writes 50.00 yuan")
+	faulty.Fail("CompleteRepair", errors.New("connection reset by peer"), true)
+	p = keys(p, "enter", "y")
+	if got := d.balance(); got != 62*app.Yuan {
+		t.Fatalf("card balance %d after the write, want 6200", got)
+	}
+	s := viewtest.PageScreen(p)
+	if strings.Contains(s, "Repaired.") || strings.Contains(s, "enter writes 50.00 yuan") {
+		t.Fatalf("a lost completion is shown as done, or offered again:\n%s", s)
+	}
+	if rp, err := d.Site.Svc.RepairOf(context.Background(), app.SystemActor, 1); err != nil || rp.State != app.RepairIntent {
+		t.Fatalf("repair %+v %v: want an open intent after the lost completion", rp, err)
+	}
+	// The clerk takes the card off and lays it again: the card holds the credit, the
+	// ledger completes the repair, and nothing is written twice.
+	p = d.take(p)
+	p = d.put(p)
+	mustShow(t, p, "Nothing awaits the desk", "Unfinished repairs were completed from what the card shows: RP1")
+	p = keys(p, "enter", "y")
+	if got := d.balance(); got != 62*app.Yuan {
+		t.Fatalf("card balance %d after the next read, want 6200 (one credit)", got)
+	}
+	if rp, err := d.Site.Svc.RepairOf(context.Background(), app.SystemActor, 1); err != nil || rp.State != app.RepairWritten {
+		t.Fatalf("repair %+v %v: want written after the next read", rp, err)
+	}
+}
+
+// A report the ledger cannot give (the database stopped answering) is said on the screen,
+// and the next reload shows the figures.
+func TestReportFailureThenReload(t *testing.T) {
+	d := viewtest.New(t, app.Actor{User: "fin", Role: app.RoleSupervisor}, "en")
+	faulty := viewtest.NewFaultyDesk(d.C.Svc)
+	d.C.Svc = faulty
+	faulty.Fail("Report", errors.New("database is locked"), true)
+	p := views.NewReportsPage(d.C)
+	p.SetSize(viewtest.Width, viewtest.Height-3)
+	p = viewtest.RunPageCmd(p, p.Init())
+	mustShow(t, p, "database is locked")
+	p = viewtest.RunPageCmd(p, nil)
+	p = keys(p, "r")
+	s := viewtest.PageScreen(p)
+	if strings.Contains(s, "database is locked") {
+		t.Fatalf("the reload still shows the failure:\n%s", s)
+	}
 }

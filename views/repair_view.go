@@ -188,7 +188,7 @@ func (m *repairPage) heads(cols []repairCol) []string {
 func (m *repairPage) cardView(w, h int) string {
 	th := m.c.Theme
 	dc := m.card
-	loc := m.c.Svc.Config().Location
+	loc := m.c.Svc.Settings().Location
 	lines := append(m.cardHeader(), m.cardNotes()...)
 	lines = append(lines, "")
 	nItems := len(dc.Items)
@@ -339,7 +339,7 @@ func (m *repairPage) itemDetail(it *app.DeskItemVerdict, w int) []string {
 // waitText says what a recharge held for its POS waits for: the POS's last contact, and
 // what releases it.
 func (m *repairPage) waitText(w *app.POSWait) string {
-	loc := m.c.Svc.Config().Location
+	loc := m.c.Svc.Settings().Location
 	last := m.c.T("从未联系", "no contact yet")
 	if !w.LastContact.At.IsZero() {
 		last = m.c.T(fmt.Sprintf("上次联系 %s 流水 %d", w.LastContact.At.In(loc).Format("01-02 15:04"), w.LastContact.Serial),
@@ -372,7 +372,7 @@ func (m *repairPage) confirmView(w int) string {
 	th := m.c.Theme
 	it, dc := m.target, m.card
 	r := it.Recharge
-	loc := m.c.Svc.Config().Location
+	loc := m.c.Svc.Settings().Location
 	var body []string
 	ref := m.c.T(fmt.Sprintf("充值:POS %s 流水 %d,操作员 %s,%s", r.DeviceID, r.Serial, m.ops[r.OperatorID], r.BookedAt.In(loc).Format(time.DateTime)),
 		fmt.Sprintf("Recharge: POS %s serial %d, operator %s, %s", r.DeviceID, r.Serial, m.ops[r.OperatorID], r.BookedAt.In(loc).Format(time.DateTime)))
@@ -419,7 +419,7 @@ func (m *repairPage) writingView() string {
 
 func (m *repairPage) receiptView(w int) string {
 	th := m.c.Theme
-	text := repairReceiptText(m.c, m.receipt, m.reprint, m.c.Svc.Config().Location)
+	text := repairReceiptText(m.c, m.receipt, m.reprint, m.c.Svc.Settings().Location)
 	box := th.Frame.Width(min(w, 60)).Render(strings.TrimRight(text, "\n"))
 	lines := []string{box}
 	if m.note != "" {

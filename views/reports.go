@@ -146,7 +146,7 @@ func (p *reportsPage) FullHelp() [][]key.Binding {
 func (p *reportsPage) load() tea.Cmd {
 	p.seq++
 	p.loading, p.err = true, nil
-	seq, svc, ctx := p.seq, p.c.Svc, p.c.Ctx
+	seq, svc, ctx, actor := p.seq, p.c.Svc, p.c.Ctx, p.c.Actor
 	from, to := p.from.Value(), p.to.Value()
 	today := p.mode == reportsToday
 	return func() tea.Msg {
@@ -154,7 +154,7 @@ func (p *reportsPage) load() tea.Cmd {
 			from = svc.Today()
 			to = from
 		}
-		rep, err := svc.Report(ctx, from, to)
+		rep, err := svc.Report(ctx, actor, from, to)
 		return reportLoadedMsg{seq: seq, rep: rep, err: err}
 	}
 }

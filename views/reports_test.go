@@ -197,7 +197,7 @@ func TestReportsNumbersAreTheAppsReport(t *testing.T) {
 	p := openReports(d, 100, 200)
 	p = setRange(p, "2026-03-01", "2026-03-03")
 	got := blocks(t, viewtest.PageScreen(p))
-	rep, err := d.C.Svc.Report(context.Background(), "2026-03-01", "2026-03-03")
+	rep, err := d.C.Svc.Report(context.Background(), app.SystemActor, "2026-03-01", "2026-03-03")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestReportsExportCSVAndXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := d.C.Svc.Report(context.Background(), "2026-03-02", "2026-03-03")
+	rep, err := d.C.Svc.Report(context.Background(), app.SystemActor, "2026-03-02", "2026-03-03")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,12 +301,12 @@ func TestReportsSettleAsksAndSaysWhy(t *testing.T) {
 				t.Fatalf("no question:\n%s", viewtest.PageScreen(p))
 			}
 			p = viewtest.DrivePage(p, viewtest.Key("enter")) // the default: No
-			if ok, _ := d.C.Svc.IsSettled(ctx, "2026-03-02"); ok {
+			if ok, _ := d.C.Svc.IsSettled(ctx, app.SystemActor, "2026-03-02"); ok {
 				t.Fatal("enter settled")
 			}
 			p = viewtest.DrivePage(p, viewtest.Key("s"))
 			p = viewtest.DrivePage(p, viewtest.Key("y"))
-			if ok, _ := d.C.Svc.IsSettled(ctx, "2026-03-02"); !ok {
+			if ok, _ := d.C.Svc.IsSettled(ctx, app.SystemActor, "2026-03-02"); !ok {
 				t.Fatal("y did not settle")
 			}
 			viewtest.Golden(t, viewtest.PageScreen(p))
@@ -369,9 +369,7 @@ func TestReportsDesk(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			d := reportsDesk(t, lang, true)
-			if err := d.Site.Svc.CreateStaff(context.Background(), d.Site.Admin, "fin", "财务", app.RoleSupervisor, "fin-pass-1"); err != nil {
-				t.Fatal(err)
-			}
+			d.Site.Staff("fin", app.RoleSupervisor) // password fin-pass-1
 			d.C.Actor = app.Actor{}
 			var m tea.Model = views.NewRoot(d.C, views.Pages())
 			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})

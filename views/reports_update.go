@@ -211,7 +211,7 @@ func (p *reportsPage) settleNotes(msg reportSettledMsg) []reportNote {
 		if res.PendingReversals > 0 {
 			why += c.T(",还有 "+strconv.FormatInt(res.PendingReversals, 10)+" 笔冲正待处理", ": "+strconv.FormatInt(res.PendingReversals, 10)+" reversals still pending")
 		} else if !res.WaitingUntil.IsZero() {
-			at := res.WaitingUntil.In(c.Svc.Config().Location).Format("2006-01-02 15:04:05")
+			at := res.WaitingUntil.In(c.Svc.Settings().Location).Format("2006-01-02 15:04:05")
 			why += c.T(",最早 "+at+" 可结算", "; from "+at)
 		}
 		out = append(out, reportNote{rnWarn, res.Waiting + c.T(" 尚不能结算:", " not yet: ") + why})

@@ -157,7 +157,7 @@ func (s *Site) EditOperator(i int, edit func(*app.OperatorInput)) {
 // LastAudit returns the newest audit entry.
 func (s *Site) LastAudit() app.AuditEntry {
 	s.T.Helper()
-	es, err := s.Svc.Audit(context.Background(), 1)
+	es, err := s.Svc.Audit(context.Background(), app.SystemActor, 1)
 	must(s.T, err)
 	if len(es) == 0 {
 		s.T.Fatal("audit log is empty")
@@ -187,7 +187,7 @@ func WantCode(t testing.TB, err error, code app.Code) *app.Error {
 // CardOf returns the ledger's record of a card.
 func (s *Site) CardOf(no string) app.Card {
 	s.T.Helper()
-	c, err := s.Svc.CardByNo(context.Background(), no)
+	c, err := s.Svc.CardByNo(context.Background(), app.SystemActor, no)
 	must(s.T, err)
 	return c
 }

@@ -32,8 +32,9 @@ type Site struct {
 	Cfg     app.Config
 	Admin   app.Actor
 	Clerk   app.Actor
-	Ops     []app.Operator // op[i] is bound to card AuthCard(i)
-	Devices []string       // recharge POS ids; P1 is op 0's designated... none designated by default
+	Boss    app.Actor          // a supervisor
+	Ops     []app.OperatorInfo // op[i] is bound to card AuthCard(i)
+	Devices []string           // recharge POS ids; P1 is op 0's designated... none designated by default
 	serial  map[string]int64
 	counter map[string]int64 // the last counter each user card showed a POS
 	raw     *sql.DB          // see RawDB
@@ -88,7 +89,7 @@ func New(t testing.TB, opts Options) *Site {
 		{ID: "P2", Name: "图书馆充值机", Model: app.ModelRechargePOS, Location: "图书馆"},
 		{ID: "C1", Name: "一食堂消费机", Model: "0101", Location: "一食堂"},
 	} {
-		_, err := s.Svc.RegisterDevice(ctx, s.Admin, d)
+		_, _, err := s.Svc.RegisterDevice(ctx, s.Admin, d)
 		must(t, err)
 	}
 	s.Devices = []string{"P1", "P2"}
@@ -163,7 +164,7 @@ type Session struct {
 	Device   string
 	BatchNo  int64
 	AuthCode string
-	Operator app.Operator
+	Operator app.OperatorInfo
 }
 
 // Authorize authorizes operator i on device and fails the test if refused.
@@ -199,4 +200,21 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Staff is the actor of a desk account with that name and role, created (by the admin) if
+// the site has none yet: the ledger checks every actor against its stored account.
+func (s *Site) Staff(user string, role app.Role) app.Actor {
+	s.T.Helper()
+	a := app.Actor{User: user, Role: role}
+	var st app.Staff
+	err := s.Store.View(context.Background(), func(tx app.ReadTx) (err error) { st, err = tx.Staff(user); return })
+	if err == nil {
+		if st.Role != role {
+			s.T.Fatalf("staff %s is a %s, not a %s", user, st.Role, role)
+		}
+		return a
+	}
+	must(s.T, s.Svc.CreateStaff(context.Background(), app.SystemActor, user, user, role, user+"-pass-1"))
+	return a
 }

@@ -40,7 +40,7 @@ func runCardIssue(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	// Refuse what the store would refuse before the card is touched.
-	if _, err := svc.CardByNo(ctx, *cardNo); err == nil {
+	if _, err := svc.CardByNo(ctx, app.SystemActor, *cardNo); err == nil {
 		return app.E(app.CodeAlreadyExists, "card %s", *cardNo)
 	}
 	if *name == "" || *holderNo == "" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"cardcenter/app"
 	"cardcenter/app/apptest"
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsctest"
@@ -39,7 +40,7 @@ func TestCardIssueWritesTheCardAndRecordsIt(t *testing.T) {
 		t.Fatalf("issue: exit %d: %s", code, out)
 	}
 	site.Reopen()
-	card, err := site.Svc.CardByNo(context.Background(), "31000001")
+	card, err := site.Svc.CardByNo(context.Background(), app.SystemActor, "31000001")
 	if err != nil || card.UID != "A1B2C3D4" {
 		t.Fatalf("ledger card %+v %v", card, err)
 	}
@@ -56,7 +57,7 @@ func TestCardIssueWritesTheCardAndRecordsIt(t *testing.T) {
 		t.Fatalf("issue of a known number: exit %d: %s", code, out)
 	}
 	site.Reopen()
-	if _, err := site.Svc.CardByNo(context.Background(), "31000002"); err == nil {
+	if _, err := site.Svc.CardByNo(context.Background(), app.SystemActor, "31000002"); err == nil {
 		t.Fatal("a refused issue was recorded")
 	}
 }
@@ -97,7 +98,7 @@ func TestCardIssueFinishesACardTornAtItsLastAPDU(t *testing.T) {
 		t.Fatalf("issue again: exit %d: %s%s", code, out.String(), errb.String())
 	}
 	site.Reopen()
-	if card, err := site.Svc.CardByNo(context.Background(), p.CardNo); err != nil || card.UID != "A1B2C3D9" {
+	if card, err := site.Svc.CardByNo(context.Background(), app.SystemActor, p.CardNo); err != nil || card.UID != "A1B2C3D9" {
 		t.Fatalf("ledger card %+v %v", card, err)
 	}
 }

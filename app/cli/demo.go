@@ -136,12 +136,12 @@ func demoSite(ctx context.Context, svc *app.Service, clock *app.ManualClock, end
 		{ID: "P002", Name: "图书馆充值机", Model: app.ModelRechargePOS, Location: "图书馆大厅"},
 		{ID: "C001", Name: "一食堂消费机", Model: "0101", Location: "一食堂一楼"},
 	} {
-		dev, err := svc.RegisterDevice(ctx, a, d)
+		dev, secret, err := svc.RegisterDevice(ctx, a, d)
 		if err != nil {
 			return err
 		}
 		// Each POS gets its secret the way a real one does: a file written once, 0600.
-		if _, err := provision.Write(demoProvisionDir(dir), dev.ID, dev.Secret); err != nil {
+		if _, err := provision.Write(demoProvisionDir(dir), dev.ID, secret); err != nil {
 			return err
 		}
 	}

@@ -63,7 +63,7 @@ func TestExceptionsCommandListsOpenCasesUntilDecided(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		if _, err := s.Svc.Decide(ctx, app.Actor{User: "boss", Role: app.RoleSupervisor}, app.DecisionInput{CaseKey: c.Case.Key(),
+		if _, err := s.Svc.Decide(ctx, s.Staff("boss", app.RoleSupervisor), app.DecisionInput{CaseKey: c.Case.Key(),
 			Kind: app.DecideClose, Reason: "checked"}); err != nil {
 			t.Fatal(err)
 		}

@@ -95,7 +95,7 @@ func recount(ctx context.Context, svc *app.Service, st *store.Store, g *sitegen.
 		if to > g.Stats().LastDay {
 			to = g.Stats().LastDay
 		}
-		rep, err := svc.Report(ctx, from, to)
+		rep, err := svc.Report(ctx, app.SystemActor, from, to)
 		if err != nil {
 			return raw, err
 		}

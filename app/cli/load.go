@@ -176,7 +176,7 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 		q := func(f float64) time.Duration { return done[min(len(done)-1, int(f*float64(len(done))))] }
 		res.p50, res.p90, res.p99, res.max = q(0.50), q(0.90), q(0.99), done[len(done)-1]
 	}
-	rep, err := svc.Report(ctx, svc.Today(), svc.Today())
+	rep, err := svc.Report(ctx, app.SystemActor, svc.Today(), svc.Today())
 	if err != nil {
 		return res, err
 	}
@@ -205,7 +205,7 @@ func loadSite(ctx context.Context, svc *app.Service, devices, cards int) ([]*pos
 	var sessions []app.AuthorizeResult
 	for d := 0; d < devices; d++ {
 		id := fmt.Sprintf("LP%03d", d)
-		dev, err := svc.RegisterDevice(ctx, a, app.DeviceInput{ID: id, Name: "负载充值机", Model: app.ModelRechargePOS})
+		_, secret, err := svc.RegisterDevice(ctx, a, app.DeviceInput{ID: id, Name: "负载充值机", Model: app.ModelRechargePOS})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -224,7 +224,7 @@ func loadSite(ctx context.Context, svc *app.Service, devices, cards int) ([]*pos
 		if err != nil {
 			return nil, nil, err
 		}
-		clients = append(clients, &posapi.Client{DeviceID: id, Secret: dev.Secret})
+		clients = append(clients, &posapi.Client{DeviceID: id, Secret: secret})
 		sessions = append(sessions, auth)
 	}
 	return clients, sessions, nil

@@ -276,7 +276,7 @@ func posSecret(ctx context.Context, e *env, device, file, db string, key cardio.
 		return nil, err
 	}
 	defer st.Close()
-	d, err := svc.Device(ctx, device)
+	d, err := svc.DeviceWithKey(ctx, device)
 	if err != nil {
 		return nil, err
 	}

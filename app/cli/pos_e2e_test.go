@@ -107,7 +107,7 @@ func (w *posWorld) report() app.Report {
 	w.ledger(func(svc *app.Service) {
 		day := w.site.Cfg.SettleDay(time.Now())
 		var err error
-		if r, err = svc.Report(context.Background(), day, day); err != nil {
+		if r, err = svc.Report(context.Background(), app.SystemActor, day, day); err != nil {
 			w.t.Fatal(err)
 		}
 	})
@@ -169,7 +169,7 @@ func TestPOSManualFAQEndToEnd(t *testing.T) {
 		t.Fatalf("balance after cancel %d", got)
 	}
 	w.ledger(func(svc *app.Service) {
-		items, err := svc.AwaitingDesk(ctx, card)
+		items, err := svc.AwaitingDesk(ctx, app.SystemActor, card)
 		if err != nil || len(items) != 1 || items[0].Reason != app.DeskCancelReported || items[0].Recharge.Amount != 30*app.Yuan {
 			t.Fatalf("desk: %+v %v", items, err)
 		}

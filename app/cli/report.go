@@ -63,7 +63,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		}
 		*from = t.AddDate(0, 0, -(*days - 1)).Format(app.DayLayout)
 	}
-	rep, err := svc.Report(ctx, *from, *to)
+	rep, err := svc.Report(ctx, app.SystemActor, *from, *to)
 	if err != nil {
 		return err
 	}

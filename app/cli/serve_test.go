@@ -95,7 +95,7 @@ func TestServeAppliesReversalsLeftFromBeforeARestart(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		s.Reopen()
-		r, err := s.Svc.Report(context.Background(), "2026-03-02", "2026-03-02")
+		r, err := s.Svc.Report(context.Background(), app.SystemActor, "2026-03-02", "2026-03-02")
 		s.Store.Close()
 		if err != nil {
 			t.Fatal(err)

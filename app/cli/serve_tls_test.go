@@ -117,7 +117,7 @@ func certificateLine(t *testing.T, lines func() []string) (sitecert.Fingerprint,
 // certificate sends nothing and calls it HOST_CERT_MISMATCH — no answer, so its queue stays.
 func TestServeSelfSignedCertificateIsPinnedByThePOS(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	dev, err := s.Svc.Device(context.Background(), "P1")
+	dev, err := s.Svc.DeviceWithKey(context.Background(), "P1")
 	if err != nil {
 		t.Fatal(err)
 	}

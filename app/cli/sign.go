@@ -40,7 +40,7 @@ func runSign(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	d, err := svc.Device(ctx, *device)
+	d, err := svc.DeviceWithKey(ctx, *device)
 	if err != nil {
 		return err
 	}

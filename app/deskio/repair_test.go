@@ -117,7 +117,7 @@ func TestRepairWritesANotLandedRechargeOnceAndASecondTapShowsIt(t *testing.T) {
 	if got := d.read().Purse.Balance; got != int64(62*app.Yuan) {
 		t.Fatalf("card balance after a second attempt %d", got)
 	}
-	again, err := d.site.Svc.ReceiptOf(ctx, rc.RechargeID)
+	again, err := d.site.Svc.ReceiptOf(ctx, app.SystemActor, rc.RechargeID)
 	if err != nil || again.Amount != rc.Amount || again.BalanceAfter != rc.BalanceAfter || again.Clerk != "clerk1" {
 		t.Fatalf("reprint %+v %v", again, err)
 	}
@@ -241,7 +241,7 @@ func TestRepairRefusals(t *testing.T) {
 		d := newDesk(t)
 		d.posRecharge(20*app.Yuan, false, true)
 		dc := d.look()
-		if _, err := d.site.Svc.Repair(ctx, app.Actor{User: "boss", Role: app.RoleSupervisor}, d.reader, dc.Items[0].Recharge.ID, dc.Card); !errors.Is(err, app.CodePermission) {
+		if _, err := d.site.Svc.Repair(ctx, d.site.Staff("boss", app.RoleSupervisor), d.reader, dc.Items[0].Recharge.ID, dc.Card); !errors.Is(err, app.CodePermission) {
 			t.Fatalf("want PERMISSION_DENIED, got %v", err)
 		}
 	})

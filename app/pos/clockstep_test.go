@@ -57,7 +57,7 @@ func TestQueuedReversalSurvivesAPOSClockStep(t *testing.T) {
 				t.Fatalf("cash %d after a reversed timeout", c)
 			}
 			w.site.Clock.Advance(w.site.Cfg.WriteUnknownAfter + time.Minute)
-			if items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0)); len(items) != 0 {
+			if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
 				t.Fatalf("the desk is offered a reversed recharge: %+v", items)
 			}
 		})
@@ -87,7 +87,7 @@ func TestQueuedCancelSurvivesAPOSClockStep(t *testing.T) {
 			if r := w.report(); r.Total.Cancels != 1 || r.Total.Cash() != 40*app.Yuan {
 				t.Fatalf("the host holds %d cancels (want 1), cash %d: %+v", r.Total.Cancels, r.Total.Cash(), r.Total)
 			}
-			items, err := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+			items, err := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
 			if err != nil || len(items) != 1 || items[0].Reason != app.DeskCancelReported {
 				t.Fatalf("desk: %+v %v", items, err)
 			}
@@ -132,7 +132,7 @@ func TestQueuedConfirmSurvivesAPOSClockStep(t *testing.T) {
 					t.Fatalf("recharge %d card write %q, want written: the POS dropped its confirm", serial, r.CardWrite)
 				}
 				w.site.Clock.Advance(w.site.Cfg.WriteUnknownAfter + time.Minute)
-				if items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0)); len(items) != 0 {
+				if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
 					t.Fatalf("a confirmed recharge awaits the desk: %+v", items)
 				}
 			})

@@ -130,7 +130,7 @@ func newSchedule(t *testing.T, rt *rapid.T) *schedule {
 	dir := t.TempDir()
 	for i := range w.pos {
 		id := s.Devices[i]
-		dev, err := s.Svc.Device(context.Background(), id)
+		dev, err := s.Svc.DeviceWithKey(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +324,7 @@ func (w *schedule) cardByNo(no string) *vcard.Reader {
 // desk repairs card i as the card center does: what the card proves decides.
 func (w *schedule) desk(i int) {
 	ctx := context.Background()
-	items, err := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(i))
+	items, err := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(i))
 	if err != nil {
 		w.rt.Fatalf("desk: %v", err)
 	}
@@ -452,7 +452,7 @@ func (w *schedule) checkCardsEqualCash() {
 		}
 		onCards += b
 	}
-	rep, err := w.site.Svc.Report(context.Background(), apptest.Start.Format(app.DayLayout), w.site.Svc.Today())
+	rep, err := w.site.Svc.Report(context.Background(), app.SystemActor, apptest.Start.Format(app.DayLayout), w.site.Svc.Today())
 	if err != nil {
 		w.rt.Fatalf("report: %v", err)
 	}

@@ -125,7 +125,7 @@ func (w *schedule) checkToldCashEqualsReport() {
 			told[[2]string{day, op}] += c.amount
 		}
 	}
-	rep, err := w.site.Svc.Report(context.Background(), apptest.Start.Format(app.DayLayout), w.site.Svc.Today())
+	rep, err := w.site.Svc.Report(context.Background(), app.SystemActor, apptest.Start.Format(app.DayLayout), w.site.Svc.Today())
 	if err != nil {
 		w.rt.Fatalf("report: %v", err)
 	}

@@ -58,7 +58,7 @@ func newWorld(t *testing.T) *world {
 	s := apptest.New(t, apptest.Options{})
 	srv := httptest.NewServer(posapi.NewServer(s.Svc, nil))
 	t.Cleanup(srv.Close)
-	dev, err := s.Svc.Device(context.Background(), "P1")
+	dev, err := s.Svc.DeviceWithKey(context.Background(), "P1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func (w *world) authorize() {
 
 func (w *world) report() app.Report {
 	w.t.Helper()
-	r, err := w.site.Svc.Report(context.Background(), w.site.Svc.Today(), w.site.Svc.Today())
+	r, err := w.site.Svc.Report(context.Background(), app.SystemActor, w.site.Svc.Today(), w.site.Svc.Today())
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestRechargeWritesTheCardAndConfirms(t *testing.T) {
 		t.Fatalf("card balance %d, outcome %+v", got, out)
 	}
 	w.site.Clock.Advance(time.Hour)
-	items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+	items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
 	if len(items) != 0 {
 		t.Fatalf("a confirmed recharge awaits the desk: %+v", items)
 	}
@@ -370,7 +370,7 @@ func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
 				t.Fatalf("host holds %+v", r.Total)
 			}
 			w.site.Clock.Advance(time.Hour)
-			if items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0)); len(items) != 0 {
+			if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
 				t.Fatalf("confirmed recharge awaits the desk: %+v", items)
 			}
 		})
@@ -399,7 +399,7 @@ func TestCancelAtRetapIsRecordedAndAwaitsTheDesk(t *testing.T) {
 	if r.Total.Recharges.Count != 1 || r.Total.Cancels != 1 || r.Total.Cash() != 40*app.Yuan {
 		t.Fatalf("report %+v", r.Total)
 	}
-	items, err := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0))
+	items, err := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
 	if err != nil || len(items) != 1 || items[0].Reason != app.DeskCancelReported {
 		t.Fatalf("desk: %+v %v", items, err)
 	}
@@ -464,7 +464,7 @@ func TestLostConfirmIsResent(t *testing.T) {
 		t.Fatal("confirm not resent")
 	}
 	w.site.Clock.Advance(time.Hour)
-	if items, _ := w.site.Svc.AwaitingDesk(ctx, apptest.UserCard(0)); len(items) != 0 {
+	if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
 		t.Fatalf("confirmed recharge awaits the desk: %+v", items)
 	}
 }

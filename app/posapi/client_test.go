@@ -40,7 +40,7 @@ func TestClientLearnsTheHostsTimeFromASignedStaleTimestamp(t *testing.T) {
 			var n atomic.Int64
 			srv := httptest.NewServer(counting(posapi.NewServer(s.Svc, nil), &n))
 			defer srv.Close()
-			dev, _ := s.Svc.Device(context.Background(), "P1")
+			dev, _ := s.Svc.DeviceWithKey(context.Background(), "P1")
 			c := &posapi.Client{BaseURL: srv.URL, DeviceID: "P1", Secret: dev.Secret, Clock: skewedClock{s.Clock, skew}}
 			if _, err := c.Summary(context.Background()); !errors.Is(err, app.CodeNotAuthorized) {
 				t.Fatalf("want the host's own answer (DEVICE_NOT_AUTHORIZED), got %v", err)

@@ -158,7 +158,7 @@ func (s *Server) authenticate(r *http.Request) (app.Device, string, []byte, *app
 	if !ok {
 		return unproven(protocolError(CodeUnauthenticated, HeaderTime+": not Unix milliseconds in decimal digits"))
 	}
-	dev, err := s.svc.Device(r.Context(), devID)
+	dev, err := s.svc.DeviceWithKey(r.Context(), devID)
 	if err != nil {
 		if ae, ok := app.AsError(err); ok {
 			return unproven(ae)

@@ -31,7 +31,7 @@ func newHost(t *testing.T) *host {
 }
 
 func (h *host) client(t *testing.T, device string) *posapi.Client {
-	d, err := h.site.Svc.Device(context.Background(), device)
+	d, err := h.site.Svc.DeviceWithKey(context.Background(), device)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestRefusalsBeforeAnythingIsBooked(t *testing.T) {
 		CardNo: apptest.UserCard(0), Amount: 50 * app.Yuan}
 	body, _ := json.Marshal(good)
 	now := h.site.Clock.Now()
-	other, _ := h.site.Svc.Device(ctx, "P2")
+	other, _ := h.site.Svc.DeviceWithKey(ctx, "P2")
 	cases := []struct {
 		name   string
 		path   string
@@ -141,7 +141,7 @@ func TestRefusalsBeforeAnythingIsBooked(t *testing.T) {
 			t.Errorf("%s: HTTP %d %+v, want %d %s", tc.name, status, ans, tc.status, tc.code)
 		}
 	}
-	rep, err := h.site.Svc.Report(ctx, h.site.Svc.Today(), h.site.Svc.Today())
+	rep, err := h.site.Svc.Report(ctx, app.SystemActor, h.site.Svc.Today(), h.site.Svc.Today())
 	if err != nil {
 		t.Fatal(err)
 	}

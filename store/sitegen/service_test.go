@@ -33,7 +33,7 @@ func (s *serviceSink) Staff(at time.Time, st *staffPlan) error {
 
 func (s *serviceSink) Device(at time.Time, d *devicePlan) error {
 	s.at(at)
-	_, err := s.svc.RegisterDevice(s.ctx, s.admin, app.DeviceInput{ID: d.ID, Name: d.Name, Model: d.Model, Location: d.Location})
+	_, _, err := s.svc.RegisterDevice(s.ctx, s.admin, app.DeviceInput{ID: d.ID, Name: d.Name, Model: d.Model, Location: d.Location})
 	return err
 }
 
@@ -135,7 +135,7 @@ func (s *serviceSink) ApplyReversal(at time.Time, id int64) error {
 
 func (s *serviceSink) BeginRepair(r *rechargePlan) error {
 	s.at(r.Repair.StartedAt)
-	items, err := s.svc.AwaitingDesk(s.ctx, r.CardNo)
+	items, err := s.svc.AwaitingDesk(s.ctx, app.SystemActor, r.CardNo)
 	if err != nil {
 		return err
 	}

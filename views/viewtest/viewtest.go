@@ -35,6 +35,9 @@ type Desk struct {
 // New builds a desk for actor in lang ("zh" or "en").
 func New(t testing.TB, actor app.Actor, lang string) *Desk {
 	s := apptest.New(t, apptest.Options{})
+	if actor.Role.Valid() {
+		s.Staff(actor.User, actor.Role) // the ledger checks every actor against its account
+	}
 	cards := NewCards()
 	c := &views.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
 		ProvisionDir: filepath.Join(t.TempDir(), "provision")}

@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"errors"
+)
+
+// Who may do what. The screens hide what a role may not do, but the ledger decides: every use
+// case a desk can reach calls allow first (access_test.go calls each as every role).
+var (
+	deskRoles    = []Role{RoleClerk, RoleAdmin}      // repairs at the desk
+	financeRoles = []Role{RoleSupervisor, RoleAdmin} // reports, settlement, exceptions
+	adminRoles   = []Role{RoleAdmin}                 // devices, operators, cards, staff, audit
+	anyStaff     = []Role{RoleClerk, RoleSupervisor, RoleAdmin}
+)
+
+// CodeSessionEnded: the account behind a desk session was disabled, removed or given another
+// role since login; the desk logs out and asks for a login again.
+const CodeSessionEnded Code = "SESSION_ENDED"
+
+func init() {
+	catalogue[CodeSessionEnded] = [2]string{"会话已结束(账户已停用或角色已变更),请重新登录",
+		"your session has ended (the account was disabled or its role changed); log in again"}
+}
+
+// allow checks actor against the stored staff record, never against what the caller says:
+// the account must exist, be enabled and still hold the role it logged in with, and that
+// role must be one of roles.
+func (s *Service) allow(ctx context.Context, actor Actor, roles ...Role) error {
+	if actor.system {
+		return nil
+	}
+	var st Staff
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		st, err = tx.Staff(actor.User)
+		return err
+	})
+	if errors.Is(err, ErrNoRow) {
+		return E(CodeSessionEnded, "%s: no such account", actor.User)
+	} else if err != nil {
+		return err
+	}
+	if !st.Enabled {
+		return E(CodeSessionEnded, "%s: disabled", actor.User)
+	}
+	if st.Role != actor.Role {
+		return E(CodeSessionEnded, "%s: role is %s now, was %s at login", actor.User, st.Role, actor.Role)
+	}
+	for _, r := range roles {
+		if st.Role == r {
+			return nil
+		}
+	}
+	return E(CodePermission, "%s (%s)", actor.User, st.Role)
+}
