@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Who may do what. The screens hide what a role may not do, but the ledger decides: every use
@@ -31,9 +32,22 @@ func (s *Service) allow(ctx context.Context, actor Actor, roles ...Role) error {
 		return nil
 	}
 	var st Staff
+	var touch bool
+	now := s.clock.Now()
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		st, err = tx.Staff(actor.User)
+		if st, err = tx.Staff(actor.User); err != nil {
+			return err
+		}
+		if !st.Enabled {
+			return E(CodeSessionEnded, "%s: disabled", actor.User)
+		}
+		if st.Role != actor.Role {
+			return E(CodeSessionEnded, "%s: role is %s now, was %s at login", actor.User, st.Role, actor.Role)
+		}
+		if actor.Session != "" {
+			touch, err = s.checkSession(tx, actor, st, now)
+		}
 		return err
 	})
 	if errors.Is(err, ErrNoRow) {
@@ -41,11 +55,10 @@ func (s *Service) allow(ctx context.Context, actor Actor, roles ...Role) error {
 	} else if err != nil {
 		return err
 	}
-	if !st.Enabled {
-		return E(CodeSessionEnded, "%s: disabled", actor.User)
-	}
-	if st.Role != actor.Role {
-		return E(CodeSessionEnded, "%s: role is %s now, was %s at login", actor.User, st.Role, actor.Role)
+	if touch {
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.TouchStaffSession(SessionTokenHash(actor.Session), now) }); err != nil {
+			return fmt.Errorf("session of %s: %w", actor.User, err)
+		}
 	}
 	for _, r := range roles {
 		if st.Role == r {

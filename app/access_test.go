@@ -31,6 +31,8 @@ var accessWant = map[string][]app.Role{
 	"ResetPIN": admin, "Bindings": admin, "BindCard": admin, "UnbindCard": admin, "CardDetail": admin,
 	"SetCardStatus": admin, "CreateStaff": admin, "SetStaffEnabled": admin, "IssueCard": admin,
 	"Audit": admin, "AuditFiltered": admin,
+	// Anyone ends their own session, even one the ledger has ended already.
+	"Logout": nil,
 }
 
 var (
@@ -107,7 +109,7 @@ func TestAccess_EveryUseCaseAsEveryRole(t *testing.T) {
 		for _, r := range roles {
 			before := s.Ledger()
 			err := call(s, m, actors[r])
-			if allowed(want, r) {
+			if want == nil || allowed(want, r) {
 				if errors.Is(err, app.CodePermission) || errors.Is(err, app.CodeSessionEnded) {
 					t.Errorf("%s as %s: refused (%v), want allowed", m.Name, r, err)
 				}
@@ -148,6 +150,9 @@ func TestAccess_TheStoredAccountDecides(t *testing.T) {
 	}
 	for name, actor := range cases {
 		for _, m := range actorUseCases() {
+			if accessWant[m.Name] == nil {
+				continue
+			}
 			before := s.Ledger()
 			if err := call(s, m, actor); !errors.Is(err, app.CodeSessionEnded) {
 				t.Errorf("%s: %s: got %v, want SESSION_ENDED", name, m.Name, err)

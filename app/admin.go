@@ -365,7 +365,26 @@ func (s *Service) Login(ctx context.Context, username, password string) (Actor, 
 	if !st.Enabled || !s.cfg.Hasher.Verify(st.PasswordHash, password) {
 		return Actor{}, E(CodeBadCredentials, "")
 	}
-	return Actor{User: st.Username, Role: st.Role}, nil
+	return s.startSession(ctx, st)
+}
+
+// startSession opens the session of a login whose password was just checked against st:
+// if the account changed meanwhile, the login is refused rather than granted on old facts.
+func (s *Service) startSession(ctx context.Context, checked Staff) (Actor, error) {
+	var a Actor
+	err := s.store.Update(ctx, func(tx Tx) error {
+		st, err := tx.Staff(checked.Username)
+		if err != nil {
+			return err
+		}
+		if !st.Enabled || accountStamp(st) != accountStamp(checked) {
+			return E(CodeBadCredentials, "the account changed during the login")
+		}
+		token, err := s.openSession(tx, st, s.clock.Now())
+		a = Actor{User: st.Username, Role: st.Role, Session: token}
+		return err
+	})
+	return a, err
 }
 
 // Devices lists every terminal.
@@ -439,5 +458,5 @@ func (s *Service) CreateFirstAdmin(ctx context.Context, username, display, passw
 	if err := s.CreateStaff(ctx, SystemActor, username, display, RoleAdmin, password); err != nil {
 		return Actor{}, err
 	}
-	return Actor{User: username, Role: RoleAdmin}, nil
+	return s.Login(ctx, username, password)
 }

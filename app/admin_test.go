@@ -97,7 +97,7 @@ func TestAudit_EveryAdminChangeAndRepairSaysWhoAndWhen(t *testing.T) {
 	wantCode(t, err, app.CodeBadCredentials)
 	who, err := s.Svc.Login(ctx, "clerk2", "clerk-pass-2")
 	must(t, err)
-	if who != (app.Actor{User: "clerk2", Role: app.RoleClerk}) {
+	if who.User != "clerk2" || who.Role != app.RoleClerk || who.Session == "" {
 		t.Fatalf("login %+v", who)
 	}
 
@@ -106,6 +106,8 @@ func TestAudit_EveryAdminChangeAndRepairSaysWhoAndWhen(t *testing.T) {
 	_, err = s.Svc.Cancel(ctx, app.CancelRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount})
 	must(t, err)
 	s.Clock.Advance(time.Hour)
+	who, err = s.Svc.Login(ctx, "clerk2", "clerk-pass-2") // an hour idle ended the first session
+	must(t, err)
 	rp, _, err := s.Svc.BeginRepair(ctx, who, res.RechargeID, app.CardSnapshot{Balance: 3 * yuan, Counter: 7})
 	must(t, err)
 	a := s.LastAudit()

@@ -21,6 +21,9 @@ type Config struct {
 	CaseAfter time.Duration
 	// MaxWrongPINs in a row lock an operator's PIN until an admin resets it.
 	MaxWrongPINs int
+	// SessionLifetime: a desk session ends this long after its login; SessionIdle: after
+	// this long without a call.
+	SessionLifetime, SessionIdle time.Duration
 	// Hasher hashes PINs and passwords; tests use cheaper parameters.
 	Hasher Hasher
 }
@@ -54,6 +57,8 @@ func DefaultConfig() Config {
 		WriteUnknownAfter: 10 * time.Minute,
 		CaseAfter:         24 * time.Hour,
 		MaxWrongPINs:      5,
+		SessionLifetime:   12 * time.Hour,
+		SessionIdle:       30 * time.Minute,
 		Hasher:            DefaultHasher(),
 	}
 }

@@ -46,6 +46,9 @@ func (r Role) Valid() bool { return r == RoleClerk || r == RoleSupervisor || r =
 type Actor struct {
 	User string
 	Role Role
+	// Session is the token of the login's session ("" for a desk in process that has
+	// none); the ledger checks it on every call (sessions.go).
+	Session string
 	// system marks SystemActor: the host's own programs, which have no staff record.
 	system bool
 }

@@ -74,6 +74,8 @@ type ReadTx interface {
 	Bindings() ([]BindingRow, error)
 	CurrentAuthorization(deviceID string) (Authorization, error)
 	Staff(username string) (Staff, error)
+	// StaffSession: the session kept under a token's hash.
+	StaffSession(tokenHash string) (StaffSession, error)
 	StaffCount() (int64, error)
 
 	TerminalAnswer(deviceID string, serial int64) (StoredAnswer, error)
@@ -179,6 +181,9 @@ type Tx interface {
 	DeleteBinding(operatorID int64) error
 	InsertStaff(s Staff) error
 	UpdateStaff(s Staff) error
+	InsertStaffSession(s StaffSession) error
+	TouchStaffSession(tokenHash string, at time.Time) error
+	EndStaffSession(tokenHash string, at time.Time) error
 
 	// NextBatchNo takes the device's next batch number.
 	NextBatchNo(deviceID string) (int64, error)

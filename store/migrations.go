@@ -625,6 +625,30 @@ CREATE TRIGGER authorizations_code_hashed_u BEFORE UPDATE OF auth_code ON author
 	WHEN NEW.auth_code NOT GLOB 'sha256:*'
 	BEGIN SELECT RAISE(ABORT, 'authorization codes are stored as hashes'); END;
 `,
+	// 10: desk sessions (issue 11.2). Only the token's hash is kept, so the file gives no one
+	// a session; a session's account, stamp and times never change, it only ends, once.
+	`
+CREATE TABLE staff_sessions (
+	token_hash TEXT PRIMARY KEY CHECK (token_hash GLOB 'sha256:*' AND length(token_hash) = 71),
+	username   TEXT NOT NULL REFERENCES staff(username),
+	stamp      TEXT NOT NULL,
+	started_at INTEGER NOT NULL,
+	last_seen  INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	ended_at   INTEGER
+) WITHOUT ROWID;
+CREATE INDEX staff_sessions_user ON staff_sessions(username);
+CREATE TRIGGER staff_sessions_no_replace BEFORE INSERT ON staff_sessions
+	WHEN EXISTS (SELECT 1 FROM staff_sessions WHERE token_hash = NEW.token_hash)
+	BEGIN SELECT RAISE(ABORT, 'staff_sessions: a session is never replaced'); END;
+CREATE TRIGGER staff_sessions_fixed BEFORE UPDATE ON staff_sessions
+	WHEN NEW.token_hash IS NOT OLD.token_hash OR NEW.username IS NOT OLD.username OR NEW.stamp IS NOT OLD.stamp
+		OR NEW.started_at IS NOT OLD.started_at OR NEW.expires_at IS NOT OLD.expires_at
+		OR OLD.ended_at IS NOT NULL OR NEW.last_seen < OLD.last_seen
+	BEGIN SELECT RAISE(ABORT, 'staff_sessions: only last_seen moves on, and a session ends once'); END;
+CREATE TRIGGER staff_sessions_no_delete BEFORE DELETE ON staff_sessions
+	BEGIN SELECT RAISE(ABORT, 'staff_sessions: sessions are kept'); END;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"time"
 
 	"cardcenter/app"
 )
@@ -97,4 +98,29 @@ func (t *txn) AuditFiltered(actor, action string, limit int) ([]app.AuditEntry, 
 		return e, err
 	}, `SELECT id, at, actor, action, subject, detail FROM audit_log
 		WHERE (?1 = '' OR actor = ?1) AND (?2 = '' OR action = ?2) ORDER BY id DESC LIMIT ?3`, actor, action, limit)
+}
+
+func (t *txn) StaffSession(tokenHash string) (app.StaffSession, error) {
+	var s app.StaffSession
+	var started, seen, expires, ended sql.NullInt64
+	err := t.one("staff session", []any{&s.TokenHash, &s.Username, &s.Stamp, &started, &seen, &expires, &ended},
+		`SELECT token_hash, username, stamp, started_at, last_seen, expires_at, ended_at FROM staff_sessions WHERE token_hash = ?`, tokenHash)
+	s.Started, s.LastSeen, s.Expires, s.Ended = fromMs(started), fromMs(seen), fromMs(expires), fromMs(ended)
+	return s, err
+}
+
+func (t *txn) InsertStaffSession(s app.StaffSession) error {
+	_, err := t.insert("insert staff session", `INSERT INTO staff_sessions(token_hash, username, stamp, started_at, last_seen, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, s.TokenHash, s.Username, s.Stamp, ms(s.Started), ms(s.LastSeen), ms(s.Expires))
+	return err
+}
+
+func (t *txn) TouchStaffSession(tokenHash string, at time.Time) error {
+	return t.execOne("touch staff session", `UPDATE staff_sessions SET last_seen = max(last_seen, ?) WHERE token_hash = ? AND ended_at IS NULL`,
+		ms(at), tokenHash)
+}
+
+func (t *txn) EndStaffSession(tokenHash string, at time.Time) error {
+	return t.execOne("end staff session", `UPDATE staff_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL`,
+		ms(at), tokenHash)
 }
