@@ -25,7 +25,7 @@ type Txn struct {
 // until the main block is whole the card decodes to the old purse (main still old, or main
 // torn and the backup old), and the log entry counts only once the purse counter reaches
 // it. So ANY error from Credit means "unknown": read the card again and ask Card.Verdict —
-// never retry blindly. Credit refuses with ErrCardChanged if the card is not as read
+// never retry blindly. Credit refuses with ErrNotAsRead if the card is not as read
 // (another card, or another write since), and with ErrAlreadyOnCard if before already
 // holds txn.
 func Credit(t Transport, site SiteKey, before *Card, txn Txn) (Purse, error) {
@@ -44,7 +44,7 @@ func Credit(t Transport, site SiteKey, before *Card, txn Txn) (Purse, error) {
 		return Purse{}, err
 	}
 	if !bytes.Equal(uid, before.UID) {
-		return Purse{}, ErrCardChanged.Withf("UID %X, read %X", uid, before.UID)
+		return Purse{}, ErrNotAsRead.Withf("UID %X, read %X", uid, before.UID)
 	}
 	keys := site.CardKeys(uid)
 	if err := s.loadKey(0, keys.B); err != nil {
@@ -55,7 +55,7 @@ func Credit(t Transport, site SiteKey, before *Card, txn Txn) (Purse, error) {
 		return Purse{}, err
 	}
 	if cur != before.Purse {
-		return Purse{}, ErrCardChanged.Withf("purse %+v, read %+v", cur, before.Purse)
+		return Purse{}, ErrNotAsRead.Withf("purse %+v, read %+v", cur, before.Purse)
 	}
 	next := Purse{Balance: cur.Balance + txn.Amount, Counter: cur.Counter + 1}
 	if next.Balance > MaxBalance {

@@ -19,7 +19,7 @@ const (
 	CodeBlankCard       Code = "BLANK_CARD"
 	CodeNotBlank        Code = "CARD_NOT_BLANK"
 	CodeCorrupt         Code = "CARD_DATA_CORRUPT"
-	CodeCardChanged     Code = "CARD_CHANGED"
+	CodeNotAsRead       Code = "CARD_NOT_AS_READ"
 	CodeAlreadyOnCard   Code = "ALREADY_ON_CARD"
 	CodeBadAmount       Code = "BAD_AMOUNT"
 	CodeOverLimit       Code = "CARD_BALANCE_LIMIT"
@@ -87,7 +87,7 @@ var (
 	ErrBlankCard       = newErr(CodeBlankCard, "空白卡,尚未发卡", "blank card: not issued yet")
 	ErrNotBlank        = newErr(CodeNotBlank, "该卡已发行,不是空白卡", "the card is already issued, not blank")
 	ErrCorrupt         = newErr(CodeCorrupt, "卡内数据损坏", "card data is corrupt")
-	ErrCardChanged     = newErr(CodeCardChanged, "卡片与读卡时不一致,请重新读卡", "the card is not as it was read; read it again")
+	ErrNotAsRead       = newErr(CodeNotAsRead, "卡片与读卡时不一致,请重新读卡", "the card is not as it was read; read it again")
 	ErrAlreadyOnCard   = newErr(CodeAlreadyOnCard, "该笔交易已在卡上", "this transaction is already on the card")
 	ErrBadAmount       = newErr(CodeBadAmount, "金额无效", "invalid amount")
 	ErrOverLimit       = newErr(CodeOverLimit, "卡余额将超过卡片上限", "the card balance would exceed the card's limit")

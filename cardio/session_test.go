@@ -304,7 +304,7 @@ func TestCreditRefusals(t *testing.T) {
 	if _, err := cardio.Credit(tr, site, c, recharge(1, cardio.MaxBalance)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cardio.Credit(tr, site, c, recharge(2, 1)); !errors.Is(err, cardio.ErrCardChanged) {
+	if _, err := cardio.Credit(tr, site, c, recharge(2, 1)); !errors.Is(err, cardio.ErrNotAsRead) {
 		t.Fatalf("stale read: %v", err)
 	}
 	if _, err := cardio.Credit(tr, site, read(t, r), recharge(2, 1)); !errors.Is(err, cardio.ErrOverLimit) {
@@ -313,7 +313,7 @@ func TestCreditRefusals(t *testing.T) {
 	other := issuedReader(t, 0)
 	stale := read(t, other)
 	stale.UID = []byte{9, 9, 9, 9}
-	if _, err := cardio.Credit(vcard.InProc{R: other}, site, stale, recharge(3, 1)); !errors.Is(err, cardio.ErrCardChanged) {
+	if _, err := cardio.Credit(vcard.InProc{R: other}, site, stale, recharge(3, 1)); !errors.Is(err, cardio.ErrNotAsRead) {
 		t.Fatalf("another card: %v", err)
 	}
 }

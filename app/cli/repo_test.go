@@ -100,14 +100,7 @@ func TestEveryRuleCitedInTheCodeIsInDocsRules(t *testing.T) {
 	}
 	cite := regexp.MustCompile(`(?i)\brules? (\d+)((?:(?:, | and | ?/ ?)\d+)*)`)
 	cited := 0
-	err = filepath.WalkDir(repoRoot, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
-			return err
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	err = walkGo(func(path string, src []byte) {
 		for _, m := range cite.FindAllStringSubmatch(string(src), -1) {
 			for _, n := range regexp.MustCompile(`\d+`).FindAllString(m[1]+m[2], -1) {
 				cited++
@@ -116,12 +109,58 @@ func TestEveryRuleCitedInTheCodeIsInDocsRules(t *testing.T) {
 				}
 			}
 		}
-		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cited < 50 {
 		t.Fatalf("found %d citations: the pattern no longer sees them", cited)
+	}
+}
+
+// walkGo calls fn with every Go file of the repository (not under a dot directory such as
+// .git or a work tree kept inside the checkout).
+func walkGo(fn func(path string, src []byte)) error {
+	return filepath.WalkDir(repoRoot, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != repoRoot && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err == nil {
+			fn(path, src)
+		}
+		return err
+	})
+}
+
+// One catalogue of codes: a refusal's code is declared once in the whole tree, so a screen
+// that matches a code matches one meaning (issue 10: CARD_CHANGED was declared twice).
+func TestEveryCodeIsDeclaredOnce(t *testing.T) {
+	decl := regexp.MustCompile(`(?m)^\s*\w+\s+(?:\w+\.)?Code\s*=\s*"([A-Z0-9_]+)"`)
+	where := map[string][]string{}
+	err := walkGo(func(path string, src []byte) {
+		if strings.HasSuffix(path, "_test.go") {
+			return
+		}
+		for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
+			where[m[1]] = append(where[m[1]], path)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(where) < 80 {
+		t.Fatalf("found %d codes: the pattern no longer sees the declarations", len(where))
+	}
+	for code, paths := range where {
+		if len(paths) > 1 {
+			t.Errorf("%s is declared %d times: %s", code, len(paths), strings.Join(paths, ", "))
+		}
 	}
 }
