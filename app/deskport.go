@@ -15,6 +15,7 @@ type Desk interface {
 	NeedsFirstAdmin(ctx context.Context) (bool, error)
 	CreateFirstAdmin(ctx context.Context, username, display, password string) (Actor, error)
 	Login(ctx context.Context, username, password string) (Actor, error)
+	Logout(ctx context.Context, actor Actor) error
 
 	// The repair desk (clerks).
 	CardQuestions(ctx context.Context, actor Actor, cardNo string) ([]CardQuestion, error)

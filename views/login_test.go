@@ -2,6 +2,7 @@ package views_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -46,6 +47,34 @@ func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
 	s := viewtest.Screen(m)
 	if !strings.Contains(s, "Repair") || strings.Contains(s, "Devices") || !strings.Contains(s, "clerk1 · clerk") {
 		t.Fatalf("a clerk sees:\n%s", s)
+	}
+}
+
+// Logging out ends the session in the ledger, not only on the screen: the token the desk
+// held is refused afterwards.
+func TestLogoutEndsTheSessionInTheLedger(t *testing.T) {
+	d := viewtest.New(t, app.Actor{}, "en")
+	d.C.Cards = nil
+	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")}})
+	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+	m = runInit(m)
+	m = viewtest.Type(m, "clerk1")
+	m = viewtest.Drive(m, viewtest.Key("tab"))
+	m = viewtest.Type(m, "clerk-pass-1")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	held := d.C.Actor
+	if held.Session == "" {
+		t.Fatalf("logged in without a session: %+v", held)
+	}
+	if _, err := d.Site.Svc.SessionActor(context.Background(), held.Session); err != nil {
+		t.Fatal(err)
+	}
+	m = viewtest.Drive(m, viewtest.Key("ctrl+l"))
+	if s := viewtest.Screen(m); strings.Contains(s, "clerk1 · clerk") {
+		t.Fatalf("still logged in:\n%s", s)
+	}
+	if _, err := d.Site.Svc.SessionActor(context.Background(), held.Session); !errors.Is(err, app.CodeSessionEnded) {
+		t.Fatalf("after logout the token gives %v, want SESSION_ENDED", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package views
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -205,9 +206,18 @@ func (r *Root) entered() tea.Cmd {
 }
 
 func (r *Root) logout() (tea.Model, tea.Cmd) {
+	svc, ctx, was := r.c.Svc, r.c.Ctx, r.c.Actor
 	r.pages, r.c.Actor, r.loggedIn = nil, app.Actor{}, false
 	r.login = newLogin(r.c)
-	return r, r.login.Init()
+	// The ledger ends the session too; if it cannot be told now, the session still ends by
+	// itself when idle (Config.SessionIdle), and the screen is logged out either way.
+	endSession := func() tea.Msg {
+		if err := svc.Logout(ctx, was); err != nil {
+			slog.Warn("logout", "user", was.User, "err", err)
+		}
+		return nil
+	}
+	return r, tea.Batch(r.login.Init(), endSession)
 }
 
 func (r *Root) busy() bool {
