@@ -265,3 +265,14 @@ func pgIsEmpty(ctx context.Context, db *sql.DB) (bool, error) {
 	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&n)
 	return n == 0, err
 }
+
+// Schema reports the ledger's schema version and the version this program writes for its
+// engine (PRAGMA user_version on SQLite, schema_migrations on PostgreSQL).
+func (s *Store) Schema(ctx context.Context) (have, want int, err error) {
+	if s.pg != nil {
+		err = s.pg.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have)
+		return have, PGSchemaVersion, err
+	}
+	err = s.read.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&have)
+	return have, SchemaVersion, err
+}

@@ -21,7 +21,8 @@ import (
 // methods): one body of SQL, so the two ledgers cannot drift apart in what they ask. The
 // few differences of dialect are bridged here, below database/sql, by a connector that
 // wraps pgx's: every statement is rewritten once (and the rewrite cached) —
-//   - "?" placeholders become $1, $2, … (outside quoted literals);
+//   - "?" placeholders become $1, $2, … and "?N" becomes $N (outside quoted literals and
+//     comments);
 //   - SQLite's planner hints are dropped: "INDEXED BY name", and "CROSS JOIN … ON" (which
 //     fixes SQLite's join order and which PostgreSQL only knows without ON) becomes JOIN;
 //   - an INSERT into a table with a serial id gets "RETURNING id", so that
@@ -71,6 +72,8 @@ func pgRewrite(q string) pgStmt {
 		case c == '\'':
 			inQuote = !inQuote // '' inside a literal toggles twice: still inside
 			b.WriteByte(c)
+		case c == '?' && !inQuote && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9':
+			b.WriteByte('$') // ?NNN, SQLite's numbered parameter, is PostgreSQL's $NNN
 		case c == '?' && !inQuote:
 			n++
 			fmt.Fprintf(&b, "$%d", n)

@@ -1,5 +1,7 @@
 package store
 
+import "strings"
+
 // pgMigrations are the PostgreSQL ledger's migrations, applied in order at open, each in
 // its own transaction under the writer's advisory lock (two hosts starting together
 // migrate once), and never edited once released; schema_migrations holds the versions
@@ -503,3 +505,6 @@ CREATE TRIGGER case_decisions_open_day BEFORE INSERT ON case_decisions FOR EACH 
 
 // PGSchemaVersion is the PostgreSQL schema version this program writes.
 var PGSchemaVersion = len(pgMigrations)
+
+// PGSchema is every PostgreSQL migration's SQL in order (tests key template databases by it).
+func PGSchema() string { return strings.Join(pgMigrations, "\n") }

@@ -6,6 +6,7 @@ package apptest
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"path/filepath"
@@ -57,13 +58,26 @@ type Options struct {
 	StoreOptions     store.Options
 	// Postgres puts the site on a fresh PostgreSQL database whatever CARDCENTER_TEST_DB says.
 	Postgres bool
+	// Path puts the site's ledger at this address (a new file, an empty PostgreSQL
+	// database) rather than at a new one of the fixture's choosing.
+	Path string
 }
+
+// pgTemplateKey names the migrated empty ledger every PostgreSQL site is copied from: a
+// schema of other migrations makes another template.
+var pgTemplateKey = fmt.Sprintf("v%d_%x", store.PGSchemaVersion, sha256.Sum256([]byte(store.PGSchema())))[:24]
 
 // ledgerPath is where a new site's ledger lives: a file in the test's directory, or a
 // fresh PostgreSQL database when the test or the environment asks for one.
 func ledgerPath(t testing.TB, file string, pg bool) string {
 	if pg || pgtest.Selected() {
-		return pgtest.DSN(t)
+		return pgtest.DSNFromTemplate(t, pgTemplateKey, func(dsn string) error {
+			st, err := store.Open(dsn, store.Options{Create: true})
+			if err != nil {
+				return err
+			}
+			return st.Close()
+		})
 	}
 	return filepath.Join(t.TempDir(), file)
 }
@@ -84,9 +98,12 @@ func New(t testing.TB, opts Options) *Site {
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
-	s := &Site{T: t, Path: ledgerPath(t, "ledger.db", opts.Postgres), Clock: app.NewManualClock(Start), Cfg: cfg,
+	s := &Site{T: t, Path: opts.Path, Clock: app.NewManualClock(Start), Cfg: cfg,
 		Admin: app.Actor{User: "admin", Role: app.RoleAdmin}, Clerk: app.Actor{User: "clerk1", Role: app.RoleClerk},
 		serial: map[string]int64{}, counter: map[string]int64{}}
+	if s.Path == "" {
+		s.Path = ledgerPath(t, "ledger.db", opts.Postgres)
+	}
 	so := opts.StoreOptions
 	so.Create = true
 	if so.SealKey == nil {

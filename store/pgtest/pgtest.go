@@ -104,20 +104,91 @@ func DSN(t testing.TB) string {
 	t.Helper()
 	Require(t)
 	db, _ := adminDB()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "cc_test_" + hex.EncodeToString(b)
+	name := newName()
 	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
+	cleanup(t, db, name)
+	dsn, _ := server(name)
+	return dsn
+}
+
+// DSNFromTemplate is DSN, with the database a copy of a template that prepare made once
+// (for every test process of the same key): a ledger whose migrations ran once, not in
+// every test. key names what prepare makes; a new key makes a new template. Preparation is
+// guarded by a session advisory lock on the server, since the packages' test processes run
+// at the same time; a template is ready once marked IS_TEMPLATE.
+func DSNFromTemplate(t testing.TB, key string, prepare func(dsn string) error) string {
+	t.Helper()
+	Require(t)
+	db, _ := adminDB()
+	tpl := "cc_tpl_" + key
+	if err := ensureTemplate(db, tpl, prepare); err != nil {
+		t.Fatalf("template %s: %v", tpl, err)
+	}
+	name := newName()
+	if _, err := db.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + tpl); err != nil {
+		t.Fatalf("create database from %s: %v", tpl, err)
+	}
+	cleanup(t, db, name)
+	dsn, _ := server(name)
+	return dsn
+}
+
+var templates sync.Map // name → struct{}: ready in this process
+
+func ensureTemplate(db *sql.DB, tpl string, prepare func(string) error) error {
+	if _, ok := templates.Load(tpl); ok {
+		return nil
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(1667330661)`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock(1667330661)`)
+	var ready sql.NullBool
+	err = conn.QueryRowContext(ctx, `SELECT datistemplate FROM pg_database WHERE datname = $1`, tpl).Scan(&ready)
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	if !ready.Bool {
+		// Absent, or left half-made by a process that died: make it again.
+		if _, err := conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+tpl+` WITH (FORCE)`); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+tpl); err != nil {
+			return err
+		}
+		dsn, _ := server(tpl)
+		if err := prepare(dsn); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+tpl+` IS_TEMPLATE true`); err != nil {
+			return err
+		}
+	}
+	templates.Store(tpl, struct{}{})
+	return nil
+}
+
+func newName() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "cc_test_" + hex.EncodeToString(b)
+}
+
+func cleanup(t testing.TB, db *sql.DB, name string) {
 	t.Cleanup(func() {
 		// WITH (FORCE): a connection a failed test left open must not keep the database.
 		if _, err := db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
 			t.Errorf("drop database %s: %v", name, err)
 		}
 	})
-	dsn, _ := server(name)
-	return dsn
 }
 
 // Exec runs a statement as the server's superuser (on its maintenance database): for tests
