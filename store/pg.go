@@ -61,7 +61,7 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := pgCheckDurable(db); err != nil {
+	if err := pgCheckDurable(context.Background(), db); err != nil {
 		return fail(err)
 	}
 	if err := pgMigrate(db, opt.Create); err != nil {
@@ -86,9 +86,11 @@ func redactDSN(dsn string) string {
 // crash or a power loss: fsync off, full_page_writes off (a torn page is then
 // unrecoverable), or a session where synchronous_commit did not take (openPGDB asks for
 // "on" in every session, so a role or database default of "off" does not reach us).
-func pgCheckDurable(db *sql.DB) error {
+func pgCheckDurable(ctx context.Context, db interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) error {
 	var fsync, fpw, sc, version string
-	if err := db.QueryRow(`SELECT current_setting('fsync'), current_setting('full_page_writes'),
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('fsync'), current_setting('full_page_writes'),
 		current_setting('synchronous_commit'), current_setting('server_version_num')`).Scan(&fsync, &fpw, &sc, &version); err != nil {
 		return pgUnavailable(err)
 	}
