@@ -5,7 +5,7 @@ STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The concurrent packages and the property tests are slow under -race on 2 cores.
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build deps run demo test lint bench fuzz fmt clean
+.PHONY: all build deps run demo test test-pg lint bench fuzz fmt clean
 
 all: build
 
@@ -31,11 +31,21 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
+# The tests run under pg_virtualenv: a throw-away PostgreSQL 15 cluster with fsync on,
+# whose PGHOST, PGPORT, PGUSER and PGPASSWORD reach them (store/pgtest gives each test a
+# database of its own); the cluster is dropped when they end. Under CI=true a PostgreSQL
+# test fails when there is no server, elsewhere it is skipped.
+PG_VIRTUALENV ?= pg_virtualenv -o fsync=on --
 test: deps lint
-	CI=$${CI:-} $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(PG_VIRTUALENV) env CI=$${CI:-} $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+# Every test of the app package on PostgreSQL (make test runs only the rule and property
+# tests there, beside the whole package on SQLite).
+test-pg: deps
+	$(PG_VIRTUALENV) env CI=$${CI:-} CARDCENTER_TEST_DB=postgres $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./app/ ./store/...
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(PG_VIRTUALENV) $(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 # Each fuzz target for FUZZTIME (go test fuzzes one target per run). Their seed corpora
 # (f.Add and testdata/fuzz/) run in every `make test`; an input that fails is written to the

@@ -17,6 +17,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
+	"cardcenter/store"
 )
 
 // simWorld is one generated schedule: the real host over SQLite and the simulated rest.
@@ -107,6 +108,9 @@ func newSimWorld(t *testing.T, rt *rapid.T) *simWorld {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_query_only", "1")
 	raw, err := sql.Open("sqlite3", "file:"+url.PathEscape(site.Path)+"?"+q.Encode())
+	if store.IsPostgres(site.Path) {
+		raw, err = store.OpenRaw(site.Path)
+	}
 	if err != nil {
 		rt.Fatalf("raw connection: %v", err)
 	}

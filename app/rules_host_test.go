@@ -148,7 +148,7 @@ func TestRule10_OneCardPerOperatorOneOperatorPerCard(t *testing.T) {
 		{"a card of another operator", op4.ID, apptest.AuthCard(1)},
 	} {
 		_, err := s.RawDB().Exec(`INSERT INTO auth_cards(operator_id, card_no, bound_at, bound_by) VALUES (?, ?, 0, 'sql')`, c.operator, c.card)
-		if err == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		if !apptest.IsUniqueViolation(err) {
 			t.Fatalf("%s: insert bypassing the app gave %v, want a UNIQUE constraint failure", c.name, err)
 		}
 	}
@@ -187,7 +187,7 @@ func TestRule11_WholeYuanAndCeiling(t *testing.T) {
 	_, err = s.RawDB().Exec(`INSERT INTO recharges(device_id, serial, authorization_id, operator_id, card_no, amount, balance_before,
 		counter_before, booked_at, settle_day, booking, card_write)
 		SELECT device_id, 99999, authorization_id, operator_id, card_no, 150, 0, 0, booked_at, settle_day, 'booked', 'pending' FROM recharges`)
-	if err == nil || !strings.Contains(err.Error(), "CHECK constraint failed") {
+	if !apptest.IsCheckViolation(err) {
 		t.Fatalf("fractional insert bypassing the app: %v", err)
 	}
 }

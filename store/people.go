@@ -78,9 +78,9 @@ func (t *txn) Audit(limit int) ([]app.AuditEntry, error) {
 }
 
 func (t *txn) AuditExists(action, subject string) (bool, error) {
-	var n int
-	err := t.one("audit exists", []any{&n}, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = ? AND subject = ?)`, action, subject)
-	return n > 0, err
+	var found bool // an integer on SQLite, a boolean on PostgreSQL: database/sql reads both
+	err := t.one("audit exists", []any{&found}, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = ? AND subject = ?)`, action, subject)
+	return found, err
 }
 
 func (t *txn) StaffCount() (int64, error) {

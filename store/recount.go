@@ -29,21 +29,28 @@ func (r Recount) Cash() app.Fen {
 func (s *Store) Recount(ctx context.Context) (Recount, error) {
 	var r Recount
 	err := s.View(ctx, func(rt app.ReadTx) error {
-		t := rt.(*txn)
-		if err := t.one("recount recharges", []any{&r.Recharges.Count, &r.Recharges.Amount, &r.Reversed},
-			`SELECT COUNT(*), COALESCE(SUM(amount), 0), COUNT(*) FILTER (WHERE booking = 'reversed') FROM recharges`); err != nil {
-			return err
-		}
-		if err := t.one("recount reversals", []any{&r.Reversals.Count, &r.Reversals.Amount},
-			`SELECT COUNT(*), COALESCE(SUM(r.amount), 0) FROM reversals v JOIN recharges r ON r.id = v.recharge_id
-			 WHERE v.status = 'applied'`); err != nil {
-			return err
-		}
-		if err := t.one("recount adjustments", []any{&r.Adjustments.Count, &r.Adjustments.Amount},
-			`SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM case_decisions WHERE kind = 'adjustment'`); err != nil {
-			return err
-		}
-		return t.one("recount cancels", []any{&r.Cancels}, `SELECT COUNT(*) FROM cancels WHERE status = 'recorded'`)
+		var err error
+		r, err = recountTx(rt.(*txn))
+		return err
 	})
+	return r, err
+}
+
+func recountTx(t *txn) (Recount, error) {
+	var r Recount
+	if err := t.one("recount recharges", []any{&r.Recharges.Count, &r.Recharges.Amount, &r.Reversed},
+		`SELECT COUNT(*), COALESCE(SUM(amount), 0), COUNT(*) FILTER (WHERE booking = 'reversed') FROM recharges`); err != nil {
+		return r, err
+	}
+	if err := t.one("recount reversals", []any{&r.Reversals.Count, &r.Reversals.Amount},
+		`SELECT COUNT(*), COALESCE(SUM(r.amount), 0) FROM reversals v JOIN recharges r ON r.id = v.recharge_id
+		 WHERE v.status = 'applied'`); err != nil {
+		return r, err
+	}
+	if err := t.one("recount adjustments", []any{&r.Adjustments.Count, &r.Adjustments.Amount},
+		`SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM case_decisions WHERE kind = 'adjustment'`); err != nil {
+		return r, err
+	}
+	err := t.one("recount cancels", []any{&r.Cancels}, `SELECT COUNT(*) FROM cancels WHERE status = 'recorded'`)
 	return r, err
 }

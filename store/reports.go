@@ -72,7 +72,7 @@ func (t *txn) LiveReport(from, to string) ([]app.ReportRow, error) {
 		`SELECT r.settle_day, r.operator_id, o.op_no, o.name, COUNT(*), SUM(r.amount)
 		 FROM recharges r JOIN operators o ON o.id = r.operator_id
 		 WHERE r.settle_day BETWEEN ? AND ? AND r.reversal_day <> r.settle_day
-		 GROUP BY r.settle_day, r.operator_id`, from, to)
+		 GROUP BY r.settle_day, r.operator_id, o.op_no, o.name`, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (t *txn) LiveReport(from, to string) ([]app.ReportRow, error) {
 		`SELECT r.reversal_day, r.operator_id, o.op_no, o.name, COUNT(*), SUM(r.amount)
 		 FROM recharges r JOIN operators o ON o.id = r.operator_id
 		 WHERE r.reversal_day BETWEEN ? AND ? AND r.reversal_day <> r.settle_day
-		 GROUP BY r.reversal_day, r.operator_id`, from, to)
+		 GROUP BY r.reversal_day, r.operator_id, o.op_no, o.name`, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (t *txn) LiveReport(from, to string) ([]app.ReportRow, error) {
 		`SELECT d.day, d.operator_id, o.op_no, o.name, COUNT(*), SUM(d.amount)
 		 FROM case_decisions d JOIN operators o ON o.id = d.operator_id
 		 WHERE d.kind = 'adjustment' AND d.day BETWEEN ? AND ?
-		 GROUP BY d.day, d.operator_id`, from, to)
+		 GROUP BY d.day, d.operator_id, o.op_no, o.name`, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (t *txn) FirstUnsettledDay() (string, bool, error) {
 		   UNION ALL
 		   SELECT MIN(reversal_day) FROM recharges WHERE reversal_day <> settle_day AND reversal_day > (SELECT day FROM last)
 		   UNION ALL
-		   SELECT MIN(day) FROM case_decisions WHERE kind = 'adjustment' AND day > (SELECT day FROM last))`)
+		   SELECT MIN(day) FROM case_decisions WHERE kind = 'adjustment' AND day > (SELECT day FROM last)) AS firsts`)
 	return d.String, d.Valid, err
 }
 

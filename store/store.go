@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
@@ -43,6 +44,8 @@ type Options struct {
 	migrateTo int
 	// bulkLoad trades durability for speed while generating a site: synchronous=OFF.
 	bulkLoad bool
+	// pgMode: how Update serializes on PostgreSQL (tests and benchmarks only).
+	pgMode pgMode
 }
 
 // Store is the SQLite ledger.
@@ -52,6 +55,11 @@ type Store struct {
 	write  *sql.DB // exactly one connection
 	read   *sql.DB
 	writer *groupWriter
+
+	// pg is the pool of a PostgreSQL ledger (pg.go); write, read and writer are then nil.
+	pg        *sql.DB
+	pgMode    pgMode
+	pgRetries atomic.Int64 // serialization failures retried (pgSerializable)
 }
 
 var _ app.Store = (*Store)(nil)
@@ -81,8 +89,12 @@ func dsn(path string, write, bulk bool) string {
 	return "file:" + url.PathEscape(path) + "?" + q.Encode()
 }
 
-// Open opens (and migrates) the ledger at path.
+// Open opens (and migrates) the ledger at path: a SQLite file, or, for a postgres:// or
+// postgresql:// address, a PostgreSQL database (pg.go).
 func Open(path string, opt Options) (*Store, error) {
+	if IsPostgres(path) {
+		return openPostgres(path, opt)
+	}
 	if path == "" {
 		return nil, app.E(app.CodeBadInput, "empty database path")
 	}
@@ -256,12 +268,18 @@ func (s *Store) SQLiteVersion() (string, error) {
 
 // Close finishes queued writes and closes the database.
 func (s *Store) Close() error {
+	if s.pg != nil {
+		return s.pg.Close()
+	}
 	s.writer.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
 // Update runs fn in a durable write transaction (see app.Store).
 func (s *Store) Update(ctx context.Context, fn func(app.Tx) error) error {
+	if s.pg != nil {
+		return s.pgUpdate(ctx, fn)
+	}
 	return s.writer.do(ctx, func(tx app.Tx) error {
 		tx.(*txn).seal = s.seal // the writer builds the txn; the store knows the key
 		return fn(tx)
@@ -270,6 +288,9 @@ func (s *Store) Update(ctx context.Context, fn func(app.Tx) error) error {
 
 // View runs fn on a read snapshot.
 func (s *Store) View(ctx context.Context, fn func(app.ReadTx) error) error {
+	if s.pg != nil {
+		return s.pgView(ctx, fn)
+	}
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)

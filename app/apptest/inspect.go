@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"cardcenter/app"
+	"cardcenter/store"
 )
 
 // RawDB is a second connection to the site's database that bypasses the app and the
@@ -17,6 +19,15 @@ func (s *Site) RawDB() *sql.DB {
 	s.T.Helper()
 	if s.raw != nil {
 		return s.raw
+	}
+	if store.IsPostgres(s.Path) {
+		db, err := store.OpenRaw(s.Path)
+		must(s.T, err)
+		db.SetMaxOpenConns(1)
+		must(s.T, db.Ping())
+		s.raw = db
+		s.T.Cleanup(func() { db.Close(); s.raw = nil })
+		return db
 	}
 	q := url.Values{}
 	q.Set("_busy_timeout", "10000")
@@ -57,7 +68,21 @@ type Ledger struct {
 func (s *Site) Ledger() Ledger {
 	s.T.Helper()
 	var l Ledger
-	err := s.RawDB().QueryRow(`SELECT
+	q := ledgerQuery
+	if store.IsPostgres(s.Path) {
+		q = pgLedgerQuery
+	}
+	err := s.RawDB().QueryRow(q).
+		Scan(&l.Recharges, &l.Booked, &l.Reversed, &l.BookedFen, &l.ReversedFen, &l.Pending, &l.Written, &l.CancelReported,
+			&l.Repaired, &l.FoundOnCard, &l.Reversals, &l.ReversalsPending, &l.Cancels, &l.Repairs, &l.RepairsDone,
+			&l.Authorizations, &l.SettledDays, &l.Audit, &l.WrongPINs, &l.Devices, &l.Operators, &l.Cards, &l.Bindings, &l.Staff)
+	must(s.T, err)
+	return l
+}
+
+// ledgerQuery is Ledger's recount on SQLite; pgLedgerQuery says the same in PostgreSQL's
+// words (string_agg for group_concat, an alias for every derived table).
+const ledgerQuery = `SELECT
 		(SELECT COUNT(*) FROM recharges),
 		(SELECT COUNT(*) FROM recharges WHERE booking = 'booked'),
 		(SELECT COUNT(*) FROM recharges WHERE booking = 'reversed'),
@@ -81,13 +106,33 @@ func (s *Site) Ledger() Ledger {
 		(SELECT COALESCE(group_concat(id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled, ';'), '') FROM (SELECT * FROM operators ORDER BY id)),
 		(SELECT COALESCE(group_concat(card_no||'|'||status, ';'), '') FROM (SELECT * FROM cards ORDER BY card_no)),
 		(SELECT COALESCE(group_concat(operator_id||'|'||card_no, ';'), '') FROM (SELECT * FROM auth_cards ORDER BY operator_id)),
-		(SELECT COALESCE(group_concat(username||'|'||role||'|'||enabled||'|'||password_hash, ';'), '') FROM (SELECT * FROM staff ORDER BY username))`).
-		Scan(&l.Recharges, &l.Booked, &l.Reversed, &l.BookedFen, &l.ReversedFen, &l.Pending, &l.Written, &l.CancelReported,
-			&l.Repaired, &l.FoundOnCard, &l.Reversals, &l.ReversalsPending, &l.Cancels, &l.Repairs, &l.RepairsDone,
-			&l.Authorizations, &l.SettledDays, &l.Audit, &l.WrongPINs, &l.Devices, &l.Operators, &l.Cards, &l.Bindings, &l.Staff)
-	must(s.T, err)
-	return l
-}
+		(SELECT COALESCE(group_concat(username||'|'||role||'|'||enabled||'|'||password_hash, ';'), '') FROM (SELECT * FROM staff ORDER BY username))`
+
+const pgLedgerQuery = `SELECT
+		(SELECT COUNT(*) FROM recharges),
+		(SELECT COUNT(*) FROM recharges WHERE booking = 'booked'),
+		(SELECT COUNT(*) FROM recharges WHERE booking = 'reversed'),
+		(SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'booked'),
+		(SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'reversed'),
+		(SELECT COUNT(*) FROM recharges WHERE card_write = 'pending'),
+		(SELECT COUNT(*) FROM recharges WHERE card_write = 'written'),
+		(SELECT COUNT(*) FROM recharges WHERE card_write = 'cancel_reported'),
+		(SELECT COUNT(*) FROM recharges WHERE card_write = 'repaired'),
+		(SELECT COUNT(*) FROM recharges WHERE card_write = 'found_on_card'),
+		(SELECT COUNT(*) FROM reversals),
+		(SELECT COUNT(*) FROM reversals WHERE status = 'pending'),
+		(SELECT COUNT(*) FROM cancels),
+		(SELECT COUNT(*) FROM repairs),
+		(SELECT COUNT(*) FROM repairs WHERE state <> 'intent'),
+		(SELECT COUNT(*) FROM authorizations),
+		(SELECT COUNT(*) FROM settled_days),
+		(SELECT COUNT(*) FROM audit_log),
+		(SELECT COALESCE(SUM(wrong_pins), 0) FROM operators),
+		(SELECT COALESCE(string_agg(id||'|'||name||'|'||model||'|'||location||'|'||enabled, ';' ORDER BY id), '') FROM (SELECT * FROM devices ORDER BY id) x),
+		(SELECT COALESCE(string_agg(id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled, ';' ORDER BY id), '') FROM (SELECT * FROM operators ORDER BY id) x),
+		(SELECT COALESCE(string_agg(card_no||'|'||status, ';' ORDER BY card_no), '') FROM (SELECT * FROM cards ORDER BY card_no) x),
+		(SELECT COALESCE(string_agg(operator_id||'|'||card_no, ';' ORDER BY operator_id), '') FROM (SELECT * FROM auth_cards ORDER BY operator_id) x),
+		(SELECT COALESCE(string_agg(username||'|'||role||'|'||enabled||'|'||password_hash, ';' ORDER BY username), '') FROM (SELECT * FROM staff ORDER BY username) x)`
 
 // view runs fn on a read snapshot of the store, failing the test on error.
 func (s *Site) view(fn func(app.ReadTx) error) {
@@ -190,4 +235,16 @@ func (s *Site) CardOf(no string) app.Card {
 	c, err := s.Svc.CardByNo(context.Background(), app.SystemActor, no)
 	must(s.T, err)
 	return c
+}
+
+// IsUniqueViolation reports whether err is the ledger's engine refusing a duplicate key:
+// SQLite's "UNIQUE constraint failed" or PostgreSQL's unique_violation (23505).
+func IsUniqueViolation(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "SQLSTATE 23505"))
+}
+
+// IsCheckViolation reports whether err is a CHECK constraint refusing a row: SQLite's
+// "CHECK constraint failed" or PostgreSQL's check_violation (23514).
+func IsCheckViolation(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "CHECK constraint failed") || strings.Contains(err.Error(), "SQLSTATE 23514"))
 }

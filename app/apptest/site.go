@@ -1,9 +1,12 @@
-// Package apptest builds a small recharge site on a real SQLite ledger for tests: devices,
-// operators with bound authorization cards, cardholders, a manual clock.
+// Package apptest builds a small recharge site on a real ledger for tests: devices,
+// operators with bound authorization cards, cardholders, a manual clock. The ledger is a
+// SQLite file, or, with CARDCENTER_TEST_DB=postgres (or Options.Postgres), a fresh
+// PostgreSQL database of its own (store/pgtest).
 package apptest
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"cardcenter/app"
 	"cardcenter/cardio"
 	"cardcenter/store"
+	"cardcenter/store/pgtest"
 )
 
 // Start is the manual clock's start: 10:00 Beijing time on a weekday.
@@ -53,6 +57,30 @@ type Options struct {
 	Operators, Cards int
 	Config           func(*app.Config)
 	StoreOptions     store.Options
+	// Postgres puts the site on a fresh PostgreSQL database whatever CARDCENTER_TEST_DB says.
+	Postgres bool
+	// Path puts the site's ledger at this address (a new file, an empty PostgreSQL
+	// database) rather than at a new one of the fixture's choosing.
+	Path string
+}
+
+// pgTemplateKey names the migrated empty ledger every PostgreSQL site is copied from: a
+// schema of other migrations makes another template.
+var pgTemplateKey = fmt.Sprintf("v%d_%x", store.PGSchemaVersion, sha256.Sum256([]byte(store.PGSchema())))[:24]
+
+// ledgerPath is where a new site's ledger lives: a file in the test's directory, or a
+// fresh PostgreSQL database when the test or the environment asks for one.
+func ledgerPath(t testing.TB, file string, pg bool) string {
+	if pg || pgtest.Selected() {
+		return pgtest.DSNFromTemplate(t, pgTemplateKey, func(dsn string) error {
+			st, err := store.Open(dsn, store.Options{Create: true})
+			if err != nil {
+				return err
+			}
+			return st.Close()
+		})
+	}
+	return filepath.Join(t.TempDir(), file)
 }
 
 // New builds a site in t.TempDir() with 2 recharge POS (P1, P2), one consumption POS (C1),
@@ -71,9 +99,12 @@ func New(t testing.TB, opts Options) *Site {
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
-	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "ledger.db"), Clock: app.NewManualClock(Start), Cfg: cfg,
+	s := &Site{T: t, Path: opts.Path, Clock: app.NewManualClock(Start), Cfg: cfg,
 		Admin: app.Actor{User: "admin", Role: app.RoleAdmin}, Clerk: app.Actor{User: "clerk1", Role: app.RoleClerk},
 		serial: map[string]int64{}, counter: map[string]int64{}}
+	if s.Path == "" {
+		s.Path = ledgerPath(t, "ledger.db", opts.Postgres)
+	}
 	so := opts.StoreOptions
 	so.Create = true
 	if so.SealKey == nil {
@@ -117,7 +148,7 @@ func NewEmpty(t testing.TB) *Site {
 	cfg := app.DefaultConfig()
 	cfg.Hasher = app.TestHasher()
 	cfg.Location = Start.Location()
-	s := &Site{T: t, Path: filepath.Join(t.TempDir(), "empty.db"), Clock: app.NewManualClock(Start), Cfg: cfg, serial: map[string]int64{},
+	s := &Site{T: t, Path: ledgerPath(t, "empty.db", false), Clock: app.NewManualClock(Start), Cfg: cfg, serial: map[string]int64{},
 		counter: map[string]int64{}}
 	s.open(store.Options{Create: true})
 	t.Cleanup(func() { s.Store.Close() })

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"cardcenter/app"
+	"cardcenter/store/pgtest"
+)
+
+// A database whose default is synchronous_commit=off does not reach the store: its
+// sessions ask for on, and open checks that they got it.
+func TestPGDurableDespiteDatabaseDefault(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	name := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
+	pgtest.Exec(t, `ALTER DATABASE `+name+` SET synchronous_commit = off`)
+	st, err := Open(dsn, Options{Create: true})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer st.Close()
+	var sc string
+	if err := st.pg.QueryRow(`SHOW synchronous_commit`).Scan(&sc); err != nil || sc != "on" {
+		t.Fatalf("store session synchronous_commit=%q (%v)", sc, err)
+	}
+}
+
+// A session that would acknowledge a commit before it is on disk is refused.
+func TestPGRefusesNonDurableSession(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	db, err := openPGDB(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := pgCheckDurable(ctx, conn); err != nil {
+		t.Fatalf("durable session refused: %v", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SET synchronous_commit = off`); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := app.AsError(pgCheckDurable(ctx, conn))
+	if !ok || e.Code != app.CodeNotDurable {
+		t.Fatalf("synchronous_commit=off: %v, want DATABASE_NOT_DURABLE", e)
+	}
+}
+
+// Never lay a ledger over tables that are not ours; an unreachable server is typed.
+func TestPGOpenRefusals(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TABLE someone_elses (x int)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if _, err := Open(dsn, Options{Create: true}); !isCode(err, app.CodeDatabaseCorrupt) {
+		t.Fatalf("open over foreign tables: %v, want DATABASE_CORRUPT", err)
+	}
+	if _, err := Open("postgres://nobody@127.0.0.1:1/none?connect_timeout=2", Options{}); !isCode(err, app.CodeDatabaseUnreachable) {
+		t.Fatalf("open of an unreachable server: %v, want DATABASE_UNREACHABLE", err)
+	}
+	// The message names the server, never the password.
+	_, err = Open("postgres://u:secret-pw@127.0.0.1:1/none?connect_timeout=2", Options{})
+	if err == nil || strings.Contains(err.Error(), "secret-pw") {
+		t.Fatalf("error %v shows the password", err)
+	}
+}
+
+func isCode(err error, c app.Code) bool {
+	var e *app.Error
+	return errors.As(err, &e) && e.Code == c
+}
