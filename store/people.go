@@ -116,7 +116,7 @@ func (t *txn) InsertStaffSession(s app.StaffSession) error {
 }
 
 func (t *txn) TouchStaffSession(tokenHash string, at time.Time) error {
-	return t.execOne("touch staff session", `UPDATE staff_sessions SET last_seen = max(last_seen, ?) WHERE token_hash = ? AND ended_at IS NULL`,
+	return t.execOne("touch staff session", `UPDATE staff_sessions SET last_seen = CASE WHEN last_seen < ?1 THEN ?1 ELSE last_seen END WHERE token_hash = ?2 AND ended_at IS NULL`,
 		ms(at), tokenHash)
 }
 

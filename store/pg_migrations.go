@@ -501,6 +501,32 @@ BEGIN
 END $$;
 CREATE TRIGGER case_decisions_open_day BEFORE INSERT ON case_decisions FOR EACH ROW EXECUTE FUNCTION case_decisions_guard_i();
 `,
+	// 2: desk sessions (SQLite migration 10): only the token's hash is kept; a session's
+	// account, stamp and times never change, only last_seen moves on, and it ends once.
+	`
+CREATE TABLE staff_sessions (
+	token_hash TEXT PRIMARY KEY CHECK (token_hash LIKE 'sha256:%' AND length(token_hash) = 71),
+	username   TEXT NOT NULL REFERENCES staff(username),
+	stamp      TEXT NOT NULL,
+	started_at BIGINT NOT NULL,
+	last_seen  BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	ended_at   BIGINT
+);
+CREATE INDEX staff_sessions_user ON staff_sessions(username);
+CREATE FUNCTION cc_staff_sessions_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.token_hash IS DISTINCT FROM OLD.token_hash OR NEW.username IS DISTINCT FROM OLD.username
+		OR NEW.stamp IS DISTINCT FROM OLD.stamp OR NEW.started_at IS DISTINCT FROM OLD.started_at
+		OR NEW.expires_at IS DISTINCT FROM OLD.expires_at OR OLD.ended_at IS NOT NULL OR NEW.last_seen < OLD.last_seen THEN
+		RAISE EXCEPTION 'staff_sessions: only last_seen moves on, and a session ends once';
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER staff_sessions_fixed BEFORE UPDATE ON staff_sessions FOR EACH ROW EXECUTE FUNCTION cc_staff_sessions_fixed();
+CREATE TRIGGER staff_sessions_no_delete BEFORE DELETE ON staff_sessions FOR EACH ROW EXECUTE FUNCTION cc_refuse('staff_sessions: sessions are kept');
+CREATE TRIGGER staff_sessions_no_truncate BEFORE TRUNCATE ON staff_sessions EXECUTE FUNCTION cc_refuse('staff_sessions: sessions are kept');
+`,
 }
 
 // PGSchemaVersion is the PostgreSQL schema version this program writes.

@@ -263,7 +263,7 @@ func testSettledFrozen(t *testing.T, b Backend) {
 	})
 	// And through the app: a reversal of a recharge of the settled day is late, and counts
 	// on an open day; the settled figures stay.
-	before, err := s.Svc.Report(ctx, day, day)
+	before, err := s.Svc.Report(ctx, app.SystemActor, day, day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func testSettledFrozen(t *testing.T, b Backend) {
 	if _, err := s.Svc.ApplyDueReversals(ctx); err != nil {
 		t.Fatal(err)
 	}
-	after, err := s.Svc.Report(ctx, day, day)
+	after, err := s.Svc.Report(ctx, app.SystemActor, day, day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,7 +546,7 @@ func testTwoHosts(t *testing.T, b Backend) {
 	if n := s.Count(`SELECT COUNT(*) FROM reversals WHERE status <> 'applied'`); n != 0 {
 		t.Fatalf("%d reversals not applied", n)
 	}
-	rep, err := s.Svc.Report(ctx, day, day)
+	rep, err := s.Svc.Report(ctx, app.SystemActor, day, day)
 	if err != nil {
 		t.Fatal(err)
 	}
