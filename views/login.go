@@ -19,6 +19,7 @@ type login struct {
 	focus  int
 	err    string
 	busy   bool
+	note   string // why the login is asked for again
 	keys   struct{ Next, Submit key.Binding }
 }
 
@@ -38,6 +39,14 @@ func newLogin(c *Common) *login {
 	l.keys.Submit = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", c.T("登录", "log in")))
 	l.setFields()
 	return l
+}
+
+// resume asks user to log in again after the ledger ended their session.
+func (l *login) resume(user string) {
+	l.note = l.c.T("会话已结束(超时或账户变更),请重新登录;屏幕上的内容已保留",
+		"Your session has ended (idle, expired or the account changed). Log in again; the screens are kept.")
+	l.fields[0].SetValue(user)
+	l.move(1)
 }
 
 func (l *login) setFields() {
@@ -144,6 +153,9 @@ func (l *login) View() string {
 		rows = append(rows, lipgloss.NewStyle().Width(10).Render(labels[i])+f.View())
 	}
 	body := []string{th.Title.Render(title), th.Muted.Render(sub), "", strings.Join(rows, "\n")}
+	if l.note != "" {
+		body = append([]string{th.Warn.Width(44).Render(l.note), ""}, body...)
+	}
 	if l.err != "" {
 		body = append(body, "", th.Bad.Render(l.err))
 	}

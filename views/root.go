@@ -32,6 +32,8 @@ type Root struct {
 	reader   app.ReaderState
 	watching bool
 	loggedIn bool
+	// ended: the ledger ended the session; the login is shown over the kept screens.
+	ended    bool
 	trayNote string // the demo tray's last answer
 }
 
@@ -86,6 +88,12 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return r, nil
 	case loggedInMsg:
+		if r.ended && msg.actor.User == r.c.Actor.User && msg.actor.Role == r.c.Actor.Role {
+			// The same person again: the screens carry on with the new session.
+			r.c.Actor, r.ended = msg.actor, false
+			return r, nil
+		}
+		r.ended = false
 		r.c.Actor, r.loggedIn = msg.actor, true
 		r.keys = newRootKeys(r.c)
 		r.pages, r.active = nil, 0
@@ -130,6 +138,20 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		r.login, cmd = r.login.Update(msg)
 		return r, cmd
 	}
+	if r.ended {
+		// While the login is over the desk its own answers go to it; the screens' answers
+		// still go to the screens, which keep their state for whoever logs in.
+		switch msg.(type) {
+		case loginFailedMsg, firstRunMsg:
+			var cmd tea.Cmd
+			r.login, cmd = r.login.Update(msg)
+			return r, cmd
+		}
+	} else if sessionEnded(msg) {
+		r.ended = true
+		r.login = newLogin(r.c)
+		r.login.resume(r.c.Actor.User)
+	}
 	// Results of commands go to every page; each keeps only its own.
 	var cmds []tea.Cmd
 	for i, p := range r.pages {
@@ -144,7 +166,7 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" && !r.busy() {
 		return r, tea.Quit
 	}
-	if !r.loggedIn {
+	if !r.loggedIn || r.ended {
 		var cmd tea.Cmd
 		r.login, cmd = r.login.Update(msg)
 		return r, cmd
@@ -249,7 +271,7 @@ func (r *Root) FullHelp() [][]key.Binding {
 func (r *Root) View() tea.View {
 	th := r.c.Theme
 	var s string
-	if !r.loggedIn {
+	if !r.loggedIn || r.ended {
 		s = lipgloss.Place(max(r.c.Width, 1), max(r.c.Height, 1), lipgloss.Center, lipgloss.Center, r.login.View())
 	} else {
 		var tabs []string

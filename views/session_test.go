@@ -1,0 +1,116 @@
+package views_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+	"cardcenter/views"
+	"cardcenter/views/viewtest"
+)
+
+// The ledger ends the session while the desk is open (30 minutes idle): the next answer
+// brings the login over the desk with why, the user filled in; the same person logs in and
+// finds the screen as it was, and the next reload works.
+func TestSessionEndedAsksForTheLoginAndKeepsTheScreens(t *testing.T) {
+	d := reportsDesk(t, "en", true)
+	d.Site.Staff("fin", app.RoleSupervisor) // password fin-pass-1
+	d.C.Actor = app.Actor{}
+	var m tea.Model = views.NewRoot(d.C, views.Pages())
+	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+	m = runInit(m)
+	m = viewtest.Type(m, "fin")
+	m = viewtest.Drive(m, viewtest.Key("tab"))
+	m = viewtest.Type(m, "fin-pass-1")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	m = viewtest.Drive(m, viewtest.Key("e")) // edit the history range: on-screen state to keep
+	before := viewtest.Screen(m)
+	first := d.C.Actor.Session
+
+	d.Site.Clock.Advance(d.Site.Cfg.SessionIdle + time.Minute)
+	m = viewtest.Drive(m, viewtest.Key("esc"))
+	m = viewtest.Drive(m, viewtest.Key("r")) // reload: the ledger says SESSION_ENDED
+	s := viewtest.Screen(m)
+	if !strings.Contains(s, "Your session has ended") || !strings.Contains(s, "fin") {
+		t.Fatalf("after the session ended:\n%s", s)
+	}
+	m = viewtest.Type(m, "fin-pass-1") // the user is filled in, the cursor on the password
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	if d.C.Actor.Session == "" || d.C.Actor.Session == first {
+		t.Fatalf("no new session: %+v", d.C.Actor)
+	}
+	s = viewtest.Screen(m)
+	if strings.Contains(s, "Your session has ended") || !strings.Contains(s, "fin · supervisor") {
+		t.Fatalf("after logging in again:\n%s", s)
+	}
+	m = viewtest.Drive(m, viewtest.Key("r"))
+	if s := viewtest.Screen(m); strings.Contains(s, "session has ended") || !strings.Contains(s, "Today") {
+		t.Fatalf("the reload after the new login:\n%s\nbefore it ended:\n%s", s, before)
+	}
+}
+
+// Every message that carries an error can be asked for it (views/session.go), so a
+// SESSION_ENDED from any screen reaches the root: the source is checked, since a message
+// type without the method would be missed silently.
+func TestEveryMessageWithAnErrorSaysIt(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withErr, methods := map[string]bool{}, map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.TypeSpec:
+				st, ok := n.Type.(*ast.StructType)
+				if !ok || !strings.HasSuffix(n.Name.Name, "Msg") {
+					return true
+				}
+				for _, fl := range st.Fields.List {
+					for _, name := range fl.Names {
+						if name.Name == "err" {
+							withErr[n.Name.Name] = true
+						}
+					}
+					if id, ok := fl.Type.(*ast.Ident); ok && len(fl.Names) == 0 && id.Name == "admDone" {
+						methods[n.Name.Name] = true // promoted from admDone
+					}
+				}
+			case *ast.FuncDecl:
+				if n.Recv != nil && n.Name.Name == "failure" {
+					t := n.Recv.List[0].Type
+					if ix, ok := t.(*ast.IndexExpr); ok {
+						t = ix.X
+					}
+					if id, ok := t.(*ast.Ident); ok {
+						methods[id.Name] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	if len(withErr) < 10 {
+		t.Fatalf("found %d message types with an error: the parse is broken", len(withErr))
+	}
+	for name := range withErr {
+		if !methods[name] {
+			t.Errorf("%s carries an error but has no failure() method (views/session.go)", name)
+		}
+	}
+}
