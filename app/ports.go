@@ -75,6 +75,8 @@ type ReadTx interface {
 	CurrentAuthorization(deviceID string) (Authorization, error)
 	Staff(username string) (Staff, error)
 	StaffCount() (int64, error)
+	// AllStaff lists every desk account by user name.
+	AllStaff() ([]Staff, error)
 
 	TerminalAnswer(deviceID string, serial int64) (StoredAnswer, error)
 	// LastSerial: the highest serial kept under the device's idempotency keys (0 if none).
@@ -179,6 +181,9 @@ type Tx interface {
 	DeleteBinding(operatorID int64) error
 	InsertStaff(s Staff) error
 	UpdateStaff(s Staff) error
+	// SetStaffLock records an account's wrong passwords in a row and when they locked it
+	// (zero: not locked). UpdateStaff leaves both as they are.
+	SetStaffLock(username string, wrongTries int, lockedAt time.Time) error
 
 	// NextBatchNo takes the device's next batch number.
 	NextBatchNo(deviceID string) (int64, error)

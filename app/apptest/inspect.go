@@ -81,7 +81,7 @@ func (s *Site) Ledger() Ledger {
 		(SELECT COALESCE(group_concat(id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled, ';'), '') FROM (SELECT * FROM operators ORDER BY id)),
 		(SELECT COALESCE(group_concat(card_no||'|'||status, ';'), '') FROM (SELECT * FROM cards ORDER BY card_no)),
 		(SELECT COALESCE(group_concat(operator_id||'|'||card_no, ';'), '') FROM (SELECT * FROM auth_cards ORDER BY operator_id)),
-		(SELECT COALESCE(group_concat(username||'|'||role||'|'||enabled||'|'||password_hash, ';'), '') FROM (SELECT * FROM staff ORDER BY username))`).
+		(SELECT COALESCE(group_concat(username||'|'||role||'|'||enabled||'|'||password_hash||'|'||wrong_tries||'|'||COALESCE(locked_at, ''), ';'), '') FROM (SELECT * FROM staff ORDER BY username))`).
 		Scan(&l.Recharges, &l.Booked, &l.Reversed, &l.BookedFen, &l.ReversedFen, &l.Pending, &l.Written, &l.CancelReported,
 			&l.Repaired, &l.FoundOnCard, &l.Reversals, &l.ReversalsPending, &l.Cancels, &l.Repairs, &l.RepairsDone,
 			&l.Authorizations, &l.SettledDays, &l.Audit, &l.WrongPINs, &l.Devices, &l.Operators, &l.Cards, &l.Bindings, &l.Staff)
