@@ -32,7 +32,10 @@ var accessWant = map[string][]app.Role{
 	"SetCardStatus": admin, "CreateStaff": admin, "SetStaffEnabled": admin, "IssueCard": admin,
 	"Audit": admin, "AuditFiltered": admin,
 	// Anyone ends their own session, even one the ledger has ended already.
-	"Logout": nil,
+	"Logout":    nil,
+	"StaffList": admin, "ResetStaffPassword": admin, "UnlockStaff": admin, "SetStaffRole": admin,
+	// Everyone's own account.
+	"ChangeOwnPassword": staff,
 }
 
 var (
@@ -164,9 +167,9 @@ func TestAccess_TheStoredAccountDecides(t *testing.T) {
 	}
 }
 
-// Field names that sound like secrets and are not: counts and limits of wrong PINs, the key
-// of an exceptions case.
-var notSecret = map[string]bool{"WrongPINs": true, "MaxWrongPINs": true, "CaseKey": true}
+// Field names that sound like secrets and are not: counts and limits of wrong PINs and
+// passwords, the key of an exceptions case.
+var notSecret = map[string]bool{"WrongPINs": true, "MaxWrongPINs": true, "MaxWrongPasswords": true, "CaseKey": true}
 
 // Nothing that leaves the ledger for a screen carries a secret or a hash: no result of a
 // Desk method has a field named like one. (Fresh device secrets are returned as a bare

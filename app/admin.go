@@ -321,8 +321,8 @@ func (s *Service) CreateStaff(ctx context.Context, actor Actor, username, displa
 	if !role.Valid() {
 		return E(CodeBadInput, "role %q", role)
 	}
-	if len(password) < 8 {
-		return E(CodeBadInput, "password must be at least 8 characters")
+	if ref := checkPassword(password); ref != nil {
+		return ref
 	}
 	hash, err := s.cfg.Hasher.Hash(password)
 	if err != nil {
@@ -337,33 +337,30 @@ func (s *Service) CreateStaff(ctx context.Context, actor Actor, username, displa
 	})
 }
 
-// SetStaffEnabled enables or disables a desk account.
+// SetStaffEnabled enables or disables a desk account. A disabled account's sessions end at
+// their next action (allow); the last usable admin is not disabled (keepAnAdmin).
 func (s *Service) SetStaffEnabled(ctx context.Context, actor Actor, username string, enabled bool) error {
 	return s.adminChange(ctx, actor, "staff_enable", "staff:"+username, func(tx Tx, _ time.Time) (string, error) {
 		st, err := tx.Staff(username)
 		if err != nil {
 			return "", notFound(err, CodeNotFound, "staff %s", username)
 		}
+		if !enabled {
+			if err := keepAnAdmin(tx, st); err != nil {
+				return "", err
+			}
+		}
 		st.Enabled = enabled
 		return fmt.Sprintf("enabled=%t", enabled), tx.UpdateStaff(st)
 	})
 }
 
-// Login checks a desk account's password and returns who it is.
+// Login checks a desk account's password and returns who it is. The rule (audit, lock
+// after wrong passwords) is checkLogin's, in staff.go.
 func (s *Service) Login(ctx context.Context, username, password string) (Actor, error) {
-	var st Staff
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		st, err = tx.Staff(username)
-		return err
-	})
-	if errors.Is(err, ErrNoRow) {
-		return Actor{}, E(CodeBadCredentials, "")
-	} else if err != nil {
+	st, err := s.checkLogin(ctx, username, password)
+	if err != nil {
 		return Actor{}, err
-	}
-	if !st.Enabled || !s.cfg.Hasher.Verify(st.PasswordHash, password) {
-		return Actor{}, E(CodeBadCredentials, "")
 	}
 	return s.startSession(ctx, st)
 }

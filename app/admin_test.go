@@ -56,6 +56,11 @@ func adminOps(s *apptest.Site) []adminOp {
 		{"create staff", "staff_create", "staff:clerk2", func(a app.Actor) error {
 			return s.Svc.CreateStaff(ctx, a, "clerk2", "柜员二", app.RoleClerk, "clerk-pass-2")
 		}},
+		{"reset staff password", "staff_reset_password", "staff:clerk2", func(a app.Actor) error {
+			return s.Svc.ResetStaffPassword(ctx, a, "clerk2", "clerk-pass-2")
+		}},
+		{"unlock staff", "staff_unlock", "staff:clerk2", func(a app.Actor) error { return s.Svc.UnlockStaff(ctx, a, "clerk2") }},
+		{"staff role", "staff_role", "staff:clerk2", func(a app.Actor) error { return s.Svc.SetStaffRole(ctx, a, "clerk2", app.RoleClerk) }},
 		{"disable staff", "staff_enable", "staff:clerk1", func(a app.Actor) error { return s.Svc.SetStaffEnabled(ctx, a, "clerk1", false) }},
 	}
 }

@@ -24,6 +24,9 @@ type Config struct {
 	// SessionLifetime: a desk session ends this long after its login; SessionIdle: after
 	// this long without a call.
 	SessionLifetime, SessionIdle time.Duration
+	// MaxWrongPasswords in a row lock a desk account until an admin unlocks it or resets
+	// its password (0: DefaultMaxWrongPasswords).
+	MaxWrongPasswords int
 	// Hasher hashes PINs and passwords; tests use cheaper parameters.
 	Hasher Hasher
 }
@@ -35,12 +38,26 @@ type Settings struct {
 	ReversalDelay, WriteUnknownAfter, CaseAfter, Cutoff time.Duration
 	Location                                            *time.Location
 	MaxWrongPINs                                        int
+	MaxWrongPasswords                                   int
 }
 
 // Settings of this site.
 func (c Config) Settings() Settings {
 	return Settings{BalanceCeiling: c.BalanceCeiling, ReversalDelay: c.ReversalDelay, WriteUnknownAfter: c.WriteUnknownAfter,
-		CaseAfter: c.CaseAfter, Cutoff: c.Cutoff, Location: c.Location, MaxWrongPINs: c.MaxWrongPINs}
+		CaseAfter: c.CaseAfter, Cutoff: c.Cutoff, Location: c.Location, MaxWrongPINs: c.MaxWrongPINs,
+		MaxWrongPasswords: c.wrongPasswordLimit()}
+}
+
+// DefaultMaxWrongPasswords is how many wrong desk passwords in a row lock an account.
+const DefaultMaxWrongPasswords = 5
+
+// wrongPasswordLimit is MaxWrongPasswords, or the default for a Config that predates it:
+// 0 would lock every account at its first wrong password.
+func (c Config) wrongPasswordLimit() int {
+	if c.MaxWrongPasswords > 0 {
+		return c.MaxWrongPasswords
+	}
+	return DefaultMaxWrongPasswords
 }
 
 // DefaultConfig is what a new site runs with.
@@ -59,6 +76,7 @@ func DefaultConfig() Config {
 		MaxWrongPINs:      5,
 		SessionLifetime:   12 * time.Hour,
 		SessionIdle:       30 * time.Minute,
+		MaxWrongPasswords: DefaultMaxWrongPasswords,
 		Hasher:            DefaultHasher(),
 	}
 }

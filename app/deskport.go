@@ -17,6 +17,9 @@ type Desk interface {
 	Login(ctx context.Context, username, password string) (Actor, error)
 	Logout(ctx context.Context, actor Actor) error
 
+	// Every logged-in person, whatever the role.
+	ChangeOwnPassword(ctx context.Context, actor Actor, oldPassword, newPassword string) error
+
 	// The repair desk (clerks).
 	CardQuestions(ctx context.Context, actor Actor, cardNo string) ([]CardQuestion, error)
 	ReadCard(ctx context.Context, actor Actor, c CardFacts) (DeskCard, error)
@@ -54,6 +57,11 @@ type Desk interface {
 	CardDetail(ctx context.Context, actor Actor, cardNo string) (CardDetail, error)
 	SetCardStatus(ctx context.Context, actor Actor, cardNo string, st CardStatus) error
 	CreateStaff(ctx context.Context, actor Actor, username, display string, role Role, password string) error
+	StaffList(ctx context.Context, actor Actor) ([]StaffInfo, error)
+	SetStaffEnabled(ctx context.Context, actor Actor, username string, enabled bool) error
+	SetStaffRole(ctx context.Context, actor Actor, username string, role Role) error
+	ResetStaffPassword(ctx context.Context, actor Actor, username, newPassword string) error
+	UnlockStaff(ctx context.Context, actor Actor, username string) error
 	Audit(ctx context.Context, actor Actor, limit int) ([]AuditEntry, error)
 	AuditFiltered(ctx context.Context, actor Actor, user, action string, limit int) ([]AuditEntry, error)
 }

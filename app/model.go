@@ -253,6 +253,30 @@ type Staff struct {
 	Role         Role
 	PasswordHash string
 	Enabled      bool
+	// WrongTries: wrong passwords in a row since the last good one, reset or unlock.
+	WrongTries int
+	// LockedAt: when wrong passwords locked the account (zero: not locked).
+	LockedAt time.Time
+}
+
+// Locked reports whether wrong passwords locked the account until an admin unlocks it.
+func (s Staff) Locked() bool { return !s.LockedAt.IsZero() }
+
+// StaffInfo is a desk account as the staff screen shows it: never the password's hash.
+type StaffInfo struct {
+	Username    string
+	DisplayName string
+	Role        Role
+	Enabled     bool
+	WrongTries  int
+	Locked      bool
+	LockedAt    time.Time
+}
+
+// Info is the account without the password's hash.
+func (s Staff) Info() StaffInfo {
+	return StaffInfo{Username: s.Username, DisplayName: s.DisplayName, Role: s.Role, Enabled: s.Enabled,
+		WrongTries: s.WrongTries, Locked: s.Locked(), LockedAt: s.LockedAt}
 }
 
 type AuditEntry struct {

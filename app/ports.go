@@ -77,6 +77,8 @@ type ReadTx interface {
 	// StaffSession: the session kept under a token's hash.
 	StaffSession(tokenHash string) (StaffSession, error)
 	StaffCount() (int64, error)
+	// AllStaff lists every desk account by user name.
+	AllStaff() ([]Staff, error)
 
 	TerminalAnswer(deviceID string, serial int64) (StoredAnswer, error)
 	// LastSerial: the highest serial kept under the device's idempotency keys (0 if none).
@@ -184,6 +186,9 @@ type Tx interface {
 	InsertStaffSession(s StaffSession) error
 	TouchStaffSession(tokenHash string, at time.Time) error
 	EndStaffSession(tokenHash string, at time.Time) error
+	// SetStaffLock records an account's wrong passwords in a row and when they locked it
+	// (zero: not locked). UpdateStaff leaves both as they are.
+	SetStaffLock(username string, wrongTries int, lockedAt time.Time) error
 
 	// NextBatchNo takes the device's next batch number.
 	NextBatchNo(deviceID string) (int64, error)

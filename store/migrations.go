@@ -649,6 +649,36 @@ CREATE TRIGGER staff_sessions_fixed BEFORE UPDATE ON staff_sessions
 CREATE TRIGGER staff_sessions_no_delete BEFORE DELETE ON staff_sessions
 	BEGIN SELECT RAISE(ABORT, 'staff_sessions: sessions are kept'); END;
 `,
+	// 11: desk accounts lock after wrong passwords (issue 9.12). wrong_tries counts the
+	// wrong passwords in a row (a good login or an admin's reset or unlock clears it);
+	// locked_at is when the account locked (NULL: not locked). The lock is a column of its
+	// own rather than "wrong_tries >= N": lowering N in the configuration must not lock
+	// anyone who has not just typed a wrong password, nor raising it unlock anyone.
+	//
+	// The account's name is its identity in the audit log, repairs, card reads and
+	// decisions, and allow() trusts a stored account by name: so an account is disabled,
+	// never deleted, renamed or replaced (a new "admin" must not inherit an old one's
+	// history, nor a deleted one's name be taken by someone else).
+	`
+ALTER TABLE staff ADD COLUMN wrong_tries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN locked_at INTEGER;
+CREATE TRIGGER staff_lock_bounds_i BEFORE INSERT ON staff
+	WHEN NOT (typeof(NEW.wrong_tries) = 'integer' AND NEW.wrong_tries BETWEEN 0 AND 1000000
+		AND (NEW.locked_at IS NULL OR typeof(NEW.locked_at) = 'integer'))
+	BEGIN SELECT RAISE(ABORT, 'staff: wrong_tries or locked_at out of bounds'); END;
+CREATE TRIGGER staff_lock_bounds_u BEFORE UPDATE OF wrong_tries, locked_at ON staff
+	WHEN NOT (typeof(NEW.wrong_tries) = 'integer' AND NEW.wrong_tries BETWEEN 0 AND 1000000
+		AND (NEW.locked_at IS NULL OR typeof(NEW.locked_at) = 'integer'))
+	BEGIN SELECT RAISE(ABORT, 'staff: wrong_tries or locked_at out of bounds'); END;
+CREATE TRIGGER staff_no_replace BEFORE INSERT ON staff
+	WHEN EXISTS (SELECT 1 FROM staff WHERE username = NEW.username)
+	BEGIN SELECT RAISE(ABORT, 'staff: an account is never replaced'); END;
+CREATE TRIGGER staff_name_fixed BEFORE UPDATE OF username ON staff
+	WHEN NEW.username IS NOT OLD.username
+	BEGIN SELECT RAISE(ABORT, 'staff: an account is never renamed'); END;
+CREATE TRIGGER staff_no_delete BEFORE DELETE ON staff
+	BEGIN SELECT RAISE(ABORT, 'staff: an account is disabled, never deleted'); END;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

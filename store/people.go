@@ -43,11 +43,33 @@ func (t *txn) SetCardStatus(cardNo string, s app.CardStatus) error {
 	return t.execOne("set card status", `UPDATE cards SET status = ? WHERE card_no = ?`, s, cardNo)
 }
 
+const staffCols = `username, display_name, role, password_hash, enabled, wrong_tries, locked_at`
+
+func scanStaff(scan func(...any) error) (app.Staff, error) {
+	var s app.Staff
+	var locked sql.NullInt64
+	err := scan(&s.Username, &s.DisplayName, &s.Role, &s.PasswordHash, &s.Enabled, &s.WrongTries, &locked)
+	s.LockedAt = fromMs(locked)
+	return s, err
+}
+
 func (t *txn) Staff(username string) (app.Staff, error) {
 	var s app.Staff
-	err := t.one("staff", []any{&s.Username, &s.DisplayName, &s.Role, &s.PasswordHash, &s.Enabled},
-		`SELECT username, display_name, role, password_hash, enabled FROM staff WHERE username = ?`, username)
+	var locked sql.NullInt64
+	err := t.one("staff", []any{&s.Username, &s.DisplayName, &s.Role, &s.PasswordHash, &s.Enabled, &s.WrongTries, &locked},
+		`SELECT `+staffCols+` FROM staff WHERE username = ?`, username)
+	s.LockedAt = fromMs(locked)
 	return s, err
+}
+
+func (t *txn) AllStaff() ([]app.Staff, error) {
+	return many(t, "all staff", func(r *sql.Rows) (app.Staff, error) { return scanStaff(r.Scan) },
+		`SELECT `+staffCols+` FROM staff ORDER BY username`)
+}
+
+func (t *txn) SetStaffLock(username string, wrongTries int, lockedAt time.Time) error {
+	return t.execOne("set staff lock", `UPDATE staff SET wrong_tries = ?, locked_at = ? WHERE username = ?`,
+		wrongTries, ms(lockedAt), username)
 }
 
 func (t *txn) InsertStaff(s app.Staff) error {

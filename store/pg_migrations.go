@@ -527,6 +527,22 @@ CREATE TRIGGER staff_sessions_fixed BEFORE UPDATE ON staff_sessions FOR EACH ROW
 CREATE TRIGGER staff_sessions_no_delete BEFORE DELETE ON staff_sessions FOR EACH ROW EXECUTE FUNCTION cc_refuse('staff_sessions: sessions are kept');
 CREATE TRIGGER staff_sessions_no_truncate BEFORE TRUNCATE ON staff_sessions EXECUTE FUNCTION cc_refuse('staff_sessions: sessions are kept');
 `,
+	// 3: desk accounts lock after wrong passwords (SQLite migration 11); an account is
+	// disabled, never deleted, renamed or replaced (its name is its identity in the records).
+	`
+ALTER TABLE staff ADD COLUMN wrong_tries BIGINT NOT NULL DEFAULT 0 CHECK (wrong_tries BETWEEN 0 AND 1000000);
+ALTER TABLE staff ADD COLUMN locked_at BIGINT;
+CREATE FUNCTION cc_staff_name_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.username IS DISTINCT FROM OLD.username THEN
+		RAISE EXCEPTION 'staff: an account is never renamed';
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER staff_name_fixed BEFORE UPDATE ON staff FOR EACH ROW EXECUTE FUNCTION cc_staff_name_fixed();
+CREATE TRIGGER staff_no_delete BEFORE DELETE ON staff FOR EACH ROW EXECUTE FUNCTION cc_refuse('staff: an account is disabled, never deleted');
+CREATE TRIGGER staff_no_truncate BEFORE TRUNCATE ON staff EXECUTE FUNCTION cc_refuse('staff: an account is disabled, never deleted');
+`,
 }
 
 // PGSchemaVersion is the PostgreSQL schema version this program writes.

@@ -48,6 +48,13 @@ func TestAuditDetailOfRepairsAndLocksInChinese(t *testing.T) {
 		"3 operator rows":                                "3 名操作员的报表已冻结",
 		"wrong_pins 4→0":                                 "PIN 错误次数 4→0",
 		"name=张 daily_max=0 merchant=true enabled=false": "名称=张 每日最大充值金额=0.00 元 充值商户操作员=是 启用=否",
+		// Desk accounts (issue 9.12).
+		"wrong password 2 of 5":             "密码错误第 2 次(连续 5 次即锁定)",
+		"5 wrong passwords in a row":        "连续 5 次密码错误",
+		"wrong_tries 3→0 locked=true→false": "密码错误次数 3→0 锁定=是→否",
+		"role admin→clerk":                  "角色 管理员→柜员",
+		"no such account":                   "无此账号",
+		"locked":                            "账号已锁定",
 	} {
 		if got := views.AuditDetailText("zh", "", detail); got != want {
 			t.Errorf("%q: got %q, want %q", detail, got, want)

@@ -7,4 +7,5 @@ var (
 	NewOperatorsPage = newOperatorsPage
 	NewCardsPage     = newCardsPage
 	NewAuditPage     = newAuditPage
+	NewStaffPage     = newStaffPage
 )

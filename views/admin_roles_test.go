@@ -25,6 +25,7 @@ var admPages = []struct {
 	{"operators", views.NewOperatorsPage, []string{"n", "e", "p"}},
 	{"cards", views.NewCardsPage, []string{"l", "y", "f", "y", "b", "y", "x", "y"}},
 	{"audit", views.NewAuditPage, []string{"f"}},
+	{"staff", views.NewStaffPage, []string{"n", "r", "u", "y", "d", "y", "o"}},
 }
 
 // auditCount is how many audit entries the ledger holds: every change writes one.
@@ -68,7 +69,7 @@ func TestAdmScreensGiveNonAdminsNoChangeKeys(t *testing.T) {
 
 func readOnlyKey(b key.Binding) bool {
 	switch b.Help().Key {
-	case "/", "r", "c", "enter":
+	case "/", "r", "c", "enter", "ctrl+r":
 		return true
 	}
 	return false
@@ -91,6 +92,10 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 		{"retire", views.NewDevicesPage, []string{"x", "tab", "b", "r", "o", "k", "e", "n", "enter"}, []string{"y"}},
 		{"reset pin", views.NewOperatorsPage, []string{"p", "1", "2", "3", "4", "enter", "1", "2", "3", "4"}, []string{"enter"}},
 		{"card lost", views.NewCardsPage, []string{"/", "2", "0", "0", "0", "0", "0", "0", "1", "enter", "l"}, []string{"y"}},
+		{"disable staff", views.NewStaffPage, []string{"down", "d"}, []string{"y"}},
+		{"unlock staff", views.NewStaffPage, []string{"down", "u"}, []string{"y"}},
+		{"reset password", views.NewStaffPage, []string{"r", "l", "o", "n", "g", "-", "p", "a", "s", "s", "enter", "l", "o", "n", "g", "-", "p", "a", "s", "s"}, []string{"enter"}},
+		{"staff role", views.NewStaffPage, []string{"down", "o", "right"}, []string{"enter"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, p := admPage(t, "zh", admActor, tc.build)
@@ -116,7 +121,7 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 // The desk's tab list gives these screens to admins only.
 func TestAdmScreensAreListedForAdminsOnly(t *testing.T) {
 	d := viewtest.New(t, admActor, "zh")
-	mine := map[string]bool{"授权卡": false, "设备": false, "操作员": false, "卡状态": false, "审计日志": false}
+	mine := map[string]bool{"授权卡": false, "设备": false, "操作员": false, "卡状态": false, "账号": false, "审计日志": false}
 	for _, spec := range views.Pages() {
 		title := spec.New(d.C).Title()
 		if _, ok := mine[title]; !ok {
@@ -175,7 +180,7 @@ func TestAdmDeskTabsForAnAdmin(t *testing.T) {
 				t.Errorf("tab line of %d cells: %q", w, head)
 			}
 			for _, title := range []string{d.C.T("授权卡", "Auth"), d.C.T("设备", "Devices"), d.C.T("操作员", "Operators"),
-				d.C.T("卡状态", "Cards"), d.C.T("审计日志", "Audit")} {
+				d.C.T("卡状态", "Cards"), d.C.T("账号", "Staff"), d.C.T("审计日志", "Audit")} {
 				if !strings.Contains(head, title) {
 					t.Errorf("no %s tab: %q", title, head)
 				}

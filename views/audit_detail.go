@@ -18,28 +18,33 @@ import (
 var auditMoneyKeys = map[string]bool{"daily_max": true, "balance": true, "amount": true}
 
 var auditKeyNames = map[string][2]string{
-	"name":       {"名称", "name"},
-	"model":      {"机型", "model"},
-	"location":   {"位置", "location"},
-	"enabled":    {"启用", "enabled"},
-	"holder":     {"持卡人编号", "holder"},
-	"uid":        {"UID", "uid"},
-	"daily_max":  {"每日最大充值金额", "daily max"},
-	"designated": {"指定设备", "designated device"},
-	"merchant":   {"充值商户操作员", "merchant"},
-	"role":       {"角色", "role"},
-	"wrong_pins": {"PIN 错误次数", "wrong PINs"},
-	"card":       {"卡号", "card"},
-	"balance":    {"卡余额", "balance"},
-	"counter":    {"交易计数", "counter"},
-	"repair":     {"补写记录", "repair"},
-	"ref":        {"凭条号", "ref"},
-	"amount":     {"金额", "amount"},
+	"name":        {"名称", "name"},
+	"model":       {"机型", "model"},
+	"location":    {"位置", "location"},
+	"enabled":     {"启用", "enabled"},
+	"holder":      {"持卡人编号", "holder"},
+	"uid":         {"UID", "uid"},
+	"daily_max":   {"每日最大充值金额", "daily max"},
+	"designated":  {"指定设备", "designated device"},
+	"merchant":    {"充值商户操作员", "merchant"},
+	"role":        {"角色", "role"},
+	"wrong_pins":  {"PIN 错误次数", "wrong PINs"},
+	"wrong_tries": {"密码错误次数", "wrong passwords"},
+	"locked":      {"锁定", "locked"},
+	"card":        {"卡号", "card"},
+	"balance":     {"卡余额", "balance"},
+	"counter":     {"交易计数", "counter"},
+	"repair":      {"补写记录", "repair"},
+	"ref":         {"凭条号", "ref"},
+	"amount":      {"金额", "amount"},
 }
 
 var (
 	auditWrongPINs = regexp.MustCompile(`^(\d+) wrong PINs in a row$`)
 	auditOpRows    = regexp.MustCompile(`^(\d+) operator rows$`)
+	// A desk account's wrong password (staff.go passwordTry).
+	auditWrongPassword  = regexp.MustCompile(`^wrong password (\d+) of (\d+)$`)
+	auditWrongPasswords = regexp.MustCompile(`^(\d+) wrong passwords in a row$`)
 )
 
 func auditDetail(c *Common, action, detail string) string {
@@ -52,9 +57,21 @@ func auditDetail(c *Common, action, detail string) string {
 	if m := auditOpRows.FindStringSubmatch(detail); m != nil {
 		return m[1] + " 名操作员的报表已冻结"
 	}
+	if m := auditWrongPassword.FindStringSubmatch(detail); m != nil {
+		return "密码错误第 " + m[1] + " 次(连续 " + m[2] + " 次即锁定)"
+	}
+	if m := auditWrongPasswords.FindStringSubmatch(detail); m != nil {
+		return "连续 " + m[1] + " 次密码错误"
+	}
 	switch detail {
 	case "secret rotated":
 		return "已更换设备密钥"
+	case "no such account":
+		return "无此账号"
+	case "disabled":
+		return "账号已停用"
+	case "locked":
+		return "账号已锁定"
 	}
 	if action == "duplicate_conflict" {
 		return "后到报文类别: " + auditMessageKind(detail)

@@ -19,6 +19,7 @@ func Pages() []PageSpec {
 		{Roles: admins, New: newDevicesPage},
 		{Roles: admins, New: newOperatorsPage},
 		{Roles: admins, New: newCardsPage},
+		{Roles: admins, New: newStaffPage},
 		{Roles: admins, New: newAuditPage},
 	}
 }

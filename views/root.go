@@ -35,6 +35,8 @@ type Root struct {
 	// ended: the ledger ended the session; the login is shown over the kept screens.
 	ended    bool
 	trayNote string // the demo tray's last answer
+	// pw is the open "change my password" dialog (nil: none); it covers the page.
+	pw *passwordDialog
 }
 
 // trayMsg is the demo card tray's answer to a swap.
@@ -94,7 +96,7 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return r, nil
 		}
 		r.ended = false
-		r.c.Actor, r.loggedIn = msg.actor, true
+		r.c.Actor, r.loggedIn, r.pw = msg.actor, true, nil
 		r.keys = newRootKeys(r.c)
 		r.pages, r.active = nil, 0
 		var cmds []tea.Cmd
@@ -132,6 +134,12 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case trayMsg:
 		r.trayNote = msg.note
 		return r, nil
+	case passwordDoneMsg:
+		if r.pw == nil {
+			return r, nil
+		}
+		cmd, _ := r.pw.Update(msg)
+		return r, cmd
 	}
 	if !r.loggedIn {
 		var cmd tea.Cmd
@@ -171,12 +179,21 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		r.login, cmd = r.login.Update(msg)
 		return r, cmd
 	}
-	if len(r.pages) == 0 { // a role with no screens can only leave
+	if r.pw != nil {
+		cmd, closed := r.pw.Update(msg)
+		if closed {
+			r.pw = nil
+		}
+		return r, cmd
+	}
+	if len(r.pages) == 0 { // a role with no screens can only leave, or change its password
 		switch {
 		case key.Matches(msg, r.keys.Quit):
 			return r, tea.Quit
 		case key.Matches(msg, r.keys.Logout):
 			return r.logout()
+		case key.Matches(msg, r.keys.Password):
+			r.pw = newPasswordDialog(r.c)
 		}
 		return r, nil
 	}
@@ -209,6 +226,9 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return r, nil
 		case key.Matches(msg, r.keys.Logout) && !r.busy():
 			return r.logout()
+		case key.Matches(msg, r.keys.Password):
+			r.pw = newPasswordDialog(r.c)
+			return r, nil
 		}
 	}
 	var cmd tea.Cmd
@@ -229,7 +249,7 @@ func (r *Root) entered() tea.Cmd {
 
 func (r *Root) logout() (tea.Model, tea.Cmd) {
 	svc, ctx, was := r.c.Svc, r.c.Ctx, r.c.Actor
-	r.pages, r.c.Actor, r.loggedIn = nil, app.Actor{}, false
+	r.pages, r.c.Actor, r.loggedIn, r.pw = nil, app.Actor{}, false, nil
 	r.login = newLogin(r.c)
 	// The ledger ends the session too; if it cannot be told now, the session still ends by
 	// itself when idle (Config.SessionIdle), and the screen is logged out either way.
@@ -253,6 +273,9 @@ func (r *Root) busy() bool {
 
 // ShortHelp and FullHelp make the root a help.KeyMap: the page's keys, then the desk's.
 func (r *Root) ShortHelp() []key.Binding {
+	if r.pw != nil {
+		return r.pw.help()
+	}
 	var b []key.Binding
 	if len(r.pages) > 0 {
 		b = append(b, r.pages[r.active].ShortHelp()...)
@@ -261,11 +284,14 @@ func (r *Root) ShortHelp() []key.Binding {
 }
 
 func (r *Root) FullHelp() [][]key.Binding {
+	if r.pw != nil {
+		return [][]key.Binding{r.pw.help()}
+	}
 	var b [][]key.Binding
 	if len(r.pages) > 0 {
 		b = append(b, r.pages[r.active].FullHelp()...)
 	}
-	return append(b, []key.Binding{r.keys.Next, r.keys.Prev, r.keys.Logout, r.keys.Help, r.keys.Quit})
+	return append(b, []key.Binding{r.keys.Next, r.keys.Prev, r.keys.Password, r.keys.Logout, r.keys.Help, r.keys.Quit})
 }
 
 func (r *Root) View() tea.View {
@@ -274,18 +300,14 @@ func (r *Root) View() tea.View {
 	if !r.loggedIn || r.ended {
 		s = lipgloss.Place(max(r.c.Width, 1), max(r.c.Height, 1), lipgloss.Center, lipgloss.Center, r.login.View())
 	} else {
-		var tabs []string
-		for i, p := range r.pages {
-			if i == r.active {
-				tabs = append(tabs, th.Tab.Active.Render(p.Title()))
-			} else {
-				tabs = append(tabs, th.Tab.Inactive.Render(p.Title()))
-			}
-		}
-		header := r.tabLine(tabs)
-		body := th.Muted.Render(r.c.T("没有适合该角色的功能。ctrl+l 注销,q 退出。", "Nothing here for this role. ctrl+l logs out, q quits."))
+		header := r.tabLine()
+		body := th.Muted.Render(r.c.T("没有适合该角色的功能。ctrl+p 修改密码,ctrl+l 注销,q 退出。",
+			"Nothing here for this role. ctrl+p changes your password, ctrl+l logs out, q quits."))
 		if len(r.pages) > 0 {
 			body = r.pages[r.active].View()
+		}
+		if r.pw != nil {
+			body = r.pw.View()
 		}
 		if r.askQuit {
 			body = th.Warn.Render(r.c.T("正在写卡,确定退出吗?(y 退出 / n 继续)", "A card write is in progress. Quit anyway? (y quits / n stays)"))
@@ -311,14 +333,27 @@ func (r *Root) View() tea.View {
 }
 
 // tabLine is the tabs and who is logged in, as roomy as the width allows: tabs a space
-// apart with the person's role; else the tabs closer; else without the role.
-func (r *Root) tabLine(tabs []string) string {
+// apart with the person's role; else the tabs closer; else without the role; else the
+// inactive tabs without their padding, one space apart (an admin's nine tabs at 80 columns).
+func (r *Root) tabLine() string {
 	th := r.c.Theme
 	var line string
 	for _, try := range []struct {
-		sep  string
-		role bool
-	}{{" ", true}, {"", true}, {"", false}} {
+		sep     string
+		role    bool
+		compact bool
+	}{{" ", true, false}, {"", true, false}, {"", false, false}, {" ", false, true}} {
+		var tabs []string
+		for i, p := range r.pages {
+			switch {
+			case i == r.active:
+				tabs = append(tabs, th.Tab.Active.Render(p.Title()))
+			case try.compact:
+				tabs = append(tabs, th.Tab.Inactive.Padding(0).Render(p.Title()))
+			default:
+				tabs = append(tabs, th.Tab.Inactive.Render(p.Title()))
+			}
+		}
 		who := r.c.Actor.User
 		if try.role {
 			who += " · " + roleName(r.c, r.c.Actor.Role)

@@ -40,3 +40,4 @@ func (m reportExportedMsg) failure() error { return m.err }
 func (m loginFailedMsg) failure() error    { return m.err }
 func (m firstRunMsg) failure() error       { return m.err }
 func (m cardsDoneMsg) failure() error      { return m.err }
+func (m passwordDoneMsg) failure() error   { return m.err }

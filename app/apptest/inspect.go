@@ -106,7 +106,7 @@ const ledgerQuery = `SELECT
 		(SELECT COALESCE(group_concat(id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled, ';'), '') FROM (SELECT * FROM operators ORDER BY id)),
 		(SELECT COALESCE(group_concat(card_no||'|'||status, ';'), '') FROM (SELECT * FROM cards ORDER BY card_no)),
 		(SELECT COALESCE(group_concat(operator_id||'|'||card_no, ';'), '') FROM (SELECT * FROM auth_cards ORDER BY operator_id)),
-		(SELECT COALESCE(group_concat(username||'|'||role||'|'||enabled||'|'||password_hash, ';'), '') FROM (SELECT * FROM staff ORDER BY username))`
+		(SELECT COALESCE(group_concat(username||'|'||role||'|'||enabled||'|'||password_hash||'|'||wrong_tries||'|'||COALESCE(locked_at, ''), ';'), '') FROM (SELECT * FROM staff ORDER BY username))`
 
 const pgLedgerQuery = `SELECT
 		(SELECT COUNT(*) FROM recharges),
@@ -132,7 +132,7 @@ const pgLedgerQuery = `SELECT
 		(SELECT COALESCE(string_agg(id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled, ';' ORDER BY id), '') FROM (SELECT * FROM operators ORDER BY id) x),
 		(SELECT COALESCE(string_agg(card_no||'|'||status, ';' ORDER BY card_no), '') FROM (SELECT * FROM cards ORDER BY card_no) x),
 		(SELECT COALESCE(string_agg(operator_id||'|'||card_no, ';' ORDER BY operator_id), '') FROM (SELECT * FROM auth_cards ORDER BY operator_id) x),
-		(SELECT COALESCE(string_agg(username||'|'||role||'|'||enabled||'|'||password_hash, ';' ORDER BY username), '') FROM (SELECT * FROM staff ORDER BY username) x)`
+		(SELECT COALESCE(string_agg(username||'|'||role||'|'||enabled||'|'||password_hash||'|'||wrong_tries||'|'||COALESCE(locked_at::text, ''), ';' ORDER BY username), '') FROM (SELECT * FROM staff ORDER BY username) x)`
 
 // view runs fn on a read snapshot of the store, failing the test on error.
 func (s *Site) view(fn func(app.ReadTx) error) {

@@ -238,7 +238,7 @@ func testSettledFrozen(t *testing.T, b Backend) {
 	ctx := context.Background()
 	day := s.Cfg.SettleDay(s.Clock.Now())
 	s.Clock.Advance(26 * time.Hour)
-	res, err := s.Svc.Settle(ctx, app.Actor{User: "boss", Role: app.RoleSupervisor})
+	res, err := s.Svc.Settle(ctx, s.Staff("boss", app.RoleSupervisor))
 	if err != nil || len(res.Settled) == 0 {
 		t.Fatalf("settle: %+v %v", res, err)
 	}
@@ -514,13 +514,14 @@ func testTwoHosts(t *testing.T, b Backend) {
 	// Both settle at once, after the day and the delay.
 	s.Clock.Advance(26 * time.Hour)
 	results := make([]app.SettleResult, 2)
+	bosses := []app.Actor{s.Staff("boss0", app.RoleSupervisor), s.Staff("boss1", app.RoleSupervisor)}
 	var settle sync.WaitGroup
 	for i, h := range hosts {
 		settle.Add(1)
 		go func() {
 			defer settle.Done()
 			var err error
-			results[i], err = h.Settle(ctx, app.Actor{User: fmt.Sprintf("boss%d", i), Role: app.RoleSupervisor})
+			results[i], err = h.Settle(ctx, bosses[i])
 			if err != nil {
 				errs <- fmt.Errorf("settle on host %d: %w", i, err)
 			}
