@@ -31,11 +31,12 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-# The tests run under pg_virtualenv: a throw-away PostgreSQL 15 cluster with fsync on,
+# The tests run under pg_virtualenv: a throw-away PostgreSQL 15 cluster with fsync on (-t: in
+# a temporary directory, so two runs on one machine do not collide on the cluster name),
 # whose PGHOST, PGPORT, PGUSER and PGPASSWORD reach them (store/pgtest gives each test a
 # database of its own); the cluster is dropped when they end. Under CI=true a PostgreSQL
 # test fails when there is no server, elsewhere it is skipped.
-PG_VIRTUALENV ?= pg_virtualenv -o fsync=on --
+PG_VIRTUALENV ?= pg_virtualenv -t -o fsync=on --
 test: deps lint
 	$(PG_VIRTUALENV) env CI=$${CI:-} $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
