@@ -31,22 +31,22 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-# The tests run under pg_virtualenv: a throw-away PostgreSQL 15 cluster with fsync on (-t: in
-# a temporary directory, so two runs on one machine do not collide on the cluster name),
-# whose PGHOST, PGPORT, PGUSER and PGPASSWORD reach them (store/pgtest gives each test a
-# database of its own); the cluster is dropped when they end. Under CI=true a PostgreSQL
+# The tests run under scripts/pg-run.sh: a throw-away PostgreSQL 15 cluster with fsync on,
+# in a temporary directory (several can run at once, unlike pg_virtualenv's fixed
+# 15/regress), whose PGHOST, PGPORT and PGUSER reach them (store/pgtest gives each test a
+# database of its own); the cluster is removed when they end. Under CI=true a PostgreSQL
 # test fails when there is no server, elsewhere it is skipped.
-PG_VIRTUALENV ?= pg_virtualenv -t -o fsync=on --
+PG_RUN ?= ./scripts/pg-run.sh
 test: deps lint
-	$(PG_VIRTUALENV) env CI=$${CI:-} $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(PG_RUN) env CI=$${CI:-} $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # Every test of the app package on PostgreSQL (make test runs only the rule and property
 # tests there, beside the whole package on SQLite).
 test-pg: deps
-	$(PG_VIRTUALENV) env CI=$${CI:-} CARDCENTER_TEST_DB=postgres $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./app/ ./store/...
+	$(PG_RUN) env CI=$${CI:-} CARDCENTER_TEST_DB=postgres $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./app/ ./store/...
 
 bench: deps
-	$(PG_VIRTUALENV) $(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(PG_RUN) $(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 # Each fuzz target for FUZZTIME (go test fuzzes one target per run). Their seed corpora
 # (f.Add and testdata/fuzz/) run in every `make test`; an input that fails is written to the

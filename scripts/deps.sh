@@ -3,7 +3,7 @@
 # the PC/SC stack (pcscd, the vsmartcard-vpcd driver, headers for cgo), tmux for the
 # end-to-end screen tests, the sqlite3 CLI for the tests that attack the ledger file as any
 # other program would, and PostgreSQL 15 (Debian 12's) for the tests of the PostgreSQL
-# ledger: make test starts a throw-away cluster of it with pg_virtualenv (postgresql-common).
+# ledger: make test starts a throw-away cluster of it (scripts/pg-run.sh).
 # Safe to run again: it does nothing when all is in place.
 set -euo pipefail
 pkgs=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools tmux gcc sqlite3 postgresql-15 postgresql-client-15)

@@ -45,6 +45,10 @@ type BulkOptions struct {
 // BulkLoad creates a new ledger at path with the current schema and opens it for a bulk
 // load. An existing file is refused.
 func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
+	if IsPostgres(path) {
+		// A generated site is written as a SQLite file and moved (cardcenter migrate).
+		return nil, app.E(app.CodeBadInput, "gen writes a SQLite file; move it onto PostgreSQL with cardcenter migrate")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return nil, app.E(app.CodeAlreadyExists, "%s", path)
 	}

@@ -247,13 +247,9 @@ func (s *sqlRowsSource) Next() bool {
 }
 
 func (s *sqlRowsSource) Values() ([]any, error) {
-	out := make([]any, len(s.vals))
-	for i, v := range s.vals {
-		// SQLite gives INTEGER as int64, TEXT as string and BLOB as []byte: each already
-		// what COPY's binary format wants for the column (bigint, text, bytea).
-		out[i] = v
-	}
-	return out, nil
+	// SQLite gives INTEGER as int64, TEXT as string and BLOB as []byte: each already what
+	// COPY's binary format wants for the column (bigint, text, bytea).
+	return slices.Clone(s.vals), nil
 }
 
 func (s *sqlRowsSource) Err() error { return s.err }

@@ -196,6 +196,13 @@ func openPGDB(dsn string) (*sql.DB, error) {
 	}
 	cfg.RuntimeParams["synchronous_commit"] = "on"
 	cfg.RuntimeParams["application_name"] = "cardcenter"
+	// A host that stops in the middle of a write transaction (frozen, cut off with its TCP
+	// connection still open) holds the writer's lock: the server ends such a session after
+	// a minute, which releases the lock and rolls its work back, so the other hosts go on.
+	cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "60s"
+	// A write waiting that long for the lock fails (the POS hears "host unavailable" and
+	// sends again) rather than holding its request forever.
+	cfg.RuntimeParams["lock_timeout"] = "30s"
 	// The ledger's timestamps are integers (Unix ms) and days are text: no session time
 	// zone reaches them, but reports of psql users should read the same anywhere.
 	cfg.RuntimeParams["TimeZone"] = "UTC"

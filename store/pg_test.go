@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"cardcenter/app"
 	"cardcenter/store/pgtest"
@@ -80,4 +81,51 @@ func TestPGOpenRefusals(t *testing.T) {
 func isCode(err error, c app.Code) bool {
 	var e *app.Error
 	return errors.As(err, &e) && e.Code == c
+}
+
+// A host cut off from the database in the middle of a write: the write fails, nothing of
+// it is kept (the server rolls back the session's transaction, releasing the writer's
+// lock), and the store writes again once the server is reachable.
+func TestPGWriteCutOffMidTransaction(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	name := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
+	st, err := Open(dsn, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	ans := func(serial int64) app.StoredAnswer {
+		return app.StoredAnswer{DeviceID: "C1", Serial: serial, Kind: "probe", RequestHash: []byte{1}, Answer: []byte(`{}`), ReceivedAt: time.Now()}
+	}
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// A device to keep answers under (its secret only needs to look sealed here).
+	if _, err := raw.Exec(`INSERT INTO devices(id, name, model, location, enabled, secret) VALUES ('C1', 'c', '0101', '', 1, '\x636373310000'::bytea)`); err != nil {
+		t.Fatal(err)
+	}
+	wrote := false
+	err = st.Update(ctx, func(tx app.Tx) error {
+		if err := tx.InsertTerminalAnswer(ans(1)); err != nil {
+			return err
+		}
+		wrote = true
+		// The network goes: the server ends this session while it holds the lock.
+		pgtest.Exec(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '`+name+`'
+			AND application_name = 'cardcenter' AND state = 'idle in transaction'`)
+		return tx.InsertTerminalAnswer(ans(2))
+	})
+	if err == nil || !wrote {
+		t.Fatalf("a write cut off from the database: %v (its first statement ran: %v)", err, wrote)
+	}
+	var n int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM terminal_answers`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d answers of the cut-off write kept (%v)", n, err)
+	}
+	if err := st.Update(ctx, func(tx app.Tx) error { return tx.InsertTerminalAnswer(ans(3)) }); err != nil {
+		t.Fatalf("the store does not write after the cut: %v", err)
+	}
 }

@@ -22,7 +22,7 @@ import (
 // runServe is the host that recharge POS terminals call, with the delayed reversal worker.
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve", e)
-	db := fs.String("db", "", "ledger database file (required)")
+	db := fs.String("db", "", "ledger: a SQLite file, or postgres://… shared by several hosts (required)")
 	listen := fs.String("listen", "127.0.0.1:8620", "address to listen on")
 	certFile := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key serves HTTPS")
 	keyFile := fs.String("tls-key", "", "TLS private key (PEM, chmod 600)")

@@ -1,6 +1,6 @@
 // Package pgtest gives each test a fresh PostgreSQL database on the server the test command
-// started (make test runs go test under pg_virtualenv, which exports PGHOST, PGPORT,
-// PGUSER, PGPASSWORD). Under CI=true a test that needs PostgreSQL fails when there is
+// started (make test runs go test under scripts/pg-run.sh, which exports PGHOST, PGPORT,
+// PGUSER; pg_virtualenv, which also sets PGPASSWORD, works as well). Under CI=true a test that needs PostgreSQL fails when there is
 // none; elsewhere it is skipped with a message saying how to run it.
 package pgtest
 
@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,13 @@ func server(db string) (string, bool) {
 		port = "5432"
 	}
 	u := url.URL{Scheme: "postgres", Host: host + ":" + port, Path: "/" + db}
+	q := url.Values{}
+	if strings.HasPrefix(host, "/") {
+		// A Unix socket's directory (scripts/pg-run.sh): pgx takes it as the host parameter.
+		u.Host = ""
+		q.Set("host", host)
+		q.Set("port", port)
+	}
 	if user := os.Getenv("PGUSER"); user != "" {
 		if pw := os.Getenv("PGPASSWORD"); pw != "" {
 			u.User = url.UserPassword(user, pw)
@@ -44,7 +52,6 @@ func server(db string) (string, bool) {
 			u.User = url.User(user)
 		}
 	}
-	q := url.Values{}
 	q.Set("sslmode", "disable")
 	u.RawQuery = q.Encode()
 	return u.String(), true
@@ -60,7 +67,7 @@ func adminDB() (*sql.DB, error) {
 	adminOnce.Do(func() {
 		dsn, ok := server(envOr("PGDATABASE", "postgres"))
 		if !ok {
-			adminErr = fmt.Errorf("PGHOST is not set: no PostgreSQL server (run the tests as make test does, under pg_virtualenv -o fsync=on)")
+			adminErr = fmt.Errorf("PGHOST is not set: no PostgreSQL server (run the tests as make test does, under scripts/pg-run.sh)")
 			return
 		}
 		db, err := sql.Open("pgx", dsn)
