@@ -16,7 +16,7 @@ const (
 )
 
 func init() {
-	catalogue[CodeStaffLocked] = [2]string{"密码错误次数过多,账户已锁定,请联系管理员解锁",
+	catalogue[CodeStaffLocked] = [2]string{"密码错误次数过多,账号已锁定,请联系管理员解锁",
 		"account locked after too many wrong passwords; ask an admin to unlock it"}
 	catalogue[CodeWrongPassword] = [2]string{"当前密码错误", "the current password is wrong"}
 	catalogue[CodeLastAdmin] = [2]string{"不能停用或改变最后一个可用管理员的角色",

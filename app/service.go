@@ -15,6 +15,8 @@ type Service struct {
 	clock Clock
 	cfg   Config
 	log   *slog.Logger
+	// unknown is what a login of a name with no account is checked against (staff.go).
+	unknown unknownHash
 }
 
 // New returns the use cases over st. A nil logger discards.

@@ -40,11 +40,8 @@ type unknownHash struct {
 	hash string
 }
 
-var unknownHashes sync.Map // Hasher → *unknownHash
-
 func (s *Service) unknownHash() string {
-	v, _ := unknownHashes.LoadOrStore(s.cfg.Hasher, &unknownHash{})
-	u := v.(*unknownHash)
+	u := &s.unknown
 	u.once.Do(func() {
 		u.hash, _ = s.cfg.Hasher.Hash("\x00no such account\x00")
 	})

@@ -219,3 +219,40 @@ func TestChangeMyPasswordDialog(t *testing.T) {
 		})
 	}
 }
+
+// At the login screen, the wrong password that locks the account says so, and so does
+// every try after it, the right password included, until an admin unlocks.
+func TestLoginSaysTheAccountIsLocked(t *testing.T) {
+	d := viewtest.New(t, app.Actor{}, "zh")
+	d.C.Cards = nil
+	var m tea.Model = views.NewRoot(d.C, views.Pages())
+	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+	m = runInit(m)
+	m = viewtest.Type(m, "clerk1")
+	m = viewtest.Drive(m, viewtest.Key("tab"))
+	for i := 1; i <= d.Site.Cfg.MaxWrongPasswords; i++ {
+		m = viewtest.Type(m, "wrong-pass-0")
+		m = viewtest.Drive(m, viewtest.Key("enter"))
+		sc := viewtest.Screen(m)
+		want := "用户名或密码错误"
+		if i == d.Site.Cfg.MaxWrongPasswords {
+			want = "密码错误次数过多,账号已锁定,请联系管理员解锁"
+		}
+		if !strings.Contains(sc, want) {
+			t.Fatalf("try %d:\n%s", i, sc)
+		}
+	}
+	m = viewtest.Type(m, "clerk-pass-1")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	if sc := viewtest.Screen(m); !strings.Contains(sc, "账号已锁定") || strings.Contains(sc, "clerk1 · 柜员") {
+		t.Fatalf("the right password while locked:\n%s", sc)
+	}
+	if err := d.Site.Svc.UnlockStaff(context.Background(), d.Site.Admin, "clerk1"); err != nil {
+		t.Fatal(err)
+	}
+	m = viewtest.Type(m, "clerk-pass-1")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	if sc := viewtest.Screen(m); !strings.Contains(sc, "clerk1 · 柜员") {
+		t.Fatalf("after unlock:\n%s", sc)
+	}
+}

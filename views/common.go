@@ -1,5 +1,5 @@
 // Package views is the card-center desk: the root model, the login, and one model per
-// screen (repair, authorization cards, devices, operators, card status, reports, audit).
+// screen (repair, authorization cards, devices, operators, card status, staff, reports, audit).
 // Screens talk to the ledger through app.Service and to the card through CardSource, only
 // inside tea.Cmds; Update and View never do I/O.
 package views

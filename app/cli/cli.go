@@ -33,7 +33,7 @@ var commands = map[string]command{
 	"card":       {"card read | readers | issue: the campus card on a PC/SC reader", runCardCommand},
 	"vcard":      {"run a virtual campus card on vpcd, or issue a new card file", wrap(runVcard)},
 	"demo":       {"demo setup | tray: a demo site with virtual cards in known states", runDemo},
-	"desk":       {"the card-center desk (full screen): repair, authorization cards, devices, operators, reports, audit", runDesk},
+	"desk":       {"the card-center desk (full screen): repair, authorization cards, devices, operators, reports, staff, audit", runDesk},
 	"exceptions": {"list the open cases of the exceptions desk (异常处理): what the card could not prove", runExceptions},
 	"gen":        {"generate a realistic site: cardholders, cards, devices, operators, N recharges", runGen},
 	"pos":        {"a recharge POS (增值机) on a PC/SC reader: authorize, recharge, retap, cancel, summary, upload", runPOS},
@@ -42,6 +42,7 @@ var commands = map[string]command{
 	"serve":      {"the host that recharge POS terminals call (HTTP/JSON, signed)", runServe},
 	"load":       {"measure recharge throughput and latency over loopback HTTP (bounded, stops by itself)", runLoad},
 	"sign":       {"print a signed curl command for one POS message (for people and scripts)", runSign},
+	"staff":      {"list | unlock | reset-password: desk accounts, when no admin can log in at a desk", runStaff},
 }
 
 // Run runs the command in args (the program's arguments, without its name) until ctx ends,
