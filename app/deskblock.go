@@ -133,6 +133,20 @@ func lift(hold *Error, liftable bool, approval Decision, actor Actor) *Error {
 	return nil
 }
 
+// approvalFor is the approval that may lift the card's own refusal v for item it. A card
+// behind the ledger with an open repair intent for the item is never written again under
+// an approval: the desk may have written that intent before the card was restored or
+// damaged, and the card can no longer show it — writing would credit again what the card
+// once had (found by the ledger property test: approved, written with the card pulled
+// right after, restored, written again). Such an item waits for a person (the card is
+// replaced, or a supervisor decides); an approval lifts the rest.
+func approvalFor(approval Decision, v Verdict, it DeskItem) Decision {
+	if v.OnCard == BehindLedger && it.Repair.ID != 0 {
+		return Decision{}
+	}
+	return approval
+}
+
 // cardHold is what the card on the reader adds: its status, its own block flag, the
 // verdict. It returns the refusal and whether an approval may lift it.
 func cardHold(ledger Card, c CardOnDesk, v Verdict) (*Error, bool) {

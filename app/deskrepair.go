@@ -136,7 +136,7 @@ func (s *Service) settle(actor Actor, it DeskItem, ledger Card, c CardOnDesk, me
 	}
 	ref, liftable := cardHold(ledger, c, v)
 	if ref != nil {
-		if out.Blocker = lift(ref, liftable, it.Approval, actor); out.Blocker != nil {
+		if out.Blocker = lift(ref, liftable, approvalFor(it.Approval, v, it), actor); out.Blocker != nil {
 			return out
 		}
 	}

@@ -65,7 +65,9 @@ func liftable(code app.Code) bool {
 // expectBlocker is what the model says must stop the clerk from settling it, "" if nothing.
 func (w *simWorld) expectBlocker(it app.DeskItemVerdict, c *simCard, clerk app.Actor) app.Code {
 	r := w.last.byID[it.Recharge.ID]
-	approved := false
+	// A card behind the ledger is not written under an approval while the recharge has an
+	// open repair intent (the desk may have written it before the card was restored).
+	approved, approvedBehind := false, !slices.Contains(w.last.repairs[r.id], string(app.RepairIntent))
 	for _, d := range w.last.decisionsOf(r.id) {
 		if d.kind == string(app.DecideApproveWrite) {
 			if d.by == clerk.User {
@@ -83,7 +85,7 @@ func (w *simWorld) expectBlocker(it app.DeskItemVerdict, c *simCard, clerk app.A
 	}
 	switch it.Verdict.OnCard {
 	case app.BehindLedger:
-		if !approved {
+		if !approved || !approvedBehind {
 			return app.CodeCardBehindLedger
 		}
 	case app.CannotTell:
