@@ -2,6 +2,7 @@ package views_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -46,6 +47,30 @@ func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
 	s := viewtest.Screen(m)
 	if !strings.Contains(s, "Repair") || strings.Contains(s, "Devices") || !strings.Contains(s, "clerk1 · clerk") {
 		t.Fatalf("a clerk sees:\n%s", s)
+	}
+}
+
+// ctrl+l ends the session in the ledger, not only on screen: its token is refused after.
+func TestLogoutEndsTheSession(t *testing.T) {
+	d := viewtest.New(t, app.Actor{}, "en")
+	d.C.Cards = nil
+	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")}})
+	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
+	m = runInit(m)
+	m = viewtest.Type(m, "clerk1")
+	m = viewtest.Drive(m, viewtest.Key("tab"))
+	m = viewtest.Type(m, "clerk-pass-1")
+	m = viewtest.Drive(m, viewtest.Key("enter"))
+	token := d.C.Actor.Session
+	if _, err := d.Site.Svc.SessionActor(context.Background(), token); err != nil {
+		t.Fatalf("logged in, the session %q: %v", token, err)
+	}
+	m = viewtest.Drive(m, tea.KeyPressMsg{Code: 'l', Mod: tea.ModCtrl})
+	if s := viewtest.Screen(m); strings.Contains(s, "Repair") {
+		t.Fatalf("after ctrl+l:\n%s", s)
+	}
+	if _, err := d.Site.Svc.SessionActor(context.Background(), token); !errors.Is(err, app.CodeSessionEnded) {
+		t.Fatalf("after ctrl+l the session is %v", err)
 	}
 }
 

@@ -32,6 +32,7 @@ func TestRemoteDesk(t *testing.T) {
 		TestAdmAuditRefusedToANonAdmin,
 		TestAdmRegisterAndDisableADevice,
 		TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn,
+		TestLogoutEndsTheSession,
 		TestDeskEveryScreen,
 		TestDeskSupervisorApprovesAndAClerkWrites,
 	} {

@@ -2,6 +2,7 @@ package views
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -205,9 +206,26 @@ func (r *Root) entered() tea.Cmd {
 }
 
 func (r *Root) logout() (tea.Model, tea.Cmd) {
+	ended := r.c.Actor
 	r.pages, r.c.Actor, r.loggedIn = nil, app.Actor{}, false
 	r.login = newLogin(r.c)
-	return r, r.login.Init()
+	return r, tea.Batch(r.login.Init(), endSession(r.c, ended))
+}
+
+// endSession ends a's session in the ledger: a desk on a host would otherwise leave its
+// token good until it idles out. Nothing on screen waits for it, and a failure changes
+// nothing there (the session ends by itself at its idle timeout).
+func endSession(c *Common, a app.Actor) tea.Cmd {
+	lo, ok := c.Svc.(interface {
+		Logout(context.Context, app.Actor) error
+	})
+	if !ok || a.Session == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		lo.Logout(c.Ctx, a)
+		return nil
+	}
 }
 
 func (r *Root) busy() bool {

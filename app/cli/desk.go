@@ -88,6 +88,17 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	cards.Choose(*reader)
 	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
+	// Leaving the desk logged in ends the session too (on a host its token would otherwise
+	// stay good until it idles out), within a short wait: the desk is closing.
+	if lo, ok := svc.(interface {
+		Logout(context.Context, app.Actor) error
+	}); ok && c.Actor.Session != "" {
+		lctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		if lerr := lo.Logout(lctx, c.Actor); lerr != nil {
+			e.log.Warn("logout at exit", "user", c.Actor.User, "err", lerr)
+		}
+		cancel()
+	}
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -369,5 +370,61 @@ func TestPinningAndNoAnswer(t *testing.T) {
 	w.host.Close()
 	if _, err := d.CardQuestions(ctx, a, apptest.UserCard(0)); !errors.Is(err, posapi.CodeNoAnswer) {
 		t.Errorf("host gone: %v", err)
+	}
+}
+
+// A desk's clock is the host's: this machine's clock corrected by the offset measured at
+// Connect, and the settlement day turns with it (the host's manual clock is months away
+// from this machine's here).
+func TestTheDeskKeepsTheHostsTime(t *testing.T) {
+	w := newWorld(t)
+	pin := w.host.Pin
+	d, err := deskapi.Connect(context.Background(), w.host.URL, deskapi.Options{Pin: &pin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skew := d.Clock().Now().Sub(w.site.Clock.Now()); skew < -time.Second || skew > time.Second {
+		t.Errorf("the desk's clock is %v off the host's", skew)
+	}
+	if d.Today() != "2026-03-02" {
+		t.Errorf("today %s", d.Today())
+	}
+	if d.Settings().Location.String() != w.site.Svc.Settings().Location.String() {
+		t.Errorf("location %v, host %v", d.Settings().Location, w.site.Svc.Settings().Location)
+	}
+}
+
+// Many desks at once on one host (go test -race ./app/deskapi): every call answered as
+// the ledger would, each desk as its own staff member.
+func TestManyDesksAtOnce(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.cancelled(20 * app.Yuan)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 8 {
+		user := []string{"clerk1", "admin"}[i%2]
+		d, a := w.host.Login(user)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				qs, err := d.CardQuestions(ctx, a, apptest.UserCard(0))
+				if err != nil || len(qs) != 1 {
+					errs <- fmt.Errorf("%s: %v %v", user, qs, err)
+					return
+				}
+				_, err = d.Audit(ctx, a, 5)
+				if user == "clerk1" && !errors.Is(err, app.CodePermission) || user == "admin" && err != nil {
+					errs <- fmt.Errorf("%s audit: %v", user, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
