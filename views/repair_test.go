@@ -473,7 +473,7 @@ func TestRepairCompletionLostAfterTheWrite(t *testing.T) {
 	p = d.take(p)
 	p = d.put(p)
 	mustShow(t, p, "Nothing awaits the desk", "Unfinished repairs were completed from what the card shows: RP1")
-	p = keys(p, "enter", "y")
+	keys(p, "enter", "y") // enter, y on the repaired card: nothing to write
 	if got := d.balance(); got != 62*app.Yuan {
 		t.Fatalf("card balance %d after the next read, want 6200 (one credit)", got)
 	}
