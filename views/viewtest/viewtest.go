@@ -78,6 +78,21 @@ func NewRemote(t testing.TB, actor app.Actor, lang string) *Desk {
 	return &Desk{Site: s, C: c, Cards: cards, Host: host}
 }
 
+// Actor is user (with role, made if missing) as this desk would have them after a login:
+// in process the account's actor, on a host the actor with a session of its own (a host
+// acts for nobody else). A test that swaps the desk's actor mid-test takes it from here.
+func (d *Desk) Actor(user string, role app.Role) app.Actor {
+	if !role.Valid() {
+		return app.Actor{User: user, Role: role} // nobody: the login screen's
+	}
+	a := d.Site.Staff(user, role)
+	if d.Host == nil {
+		return a
+	}
+	_, la := d.Host.Login(user)
+	return la
+}
+
 // RemotePrefix: a test whose name starts with it runs its desks remote (New is NewRemote),
 // and compares its screens with the in-process test's golden files. RunRemote names them so.
 const RemotePrefix = "TestRemoteDesk/"
