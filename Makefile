@@ -56,7 +56,7 @@ FUZZFLAGS ?=
 FUZZ_TARGETS = \
 	app/posapi:FuzzDecodeAuthorize app/posapi:FuzzDecodeRecharge app/posapi:FuzzDecodeConfirm \
 	app/posapi:FuzzDecodeCancel app/posapi:FuzzDecodeReverse app/posapi:FuzzDecodeSummary \
-	app/posapi:FuzzDecodeLastSerial app/posapi:FuzzDecodeBatch \
+	app/posapi:FuzzDecodeLastSerial app/posapi:FuzzDecodeBatch app/deskapi:FuzzDecodeArgs \
 	cardio:FuzzDecode cardio:FuzzDecodePurse cardio:FuzzDecodeLogEntry cardio:FuzzDecodeIdentity cardio:FuzzRead
 
 fuzz:

@@ -108,7 +108,7 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 			}
 			p = admKeys(p, tc.setup...)
 			before := auditCount(t, d.Site)
-			d.C.Actor = d.Site.Staff(clerk.User, clerk.Role)
+			d.C.Actor = d.Actor(clerk.User, clerk.Role)
 			p = admKeys(p, tc.last...)
 			admWant(t, p, "无此操作权限")
 			if n := auditCount(t, d.Site); n != before {

@@ -46,7 +46,7 @@ func excDesk(t *testing.T, lang string, actor app.Actor) *repairDesk {
 	s.Clock.Advance(time.Minute)
 	s.Recharge(s.Authorize("P2", 1), apptest.UserCard(2), 40*app.Yuan)
 	s.Clock.Advance(s.Cfg.CaseAfter + time.Minute)
-	d.C.Actor = actor
+	d.C.Actor = d.Actor(actor.User, actor.Role)
 	return d
 }
 
@@ -244,7 +244,7 @@ func TestExceptionsApproveAPickedRecharge(t *testing.T) {
 			if _, err := d.Site.Svc.LookAtCard(context.Background(), d.Site.Clerk, d.Cards.Reader()); err != nil {
 				t.Fatal(err)
 			}
-			d.C.Actor = d.Site.Staff(boss.User, boss.Role)
+			d.C.Actor = d.Actor(boss.User, boss.Role)
 			p := excPage(d)
 			admWant(t, p, d.C.T("卡数据落后于系统", "card behind the ledger"))
 			var behind int
@@ -292,7 +292,7 @@ func TestExceptionsApproverCannotWriteAnotherClerkCan(t *testing.T) {
 	}
 	d.take(rp)
 
-	d.C.Actor = d.Site.Clerk
+	d.C.Actor = d.Actor(d.Site.Clerk.User, d.Site.Clerk.Role)
 	rp = d.put(d.page())
 	mustShow(t, rp, "Write approved (by admin)", "enter writes 20.00 yuan")
 	if !settleKeyOffered(rp) {
@@ -348,7 +348,7 @@ func TestExceptionsByRole(t *testing.T) {
 		ed := excDesk(t, "zh", boss)
 		p := viewtest.TypePage(admKeys(excPage(ed), "c"), "x")
 		p = admKeys(p, "enter")
-		ed.C.Actor = ed.Site.Clerk // the login changed under the open question
+		ed.C.Actor = ed.Actor(ed.Site.Clerk.User, ed.Site.Clerk.Role) // the login changed under the open question
 		p = admKeys(p, "y")
 		admWant(t, p, "无此操作权限")
 		if n := len(cases(t, ed)); n != 3 {

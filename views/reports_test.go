@@ -197,7 +197,7 @@ func TestReportsNumbersAreTheAppsReport(t *testing.T) {
 	p := openReports(d, 100, 200)
 	p = setRange(p, "2026-03-01", "2026-03-03")
 	got := blocks(t, viewtest.PageScreen(p))
-	rep, err := d.C.Svc.Report(context.Background(), app.SystemActor, "2026-03-01", "2026-03-03")
+	rep, err := d.Site.Svc.Report(context.Background(), app.SystemActor, "2026-03-01", "2026-03-03")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestReportsExportCSVAndXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := d.C.Svc.Report(context.Background(), app.SystemActor, "2026-03-02", "2026-03-03")
+	rep, err := d.Site.Svc.Report(context.Background(), app.SystemActor, "2026-03-02", "2026-03-03")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,12 +301,12 @@ func TestReportsSettleAsksAndSaysWhy(t *testing.T) {
 				t.Fatalf("no question:\n%s", viewtest.PageScreen(p))
 			}
 			p = viewtest.DrivePage(p, viewtest.Key("enter")) // the default: No
-			if ok, _ := d.C.Svc.IsSettled(ctx, app.SystemActor, "2026-03-02"); ok {
+			if ok, _ := d.Site.Svc.IsSettled(ctx, app.SystemActor, "2026-03-02"); ok {
 				t.Fatal("enter settled")
 			}
 			p = viewtest.DrivePage(p, viewtest.Key("s"))
 			p = viewtest.DrivePage(p, viewtest.Key("y"))
-			if ok, _ := d.C.Svc.IsSettled(ctx, app.SystemActor, "2026-03-02"); !ok {
+			if ok, _ := d.Site.Svc.IsSettled(ctx, app.SystemActor, "2026-03-02"); !ok {
 				t.Fatal("y did not settle")
 			}
 			viewtest.Golden(t, viewtest.PageScreen(p))
@@ -345,7 +345,7 @@ func TestReportsRoles(t *testing.T) {
 // on a site where a supervisor could settle 03-02.
 func TestReportsPageRefusesAClerk(t *testing.T) {
 	d := reportsDesk(t, "zh", false)
-	d.C.Actor = d.Site.Clerk
+	d.C.Actor = d.Actor(d.Site.Clerk.User, d.Site.Clerk.Role)
 	p := views.NewReportsPage(d.C)
 	if p.Init() != nil || !strings.Contains(p.View(), "无此操作权限") || len(p.ShortHelp()) != 0 {
 		t.Fatalf("a clerk's reports page:\n%s", p.View())
@@ -355,7 +355,7 @@ func TestReportsPageRefusesAClerk(t *testing.T) {
 	if n := d.Site.Ledger().SettledDays; n != 0 || !strings.Contains(p.View(), "无此操作权限") {
 		t.Fatalf("a clerk settled %d days:\n%s", n, p.View())
 	}
-	d.C.Actor = supervisor // the same keys settle for a supervisor
+	d.C.Actor = d.Actor(supervisor.User, supervisor.Role) // the same keys settle for a supervisor
 	p = openReports(d, viewtest.Width, pageHeight)
 	p = viewtest.DrivePage(p, viewtest.Key("s"))
 	viewtest.DrivePage(p, viewtest.Key("y"))

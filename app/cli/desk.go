@@ -3,14 +3,19 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"cardcenter/app"
+	"cardcenter/app/deskapi"
 	"cardcenter/app/deskio"
 	"cardcenter/app/provision"
+	"cardcenter/app/sitecert"
 	"cardcenter/cardio"
 	"cardcenter/store"
 	"cardcenter/views"
@@ -26,8 +31,20 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	demoTray := fs.String("demo-tray", "", "demo mode: the card tray's control socket (F5 swaps the card)")
 	provisionDir := fs.String("provision-dir", "", "where a device's secret file is written at registration or rotation (default: $XDG_DATA_HOME/cardcenter/provision)")
 	logFile := fs.String("log", "", "log file, never the screen (default: $XDG_STATE_HOME/cardcenter/desk.log)")
+	hostURL := fs.String("host", "", "run against the host at this URL (cardcenter serve, https://HOST:PORT) instead of a ledger file; the card is still read here")
+	pinFlag := fs.String("pin-sha256", "", "with --host: the host's certificate SHA-256 fingerprint (as serve prints it): trust exactly that certificate")
+	insecure := fs.Bool(sitecert.InsecureFlag, false, "with --host: talk plain HTTP to a host other than this machine: passwords and session tokens cross the network in clear")
+	timeout := fs.Duration("timeout", deskapi.DefaultTimeout, "with --host: how long to wait for each answer of the host")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	dbSet := false
+	fs.Visit(func(f *flag.Flag) { dbSet = dbSet || f.Name == "db" })
+	if *hostURL != "" && dbSet {
+		return app.E(app.CodeBadInput, "--host or --db, not both: the ledger is the host's or this file")
+	}
+	if *hostURL == "" && (*pinFlag != "" || *insecure) {
+		return app.E(app.CodeBadInput, "--pin-sha256 and --%s go with --host", sitecert.InsecureFlag)
 	}
 	key, _, err := cardio.LoadSiteKey(*keyFile)
 	if err != nil {
@@ -44,14 +61,24 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	}
 	defer lf.Close()
 	e.log = slog.New(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
-		return err
+	var svc app.Desk
+	if *hostURL != "" {
+		// The ledger is the host's: no database here, and the site key only for the card.
+		if svc, err = connectDesk(ctx, *hostURL, *pinFlag, *insecure, *timeout); err != nil {
+			return err
+		}
+		e.log.Info("desk on a host", "host", *hostURL)
+	} else {
+		if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
+			return err
+		}
+		local, st, err := e.openService(*db, store.Options{Create: true, SealKey: key.LedgerSealKey()})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		svc = local
 	}
-	svc, st, err := e.openService(*db, store.Options{Create: true, SealKey: key.LedgerSealKey()})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	if *provisionDir == "" {
 		if *provisionDir, err = provision.DefaultDir(); err != nil {
 			return err
@@ -61,10 +88,40 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	cards.Choose(*reader)
 	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
+	// Leaving the desk logged in ends the session too (on a host its token would otherwise
+	// stay good until it idles out), within a short wait: the desk is closing.
+	if lo, ok := svc.(interface {
+		Logout(context.Context, app.Actor) error
+	}); ok && c.Actor.Session != "" {
+		lctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		if lerr := lo.Logout(lctx, c.Actor); lerr != nil {
+			e.log.Warn("logout at exit", "user", c.Actor.User, "err", lerr)
+		}
+		cancel()
+	}
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// connectDesk reaches the host's desk API, https with its certificate pinned (or plain
+// http to this machine only, unless insecure).
+func connectDesk(ctx context.Context, hostURL, pinHex string, insecure bool, timeout time.Duration) (*deskapi.Client, error) {
+	if err := sitecert.CheckHostURL(hostURL, pinHex != "", insecure); err != nil {
+		return nil, err
+	}
+	var pin *sitecert.Fingerprint
+	if pinHex != "" {
+		fp, err := sitecert.ParseFingerprint(pinHex)
+		if err != nil {
+			return nil, err
+		}
+		pin = &fp
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return deskapi.Connect(cctx, hostURL, deskapi.Options{Pin: pin, Timeout: timeout})
 }
 
 // defaultDeskDB is the ledger under the XDG data directory.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/deskapi"
 	"cardcenter/app/posapi"
 	"cardcenter/app/sitecert"
 	"cardcenter/cardio"
@@ -80,8 +81,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *listen, err)
 	}
+	// One listener, one certificate: the desk API under /v1/desk/, the POS API beside it.
+	mux := http.NewServeMux()
+	mux.Handle(deskapi.PathPrefix, deskapi.NewServer(svc, log))
+	mux.Handle("/", posapi.NewServer(svc, log))
 	srv := &http.Server{
-		Handler:           posapi.NewServer(svc, log),
+		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      15 * time.Second,
@@ -99,6 +104,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "made a self-signed site certificate in %s; give every POS its fingerprint: --pin-sha256 %s\n", *selfSigned, site.Fingerprint)
 		}
 		fmt.Fprintf(e.stdout, "certificate sha256 %s\n", site.Fingerprint)
+		fmt.Fprintf(e.stdout, "desks: cardcenter desk --host %s://%s --pin-sha256 %s\n", scheme, ln.Addr(), site.Fingerprint)
 	} else if ip, ok := ln.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
 		fmt.Fprintf(e.stderr, "WARNING: plain HTTP on %s: operators' PINs cross the network in clear (--%s)\n", ln.Addr(), sitecert.InsecureFlag)
 		log.Warn("plain HTTP off loopback: PINs travel in clear", "addr", ln.Addr().String())

@@ -5,10 +5,14 @@ package viewtest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -16,6 +20,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
+	"cardcenter/app/deskapi/deskapitest"
 	"cardcenter/app/deskio"
 	"cardcenter/cardio"
 	"cardcenter/cardio/vcard"
@@ -30,10 +35,15 @@ type Desk struct {
 	Site  *apptest.Site
 	C     *views.Common
 	Cards *Cards
+	Host  *deskapitest.Host // the host the desk calls (NewRemote); nil in process
 }
 
-// New builds a desk for actor in lang ("zh" or "en").
+// New builds a desk for actor in lang ("zh" or "en"): the ledger in process, or on a host
+// across a loopback socket (NewRemote) when the test runs remote (see Remote).
 func New(t testing.TB, actor app.Actor, lang string) *Desk {
+	if Remote(t) {
+		return NewRemote(t, actor, lang)
+	}
 	s := apptest.New(t, apptest.Options{})
 	if actor.Role.Valid() {
 		s.Staff(actor.User, actor.Role) // the ledger checks every actor against its account
@@ -42,6 +52,67 @@ func New(t testing.TB, actor app.Actor, lang string) *Desk {
 	c := &views.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
 		ProvisionDir: filepath.Join(t.TempDir(), "provision")}
 	return &Desk{Site: s, C: c, Cards: cards}
+}
+
+// NewRemote is New with the desk on a host: the same apptest site served by the desk API
+// (app/deskapi) on a loopback TLS socket, the screens' Desk a deskapi.Client with the host's
+// certificate pinned, and actor logged in through it (its Session is the host's token). The
+// host's manual clock is the desk's too, so screens show the same times as in process.
+func NewRemote(t testing.TB, actor app.Actor, lang string) *Desk {
+	// Screen tests move the clock by days; the in-process desk has no session to outlive,
+	// so neither has this one (sessions' ends: app/deskapi TestLoginAndSessions).
+	s := apptest.New(t, apptest.Options{Config: func(c *app.Config) { c.SessionIdle, c.SessionLifetime = 1e6*time.Hour, 1e6*time.Hour }})
+	host := deskapitest.Start(t, s.Svc)
+	client := host.Connect()
+	if actor.Role.Valid() {
+		s.Staff(actor.User, actor.Role)
+		a, err := client.Login(context.Background(), actor.User, deskapitest.Password(actor.User))
+		if err != nil {
+			t.Fatalf("login %s at the host: %v", actor.User, err)
+		}
+		actor = a
+	}
+	cards := NewCards()
+	c := &views.Common{Ctx: context.Background(), Svc: client, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
+		ProvisionDir: filepath.Join(t.TempDir(), "provision")}
+	return &Desk{Site: s, C: c, Cards: cards, Host: host}
+}
+
+// Actor is user (with role, made if missing) as this desk would have them after a login:
+// in process the account's actor, on a host the actor with a session of its own (a host
+// acts for nobody else). A test that swaps the desk's actor mid-test takes it from here.
+func (d *Desk) Actor(user string, role app.Role) app.Actor {
+	if !role.Valid() {
+		return app.Actor{User: user, Role: role} // nobody: the login screen's
+	}
+	a := d.Site.Staff(user, role)
+	if d.Host == nil {
+		return a
+	}
+	_, la := d.Host.Login(user)
+	return la
+}
+
+// RemotePrefix: a test whose name starts with it runs its desks remote (New is NewRemote),
+// and compares its screens with the in-process test's golden files. RunRemote names them so.
+const RemotePrefix = "TestRemoteDesk/"
+
+// RemoteEnv set to "1" runs every desk of every test remote:
+// CARDCENTER_VIEWTEST_REMOTE=1 go test ./views/...
+const RemoteEnv = "CARDCENTER_VIEWTEST_REMOTE"
+
+// Remote reports whether t's desks are on a host.
+func Remote(t testing.TB) bool {
+	return strings.HasPrefix(t.Name(), RemotePrefix) || os.Getenv(RemoteEnv) == "1"
+}
+
+// RunRemote runs test as a subtest of t (which must be TestRemoteDesk) with its desks on a
+// host: the same screens, keys and golden files as in process.
+func RunRemote(t *testing.T, test func(*testing.T)) {
+	t.Helper()
+	name := runtime.FuncForPC(reflect.ValueOf(test).Pointer()).Name()
+	name = name[strings.LastIndex(name, ".")+1:]
+	t.Run(name, test)
 }
 
 // Cards is a CardSource over virtual cards: Put one on the reader, Take it away.
@@ -141,11 +212,23 @@ func PageScreen(p views.Page) string {
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n") + "\n"
 }
 
-// Golden compares got with testdata/<test name>.golden (-update rewrites it).
+// Golden compares got with testdata/<test name>.golden (-update rewrites it). A remote run
+// (RunRemote) compares with the in-process test's file: a remote desk shows the same.
 func Golden(t testing.TB, got string) {
 	t.Helper()
+	if name, ok := strings.CutPrefix(t.Name(), RemotePrefix); ok {
+		t = named{t, name}
+	}
 	golden.RequireEqual(t, got)
 }
+
+// named is t under another name (golden files are named after the test).
+type named struct {
+	testing.TB
+	name string
+}
+
+func (n named) Name() string { return n.name }
 
 // Drive applies msg to m and runs the commands it returns (and theirs), synchronously.
 // Screens never block on the reader (the root watches it and sends views.ReaderMsg), so

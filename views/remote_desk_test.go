@@ -1,0 +1,45 @@
+package views_test
+
+import (
+	"testing"
+
+	"cardcenter/views/viewtest"
+)
+
+// The screens against a host: each test below runs again with its desks calling the ledger
+// through the desk API (app/deskapi) across a loopback TLS socket, as cardcenter desk --host
+// does, and must show the same screens (the in-process golden files) and leave the same
+// ledger. CARDCENTER_VIEWTEST_REMOTE=1 go test ./views/... runs every screen test that way
+// (all pass); a test that swaps the desk's actor mid-test takes it from viewtest.Desk.Actor,
+// which logs in on the host (a host acts for no actor without a session of its own).
+func TestRemoteDesk(t *testing.T) {
+	for _, test := range []func(*testing.T){
+		// The repair desk: one write, then already repaired; refusals; a lost answer.
+		TestRepairScreens,
+		TestRepairFlowWritesOnceAndTheNextTapShowsItRepaired,
+		TestRepairConfirmDefaultsToNo,
+		TestRepairCardTakenAwayMidWrite,
+		TestRepairRefusesLostCardsAndCannotTell,
+		TestRepairCompletionLostAfterTheWrite,
+		TestRepairTabByRole,
+		// Reports and their roles.
+		TestReportsScreens,
+		TestReportsRoles,
+		TestReportsLateReversalsAndAdjustments,
+		TestReportFailureThenReload,
+		// Administration by role, and the whole desk from the login.
+		TestAdmScreensGiveNonAdminsNoChangeKeys,
+		TestAdmAuditRefusedToANonAdmin,
+		TestAdmRegisterAndDisableADevice,
+		TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn,
+		TestLogoutEndsTheSessionInTheLedger,
+		TestDeskEveryScreen,
+		TestDeskSupervisorApprovesAndAClerkWrites,
+		// Staff accounts, and a session the ledger ends.
+		TestAdmStaffUnlockAndResetAPassword,
+		TestChangeMyPasswordDialog,
+		TestSessionEndedAsksForTheLoginAndKeepsTheScreens,
+	} {
+		viewtest.RunRemote(t, test)
+	}
+}
