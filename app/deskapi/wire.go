@@ -195,8 +195,7 @@ func (p *pass) end(path string) *app.Error {
 	return nil
 }
 
-// value checks one value against s; start is its raw first token (from the caller, which
-// may have read it already) or nil.
+// value checks the next value of the body against s.
 func (p *pass) value(s *schema, path string) *app.Error {
 	tok, raw, err := p.token(path)
 	if err != nil {
