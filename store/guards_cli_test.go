@@ -150,7 +150,8 @@ func rechargeOK(_ app.RechargeResult, err error) error { return err }
 // built through the use cases, then copied into one file (no WAL) for the CLI.
 func guardFixture(t *testing.T) string {
 	t.Helper()
-	s := apptest.New(t, apptest.Options{Operators: 3, Cards: 8})
+	// A SQLite file whatever CARDCENTER_TEST_DB says: this is the sqlite3 CLI's attack.
+	s := apptest.New(t, apptest.Options{Operators: 3, Cards: 8, Path: filepath.Join(t.TempDir(), "ledger.db")})
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,8 @@ type benchSite struct {
 func newBenchSite(b *testing.B, devices, maxBatch int) *benchSite {
 	b.Helper()
 	const cards = 64
-	s := apptest.New(b, apptest.Options{Operators: devices, Cards: cards, StoreOptions: store.Options{MaxBatch: maxBatch}})
+	s := apptest.New(b, apptest.Options{Operators: devices, Cards: cards, StoreOptions: store.Options{MaxBatch: maxBatch},
+		Path: filepath.Join(b.TempDir(), "ledger.db")})
 	ctx := context.Background()
 	bs := &benchSite{site: s, serial: make([]atomic.Int64, devices), cards: cards}
 	for i := 0; i < devices; i++ {
