@@ -116,6 +116,10 @@ func (s *Service) BeginRepair(ctx context.Context, actor Actor, rechargeID int64
 
 // beginRepair is BeginRepair; found says the card already shows the credit, so the repair
 // only records it, which a hold on writes does not stop.
+// RepairFresh: how long a repair intent is taken to be a write still under way at its desk.
+// A desk's write (read again, write, read back) takes well under this.
+const RepairFresh = 2 * time.Minute
+
 func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64, card CardSnapshot, found bool) (rp Repair, resumed bool, err error) {
 	if err := s.allow(ctx, actor, deskRoles...); err != nil {
 		return Repair{}, false, err
@@ -145,6 +149,13 @@ func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64
 			// write it stops the desk from resuming.
 			if hold.err != nil {
 				return hold.err
+			}
+			// Another clerk's intent that is still fresh is a write under way at another desk
+			// (two desks on one recharge, or two copies of one card): wait for it. Only an
+			// intent left behind (a crash, a pulled card, a dropped connection) is resumed by
+			// someone else, and then the card decides first what became of it.
+			if existing.Staff != actor.User && now.Sub(existing.StartedAt) < RepairFresh {
+				return E(CodeRepairInProgress, "recharge %d: %s began it at %s", r.ID, existing.Staff, existing.StartedAt.Format(time.TimeOnly))
 			}
 			rp, resumed = existing, true
 			return nil

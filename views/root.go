@@ -156,9 +156,24 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return r, cmd
 		}
 	} else if sessionEnded(msg) {
-		r.ended = true
-		r.login = newLogin(r.c)
-		r.login.resume(r.c.Actor.User)
+		// The answer may be a screen's from before a logout: ask the ledger whether this
+		// session is the one that ended before covering the desk.
+		cmd := probeSession(r.c)
+		var cmds []tea.Cmd
+		for i, p := range r.pages {
+			var c tea.Cmd
+			r.pages[i], c = p.Update(msg)
+			cmds = append(cmds, c)
+		}
+		return r, tea.Batch(append(cmds, cmd)...)
+	}
+	if m, ok := msg.(sessionOverMsg); ok {
+		if !r.ended && r.loggedIn && m.session == r.c.Actor.Session {
+			r.ended = true
+			r.login = newLogin(r.c)
+			r.login.resume(r.c.Actor.User)
+		}
+		return r, nil
 	}
 	// Results of commands go to every page; each keeps only its own.
 	var cmds []tea.Cmd

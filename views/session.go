@@ -3,6 +3,8 @@ package views
 import (
 	"errors"
 
+	tea "charm.land/bubbletea/v2"
+
 	"cardcenter/app"
 )
 
@@ -15,6 +17,21 @@ import (
 // failed is a screen's answer that may carry the ledger's refusal. Every message type that
 // carries an error implements it (session_test.go checks the source).
 type failed interface{ failure() error }
+
+// sessionOverMsg: the ledger says session is over.
+type sessionOverMsg struct{ session string }
+
+// probeSession asks the ledger whether the desk's current session is still good, with the
+// cheapest call any role may make.
+func probeSession(c *Common) tea.Cmd {
+	ctx, svc, actor := c.Ctx, c.Svc, c.Actor
+	return func() tea.Msg {
+		if _, err := svc.Operators(ctx, actor); errors.Is(err, app.CodeSessionEnded) {
+			return sessionOverMsg{actor.Session}
+		}
+		return nil
+	}
+}
 
 func sessionEnded(msg any) bool {
 	f, ok := msg.(failed)
