@@ -31,7 +31,7 @@ import (
 // moveOrder puts each table after the ones its foreign keys and guards need: settled days
 // last of the ledger's (a recharge, or an adjustment, of a settled day is refused once the
 // day is there), their frozen rows after them.
-var moveOrder = []string{"cardholders", "cards", "devices", "operators", "auth_cards", "staff", "audit_log",
+var moveOrder = []string{"cardholders", "cards", "devices", "operators", "auth_cards", "staff", "staff_sessions", "audit_log",
 	"authorizations", "terminal_answers", "recharges", "reversals", "cancels", "repairs", "card_memory", "card_reads",
 	"device_journal_ends", "exception_cases", "case_decisions", "settled_days", "settled_report"}
 
