@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -267,5 +269,80 @@ func TestCounterPlusOneWithoutTheLogIsCannotTell(t *testing.T) {
 	wantCode(t, err, app.CodeCannotTell)
 	if n := s.Count(`SELECT COUNT(*) FROM exception_cases WHERE kind = 'cannot_tell' AND recharge_id = ?`, res.RechargeID); n != 1 {
 		t.Fatalf("%d cannot-tell cases", n)
+	}
+}
+
+// pulledAfterWrite is a card that takes the desk's write and is pulled off the reader right
+// after: every read after the credit fails.
+type pulledAfterWrite struct {
+	regressReader
+	written bool
+}
+
+func (r *pulledAfterWrite) Read(ctx context.Context) (app.CardOnDesk, error) {
+	if r.written {
+		return nil, errors.New("card removed")
+	}
+	return r.regressReader.Read(ctx)
+}
+
+func (r *pulledAfterWrite) Credit(ctx context.Context, c app.CardOnDesk, terminal string, serial int64, amount app.Fen, at time.Time) error {
+	r.written = true
+	return r.regressReader.Credit(ctx, c, terminal, serial, amount, at)
+}
+
+// Found by the ledger property test: a supervisor approves writing a recharge the card
+// cannot tell about; a clerk writes it and the card is pulled right after (the intent stays
+// open); the card is recharged and confirmed at a POS; then it is restored from a copy taken
+// before the desk's write. The approval must not lift "behind the ledger": the desk wrote
+// that intent once already, and writing it again pays the cardholder twice.
+func TestAnApprovalDoesNotLiftACardBehindTheLedgerWithAnOpenIntent(t *testing.T) {
+	s := apptest.New(t, apptest.Options{})
+	sess := s.Authorize("P1", 0)
+	card := apptest.UserCard(0)
+	req := s.RechargeReq(sess, card, 50*yuan, 20*yuan)
+	req.CardCounter = 4
+	res, err := s.Svc.Recharge(ctx, req)
+	must(t, err)
+	_, err = s.Svc.Cancel(ctx, app.CancelRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial, CardNo: card, Amount: req.Amount})
+	must(t, err)
+	uid := s.CardOf(card).UID
+	// Counter + 1 and the balance after, but no log to tell: cannot tell; a supervisor approves.
+	copyOfCard := regressCard{no: card, uid: uid, balance: 70 * yuan, counter: 5}
+	_, err = s.Svc.LookAtCard(ctx, s.Clerk, &regressReader{copyOfCard})
+	must(t, err)
+	boss := s.Staff("boss", app.RoleSupervisor)
+	cases, err := s.Svc.Exceptions(ctx, boss)
+	must(t, err)
+	if len(cases) != 1 || cases[0].Case.Kind != app.CaseCannotTell {
+		t.Fatalf("cases %+v", cases)
+	}
+	_, err = s.Svc.Decide(ctx, boss, app.DecisionInput{CaseKey: cases[0].Case.Key(), Kind: app.DecideApproveWrite, Reason: "POS journal: the write failed"})
+	must(t, err)
+	// The clerk writes it; the card is pulled right after.
+	rd := &pulledAfterWrite{regressReader: regressReader{copyOfCard}}
+	dc, err := s.Svc.LookAtCard(ctx, s.Clerk, rd)
+	must(t, err)
+	_, err = s.Svc.Repair(ctx, s.Clerk, rd, res.RechargeID, dc.Card)
+	wantCode(t, err, app.CodeWriteUnknown)
+	written := rd.card // 90.00 at counter 6
+	// A POS recharges the card further and confirms: the ledger now knows counter 7.
+	next := s.RechargeReq(sess, card, written.balance, 10*yuan)
+	next.CardCounter = written.counter
+	_, err = s.Svc.Recharge(ctx, next)
+	must(t, err)
+	_, err = s.Svc.Confirm(ctx, app.ConfirmRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: next.Serial, CardNo: card, Amount: next.Amount})
+	must(t, err)
+	// The card is restored from the copy taken before the desk's write.
+	restored := &regressReader{copyOfCard}
+	dc, err = s.Svc.LookAtCard(ctx, s.Clerk, restored)
+	must(t, err)
+	if !dc.Behind || len(dc.Items) != 1 || dc.Items[0].Blocker == nil || dc.Items[0].Blocker.Code != app.CodeCardBehindLedger {
+		t.Fatalf("the restored card at the desk: behind %t, items %+v", dc.Behind, dc.Items)
+	}
+	_, err = s.Svc.Repair(ctx, s.Clerk, restored, res.RechargeID, dc.Card)
+	wantCode(t, err, app.CodeCardBehindLedger)
+	if restored.card.balance != 70*yuan {
+		t.Fatalf("the desk wrote the recharge again: balance %d", restored.card.balance)
 	}
 }
