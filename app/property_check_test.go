@@ -786,7 +786,7 @@ func (w *simWorld) checkDrained() {
 		if strings.HasPrefix(k, string(app.CaseRepairIntentOpen)+"/") {
 			id = w.rawCount(`SELECT recharge_id FROM repairs WHERE id = ?`, id)
 		}
-		if waiting[id] && (strings.HasPrefix(k, string(app.CaseCannotTell)+"/") || strings.HasPrefix(k, string(app.CaseRepairIntentOpen)+"/")) {
+		if waiting[id] && (strings.Contains(k, "/recharge:") || strings.HasPrefix(k, string(app.CaseRepairIntentOpen)+"/")) {
 			delete(open, k) // approved, then held: the card behind the ledger waits for a person
 		}
 	}
