@@ -16,6 +16,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/posapi"
+	"cardcenter/app/strictjson"
 )
 
 // Ledger is what the server needs of the ledger: every Desk method, and the sessions a
@@ -97,7 +98,7 @@ func NewServer(svc Ledger, log *slog.Logger) *Server {
 	s.mux.HandleFunc("POST "+PathLogout, s.serveLogout)
 	s.mux.HandleFunc("GET "+PathSettings, s.serveSettings)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.refuse(w, r, refusal(posapi.CodeNotFoundPath, clip(r.Method+" "+r.URL.Path, 120)))
+		s.refuse(w, r, refusal(posapi.CodeNotFoundPath, strictjson.Clip(r.Method+" "+r.URL.Path, 120)))
 	})
 	return s
 }
@@ -235,7 +236,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.svc.Login(r.Context(), req.User, req.Password)
 	if err != nil {
-		s.log.Info("desk login refused", "user", clip(req.User, 64), "code", codeOf(err))
+		s.log.Info("desk login refused", "user", strictjson.Clip(req.User, 64), "code", codeOf(err))
 		s.fail(w, r, err)
 		return
 	}
@@ -305,7 +306,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *app.Error) {
 		w.Header().Set("Connection", "close")
 	}
 	if e.Code != app.CodeSessionEnded && StatusOf(e.Code) != http.StatusUnprocessableEntity {
-		s.log.Info("desk call refused", "path", clip(r.URL.Path, 120), "code", e.Code, "detail", clip(e.Detail, 200))
+		s.log.Info("desk call refused", "path", strictjson.Clip(r.URL.Path, 120), "code", e.Code, "detail", strictjson.Clip(e.Detail, 200))
 	}
 	s.write(w, StatusOf(e.Code), errorAnswer{Error: wireError(e)})
 }

@@ -3,7 +3,6 @@ package deskapi
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -14,6 +13,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/posapi"
+	"cardcenter/app/strictjson"
 )
 
 // The strict decoder of the desk API: the rules of posapi's, over types it builds from the
@@ -144,18 +144,7 @@ func malformed(path, why string) *app.Error {
 	if path == "" {
 		return refusal(posapi.CodeMalformed, why)
 	}
-	return refusal(posapi.CodeMalformed, clip(path, 80)+": "+why)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return refusal(posapi.CodeMalformed, strictjson.Clip(path, 80)+": "+why)
 }
 
 // pass is one token-level check of a body.
@@ -173,19 +162,14 @@ func newPass(body []byte) *pass {
 // token reads the next token and the raw bytes it came from, so that strings can be checked
 // for valid UTF-8 before encoding/json repairs them.
 func (p *pass) token(path string) (json.Token, []byte, *app.Error) {
-	start := p.dec.InputOffset()
-	tok, err := p.dec.Token()
-	if err == io.EOF {
-		return nil, nil, malformed(path, "body ends early")
+	tok, raw, why := strictjson.Next(p.dec, p.body)
+	if why == "ends early" {
+		why = "body ends early"
 	}
-	if err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, nil, malformed(path, "not JSON at byte "+strconv.FormatInt(se.Offset, 10))
-		}
-		return nil, nil, malformed(path, "not JSON")
+	if why != "" {
+		return nil, nil, malformed(path, why)
 	}
-	return tok, p.body[start:p.dec.InputOffset()], nil
+	return tok, raw, nil
 }
 
 func (p *pass) end(path string) *app.Error {
@@ -205,7 +189,7 @@ func (p *pass) value(s *schema, path string) *app.Error {
 	case kString, kTime:
 		str, ok := tok.(string)
 		if !ok {
-			return malformed(path, "want a string, got "+describe(tok))
+			return malformed(path, "want a string, got "+strictjson.Describe(tok))
 		}
 		if !utf8.Valid(raw) {
 			return malformed(path, "not valid UTF-8")
@@ -227,7 +211,7 @@ func (p *pass) value(s *schema, path string) *app.Error {
 	case kInt, kUint:
 		num, ok := tok.(json.Number)
 		if !ok {
-			return malformed(path, "want an integer, got "+describe(tok))
+			return malformed(path, "want an integer, got "+strictjson.Describe(tok))
 		}
 		var perr error
 		if s.kind == kInt {
@@ -236,12 +220,12 @@ func (p *pass) value(s *schema, path string) *app.Error {
 			_, perr = strconv.ParseUint(string(num), 10, s.bits)
 		}
 		if perr != nil {
-			return malformed(path, fmt.Sprintf("want an integer of %d bits, got %s", s.bits, clip(string(num), 24)))
+			return malformed(path, fmt.Sprintf("want an integer of %d bits, got %s", s.bits, strictjson.Clip(string(num), 24)))
 		}
 		return nil
 	case kBool:
 		if _, ok := tok.(bool); !ok {
-			return malformed(path, "want true or false, got "+describe(tok))
+			return malformed(path, "want true or false, got "+strictjson.Describe(tok))
 		}
 		return nil
 	case kArray:
@@ -249,7 +233,7 @@ func (p *pass) value(s *schema, path string) *app.Error {
 			return nil // a Go client's empty slice
 		}
 		if d, ok := tok.(json.Delim); !ok || d != '[' {
-			return malformed(path, "want an array, got "+describe(tok))
+			return malformed(path, "want an array, got "+strictjson.Describe(tok))
 		}
 		for i := 0; p.dec.More(); i++ {
 			if i >= s.limit {
@@ -269,7 +253,7 @@ func (p *pass) value(s *schema, path string) *app.Error {
 
 func (p *pass) object(tok json.Token, s *schema, path string) *app.Error {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return malformed(path, "want an object, got "+describe(tok))
+		return malformed(path, "want an object, got "+strictjson.Describe(tok))
 	}
 	seen := make([]bool, len(s.fields))
 	for p.dec.More() {
@@ -279,7 +263,7 @@ func (p *pass) object(tok json.Token, s *schema, path string) *app.Error {
 		}
 		key, _ := ktok.(string)
 		if !utf8.Valid(kraw) {
-			return malformed(join(path, "?"), "field name not valid UTF-8")
+			return malformed(strictjson.Join(path, "?"), "field name not valid UTF-8")
 		}
 		i := -1
 		for j, f := range s.fields {
@@ -288,7 +272,7 @@ func (p *pass) object(tok json.Token, s *schema, path string) *app.Error {
 				break
 			}
 		}
-		fpath := join(path, key)
+		fpath := strictjson.Join(path, key)
 		if i < 0 {
 			// Exact match only: "cardno" is not "CardNo".
 			return malformed(fpath, "unknown field (names are exact, case included)")
@@ -306,36 +290,10 @@ func (p *pass) object(tok json.Token, s *schema, path string) *app.Error {
 	}
 	for i, f := range s.fields {
 		if f.required && !seen[i] {
-			return malformed(join(path, f.name), "missing field")
+			return malformed(strictjson.Join(path, f.name), "missing field")
 		}
 	}
 	return nil
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func describe(tok json.Token) string {
-	switch t := tok.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case json.Delim:
-		if t == '[' {
-			return "an array"
-		}
-		return "an object"
-	}
-	return "something else"
 }
 
 // decodeArgs checks a method's body — a JSON array with exactly one element per argument,
@@ -347,7 +305,7 @@ func decodeArgs(body []byte, schemas []*schema, types []reflect.Type) ([]reflect
 		return nil, err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, malformed("", "want an array of the method's arguments, got "+describe(tok))
+		return nil, malformed("", "want an array of the method's arguments, got "+strictjson.Describe(tok))
 	}
 	var raws []json.RawMessage
 	for i := 0; p.dec.More(); i++ {
@@ -375,7 +333,7 @@ func decodeArgs(body []byte, schemas []*schema, types []reflect.Type) ([]reflect
 		v := reflect.New(t)
 		if err := json.Unmarshal(raws[i], v.Interface()); err != nil {
 			// The pass accepts only what Unmarshal takes; reaching here is a bug in it.
-			return nil, malformed("["+strconv.Itoa(i)+"]", "undecodable: "+clip(err.Error(), 120))
+			return nil, malformed("["+strconv.Itoa(i)+"]", "undecodable: "+strictjson.Clip(err.Error(), 120))
 		}
 		out[i] = v.Elem()
 	}
@@ -392,7 +350,7 @@ func decodeObject(body []byte, s *schema, v any) *app.Error {
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return malformed("", "undecodable: "+clip(err.Error(), 120))
+		return malformed("", "undecodable: "+strictjson.Clip(err.Error(), 120))
 	}
 	return nil
 }

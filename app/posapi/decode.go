@@ -3,7 +3,6 @@ package posapi
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"cardcenter/app"
+	"cardcenter/app/strictjson"
 )
 
 // The strict decoder. encoding/json alone takes the last of two duplicate keys, matches
@@ -131,19 +131,7 @@ func malformed(path, why string) *app.Error {
 	if path == "" {
 		return protocolError(CodeMalformed, why)
 	}
-	return protocolError(CodeMalformed, clip(path, 80)+": "+why)
-}
-
-// clip shortens s to at most n bytes, on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return protocolError(CodeMalformed, strictjson.Clip(path, 80)+": "+why)
 }
 
 type strictPass struct {
@@ -154,19 +142,14 @@ type strictPass struct {
 // token reads the next token and the raw bytes it came from (with any separator before
 // it), so that strings can be checked for valid UTF-8 before encoding/json repairs them.
 func (p *strictPass) token(path string) (json.Token, []byte, *app.Error) {
-	start := p.dec.InputOffset()
-	tok, err := p.dec.Token()
-	if err == io.EOF {
-		return nil, nil, malformed(path, "message ends early")
+	tok, raw, why := strictjson.Next(p.dec, p.body)
+	if why == "ends early" {
+		why = "message ends early"
 	}
-	if err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, nil, malformed(path, "not JSON at byte "+strconv.FormatInt(se.Offset, 10))
-		}
-		return nil, nil, malformed(path, "not JSON")
+	if why != "" {
+		return nil, nil, malformed(path, why)
 	}
-	return tok, p.body[start:p.dec.InputOffset()], nil
+	return tok, raw, nil
 }
 
 func (p *strictPass) value(s *wireSchema, path string) *app.Error {
@@ -188,7 +171,7 @@ func (p *strictPass) value(s *wireSchema, path string) *app.Error {
 	case wireString:
 		str, ok := tok.(string)
 		if !ok {
-			return malformed(path, "want a string, got "+describe(tok))
+			return malformed(path, "want a string, got "+strictjson.Describe(tok))
 		}
 		if !utf8.Valid(raw) {
 			return malformed(path, "not valid UTF-8")
@@ -205,15 +188,15 @@ func (p *strictPass) value(s *wireSchema, path string) *app.Error {
 	case wireInt:
 		num, ok := tok.(json.Number)
 		if !ok {
-			return malformed(path, "want an integer, got "+describe(tok))
+			return malformed(path, "want an integer, got "+strictjson.Describe(tok))
 		}
 		if _, err := strconv.ParseInt(string(num), 10, 64); err != nil {
-			return malformed(path, "want an integer in the int64 range, got "+clip(string(num), 24))
+			return malformed(path, "want an integer in the int64 range, got "+strictjson.Clip(string(num), 24))
 		}
 		return nil
 	case wireArray:
 		if d, ok := tok.(json.Delim); !ok || d != '[' {
-			return malformed(path, "want an array, got "+describe(tok))
+			return malformed(path, "want an array, got "+strictjson.Describe(tok))
 		}
 		for i := 0; p.dec.More(); i++ {
 			if i >= s.limit {
@@ -227,7 +210,7 @@ func (p *strictPass) value(s *wireSchema, path string) *app.Error {
 		return err
 	case wireObject:
 		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			return malformed(path, "want an object, got "+describe(tok))
+			return malformed(path, "want an object, got "+strictjson.Describe(tok))
 		}
 		seen := make([]bool, len(s.fields))
 		for p.dec.More() {
@@ -237,14 +220,14 @@ func (p *strictPass) value(s *wireSchema, path string) *app.Error {
 			}
 			key, _ := ktok.(string) // encoding/json only yields string keys here
 			if !utf8.Valid(kraw) {
-				return malformed(join(path, "?"), "field name not valid UTF-8")
+				return malformed(strictjson.Join(path, "?"), "field name not valid UTF-8")
 			}
 			i := fieldIndex(s.fields, key)
 			if i < 0 {
 				// Exact match only: "AMOUNT" is not "amount".
-				return malformed(join(path, key), "unknown field (names are lower case and exact)")
+				return malformed(strictjson.Join(path, key), "unknown field (names are lower case and exact)")
 			}
-			fpath := join(path, key)
+			fpath := strictjson.Join(path, key)
 			if seen[i] {
 				return malformed(fpath, "duplicate field")
 			}
@@ -258,7 +241,7 @@ func (p *strictPass) value(s *wireSchema, path string) *app.Error {
 		}
 		for i, f := range s.fields {
 			if f.required && !seen[i] {
-				return malformed(join(path, f.name), "missing field")
+				return malformed(strictjson.Join(path, f.name), "missing field")
 			}
 		}
 		return nil
@@ -273,32 +256,6 @@ func fieldIndex(fields []wireField, key string) int {
 		}
 	}
 	return -1
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func describe(tok json.Token) string {
-	switch t := tok.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case json.Delim:
-		if t == '[' {
-			return "an array"
-		}
-		return "an object"
-	}
-	return "something else"
 }
 
 // offlineRecordSchema is a batch record's: each record is decoded on its own, so that one

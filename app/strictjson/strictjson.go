@@ -1,0 +1,72 @@
+// Package strictjson holds the token-level pieces that both strict decoders share — the POS
+// protocol's (app/posapi) and the desk API's (app/deskapi): reading a token with the raw bytes
+// it came from (so strings are checked for valid UTF-8 before encoding/json repairs them),
+// naming a field's path, naming what a token is, and bounding a detail built from a sender's
+// keys. Each decoder keeps its own schema, its own pass and its own refusal.
+package strictjson
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Next reads dec's next token with the raw bytes of body it came from (with any separator
+// before it); why is non-empty when the body ends early or is not JSON.
+func Next(dec *json.Decoder, body []byte) (tok json.Token, raw []byte, why string) {
+	start := dec.InputOffset()
+	tok, err := dec.Token()
+	if err == io.EOF {
+		return nil, nil, "ends early"
+	}
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, nil, "not JSON at byte " + strconv.FormatInt(se.Offset, 10)
+		}
+		return nil, nil, "not JSON"
+	}
+	return tok, body[start:dec.InputOffset()], ""
+}
+
+// Join is the path of field key inside path.
+func Join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// Describe names what a token is, for a refusal.
+func Describe(tok json.Token) string {
+	switch t := tok.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case json.Delim:
+		if t == '[' {
+			return "an array"
+		}
+		return "an object"
+	}
+	return "something else"
+}
+
+// Clip shortens s to at most n bytes, on a rune boundary, marking the cut.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
