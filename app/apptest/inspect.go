@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -68,11 +69,7 @@ type Ledger struct {
 func (s *Site) Ledger() Ledger {
 	s.T.Helper()
 	var l Ledger
-	q := ledgerQuery
-	if store.IsPostgres(s.Path) {
-		q = pgLedgerQuery
-	}
-	err := s.RawDB().QueryRow(q).
+	err := s.RawDB().QueryRow(ledgerQuery(store.IsPostgres(s.Path))).
 		Scan(&l.Recharges, &l.Booked, &l.Reversed, &l.BookedFen, &l.ReversedFen, &l.Pending, &l.Written, &l.CancelReported,
 			&l.Repaired, &l.FoundOnCard, &l.Reversals, &l.ReversalsPending, &l.Cancels, &l.Repairs, &l.RepairsDone,
 			&l.Authorizations, &l.SettledDays, &l.Audit, &l.WrongPINs, &l.Devices, &l.Operators, &l.Cards, &l.Bindings, &l.Staff)
@@ -80,59 +77,58 @@ func (s *Site) Ledger() Ledger {
 	return l
 }
 
-// ledgerQuery is Ledger's recount on SQLite; pgLedgerQuery says the same in PostgreSQL's
-// words (string_agg for group_concat, an alias for every derived table).
-const ledgerQuery = `SELECT
-		(SELECT COUNT(*) FROM recharges),
-		(SELECT COUNT(*) FROM recharges WHERE booking = 'booked'),
-		(SELECT COUNT(*) FROM recharges WHERE booking = 'reversed'),
-		(SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'booked'),
-		(SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'reversed'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'pending'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'written'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'cancel_reported'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'repaired'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'found_on_card'),
-		(SELECT COUNT(*) FROM reversals),
-		(SELECT COUNT(*) FROM reversals WHERE status = 'pending'),
-		(SELECT COUNT(*) FROM cancels),
-		(SELECT COUNT(*) FROM repairs),
-		(SELECT COUNT(*) FROM repairs WHERE state <> 'intent'),
-		(SELECT COUNT(*) FROM authorizations),
-		(SELECT COUNT(*) FROM settled_days),
-		(SELECT COUNT(*) FROM audit_log),
-		(SELECT COALESCE(SUM(wrong_pins), 0) FROM operators),
-		(SELECT COALESCE(group_concat(id||'|'||name||'|'||model||'|'||location||'|'||enabled, ';'), '') FROM (SELECT * FROM devices ORDER BY id)),
-		(SELECT COALESCE(group_concat(id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled, ';'), '') FROM (SELECT * FROM operators ORDER BY id)),
-		(SELECT COALESCE(group_concat(card_no||'|'||status, ';'), '') FROM (SELECT * FROM cards ORDER BY card_no)),
-		(SELECT COALESCE(group_concat(operator_id||'|'||card_no, ';'), '') FROM (SELECT * FROM auth_cards ORDER BY operator_id)),
-		(SELECT COALESCE(group_concat(username||'|'||role||'|'||enabled||'|'||password_hash||'|'||wrong_tries||'|'||COALESCE(locked_at, ''), ';'), '') FROM (SELECT * FROM staff ORDER BY username))`
+// ledgerCounts are Ledger's recounts, in the order of its fields; the same SQL on both
+// engines.
+var ledgerCounts = []string{
+	"SELECT COUNT(*) FROM recharges",
+	"SELECT COUNT(*) FROM recharges WHERE booking = 'booked'",
+	"SELECT COUNT(*) FROM recharges WHERE booking = 'reversed'",
+	"SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'booked'",
+	"SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'reversed'",
+	"SELECT COUNT(*) FROM recharges WHERE card_write = 'pending'",
+	"SELECT COUNT(*) FROM recharges WHERE card_write = 'written'",
+	"SELECT COUNT(*) FROM recharges WHERE card_write = 'cancel_reported'",
+	"SELECT COUNT(*) FROM recharges WHERE card_write = 'repaired'",
+	"SELECT COUNT(*) FROM recharges WHERE card_write = 'found_on_card'",
+	"SELECT COUNT(*) FROM reversals",
+	"SELECT COUNT(*) FROM reversals WHERE status = 'pending'",
+	"SELECT COUNT(*) FROM cancels",
+	"SELECT COUNT(*) FROM repairs",
+	"SELECT COUNT(*) FROM repairs WHERE state <> 'intent'",
+	"SELECT COUNT(*) FROM authorizations",
+	"SELECT COUNT(*) FROM settled_days",
+	"SELECT COUNT(*) FROM audit_log",
+	"SELECT COALESCE(SUM(wrong_pins), 0) FROM operators",
+}
 
-const pgLedgerQuery = `SELECT
-		(SELECT COUNT(*) FROM recharges),
-		(SELECT COUNT(*) FROM recharges WHERE booking = 'booked'),
-		(SELECT COUNT(*) FROM recharges WHERE booking = 'reversed'),
-		(SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'booked'),
-		(SELECT COALESCE(SUM(amount), 0) FROM recharges WHERE booking = 'reversed'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'pending'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'written'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'cancel_reported'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'repaired'),
-		(SELECT COUNT(*) FROM recharges WHERE card_write = 'found_on_card'),
-		(SELECT COUNT(*) FROM reversals),
-		(SELECT COUNT(*) FROM reversals WHERE status = 'pending'),
-		(SELECT COUNT(*) FROM cancels),
-		(SELECT COUNT(*) FROM repairs),
-		(SELECT COUNT(*) FROM repairs WHERE state <> 'intent'),
-		(SELECT COUNT(*) FROM authorizations),
-		(SELECT COUNT(*) FROM settled_days),
-		(SELECT COUNT(*) FROM audit_log),
-		(SELECT COALESCE(SUM(wrong_pins), 0) FROM operators),
-		(SELECT COALESCE(string_agg(id||'|'||name||'|'||model||'|'||location||'|'||enabled, ';' ORDER BY id), '') FROM (SELECT * FROM devices ORDER BY id) x),
-		(SELECT COALESCE(string_agg(id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled, ';' ORDER BY id), '') FROM (SELECT * FROM operators ORDER BY id) x),
-		(SELECT COALESCE(string_agg(card_no||'|'||status, ';' ORDER BY card_no), '') FROM (SELECT * FROM cards ORDER BY card_no) x),
-		(SELECT COALESCE(string_agg(operator_id||'|'||card_no, ';' ORDER BY operator_id), '') FROM (SELECT * FROM auth_cards ORDER BY operator_id) x),
-		(SELECT COALESCE(string_agg(username||'|'||role||'|'||enabled||'|'||password_hash||'|'||wrong_tries||'|'||COALESCE(locked_at::text, ''), ';' ORDER BY username), '') FROM (SELECT * FROM staff ORDER BY username) x)`
+// ledgerRows are the master-data tables Ledger concatenates row by row: the table, its key
+// (the order), and the row as one text expression.
+var ledgerRows = []struct{ table, key, row string }{
+	{"devices", "id", "id||'|'||name||'|'||model||'|'||location||'|'||enabled"},
+	{"operators", "id", "id||'|'||op_no||'|'||name||'|'||pin_hash||'|'||daily_max||'|'||COALESCE(designated_device,'')||'|'||merchant||'|'||enabled"},
+	{"cards", "card_no", "card_no||'|'||status"},
+	{"auth_cards", "operator_id", "operator_id||'|'||card_no"},
+	{"staff", "username", "username||'|'||role||'|'||enabled||'|'||password_hash||'|'||wrong_tries||'|'||COALESCE(CAST(locked_at AS TEXT), '')"},
+}
+
+// ledgerQuery is Ledger's recount as one statement, in the dialect's words: PostgreSQL says
+// string_agg for group_concat and wants an alias for every derived table.
+func ledgerQuery(pg bool) string {
+	parts := make([]string, 0, len(ledgerCounts)+len(ledgerRows))
+	for _, c := range ledgerCounts {
+		parts = append(parts, "("+c+")")
+	}
+	for _, r := range ledgerRows {
+		agg := fmt.Sprintf("group_concat(%s, ';')", r.row)
+		from := fmt.Sprintf("(SELECT * FROM %s ORDER BY %s)", r.table, r.key)
+		if pg {
+			agg = fmt.Sprintf("string_agg(%s, ';' ORDER BY %s)", r.row, r.key)
+			from += " x"
+		}
+		parts = append(parts, fmt.Sprintf("(SELECT COALESCE(%s, '') FROM %s)", agg, from))
+	}
+	return "SELECT " + strings.Join(parts, ",\n\t")
+}
 
 // view runs fn on a read snapshot of the store, failing the test on error.
 func (s *Site) view(fn func(app.ReadTx) error) {
