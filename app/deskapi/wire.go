@@ -187,20 +187,9 @@ func (p *pass) value(s *schema, path string) *app.Error {
 	}
 	switch s.kind {
 	case kString, kTime:
-		str, ok := tok.(string)
-		if !ok {
-			return malformed(path, "want a string, got "+strictjson.Describe(tok))
-		}
-		if !utf8.Valid(raw) {
-			return malformed(path, "not valid UTF-8")
-		}
-		if n := utf8.RuneCountInString(str); n > s.limit {
-			return malformed(path, fmt.Sprintf("%d characters, at most %d", n, s.limit))
-		}
-		for _, r := range str {
-			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
-				return malformed(path, "control character")
-			}
+		str, why := strictjson.Text(tok, raw, s.limit, true)
+		if why != "" {
+			return malformed(path, why)
 		}
 		if s.kind == kTime {
 			if _, err := time.Parse(time.RFC3339Nano, str); err != nil {

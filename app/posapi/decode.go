@@ -169,20 +169,9 @@ func (p *strictPass) value(s *wireSchema, path string) *app.Error {
 	}
 	switch s.kind {
 	case wireString:
-		str, ok := tok.(string)
-		if !ok {
-			return malformed(path, "want a string, got "+strictjson.Describe(tok))
-		}
-		if !utf8.Valid(raw) {
-			return malformed(path, "not valid UTF-8")
-		}
-		if n := utf8.RuneCountInString(str); n > s.limit {
-			return malformed(path, fmt.Sprintf("%d characters, at most %d", n, s.limit))
-		}
-		for _, r := range str {
-			if r < 0x20 || r == 0x7f {
-				return malformed(path, "control character")
-			}
+		_, why := strictjson.Text(tok, raw, s.limit, false)
+		if why != "" {
+			return malformed(path, why)
 		}
 		return nil
 	case wireInt:

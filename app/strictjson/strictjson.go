@@ -70,3 +70,25 @@ func Clip(s string, n int) string {
 	}
 	return s[:cut] + "…"
 }
+
+// Text checks a string token against what both protocols allow in text: valid UTF-8 in the
+// raw bytes it came from, at most limit characters, and no control character (a line break
+// or tab only where multiline allows them). why says what is wrong, or is empty.
+func Text(tok json.Token, raw []byte, limit int, multiline bool) (str, why string) {
+	str, ok := tok.(string)
+	if !ok {
+		return "", "want a string, got " + Describe(tok)
+	}
+	if !utf8.Valid(raw) {
+		return "", "not valid UTF-8"
+	}
+	if n := utf8.RuneCountInString(str); n > limit {
+		return "", strconv.Itoa(n) + " characters, at most " + strconv.Itoa(limit)
+	}
+	for _, r := range str {
+		if r < 0x20 && !(multiline && (r == '\n' || r == '\t')) || r == 0x7f {
+			return "", "control character"
+		}
+	}
+	return str, ""
+}
