@@ -360,6 +360,12 @@ func (c *Client) UnbindCard(ctx context.Context, actor app.Actor, operatorID int
 	return c.invoke(ctx, actor, "UnbindCard", nil, operatorID)
 }
 
+// CardKeys asks the host for the keys of the card on this desk's reader; the caller holds
+// them in memory for that card only (cardio.OneCard).
+func (c *Client) CardKeys(ctx context.Context, actor app.Actor, req app.CardKeyRequest) (app.CardSectorKeys, error) {
+	return call[app.CardSectorKeys](c, ctx, actor, "CardKeys", req)
+}
+
 func (c *Client) CardByNo(ctx context.Context, actor app.Actor, cardNo string) (app.Card, error) {
 	return call[app.Card](c, ctx, actor, "CardByNo", cardNo)
 }

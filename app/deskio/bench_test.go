@@ -65,7 +65,7 @@ func BenchmarkCardPlacedToVerdict(b *testing.B) {
 		b.Fatal(err)
 	}
 	pcsctest.Insert(b, c, card, pcsctest.Port0, pcsctest.Reader0)
-	src := &deskio.PCSC{Site: key}
+	src := &deskio.PCSC{Keys: cardio.LocalKeys{Site: key}}
 	src.Choose(pcsctest.Reader0)
 	clerk := app.SystemActor // the generated ledger's own clerks have passwords this bench does not know
 	lat := make([]time.Duration, 0, b.N)
