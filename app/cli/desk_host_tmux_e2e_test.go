@@ -171,6 +171,7 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 	stop()
 	noKeysOnDisk(t, deskHome, siteKey, filepath.Join(demo, "card-20260001.json"))
 
+
 	// The host's ledger: one repair, by the session's clerk; the session is over.
 	raw, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
 	if err != nil {
@@ -194,9 +195,8 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 	}
 }
 
-// noKeysOnDisk fails if anything under dir — every file the desk or POS process wrote
-// there, its log included — holds a site key file or the site key or one of the card's
-// sector keys, in hex of either case.
+// noKeysOnDisk fails if anything under dir — every file the desk process wrote there, its
+// log included — holds a site key file or the site key or one of the card's sector keys.
 func noKeysOnDisk(t *testing.T, dir, siteKeyFile, cardFile string) {
 	t.Helper()
 	key, _, err := cardio.LoadSiteKey(siteKeyFile)
@@ -211,10 +211,20 @@ func noKeysOnDisk(t *testing.T, dir, siteKeyFile, cardFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck := key.CardKeys(c.UID)
-	secrets := []string{key.Hex(), hex.EncodeToString(ck.A[:]), hex.EncodeToString(ck.B[:])}
+	noKeysUnder(t, dir, key, c.UID)
+}
+
+// noKeysUnder fails if a file under dir is named site.key or holds the site key or a
+// sector key of one of the cards, in hex of either case.
+func noKeysUnder(t *testing.T, dir string, key cardio.SiteKey, uids ...[]byte) {
+	t.Helper()
+	secrets := []string{key.Hex()}
+	for _, uid := range uids {
+		ck := key.CardKeys(uid)
+		secrets = append(secrets, hex.EncodeToString(ck.A[:]), hex.EncodeToString(ck.B[:]))
+	}
 	files := 0
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
