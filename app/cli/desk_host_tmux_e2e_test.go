@@ -171,7 +171,6 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 	stop()
 	noKeysOnDisk(t, deskHome, siteKey, filepath.Join(demo, "card-20260001.json"))
 
-
 	// The host's ledger: one repair, by the session's clerk; the session is over.
 	raw, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
 	if err != nil {

@@ -20,8 +20,8 @@ type PCSC struct {
 	// Scope names whose keys are held (the desk's session); see cardio.OneCard.
 	Scope func() string
 	mu    sync.Mutex
-	name string // chosen reader; "" = the first
-	one  *cardio.OneCard
+	name  string // chosen reader; "" = the first
+	one   *cardio.OneCard
 }
 
 // retryEvery: how often to look again for pcscd or a reader that is not there.
