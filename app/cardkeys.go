@@ -88,35 +88,37 @@ func decodeKey(h string, dst *[6]byte) error {
 	return nil
 }
 
-// keysRefusal is KEYS_REFUSED for a reason that has a code of its own (an ended session, a
-// role that may not): errors.Is finds both codes, errors.As the KEYS_REFUSED.
-type keysRefusal struct {
-	e   *Error
-	why error
-}
+func refuseKeys(f string, a ...any) *Error { return E(CodeKeysRefused, f, a...) }
 
-func (r *keysRefusal) Error() string        { return r.e.Error() }
-func (r *keysRefusal) Unwrap() error        { return r.why }
-func (r *keysRefusal) Is(target error) bool { return r.e.Is(target) }
-func (r *keysRefusal) As(target any) bool   { return asError(r.e, target) }
-func refuseKeys(f string, a ...any) *Error  { return E(CodeKeysRefused, f, a...) }
-func refuseKeysFor(why error) error         { return &keysRefusal{e: refuseKeys("%v", why), why: why} }
-func asError(e *Error, target any) bool {
-	if p, ok := target.(**Error); ok {
-		*p = e
-		return true
-	}
-	return false
-}
+// refuseKeysFor is KEYS_REFUSED because of why (an ended session, a disabled terminal).
+func refuseKeysFor(why error) error { return Because(refuseKeys("%v", why), why) }
 
 // CardKeys gives a desk the keys of the card on its reader: key A for the UID, both keys
-// with the card number, for a card the desk may repair (rule 10: MayRepair).
+// with the card number, for a card the desk may repair (rule 10: MayRepair). A host serving
+// desks passes the request of a session it no longer knows as an actor with the token alone
+// (deskapi): it is refused here, and audited under the session's account.
 func (s *Service) CardKeys(ctx context.Context, actor Actor, req CardKeyRequest) (CardSectorKeys, error) {
-	requester := "staff:" + actor.User
+	requester := "staff:" + s.sessionUser(ctx, actor)
 	if err := s.allow(ctx, actor, cardKeyRoles...); err != nil {
 		return CardSectorKeys{}, s.auditKeysRefused(ctx, requester, req.UID, req.CardNo, refuseKeysFor(err))
 	}
 	return s.serveKeys(ctx, requester, req.UID, req.CardNo, nil, CardStatusRule.repairs)
+}
+
+// sessionUser names the actor for the audit: its user, or the account whose session token it
+// carries (a session the ledger has ended).
+func (s *Service) sessionUser(ctx context.Context, actor Actor) string {
+	if actor.User != "" || actor.Session == "" {
+		return actor.User
+	}
+	var ss StaffSession
+	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		ss, err = tx.StaffSession(SessionTokenHash(actor.Session))
+		return err
+	}); err != nil {
+		return "(no session)"
+	}
+	return ss.Username
 }
 
 // DeviceCardKeys gives a POS (authenticated by its signature, posapi) the keys of the card

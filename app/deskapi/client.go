@@ -141,7 +141,11 @@ func (c *Client) do(ctx context.Context, verb, path, token string, body []byte) 
 		if err := json.Unmarshal(raw, &we); err != nil || we.Code == "" {
 			return nil, badAnswer(path, "HTTP %d, an unreadable refusal", resp.StatusCode)
 		}
-		return nil, &app.Error{Code: we.Code, ZH: we.ZH, EN: we.EN, Detail: we.Detail}
+		refused := &app.Error{Code: we.Code, ZH: we.ZH, EN: we.EN, Detail: we.Detail}
+		if we.Cause != "" {
+			return nil, app.Because(refused, app.E(we.Cause, "%s", we.Detail))
+		}
+		return nil, refused
 	}
 	raw, ok := env["result"]
 	if !ok || resp.StatusCode != http.StatusOK {
