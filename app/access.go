@@ -13,6 +13,8 @@ var (
 	financeRoles = []Role{RoleSupervisor, RoleAdmin} // reports, settlement, exceptions
 	adminRoles   = []Role{RoleAdmin}                 // devices, operators, cards, staff, audit
 	anyStaff     = []Role{RoleClerk, RoleSupervisor, RoleAdmin}
+	// cardKeyRoles: a card's keys go to the desks that read and repair cards, no other.
+	cardKeyRoles = deskRoles
 )
 
 // CodeSessionEnded: the account behind a desk session was disabled, removed or given another

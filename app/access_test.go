@@ -20,6 +20,8 @@ var accessWant = map[string][]app.Role{
 	// The repair desk.
 	"CardQuestions": desk, "ReadCard": desk, "StartRepair": desk, "CompleteRepair": desk,
 	"AwaitingDesk": desk, "BeginRepair": desk, "LookAtCard": desk, "Repair": desk,
+	// The keys of the card on the desk's reader (app/cardkeys.go).
+	"CardKeys": desk,
 	// What any staff member may read (no secret in any of it).
 	"RepairOf": staff, "ReceiptOf": staff, "CardByNo": staff, "Device": staff, "Operators": staff,
 	// Finance: reports, settlement, exceptions.
@@ -36,6 +38,19 @@ var accessWant = map[string][]app.Role{
 	"StaffList": admin, "ResetStaffPassword": admin, "UnlockStaff": admin, "SetStaffRole": admin,
 	// Everyone's own account.
 	"ChangeOwnPassword": staff,
+}
+
+// auditsRefusals: use cases whose every refusal is itself audited (a key request): refused,
+// they add one audit row and change nothing else.
+var auditsRefusals = map[string]bool{"CardKeys": true}
+
+// unchangedBut is whether the ledger after a refused call of m is the ledger before it, but
+// for the one audit row a use case in auditsRefusals adds.
+func unchangedBut(m string, before, after apptest.Ledger) bool {
+	if auditsRefusals[m] {
+		before.Audit++
+	}
+	return before == after
 }
 
 var (
@@ -121,7 +136,7 @@ func TestAccess_EveryUseCaseAsEveryRole(t *testing.T) {
 			if !errors.Is(err, app.CodePermission) {
 				t.Errorf("%s as %s: got %v, want PERMISSION_DENIED", m.Name, r, err)
 			}
-			if after := s.Ledger(); after != before {
+			if after := s.Ledger(); !unchangedBut(m.Name, before, after) {
 				t.Errorf("%s as %s: refused, yet the ledger changed:\n%+v\n%+v", m.Name, r, before, after)
 			}
 		}
@@ -160,7 +175,7 @@ func TestAccess_TheStoredAccountDecides(t *testing.T) {
 			if err := call(s, m, actor); !errors.Is(err, app.CodeSessionEnded) {
 				t.Errorf("%s: %s: got %v, want SESSION_ENDED", name, m.Name, err)
 			}
-			if after := s.Ledger(); after != before {
+			if after := s.Ledger(); !unchangedBut(m.Name, before, after) {
 				t.Errorf("%s: %s changed the ledger", name, m.Name)
 			}
 		}
@@ -173,7 +188,9 @@ var notSecret = map[string]bool{"WrongPINs": true, "MaxWrongPINs": true, "MaxWro
 
 // Nothing that leaves the ledger for a screen carries a secret or a hash: no result of a
 // Desk method has a field named like one. (Fresh device secrets are returned as a bare
-// []byte by RegisterDevice and RotateDeviceSecret, once, for provisioning the POS.)
+// []byte by RegisterDevice and RotateDeviceSecret, once, for provisioning the POS. CardKeys
+// returns one card's sector keys by design, to the desk's card station and never a screen;
+// its rules and audit are app/cardkeys.go's, tested in cardkeys_test.go.)
 func TestAccess_NoSecretReachesADesk(t *testing.T) {
 	desk := reflect.TypeOf((*app.Desk)(nil)).Elem()
 	var bad []string

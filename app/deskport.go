@@ -28,6 +28,8 @@ type Desk interface {
 	AwaitingDesk(ctx context.Context, actor Actor, cardNo string) ([]DeskItem, error)
 	RepairOf(ctx context.Context, actor Actor, rechargeID int64) (Repair, error)
 	ReceiptOf(ctx context.Context, actor Actor, rechargeID int64) (Receipt, error)
+	// CardKeys: the keys of the card on the desk's reader, from the host (cardkeys.go).
+	CardKeys(ctx context.Context, actor Actor, req CardKeyRequest) (CardSectorKeys, error)
 
 	// Reports, settlement and exceptions (supervisors).
 	Report(ctx context.Context, actor Actor, from, to string) (Report, error)

@@ -60,6 +60,36 @@ func E(code Code, detailf string, args ...any) *Error {
 	return &Error{Code: code, ZH: m[0], EN: m[1], Detail: detail}
 }
 
+// Because is refusal e given because of cause, a refusal with its own code (KEYS_REFUSED
+// because SESSION_ENDED): errors.Is finds both codes, so a desk still sees its session end;
+// errors.As and AsError give e.
+func Because(e *Error, cause error) error { return &becauseError{e: e, cause: cause} }
+
+// CauseOf is the refusal a Because error was given for, if err is one.
+func CauseOf(err error) (*Error, bool) {
+	var b *becauseError
+	if errors.As(err, &b) {
+		return AsError(b.cause)
+	}
+	return nil, false
+}
+
+type becauseError struct {
+	e     *Error
+	cause error
+}
+
+func (b *becauseError) Error() string        { return b.e.Error() }
+func (b *becauseError) Unwrap() error        { return b.cause }
+func (b *becauseError) Is(target error) bool { return b.e.Is(target) }
+func (b *becauseError) As(target any) bool {
+	if p, ok := target.(**Error); ok {
+		*p = b.e
+		return true
+	}
+	return false
+}
+
 // AsError returns the *Error inside err, if there is one.
 func AsError(err error) (*Error, bool) {
 	var e *Error

@@ -17,6 +17,8 @@ type Service struct {
 	log   *slog.Logger
 	// unknown is what a login of a name with no account is checked against (staff.go).
 	unknown unknownHash
+	// keys derives card keys for the desks and POS that ask (cardkeys.go); nil refuses.
+	keys CardKeyDeriver
 }
 
 // New returns the use cases over st. A nil logger discards.

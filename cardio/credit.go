@@ -2,6 +2,7 @@ package cardio
 
 import (
 	"bytes"
+	"context"
 	"time"
 )
 
@@ -29,6 +30,12 @@ type Txn struct {
 // (another card, or another write since), and with ErrAlreadyOnCard if before already
 // holds txn.
 func Credit(t Transport, site SiteKey, before *Card, txn Txn) (Purse, error) {
+	return CreditWith(context.Background(), t, LocalKeys{site}, before, txn)
+}
+
+// CreditWith is Credit with key B from keys, asked for with the UID and the card number of
+// before once the card on the reader is known to be that card.
+func CreditWith(ctx context.Context, t Transport, src KeySource, before *Card, txn Txn) (Purse, error) {
 	if txn.Kind != KindRecharge && txn.Kind != KindRepair {
 		return Purse{}, ErrBadInput.Withf("credit of kind %v", txn.Kind)
 	}
@@ -46,7 +53,10 @@ func Credit(t Transport, site SiteKey, before *Card, txn Txn) (Purse, error) {
 	if !bytes.Equal(uid, before.UID) {
 		return Purse{}, ErrNotAsRead.Withf("UID %X, read %X", uid, before.UID)
 	}
-	keys := site.CardKeys(uid)
+	keys, err := src.WriteKeys(ctx, uid, before.CardNo)
+	if err != nil {
+		return Purse{}, err
+	}
 	if err := s.loadKey(0, keys.B); err != nil {
 		return Purse{}, err
 	}

@@ -158,3 +158,10 @@ func (k SiteKey) LedgerSealKey() []byte {
 	}
 	return key
 }
+
+// SectorKeys is CardKeys as the host's use cases take it (app.CardKeyDeriver): the site key
+// stays in cardio, the ledger's rules decide who gets a card's keys.
+func (k SiteKey) SectorKeys(uid []byte) (a, b [6]byte) {
+	ck := k.CardKeys(uid)
+	return ck.A, ck.B
+}

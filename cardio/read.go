@@ -1,26 +1,39 @@
 package cardio
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
-// Read reads and decodes a campus card: 16 APDUs (get UID, load key A, then per sector one
-// authentication and its blocks). A blank card is ErrBlankCard; a card our keys do not open
-// is ErrAuthFailed (wrong site key, or not one of our cards).
+// Read reads and decodes a campus card with keys derived from the site key (the host, a
+// single-PC site, tests): ReadWith over LocalKeys.
 func Read(t Transport, site SiteKey) (*Card, error) {
-	raw, err := readRaw(session{t}, site)
+	return ReadWith(context.Background(), t, LocalKeys{site})
+}
+
+// ReadWith reads and decodes a campus card: 16 APDUs (get UID, load key A, then per sector
+// one authentication and its blocks), with key A from keys, asked for after the UID. A blank
+// card is ErrBlankCard; a card our keys do not open is ErrAuthFailed (wrong site key, or not
+// one of our cards).
+func ReadWith(ctx context.Context, t Transport, keys KeySource) (*Card, error) {
+	raw, err := readRaw(ctx, session{t}, keys)
 	if err != nil {
 		return nil, err
 	}
 	return Decode(raw)
 }
 
-func readRaw(s session, site SiteKey) (RawCard, error) {
+func readRaw(ctx context.Context, s session, src KeySource) (RawCard, error) {
 	raw := RawCard{}
 	uid, err := s.uid()
 	if err != nil {
 		return raw, err
 	}
 	raw.UID = uid
-	keys := site.CardKeys(uid)
+	keys, err := src.ReadKeys(ctx, uid)
+	if err != nil {
+		return raw, err
+	}
 	if err := s.loadKey(0, keys.A); err != nil {
 		return raw, err
 	}

@@ -12,7 +12,10 @@ type Station struct {
 	// Connect reaches the card on the reader now (a PC/SC connection, or an in-process
 	// virtual card in tests); release ends that connection.
 	Connect func(ctx context.Context) (t Transport, release func(), err error)
-	Site    SiteKey
+	// Keys gives the sector keys of the card on the reader: LocalKeys on the host, the
+	// host's answer elsewhere (wrap it in a OneCard to hold one card's keys between a read
+	// and the write that follows).
+	Keys KeySource
 	// TearCreditAfter > 0 pulls the card away after that many APDUs of the next credit
 	// (fault injection for tests and demonstrations), then resets to 0.
 	TearCreditAfter int
@@ -25,7 +28,7 @@ func (s *Station) Read(ctx context.Context) (*Card, error) {
 		return nil, err
 	}
 	defer release()
-	return Read(t, s.Site)
+	return ReadWith(ctx, t, s.Keys)
 }
 
 // Credit writes txn onto the card that before was read from. Any error leaves the outcome
@@ -42,7 +45,7 @@ func (s *Station) Credit(ctx context.Context, before *Card, txn Txn) error {
 	if s.TearCreditAfter > 0 {
 		t, s.TearCreditAfter = &tearingTransport{t: t, n: s.TearCreditAfter}, 0
 	}
-	_, err = Credit(t, s.Site, before, txn)
+	_, err = CreditWith(ctx, t, s.Keys, before, txn)
 	return err
 }
 

@@ -27,7 +27,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", defaultDeskDB(), "ledger database file (created on first run)")
 	reader := fs.String("reader", "", "PC/SC reader (default: the first; the repair screen can pick)")
 	lang := fs.String("lang", langFromEnv(), "zh or en (default from LANG: Chinese unless LANG is English)")
-	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	keyFile := fs.String("site-key", "", "without --host: site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir); a desk of a host holds none")
 	demoTray := fs.String("demo-tray", "", "demo mode: the card tray's control socket (F5 swaps the card)")
 	provisionDir := fs.String("provision-dir", "", "where a device's secret file is written at registration or rotation (default: $XDG_DATA_HOME/cardcenter/provision)")
 	logFile := fs.String("log", "", "log file, never the screen (default: $XDG_STATE_HOME/cardcenter/desk.log)")
@@ -46,10 +46,12 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	if *hostURL == "" && (*pinFlag != "" || *insecure) {
 		return app.E(app.CodeBadInput, "--pin-sha256 and --%s go with --host", sitecert.InsecureFlag)
 	}
-	key, _, err := cardio.LoadSiteKey(*keyFile)
-	if err != nil {
-		return err
+	keyFileSet := false
+	fs.Visit(func(f *flag.Flag) { keyFileSet = keyFileSet || f.Name == "site-key" })
+	if *hostURL != "" && keyFileSet {
+		return app.E(app.CodeBadInput, "--site-key goes without --host: a desk of a host gets each card's keys from the host")
 	}
+	var err error
 	if *logFile == "" {
 		if *logFile, err = defaultDeskLog(); err != nil {
 			return err
@@ -62,13 +64,26 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	defer lf.Close()
 	e.log = slog.New(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var svc app.Desk
+	var keys cardio.KeySource
+	var scope func() string
+	var c *views.Common
 	if *hostURL != "" {
-		// The ledger is the host's: no database here, and the site key only for the card.
-		if svc, err = connectDesk(ctx, *hostURL, *pinFlag, *insecure, *timeout); err != nil {
+		// The ledger is the host's, and so is the site key: no database and no key here;
+		// each card's keys come from the host in the clerk's session.
+		client, err := connectDesk(ctx, *hostURL, *pinFlag, *insecure, *timeout)
+		if err != nil {
 			return err
 		}
+		svc = client
+		keys = deskio.HostKeys{Desk: client, Actor: func() app.Actor { return c.Actor }}
+		scope = func() string { return c.Actor.Session }
 		e.log.Info("desk on a host", "host", *hostURL)
 	} else {
+		key, _, err := cardio.LoadSiteKey(*keyFile)
+		if err != nil {
+			return err
+		}
+		keys = cardio.LocalKeys{Site: key}
 		if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
 			return err
 		}
@@ -84,9 +99,9 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	cards := &deskio.PCSC{Site: key}
+	cards := &deskio.PCSC{Keys: keys, Scope: scope}
 	cards.Choose(*reader)
-	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
+	c = &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
 	// Leaving the desk logged in ends the session too (on a host its token would otherwise
 	// stay good until it idles out), within a short wait: the desk is closing.

@@ -3,7 +3,9 @@ package cli
 import (
 	"bufio"
 	"database/sql"
+	"encoding/hex"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,8 +86,17 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 
 	session := "cardcenter-e2e-host"
 	exec.Command("tmux", "kill-session", "-t", session).Run()
-	desk := strings.Join([]string{bin, "desk", "--host", url, "--pin-sha256", fp, "--site-key", siteKey,
-		"--reader", "'Virtual PCD 00 00'", "--lang", "en", "--log", filepath.Join(dir, "desk.log")}, " ")
+	// The desk machine holds no site key (issue 11.4): a home of its own with none in it, no
+	// $CARDCENTER_SITE_KEY, and no --site-key; each card's keys come from the host.
+	deskHome := filepath.Join(dir, "desk-home")
+	if err := os.MkdirAll(deskHome, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	deskLog := filepath.Join(deskHome, "desk.log")
+	desk := strings.Join([]string{"env", "-u", cardio.SiteKeyEnv, "HOME=" + deskHome, "XDG_CONFIG_HOME=" + filepath.Join(deskHome, ".config"),
+		"XDG_DATA_HOME=" + filepath.Join(deskHome, ".local/share"), "XDG_STATE_HOME=" + filepath.Join(deskHome, ".local/state"),
+		bin, "desk", "--host", url, "--pin-sha256", fp,
+		"--reader", "'Virtual PCD 00 00'", "--lang", "en", "--log", deskLog}, " ")
 	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", desk).CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v %s", err, out)
 	}
@@ -158,6 +169,7 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	stop()
+	noKeysOnDisk(t, deskHome, siteKey, filepath.Join(demo, "card-20260001.json"))
 
 	// The host's ledger: one repair, by the session's clerk; the session is over.
 	raw, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
@@ -172,5 +184,69 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 	}
 	if err := raw.QueryRow(`SELECT COUNT(*) FROM staff_sessions WHERE username = 'clerk' AND ended_at IS NULL`).Scan(&open); err != nil || open != 0 {
 		t.Fatalf("%d sessions of the clerk left open (%v)", open, err)
+	}
+	// Every key the desk got is an audit row of the host: the read of the card, and the
+	// write of the repair with its card number.
+	var reads, writes int
+	if err := raw.QueryRow(`SELECT COUNT(*) FILTER (WHERE detail LIKE 'read%'), COUNT(*) FILTER (WHERE detail LIKE 'write%')
+		FROM audit_log WHERE actor = 'staff:clerk' AND action = 'card_keys'`).Scan(&reads, &writes); err != nil || reads < 1 || writes != 1 {
+		t.Fatalf("audited key requests of the clerk: %d reads, %d writes (%v); want ≥ 1 and 1", reads, writes, err)
+	}
+}
+
+// noKeysOnDisk fails if anything under dir — every file the desk process wrote there, its
+// log included — holds a site key file or the site key or one of the card's sector keys.
+func noKeysOnDisk(t *testing.T, dir, siteKeyFile, cardFile string) {
+	t.Helper()
+	key, _, err := cardio.LoadSiteKey(siteKeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip, err := vcard.LoadChip(cardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cardio.Read(vcard.InProc{R: vcard.NewReader(chip)}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noKeysUnder(t, dir, key, c.UID)
+}
+
+// noKeysUnder fails if a file under dir is named site.key or holds the site key or a
+// sector key of one of the cards, in hex of either case.
+func noKeysUnder(t *testing.T, dir string, key cardio.SiteKey, uids ...[]byte) {
+	t.Helper()
+	secrets := []string{key.Hex()}
+	for _, uid := range uids {
+		ck := key.CardKeys(uid)
+		secrets = append(secrets, hex.EncodeToString(ck.A[:]), hex.EncodeToString(ck.B[:]))
+	}
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		if d.Name() == "site.key" {
+			t.Errorf("a site key file was written on the client's side: %s", path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		low := strings.ToLower(string(b))
+		for _, s := range secrets {
+			if strings.Contains(low, s) {
+				t.Errorf("%s holds a key (%s…)", path, s[:4])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files == 0 {
+		t.Fatalf("nothing was written under %s: the scan proves nothing", dir)
 	}
 }

@@ -56,7 +56,7 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "demo only: read the device's secret from this ledger instead of --secret-file")
 	journal := fs.String("journal", "", "state file (default: pos-DEVICE.json)")
 	reader := fs.String("reader", "", "PC/SC reader (default: the first)")
-	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	keyFile := fs.String("site-key", "", "demo only, with --db: the site key file that unseals the device's secret in the ledger (default: $"+cardio.SiteKeyEnv+", else the user config dir); a POS holds no site key")
 	lang := fs.String("lang", "zh", "zh or en")
 	wait := fs.Duration("card-wait", 20*time.Second, "how long to wait for a card on the reader")
 	retryFor := fs.Duration("retry-for", 2*time.Minute, "how long to keep retrying an unanswered reversal or cancel before giving up for now")
@@ -87,11 +87,7 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 		}
 		pin = &fp
 	}
-	key, _, err := cardio.LoadSiteKey(*keyFile)
-	if err != nil {
-		return err
-	}
-	secret, err := posSecret(ctx, e, *device, *secretFile, *db, key)
+	secret, err := posSecret(ctx, e, *device, *secretFile, *db, *keyFile)
 	if err != nil {
 		return err
 	}
@@ -106,12 +102,16 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if *skew != 0 {
 		clock = skewedClock{e.clock, *skew}
 	}
-	var host pos.Host = &posapi.Client{BaseURL: strings.TrimRight(*hostURL, "/"), DeviceID: *device, Secret: secret,
+	keyHost := &posapi.Client{BaseURL: strings.TrimRight(*hostURL, "/"), DeviceID: *device, Secret: secret,
 		HTTP: sitecert.PinnedClient(pin, *timeout), Clock: clock}
+	var host pos.Host = keyHost
 	if *dropAnswer != "" || *loseRequest != "" {
 		host = &pos.DroppingHost{Host: host, Drop: countKinds(*dropAnswer), Lose: countKinds(*loseRequest)}
 	}
-	cards := &pos.CardioCards{Station: cardio.Station{Site: key, TearCreditAfter: *tearAfter, Connect: pcscConnect(*reader, *wait)}}
+	// The card's keys come from the host, in a signed request like every other: no site
+	// key lives in a POS. They are held for the card on the reader only.
+	keys := &cardio.OneCard{Source: pos.HostKeys{Host: keyHost}}
+	cards := &pos.CardioCards{Station: cardio.Station{Keys: keys, TearCreditAfter: *tearAfter, Connect: pcscConnect(*reader, *wait)}}
 	term := pos.New(host, cards, j, st, clock)
 	term.Log = e.log
 	if *logFile != "" {
@@ -262,14 +262,19 @@ func countKinds(list string) map[string]int {
 	return m
 }
 
-// posSecret: the device's secret from its provisioning file, or (demo) unsealed from the
-// ledger with the site key.
-func posSecret(ctx context.Context, e *env, device, file, db string, key cardio.SiteKey) ([]byte, error) {
+// posSecret: the device's secret from the provisioning file written at its registration,
+// which is all a real terminal holds; or (demo, on the host's own machine) unsealed from the
+// ledger with the site key, which is loaded for that alone.
+func posSecret(ctx context.Context, e *env, device, file, db, keyFile string) ([]byte, error) {
 	if file != "" {
 		return provision.Read(file)
 	}
 	if db == "" {
 		return nil, app.E(app.CodeBadInput, "give --secret-file (or --db for the demo)")
+	}
+	key, _, err := cardio.LoadSiteKey(keyFile)
+	if err != nil {
+		return nil, err
 	}
 	svc, st, err := e.openService(db, store.Options{SealKey: key.LedgerSealKey()})
 	if err != nil {

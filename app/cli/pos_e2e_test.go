@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,21 +27,36 @@ type posWorld struct {
 	tray    *pcsctest.Tray
 	key     cardio.SiteKey
 	cards   map[string]*vcard.Reader
+	uids    map[string][]byte
 	journal string
 }
+
+// cardUID is the UID of the card's chip (its record's).
+func (w *posWorld) cardUID(no string) []byte { return w.uids[no] }
 
 func newPOSWorld(t *testing.T) *posWorld {
 	c := pcsctest.Stack(t)
 	site := apptest.New(t, apptest.Options{Operators: 2})
+	uids := map[string]string{}
+	for _, no := range []string{apptest.AuthCard(0), apptest.AuthCard(1), apptest.UserCard(0), apptest.UserCard(1)} {
+		uids[no] = site.CardOf(no).UID
+	}
 	site.Store.Close()
 	key := apptest.SiteKey // the key the fixture's ledger is sealed with
 	t.Setenv(cardio.SiteKeyEnv, key.Hex())
 	url, stop := startServe(t, site.Path, "--reversal-delay", "300ms", "--worker-interval", "50ms")
 	t.Cleanup(func() { stop() })
-	w := &posWorld{t: t, site: site, url: url, key: key, cards: map[string]*vcard.Reader{},
+	w := &posWorld{t: t, site: site, url: url, key: key, cards: map[string]*vcard.Reader{}, uids: map[string][]byte{},
 		tray: pcsctest.NewTray(t, c, pcsctest.Port0, pcsctest.Reader0), journal: filepath.Join(t.TempDir(), "pos-P1.json")}
-	for i, no := range []string{apptest.AuthCard(0), apptest.AuthCard(1), apptest.UserCard(0), apptest.UserCard(1)} {
-		chip, err := vcard.NewBlankChip([]byte{0x5A, 0x00, 0x00, byte(i + 1)})
+	for _, no := range []string{apptest.AuthCard(0), apptest.AuthCard(1), apptest.UserCard(0), apptest.UserCard(1)} {
+		// Each chip has the UID of its card's record: the host gives a card's write key
+		// only for the UID on record (issue 11.4).
+		uid, err := hex.DecodeString(uids[no])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.uids[no] = uid
+		chip, err := vcard.NewBlankChip(uid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,10 +230,11 @@ func TestPOSManualFAQEndToEnd(t *testing.T) {
 		t.Fatalf("outcomes: %s", out)
 	}
 
-	// The host unreachable at the recharge: 充值超时, and the reversal cannot be sent. The POS
-	// keeps it across a power cycle and sends it first when it starts again (rules 5, 6).
+	// The host unreachable once the card is read (its keys come from the host, so it was
+	// there a moment ago): 充值超时, and the reversal cannot be sent. The POS keeps it across a
+	// power cycle and sends it first when it starts again (rules 5, 6).
 	w.put(card)
-	c, out = w.pos([]string{"--host", "http://127.0.0.1:9", "--retry-for", "1s"}, "recharge", "--amount", "60")
+	c, out = w.pos([]string{"--lose-request", "recharge" + strings.Repeat(",reverse", 50), "--retry-for", "1s"}, "recharge", "--amount", "60")
 	if c == 0 || !strings.Contains(out, "RECHARGE_TIMEOUT_REVERSAL_PENDING") {
 		t.Fatalf("recharge with the host down: exit %d: %s", c, out)
 	}

@@ -65,6 +65,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// The host alone holds the site key: desks and POS get the keys of the card on their
+	// reader from it (app/cardkeys.go).
+	svc.ServeCardKeys(key)
 
 	var site sitecert.Site
 	switch {

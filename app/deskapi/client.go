@@ -141,7 +141,11 @@ func (c *Client) do(ctx context.Context, verb, path, token string, body []byte) 
 		if err := json.Unmarshal(raw, &we); err != nil || we.Code == "" {
 			return nil, badAnswer(path, "HTTP %d, an unreadable refusal", resp.StatusCode)
 		}
-		return nil, &app.Error{Code: we.Code, ZH: we.ZH, EN: we.EN, Detail: we.Detail}
+		refused := &app.Error{Code: we.Code, ZH: we.ZH, EN: we.EN, Detail: we.Detail}
+		if we.Cause != "" {
+			return nil, app.Because(refused, app.E(we.Cause, "%s", we.Detail))
+		}
+		return nil, refused
 	}
 	raw, ok := env["result"]
 	if !ok || resp.StatusCode != http.StatusOK {
@@ -358,6 +362,12 @@ func (c *Client) BindCard(ctx context.Context, actor app.Actor, operatorID int64
 
 func (c *Client) UnbindCard(ctx context.Context, actor app.Actor, operatorID int64) error {
 	return c.invoke(ctx, actor, "UnbindCard", nil, operatorID)
+}
+
+// CardKeys asks the host for the keys of the card on this desk's reader; the caller holds
+// them in memory for that card only (cardio.OneCard).
+func (c *Client) CardKeys(ctx context.Context, actor app.Actor, req app.CardKeyRequest) (app.CardSectorKeys, error) {
+	return call[app.CardSectorKeys](c, ctx, actor, "CardKeys", req)
 }
 
 func (c *Client) CardByNo(ctx context.Context, actor app.Actor, cardNo string) (app.Card, error) {

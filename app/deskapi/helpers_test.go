@@ -80,7 +80,7 @@ func (w *world) cancelled(amount app.Fen) app.RechargeRequest {
 // same card take it in turn for each read or write (held is the card's), as one card
 // answers one reader at a time.
 func (w *world) reader(r *vcard.Reader, held *sync.Mutex) *countingReader {
-	return &countingReader{DeskReader: &deskio.Reader{Station: cardio.Station{Site: w.key,
+	return &countingReader{DeskReader: &deskio.Reader{Station: cardio.Station{Keys: cardio.LocalKeys{Site: w.key},
 		Connect: func(context.Context) (cardio.Transport, func(), error) {
 			held.Lock()
 			return vcard.InProc{R: r}, held.Unlock, nil

@@ -50,6 +50,10 @@ type WireError struct {
 	ZH     string   `json:"zh"`
 	EN     string   `json:"en"`
 	Detail string   `json:"detail,omitempty"`
+	// Cause is the code of the refusal this one was given for, when it has its own: a key
+	// request of an ended session is KEYS_REFUSED with cause SESSION_ENDED, so that the desk
+	// both knows it got no keys and shows that its session is over.
+	Cause app.Code `json:"cause,omitempty"`
 }
 
 // LoginRequest is POST /v1/desk/login's body.

@@ -39,6 +39,10 @@ var (
 	local           = map[string]bool{"Settings": true, "Today": true, "Clock": true}
 	unauthenticated = map[string]bool{"NeedsFirstAdmin": true}
 	refusedRemote   = map[string]string{"CreateFirstAdmin": "the first admin is created at the host: cardcenter desk --db FILE"}
+	// refusesEndedSessions: called even for a token whose session has ended, as an actor
+	// with that token alone, so that the use case itself refuses and audits the request
+	// (CardKeys: every key request is audited, issue 11.4).
+	refusesEndedSessions = map[string]bool{"CardKeys": true}
 )
 
 var (
@@ -153,8 +157,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, m *method) {
 	if m.actor {
 		var err error
 		if actor, err = s.authenticate(r); err != nil {
-			s.fail(w, r, err)
-			return
+			token, ok := bearer(r)
+			if !ok || !refusesEndedSessions[m.name] || !errors.Is(err, app.CodeSessionEnded) {
+				s.fail(w, r, err)
+				return
+			}
+			actor = app.Actor{Session: token}
 		}
 		in = append(in, reflect.ValueOf(actor))
 	}
@@ -297,10 +305,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("desk call failed", "path", r.URL.Path, "err", err)
 		ae = app.E(app.CodeHostUnavailable, "")
 	}
-	s.refuse(w, r, ae)
+	var cause app.Code
+	if c, ok := app.CauseOf(err); ok {
+		cause = c.Code
+	}
+	s.refuseBecause(w, r, ae, cause)
 }
 
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *app.Error) {
+	s.refuseBecause(w, r, e, "")
+}
+
+func (s *Server) refuseBecause(w http.ResponseWriter, r *http.Request, e *app.Error, cause app.Code) {
 	if e.Code == posapi.CodeBodyTooLarge {
 		// The rest of the body may still be on the way: this connection is done.
 		w.Header().Set("Connection", "close")
@@ -308,7 +324,9 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *app.Error) {
 	if e.Code != app.CodeSessionEnded && StatusOf(e.Code) != http.StatusUnprocessableEntity {
 		s.log.Info("desk call refused", "path", strictjson.Clip(r.URL.Path, 120), "code", e.Code, "detail", strictjson.Clip(e.Detail, 200))
 	}
-	s.write(w, StatusOf(e.Code), errorAnswer{Error: wireError(e)})
+	we := wireError(e)
+	we.Cause = cause
+	s.write(w, StatusOf(e.Code), errorAnswer{Error: we})
 }
 
 // write sends an answer with the host's time beside it.

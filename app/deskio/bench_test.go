@@ -42,7 +42,7 @@ func BenchmarkCardPlacedToVerdict(b *testing.B) {
 		b.Fatal(err)
 	}
 	pcsctest.Insert(b, c, card, pcsctest.Port0, pcsctest.Reader0)
-	src := &deskio.PCSC{Site: key}
+	src := &deskio.PCSC{Keys: cardio.LocalKeys{Site: key}}
 	src.Choose(pcsctest.Reader0)
 	remote, clerk := l.remoteStaff(app.RoleClerk)
 	for _, d := range []struct {

@@ -14,9 +14,14 @@ import (
 // PCSC is the desk's card source on a PC/SC reader through pcscd. It copes with pcscd and
 // readers coming and going: Watch reports the state and waits for it to change.
 type PCSC struct {
-	Site cardio.SiteKey
-	mu   sync.Mutex
-	name string // chosen reader; "" = the first
+	// Keys gives the card's keys: cardio.LocalKeys on a single-PC site, HostKeys on a desk
+	// of a host. They are held for the card on the reader only (a cardio.OneCard).
+	Keys cardio.KeySource
+	// Scope names whose keys are held (the desk's session); see cardio.OneCard.
+	Scope func() string
+	mu    sync.Mutex
+	name  string // chosen reader; "" = the first
+	one   *cardio.OneCard
 }
 
 // retryEvery: how often to look again for pcscd or a reader that is not there.
@@ -37,9 +42,27 @@ func (p *PCSC) Readers(ctx context.Context) ([]string, error) {
 
 // Reader connects to the card on the chosen reader for each read or write.
 func (p *PCSC) Reader() app.DeskReader {
-	return &Reader{Station: cardio.Station{Site: p.Site, Connect: func(ctx context.Context) (cardio.Transport, func(), error) {
+	return &Reader{Station: cardio.Station{Keys: p.held(), Connect: func(ctx context.Context) (cardio.Transport, func(), error) {
 		return pcsc.ConnectCard(ctx, p.Name(), 0)
 	}}}
+}
+
+// held is the one card's keys, kept across the readers Reader hands out (a read, then the
+// write of a repair) and dropped when another card is read.
+func (p *PCSC) held() *cardio.OneCard {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.one == nil {
+		p.one = &cardio.OneCard{Source: p.Keys, Scope: p.Scope}
+	}
+	return p.one
+}
+
+// Forget drops the keys held for the card last read (a session that ended).
+func (p *PCSC) Forget() {
+	if one := p.held(); one != nil {
+		one.Forget()
+	}
 }
 
 // Watch returns the reader's state as soon as it differs from last.

@@ -36,7 +36,7 @@ func newDesk(t *testing.T) *desk {
 		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: int64(12 * app.Yuan)}); err != nil {
 		t.Fatal(err)
 	}
-	d.reader = &deskio.Reader{Station: cardio.Station{Site: d.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+	d.reader = &deskio.Reader{Station: cardio.Station{Keys: cardio.LocalKeys{Site: d.key}, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		return vcard.InProc{R: d.card}, func() {}, nil
 	}}}
 	d.sess = s.Authorize("P1", 0)

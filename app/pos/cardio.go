@@ -2,7 +2,9 @@ package pos
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"cardcenter/app"
@@ -44,4 +46,38 @@ func (r *CardioCards) Credit(ctx context.Context, before Card, terminal string, 
 	}
 	return r.Station.Credit(ctx, b.c, cardio.Txn{Kind: cardio.KindRecharge, Amount: int64(amount),
 		Ref: cardio.Ref{Terminal: terminal, Serial: serial}, Time: at})
+}
+
+// KeyHost is the host as the POS's key source sees it; *posapi.Client is the real one.
+type KeyHost interface {
+	CardKeys(ctx context.Context, uidHex, cardNo string) (app.CardSectorKeys, error)
+}
+
+// HostKeys is the POS's key source: it asks the host, with a signed request, for the keys of
+// the card on its reader, so that no site key lives in a terminal. Key B comes only under an
+// open authorization; wrap it in a cardio.OneCard to hold one card's keys between the read
+// and the write of a recharge.
+type HostKeys struct{ Host KeyHost }
+
+var _ cardio.KeySource = HostKeys{}
+
+func (h HostKeys) ReadKeys(ctx context.Context, uid []byte) (cardio.CardKeys, error) {
+	return h.ask(ctx, uid, "")
+}
+
+func (h HostKeys) WriteKeys(ctx context.Context, uid []byte, cardNo string) (cardio.CardKeys, error) {
+	if cardNo == "" {
+		return cardio.CardKeys{}, fmt.Errorf("write keys: no card number was read")
+	}
+	return h.ask(ctx, uid, cardNo)
+}
+
+func (h HostKeys) ask(ctx context.Context, uid []byte, cardNo string) (cardio.CardKeys, error) {
+	uidHex := strings.ToUpper(hex.EncodeToString(uid))
+	ans, err := h.Host.CardKeys(ctx, uidHex, cardNo)
+	if err != nil {
+		return cardio.CardKeys{}, err
+	}
+	a, b, err := ans.For(uidHex, cardNo != "")
+	return cardio.CardKeys{A: a, B: b}, err
 }

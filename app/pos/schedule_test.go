@@ -157,7 +157,7 @@ func (w *schedule) powerOn(p *schedPOS_) {
 	if err != nil {
 		w.rt.Fatalf("journal: %v", err)
 	}
-	p.cards = &pos.CardioCards{Station: cardio.Station{Site: w.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+	p.cards = &pos.CardioCards{Station: cardio.Station{Keys: cardio.LocalKeys{Site: w.key}, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		if p.reader == nil {
 			return nil, nil, cardio.ErrNoCard
 		}

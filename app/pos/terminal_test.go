@@ -88,7 +88,7 @@ func (w *world) powerOn() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	cards := &pos.CardioCards{Station: cardio.Station{Site: w.key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+	cards := &pos.CardioCards{Station: cardio.Station{Keys: cardio.LocalKeys{Site: w.key}, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		if w.onReader == nil {
 			return nil, nil, cardio.ErrNoCard
 		}

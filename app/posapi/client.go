@@ -237,6 +237,13 @@ func (c *Client) Summary(ctx context.Context) (out app.SummaryResult, err error)
 	return out, c.Do(ctx, PathSummary, app.SummaryRequest{DeviceID: c.DeviceID}, &out)
 }
 
+// CardKeys asks the host for the keys of the card on this POS's reader: key A with the UID
+// alone (cardNo ""), both keys with the card number read from the card, under an open
+// authorization. The caller holds them in memory for that card only.
+func (c *Client) CardKeys(ctx context.Context, uidHex, cardNo string) (out app.CardSectorKeys, err error) {
+	return out, c.Do(ctx, PathCardKeys, app.DeviceCardKeyRequest{DeviceID: c.DeviceID, UID: uidHex, CardNo: cardNo}, &out)
+}
+
 // LastSerial asks the highest serial the host has kept for this device.
 func (c *Client) LastSerial(ctx context.Context) (int64, error) {
 	var out SerialResult

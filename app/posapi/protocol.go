@@ -27,6 +27,7 @@ const (
 	PathSummary   = "/v1/summary"
 	PathSerial    = "/v1/last-serial"
 	PathOutcomes  = "/v1/reversal-outcomes"
+	PathCardKeys  = "/v1/card-keys"
 	PathHealth    = "/v1/health"
 )
 

@@ -51,6 +51,7 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 			return SerialResult{LastSerial: n}, err
 		})
 	handle(s, PathOutcomes, func(r app.ReversalOutcomesRequest) (string, int64) { return r.DeviceID, 0 }, svc.ReversalOutcomes)
+	handle(s, PathCardKeys, func(r app.DeviceCardKeyRequest) (string, int64) { return r.DeviceID, 0 }, svc.DeviceCardKeys)
 	s.mux.HandleFunc("GET "+PathHealth, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)

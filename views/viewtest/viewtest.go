@@ -162,7 +162,7 @@ func (c *Cards) set(r *vcard.Reader, s app.ReaderState) {
 }
 
 func (c *Cards) Reader() app.DeskReader {
-	return &deskio.Reader{Station: cardio.Station{Site: c.Key, Connect: func(context.Context) (cardio.Transport, func(), error) {
+	return &deskio.Reader{Station: cardio.Station{Keys: cardio.LocalKeys{Site: c.Key}, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.on == nil {
