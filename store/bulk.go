@@ -28,6 +28,8 @@ type Bulk struct {
 	txRows int
 	err    error
 	seal   *sealer
+	// pg is the load of a PostgreSQL ledger (pg_bulk.go); db and tx are then nil.
+	pg *pgBulk
 	// deferred are the CREATE statements of the indexes dropped for the load.
 	deferred []string
 }
@@ -43,11 +45,11 @@ type BulkOptions struct {
 }
 
 // BulkLoad creates a new ledger at path with the current schema and opens it for a bulk
-// load. An existing file is refused.
+// load. An existing file is refused. For a postgres:// address the database must be
+// empty, as for cardcenter migrate (pg_bulk.go).
 func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 	if IsPostgres(path) {
-		// A generated site is written as a SQLite file and moved (cardcenter migrate).
-		return nil, app.E(app.CodeBadInput, "gen writes a SQLite file; move it onto PostgreSQL with cardcenter migrate")
+		return pgBulkLoad(path, opt)
 	}
 	if _, err := os.Stat(path); err == nil {
 		return nil, app.E(app.CodeAlreadyExists, "%s", path)
@@ -154,6 +156,9 @@ func (b *Bulk) run(one bool, what, query string, args ...any) error {
 	if b.err != nil {
 		return b.err
 	}
+	if b.pg != nil {
+		return b.pgRun(one, what, query, args)
+	}
 	st, ok := b.stmts[query]
 	if !ok {
 		var err error
@@ -180,9 +185,30 @@ func (b *Bulk) run(one bool, what, query string, args ...any) error {
 	return nil
 }
 
-// Commit ends the current transaction and starts the next.
+// pgRun is run on PostgreSQL: an insert is held for COPY, an update runs at once.
+func (b *Bulk) pgRun(one bool, what, query string, args []any) error {
+	if !one {
+		if err := b.pg.insert(query, args); err != nil {
+			b.err = fmt.Errorf("bulk %s: %w", what, err)
+		}
+		return b.err
+	}
+	if n, err := b.pg.update(query, args); err != nil || n != 1 {
+		b.err = fmt.Errorf("bulk %s %v: %d rows changed (%v)", what, args, n, err)
+	}
+	return b.err
+}
+
+// Commit ends the current transaction and starts the next. On PostgreSQL the load is one
+// transaction (pg_bulk.go): Commit sends the rows held so far.
 func (b *Bulk) Commit() error {
 	if b.err != nil {
+		return b.err
+	}
+	if b.pg != nil {
+		if err := b.pg.flush(); err != nil {
+			b.err = err
+		}
 		return b.err
 	}
 	if err := b.tx.Commit(); err != nil {
@@ -201,6 +227,13 @@ func (b *Bulk) Close() error {
 	if b.err != nil {
 		b.Abort()
 		return b.err
+	}
+	if b.pg != nil {
+		if err := b.pg.close(); err != nil {
+			b.Abort()
+			return fmt.Errorf("bulk close %s: %w", b.path, err)
+		}
+		return nil
 	}
 	var err error
 	for _, create := range b.deferred {
@@ -232,8 +265,12 @@ func (b *Bulk) Close() error {
 	return nil
 }
 
-// Abort gives up the load and removes the file.
+// Abort gives up the load and removes the file (on PostgreSQL: rolls the load back).
 func (b *Bulk) Abort() {
+	if b.pg != nil {
+		b.pg.abort()
+		return
+	}
 	if b.tx != nil {
 		b.tx.Rollback()
 	}

@@ -261,6 +261,10 @@ func (s *Store) Backend() string {
 	return "sqlite"
 }
 
+// Name is the ledger's file, or its PostgreSQL address without the password: fit for
+// messages.
+func (s *Store) Name() string { return s.path }
+
 // pgIsEmpty reports whether a PostgreSQL database holds no table at all.
 func pgIsEmpty(ctx context.Context, db *sql.DB) (bool, error) {
 	var n int
