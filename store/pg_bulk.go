@@ -33,7 +33,7 @@ import (
 // constraint, so the guards check every generated row as they check the use cases' rows.
 // The plain indexes of recharges are dropped inside the transaction and built at Close, one
 // sort each, as on SQLite; Close then sets the identity sequences after the generated ids
-// and runs ANALYZE, so the planner knows the site's size from its first query.
+// and runs VACUUM (ANALYZE), so the planner knows the site's size from its first query.
 type pgBulk struct {
 	db      *sql.DB
 	conn    *sql.Conn
@@ -281,7 +281,10 @@ func (p *pgBulk) close() error {
 		return fmt.Errorf("bulk commit: %w", err)
 	}
 	p.done = true
-	if _, err := p.conn.ExecContext(ctx, `ANALYZE`); err != nil {
+	// VACUUM sets the visibility map, without which no scan of the fresh rows is index-only,
+	// and the hint bits, which the first reads would otherwise write; ANALYZE gives the
+	// planner the site's size.
+	if _, err := p.conn.ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
 		return fmt.Errorf("bulk analyze: %w", err)
 	}
 	return errors.Join(p.conn.Close(), p.db.Close())
