@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/store/postgres"
 )
 
 // Bulk writes the whole history of a new ledger in one pass, for a generator of realistic
@@ -28,8 +29,8 @@ type Bulk struct {
 	txRows int
 	err    error
 	seal   *sealer
-	// pg is the load of a PostgreSQL ledger (pg_bulk.go); db and tx are then nil.
-	pg *pgBulk
+	// pg is the load of a PostgreSQL ledger (store/postgres/bulk.go); db and tx are then nil.
+	pg *postgres.Bulk
 	// deferred are the CREATE statements of the indexes dropped for the load.
 	deferred []string
 }
@@ -46,7 +47,7 @@ type BulkOptions struct {
 
 // BulkLoad creates a new ledger at path with the current schema and opens it for a bulk
 // load. An existing file is refused. For a postgres:// address the database must be
-// empty, as for cardcenter migrate (pg_bulk.go).
+// empty, as for cardcenter migrate (store/postgres/bulk.go).
 func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 	if IsPostgres(path) {
 		return pgBulkLoad(path, opt)
@@ -102,6 +103,30 @@ func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// pgBulkLoad opens a bulk load into an empty PostgreSQL database: the schema is made (and
+// the seal key checked) as Open makes it, then the rows go in by COPY.
+func pgBulkLoad(dsn string, opt BulkOptions) (*Bulk, error) {
+	seal, err := newSealer(opt.SealKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := pgRefuseNonEmpty(context.Background(), dsn); err != nil {
+		return nil, err
+	}
+	st, err := Open(dsn, Options{Create: true, SealKey: opt.SealKey})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Close(); err != nil {
+		return nil, err
+	}
+	p, err := postgres.NewBulk(dsn, moveOrder)
+	if err != nil {
+		return nil, err
+	}
+	return &Bulk{path: postgres.RedactDSN(dsn), pg: p, seal: seal, txRows: opt.TxRows}, nil
 }
 
 // deferIndexes drops the non-unique, non-partial indexes of recharges (unique ones are
@@ -188,25 +213,25 @@ func (b *Bulk) run(one bool, what, query string, args ...any) error {
 // pgRun is run on PostgreSQL: an insert is held for COPY, an update runs at once.
 func (b *Bulk) pgRun(one bool, what, query string, args []any) error {
 	if !one {
-		if err := b.pg.insert(query, args); err != nil {
+		if err := b.pg.Insert(query, args); err != nil {
 			b.err = fmt.Errorf("bulk %s: %w", what, err)
 		}
 		return b.err
 	}
-	if n, err := b.pg.update(query, args); err != nil || n != 1 {
+	if n, err := b.pg.Update(query, args); err != nil || n != 1 {
 		b.err = fmt.Errorf("bulk %s %v: %d rows changed (%v)", what, args, n, err)
 	}
 	return b.err
 }
 
 // Commit ends the current transaction and starts the next. On PostgreSQL the load is one
-// transaction (pg_bulk.go): Commit sends the rows held so far.
+// transaction (store/postgres/bulk.go): Commit sends the rows held so far.
 func (b *Bulk) Commit() error {
 	if b.err != nil {
 		return b.err
 	}
 	if b.pg != nil {
-		if err := b.pg.flush(); err != nil {
+		if err := b.pg.Flush(); err != nil {
 			b.err = err
 		}
 		return b.err
@@ -229,7 +254,7 @@ func (b *Bulk) Close() error {
 		return b.err
 	}
 	if b.pg != nil {
-		if err := b.pg.close(); err != nil {
+		if err := b.pg.Close(); err != nil {
 			b.Abort()
 			return fmt.Errorf("bulk close %s: %w", b.path, err)
 		}
@@ -268,7 +293,7 @@ func (b *Bulk) Close() error {
 // Abort gives up the load and removes the file (on PostgreSQL: rolls the load back).
 func (b *Bulk) Abort() {
 	if b.pg != nil {
-		b.pg.abort()
+		b.pg.Abort()
 		return
 	}
 	if b.tx != nil {

@@ -11,12 +11,12 @@ import (
 // PGSerializable makes a PostgreSQL store's Update run SERIALIZABLE with retries instead of
 // under the writer's lock: for the benchmark that compares the two.
 func PGSerializable(o Options) Options {
-	o.pgMode = pgSerializable
+	o.pgSerializable = true
 	return o
 }
 
 // PGRetries: serialization failures retried so far.
-func (s *Store) PGRetries() int64 { return s.pgRetries.Load() }
+func (s *Store) PGRetries() int64 { return s.pg.Retries() }
 
 // PGPlans runs call on a read transaction of a PostgreSQL store, records the statements it
 // runs (as plan_test.go records SQLite's) and returns the plan of each, as EXPLAIN (FORMAT
@@ -26,7 +26,7 @@ func PGPlans(st *Store, call func(tx app.Tx)) ([]string, error) {
 		return nil, fmt.Errorf("not a PostgreSQL store")
 	}
 	ctx := context.Background()
-	tx, err := st.pg.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err := st.pg.Pool().BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return nil, err
 	}

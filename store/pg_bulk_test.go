@@ -55,10 +55,10 @@ func TestPGBulkLoadEndsWithTheLedgersSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.pg == nil || len(b.pg.deferred) != 3 {
+	if b.pg == nil || len(b.pg.Deferred()) != 3 {
 		t.Fatalf("bulk load on PostgreSQL deferred %v", b.pg)
 	}
-	b.pg.maxHeld = 4 // several flushes, and updates between them
+	b.pg.HoldAtMost(4) // several flushes, and updates between them
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	bulkSite(t, b, at)
 	for i := int64(1); i <= 10; i++ {
@@ -90,7 +90,7 @@ func TestPGBulkLoadEndsWithTheLedgersSchema(t *testing.T) {
 	}
 	var next, tuples int64
 	var write string
-	if err := st.pg.QueryRow(`SELECT nextval(pg_get_serial_sequence('recharges', 'id')),
+	if err := st.pg.Pool().QueryRow(`SELECT nextval(pg_get_serial_sequence('recharges', 'id')),
 		(SELECT reltuples::bigint FROM pg_class WHERE relname = 'recharges'),
 		(SELECT card_write FROM recharges WHERE id = 10)`).Scan(&next, &tuples, &write); err != nil {
 		t.Fatal(err)

@@ -14,11 +14,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"cardcenter/app"
+	"cardcenter/store/postgres"
 )
 
 // MinSQLiteVersion: earlier versions have the WAL-reset corruption bug.
@@ -44,8 +44,9 @@ type Options struct {
 	migrateTo int
 	// bulkLoad trades durability for speed while generating a site: synchronous=OFF.
 	bulkLoad bool
-	// pgMode: how Update serializes on PostgreSQL (tests and benchmarks only).
-	pgMode pgMode
+	// pgSerializable: Update runs SERIALIZABLE with retries on PostgreSQL (the benchmark
+	// that compares it with the writer's lock).
+	pgSerializable bool
 }
 
 // Store is the SQLite ledger.
@@ -56,10 +57,8 @@ type Store struct {
 	read   *sql.DB
 	writer *groupWriter
 
-	// pg is the pool of a PostgreSQL ledger (pg.go); write, read and writer are then nil.
-	pg        *sql.DB
-	pgMode    pgMode
-	pgRetries atomic.Int64 // serialization failures retried (pgSerializable)
+	// pg is a PostgreSQL ledger (store/postgres); write, read and writer are then nil.
+	pg *postgres.DB
 }
 
 var _ app.Store = (*Store)(nil)
@@ -278,7 +277,9 @@ func (s *Store) Close() error {
 // Update runs fn in a durable write transaction (see app.Store).
 func (s *Store) Update(ctx context.Context, fn func(app.Tx) error) error {
 	if s.pg != nil {
-		return s.pgUpdate(ctx, fn)
+		return s.pg.Update(ctx, func(ctx context.Context, q postgres.Querier) error {
+			return fn(&txn{ctx: ctx, q: q, seal: s.seal})
+		})
 	}
 	return s.writer.do(ctx, func(tx app.Tx) error {
 		tx.(*txn).seal = s.seal // the writer builds the txn; the store knows the key
@@ -289,7 +290,9 @@ func (s *Store) Update(ctx context.Context, fn func(app.Tx) error) error {
 // View runs fn on a read snapshot.
 func (s *Store) View(ctx context.Context, fn func(app.ReadTx) error) error {
 	if s.pg != nil {
-		return s.pgView(ctx, fn)
+		return s.pg.View(ctx, func(ctx context.Context, q postgres.Querier) error {
+			return fn(&txn{ctx: ctx, q: q, seal: s.seal})
+		})
 	}
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {

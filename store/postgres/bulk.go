@@ -1,4 +1,4 @@
-package store
+package postgres
 
 import (
 	"context"
@@ -12,20 +12,20 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"cardcenter/app"
 )
 
-// The bulk loader on PostgreSQL (cardcenter gen --db postgres://…). The Bulk methods are
-// the same as on SQLite, and so are their statements; what differs is how the rows travel:
+// Bulk is the bulk loader's engine on PostgreSQL (cardcenter gen --db postgres://…). The
+// store's Bulk methods are the same as on SQLite, and so are their statements; what
+// differs is how the rows travel:
 // inserts are held per table and sent with COPY (pgx CopyFrom, binary), thousands of rows a
 // round trip, where one INSERT each would cost a round trip and a parse per row.
 //
 // Order: the sink calls the methods in an order the schema accepts (a row's parents before
-// it, an update after the row it changes). Held rows are sent table by table in moveOrder,
-// parents first, so a flush keeps every row after its parents; and every UPDATE first sends
-// everything held, so it meets the rows the calls before it made, exactly as on SQLite.
+// it, an update after the row it changes). Held rows are sent table by table in the order
+// of the tables NewBulk was given, parents first, so a flush keeps every row after its
+// parents; and every UPDATE first sends everything held, so it meets the rows the calls before it made, exactly as on SQLite.
 //
 // The whole load is one transaction under the writer's lock: a load that fails or is
 // killed leaves the database as it found it, empty (the schema and no row), which a second
@@ -34,9 +34,10 @@ import (
 // The plain indexes of recharges are dropped inside the transaction and built at Close, one
 // sort each, as on SQLite; Close then sets the identity sequences after the generated ids
 // and runs VACUUM (ANALYZE), so the planner knows the site's size from its first query.
-type pgBulk struct {
+type Bulk struct {
 	db      *sql.DB
 	conn    *sql.Conn
+	tables  []string
 	held    map[string]*heldRows
 	nHeld   int
 	maxHeld int
@@ -50,9 +51,9 @@ type heldRows struct {
 	rows [][]any
 }
 
-// pgBulkHeld bounds the rows held before a flush: big enough that COPY's per-call cost
+// bulkHeld bounds the rows held before a flush: big enough that COPY's per-call cost
 // (a describe of the table, a round trip) vanishes, small enough to be a few MB.
-const pgBulkHeld = 20_000
+const bulkHeld = 20_000
 
 var (
 	bulkInsert      = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)`)
@@ -81,35 +82,23 @@ func bulkTargetOf(query string) (bulkTarget, error) {
 	return t, nil
 }
 
-// pgBulkLoad opens a bulk load into an empty PostgreSQL database.
-func pgBulkLoad(dsn string, opt BulkOptions) (*Bulk, error) {
+// NewBulk begins a bulk load into the PostgreSQL ledger at dsn, whose schema is made and
+// which holds no row (the store checks both); tables are the ledger's tables in an order
+// their foreign keys accept.
+func NewBulk(dsn string, tables []string) (*Bulk, error) {
 	ctx := context.Background()
-	seal, err := newSealer(opt.SealKey)
-	if err != nil {
-		return nil, err
-	}
-	if err := pgRefuseNonEmpty(ctx, dsn); err != nil {
-		return nil, err
-	}
-	st, err := Open(dsn, Options{Create: true, SealKey: opt.SealKey})
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Close(); err != nil {
-		return nil, err
-	}
-	db, err := openPGDB(dsn)
+	db, err := OpenPool(dsn)
 	if err != nil {
 		return nil, err
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
-		return nil, pgUnavailable(err)
+		return nil, Unavailable(err)
 	}
-	p := &pgBulk{db: db, conn: conn, held: map[string]*heldRows{}, maxHeld: pgBulkHeld}
+	p := &Bulk{db: db, conn: conn, tables: tables, held: map[string]*heldRows{}, maxHeld: bulkHeld}
 	fail := func(err error) (*Bulk, error) {
-		p.abort()
+		p.Abort()
 		return nil, err
 	}
 	for _, q := range []string{
@@ -134,12 +123,12 @@ func pgBulkLoad(dsn string, opt BulkOptions) (*Bulk, error) {
 	if err := p.deferIndexes(ctx); err != nil {
 		return fail(err)
 	}
-	return &Bulk{path: redactDSN(dsn), pg: p, seal: seal, txRows: opt.TxRows}, nil
+	return p, nil
 }
 
 // deferIndexes drops the plain (non-unique, non-partial, not a constraint's) indexes of
 // recharges and keeps their definitions for close.
-func (p *pgBulk) deferIndexes(ctx context.Context) error {
+func (p *Bulk) deferIndexes(ctx context.Context) error {
 	rows, err := p.conn.QueryContext(ctx, `SELECT c.relname, pg_get_indexdef(x.indexrelid)
 		FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
 		WHERE t.relname = 'recharges' AND t.relnamespace = current_schema()::regnamespace
@@ -170,8 +159,14 @@ func (p *pgBulk) deferIndexes(ctx context.Context) error {
 	return nil
 }
 
-// insert holds one row for COPY.
-func (p *pgBulk) insert(query string, args []any) error {
+// Deferred are the CREATE statements of the indexes dropped for the load.
+func (p *Bulk) Deferred() []string { return p.deferred }
+
+// HoldAtMost sets how many rows are held before a flush (tests that want many flushes).
+func (p *Bulk) HoldAtMost(n int) { p.maxHeld = n }
+
+// Insert holds one row for COPY.
+func (p *Bulk) Insert(query string, args []any) error {
 	t, err := bulkTargetOf(query)
 	if err != nil {
 		return err
@@ -186,7 +181,7 @@ func (p *pgBulk) insert(query string, args []any) error {
 	} else if !slices.Equal(h.cols, t.cols) {
 		// Every insert of a table names the same columns; a second shape would need a
 		// flush between them to keep the order of calls.
-		if err := p.flush(); err != nil {
+		if err := p.Flush(); err != nil {
 			return err
 		}
 		h.cols = t.cols
@@ -203,64 +198,57 @@ func (p *pgBulk) insert(query string, args []any) error {
 	}
 	h.rows = append(h.rows, row)
 	if p.nHeld++; p.nHeld >= p.maxHeld {
-		return p.flush()
+		return p.Flush()
 	}
 	return nil
 }
 
-// update sends what is held, then runs one UPDATE; it reports the rows it changed.
-func (p *pgBulk) update(query string, args []any) (int64, error) {
-	if err := p.flush(); err != nil {
+// Update sends what is held, then runs one UPDATE; it reports the rows it changed.
+func (p *Bulk) Update(query string, args []any) (int64, error) {
+	if err := p.Flush(); err != nil {
 		return 0, err
 	}
 	res, err := p.conn.ExecContext(context.Background(), query, args...)
 	if err != nil {
-		return 0, pgErr(err)
+		return 0, MapErr(err)
 	}
 	return res.RowsAffected()
 }
 
-// flush sends every held row, table by table, parents first.
-func (p *pgBulk) flush() error {
+// Flush sends every held row, table by table, parents first.
+func (p *Bulk) Flush() error {
 	if p.nHeld == 0 {
 		return nil
 	}
 	ctx := context.Background()
-	for _, table := range moveOrder {
+	for _, table := range p.tables {
 		h := p.held[table]
 		if h == nil || len(h.rows) == 0 {
 			continue
 		}
-		err := p.conn.Raw(func(dc any) error {
-			pc, ok := dc.(*pgConn)
-			if !ok {
-				return fmt.Errorf("bulk connection is a %T", dc)
-			}
-			n, err := pc.Conn.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, h.cols, pgx.CopyFromRows(h.rows))
-			if err == nil && n != int64(len(h.rows)) {
-				err = fmt.Errorf("copied %d of %d rows", n, len(h.rows))
-			}
-			return err
-		})
+		n, err := CopyFrom(ctx, p.conn, table, h.cols, pgx.CopyFromRows(h.rows))
+		if err == nil && n != int64(len(h.rows)) {
+			err = fmt.Errorf("copied %d of %d rows", n, len(h.rows))
+		}
 		if err != nil {
-			return fmt.Errorf("bulk copy %s: %w", table, pgErr(err))
+			return fmt.Errorf("bulk copy %s: %w", table, MapErr(err))
 		}
 		h.rows = h.rows[:0]
 	}
 	for table, h := range p.held {
 		if len(h.rows) > 0 {
-			return fmt.Errorf("bulk: table %s is not in moveOrder", table)
+			return fmt.Errorf("bulk: table %s is not among the ledger's tables", table)
 		}
 	}
 	p.nHeld = 0
 	return nil
 }
 
-// close sends what is held, builds the deferred indexes, moves the identities past the
+// Close sends what is held, builds the deferred indexes, moves the identities past the
 // loaded ids, commits, and has the planner's statistics gathered.
-func (p *pgBulk) close() error {
+func (p *Bulk) Close() error {
 	ctx := context.Background()
-	if err := p.flush(); err != nil {
+	if err := p.Flush(); err != nil {
 		return err
 	}
 	for _, create := range p.deferred {
@@ -268,8 +256,8 @@ func (p *pgBulk) close() error {
 			return fmt.Errorf("bulk: %s: %w", create, err)
 		}
 	}
-	for _, table := range moveOrder {
-		if !pgIDTables[table] {
+	for _, table := range p.tables {
+		if !idTables[table] {
 			continue
 		}
 		if _, err := p.conn.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'),
@@ -290,8 +278,8 @@ func (p *pgBulk) close() error {
 	return errors.Join(p.conn.Close(), p.db.Close())
 }
 
-// abort rolls the load back: the database is left empty, as it was.
-func (p *pgBulk) abort() {
+// Abort rolls the load back: the database is left empty, as it was.
+func (p *Bulk) Abort() {
 	if !p.done {
 		p.conn.ExecContext(context.Background(), `ROLLBACK`)
 		p.done = true
