@@ -9,6 +9,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/store/postgres"
+	"cardcenter/store/sqlite"
 )
 
 // Bulk writes the whole history of a new ledger in one pass, for a generator of realistic
@@ -74,7 +75,7 @@ func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 	}
 	// One goroutine uses the connection: SQLite's own mutexes (taken on every call) are
 	// not needed.
-	db, err := sql.Open("sqlite3", dsn(path, true, true)+"&_mutex=no")
+	db, err := sql.Open("sqlite3", sqlite.DSN(path, true, true)+"&_mutex=no")
 	if err != nil {
 		return nil, fmt.Errorf("bulk open %s: %w", path, err)
 	}

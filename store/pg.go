@@ -63,6 +63,6 @@ func (s *Store) Schema(ctx context.Context) (have, want int, err error) {
 		have, err = s.pg.SchemaHave(ctx)
 		return have, PGSchemaVersion, err
 	}
-	err = s.read.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&have)
+	have, err = s.lite.SchemaHave(ctx)
 	return have, SchemaVersion, err
 }
