@@ -9,6 +9,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/store/pgtest"
+	"cardcenter/store/postgres"
 )
 
 // pgSchemaOf lists a PostgreSQL ledger's indexes and triggers, as schemaOf lists a file's.
@@ -55,10 +56,11 @@ func TestPGBulkLoadEndsWithTheLedgersSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.pg == nil || len(b.pg.Deferred()) != 3 {
-		t.Fatalf("bulk load on PostgreSQL deferred %v", b.pg)
+	pb, ok := b.eng.(*postgres.Bulk)
+	if !ok || len(pb.Deferred()) != 3 {
+		t.Fatalf("bulk load on PostgreSQL: %T", b.eng)
 	}
-	b.pg.HoldAtMost(4) // several flushes, and updates between them
+	pb.HoldAtMost(4) // several flushes, and updates between them
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	bulkSite(t, b, at)
 	for i := int64(1); i <= 10; i++ {
