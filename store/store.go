@@ -79,13 +79,8 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	db, err := sqlite.Open(path, sqlite.Options{Create: opt.Create, MaxBatch: opt.MaxBatch, ReadConns: opt.ReadConns,
-		MigrateTo: opt.migrateTo, BulkLoad: opt.bulkLoad, Check: func(w *sql.DB) error {
-			// Secrets of an earlier version sealed, then the key held against the ledger's.
-			if err := runConversions(w, seal); err != nil {
-				return err
-			}
-			return checkSealKey(w, seal)
-		}})
+		MigrateTo: opt.migrateTo, BulkLoad: opt.bulkLoad, Seal: liteSealer(seal),
+		Check: func(w *sql.DB) error { return checkSealKey(w, seal) }})
 	if err != nil {
 		return nil, err
 	}

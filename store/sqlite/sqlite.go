@@ -1,6 +1,7 @@
 // Package sqlite is the SQLite engine of the ledger (github.com/mattn/go-sqlite3), the
 // embedded default for one machine: its files (files.go, probe.go), its migrations
-// (migrations.go), its durable settings, and its single writer (writer.go). The store
+// (migrations.go) and the conversions of older ledgers (convert.go), its durable settings,
+// its single writer (writer.go) and its bulk load (bulk.go). The store
 // package (store.Open, for a path) runs its statements through it; nothing here knows the
 // ledger's rows.
 //
@@ -46,7 +47,10 @@ type Options struct {
 	MigrateTo int
 	// BulkLoad trades durability for speed while generating a site: synchronous=OFF.
 	BulkLoad bool
-	// Check runs on the writer after the migrations (the store's conversions and seal key
+	// Seal seals the secrets of a ledger written before they were sealed (convert.go); nil
+	// without the site key, which such a ledger then refuses (SITE_KEY_NEEDED).
+	Seal Sealer
+	// Check runs on the writer after the migrations and conversions (the store's seal key
 	// check); an error refuses the open.
 	Check func(*sql.DB) error
 }
@@ -121,6 +125,10 @@ func Open(path string, opt Options) (*DB, error) {
 		to = opt.MigrateTo
 	}
 	if err := migrate(w, to); err != nil {
+		w.Close()
+		return nil, classify(path, err)
+	}
+	if err := runConversions(w, opt.Seal); err != nil {
 		w.Close()
 		return nil, classify(path, err)
 	}
