@@ -7,7 +7,7 @@ import (
 
 // Every number that enters the ledger is bounded by what it stands for, so that no sum or
 // difference of them can overflow an int64 (a wrapped sum once passed the ceiling check
-// and booked a negative balance). The schema holds the same bounds (store/migrations.go).
+// and booked a negative balance). The schema holds the same bounds (store/sqlite/migrations.go).
 const (
 	// MaxPurse is the card's purse: 3 bytes of fen (167,772.15 yuan), as the card's log
 	// keeps it (docs/card-layout.md). No balance, and no amount, can be above it.

@@ -2,54 +2,61 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/store/postgres"
+	"cardcenter/store/sqlite"
 )
 
 // Bulk writes the whole history of a new ledger in one pass, for a generator of realistic
-// sites (cardcenter gen). Rows go in as they are, ids included, through prepared statements
-// in large transactions, with synchronous=OFF and the rollback journal in memory: a crash
-// during the load loses the file, which is why BulkLoad only ever creates a new one. Every
-// CHECK, trigger, unique index and foreign key of the schema still applies to every row.
-// The plain indexes of recharges are built at Close, by one sort each, rather than kept up
-// to date row by row: a card's recharges are spread over the whole history, so its index
-// takes every insert at a random place. Close puts the file back to WAL, with exactly the
-// schema Open makes; open it with Open for the durable settings.
+// sites (cardcenter gen). Rows go in as they are, ids included, through the statements
+// below, the same on both engines; how they travel is the engine's (store/sqlite/bulk.go:
+// prepared statements in large transactions with synchronous=OFF, a new file only;
+// store/postgres/bulk.go: COPY, in one transaction, into an empty database). Every CHECK,
+// trigger, unique index and foreign key of the schema still applies to every row. The
+// plain indexes of recharges are built at Close, by one sort each, rather than kept up to
+// date row by row. Close leaves exactly the schema Open makes; open the ledger with Open for
+// the durable settings.
 type Bulk struct {
-	path   string
-	db     *sql.DB
-	tx     *sql.Tx
-	stmts  map[string]*sql.Stmt
-	rows   int
-	txRows int
-	err    error
-	seal   *sealer
-	// deferred are the CREATE statements of the indexes dropped for the load.
-	deferred []string
+	path string
+	eng  bulkEngine
+	err  error
+	seal *sealer
+}
+
+// bulkEngine is how an engine takes the rows (store/sqlite.Bulk, store/postgres.Bulk).
+type bulkEngine interface {
+	Insert(query string, args []any) error
+	Update(query string, args []any) (int64, error)
+	Flush() error
+	Close() error
+	Abort()
 }
 
 // BulkOptions tune a bulk load. Zero values mean the defaults.
 type BulkOptions struct {
-	// TxRows is how many rows go into one transaction.
+	// TxRows is how many rows go into one transaction (SQLite; a load into PostgreSQL is one
+	// transaction).
 	TxRows int
-	// CacheMiB is the page cache of the loading connection.
+	// CacheMiB is the page cache of the loading connection (SQLite).
 	CacheMiB int
 	// SealKey seals device secrets and authorization answers, as Options.SealKey.
 	SealKey []byte
 }
 
 // BulkLoad creates a new ledger at path with the current schema and opens it for a bulk
-// load. An existing file is refused.
+// load. An existing file is refused. For a postgres:// address the database must be
+// empty, as for cardcenter migrate.
 func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
-	if IsPostgres(path) {
-		// A generated site is written as a SQLite file and moved (cardcenter migrate).
-		return nil, app.E(app.CodeBadInput, "gen writes a SQLite file; move it onto PostgreSQL with cardcenter migrate")
-	}
-	if _, err := os.Stat(path); err == nil {
+	pg := IsPostgres(path)
+	if pg {
+		if err := pgRefuseNonEmpty(context.Background(), path); err != nil {
+			return nil, err
+		}
+	} else if _, err := os.Stat(path); err == nil {
 		return nil, app.E(app.CodeAlreadyExists, "%s", path)
 	}
 	seal, err := newSealer(opt.SealKey)
@@ -60,188 +67,72 @@ func BulkLoad(path string, opt BulkOptions) (*Bulk, error) {
 	if err != nil {
 		return nil, err
 	}
+	name := st.Name()
 	if err := st.Close(); err != nil {
 		return nil, err
 	}
-	if opt.TxRows <= 0 {
-		opt.TxRows = 500_000
+	var eng bulkEngine
+	if pg {
+		eng, err = postgres.NewBulk(path, moveOrder)
+	} else {
+		eng, err = sqlite.NewBulk(path, opt.TxRows, opt.CacheMiB)
 	}
-	if opt.CacheMiB <= 0 {
-		opt.CacheMiB = 1024
-	}
-	// One goroutine uses the connection: SQLite's own mutexes (taken on every call) are
-	// not needed.
-	db, err := sql.Open("sqlite3", dsn(path, true, true)+"&_mutex=no")
 	if err != nil {
-		return nil, fmt.Errorf("bulk open %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	b := &Bulk{path: path, db: db, txRows: opt.TxRows, seal: seal}
-	for _, p := range []string{
-		`PRAGMA journal_mode = MEMORY`, // each page is written once, not to the WAL and again
-		`PRAGMA synchronous = OFF`,
-		fmt.Sprintf(`PRAGMA cache_size = %d`, -opt.CacheMiB*1024),
-		`PRAGMA temp_store = MEMORY`,
-		`PRAGMA locking_mode = EXCLUSIVE`,
-	} {
-		if _, err := db.Exec(p); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("bulk %s: %w", p, err)
-		}
-	}
-	if err := b.deferIndexes(); err != nil {
-		db.Close()
 		return nil, err
 	}
-	if err := b.begin(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return b, nil
-}
-
-// deferIndexes drops the non-unique, non-partial indexes of recharges (unique ones are
-// constraints and stay) and keeps their definitions for Close.
-func (b *Bulk) deferIndexes() error {
-	rows, err := b.db.Query(`SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_index_list('recharges') l ON l.name = m.name
-		WHERE m.type = 'index' AND l."unique" = 0 AND l.partial = 0 AND l.origin = 'c' ORDER BY m.name`)
-	if err != nil {
-		return fmt.Errorf("bulk: list indexes: %w", err)
-	}
-	var names []string
-	for rows.Next() {
-		var name, create string
-		if err := rows.Scan(&name, &create); err != nil {
-			rows.Close()
-			return fmt.Errorf("bulk: list indexes: %w", err)
-		}
-		names, b.deferred = append(names, name), append(b.deferred, create)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("bulk: list indexes: %w", err)
-	}
-	for _, name := range names {
-		if _, err := b.db.Exec(`DROP INDEX ` + name); err != nil {
-			return fmt.Errorf("bulk: drop index %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func (b *Bulk) begin() error {
-	tx, err := b.db.BeginTx(context.Background(), nil)
-	if err != nil {
-		return fmt.Errorf("bulk begin: %w", err)
-	}
-	b.tx, b.stmts, b.rows = tx, map[string]*sql.Stmt{}, 0
-	return nil
+	return &Bulk{path: name, eng: eng, seal: seal}, nil
 }
 
 // exec runs one insert; the first error sticks and every later call returns it.
 func (b *Bulk) exec(what, query string, args ...any) error {
-	return b.run(false, what, query, args...)
+	if b.err != nil {
+		return b.err
+	}
+	if err := b.eng.Insert(query, args); err != nil {
+		b.err = fmt.Errorf("bulk %s: %w", what, err)
+	}
+	return b.err
 }
 
 // update runs an update that must change exactly one row.
 func (b *Bulk) update(what, query string, args ...any) error {
-	return b.run(true, what, query, args...)
-}
-
-func (b *Bulk) run(one bool, what, query string, args ...any) error {
 	if b.err != nil {
 		return b.err
 	}
-	st, ok := b.stmts[query]
-	if !ok {
-		var err error
-		if st, err = b.tx.Prepare(query); err != nil {
-			b.err = fmt.Errorf("bulk prepare %s: %w", what, err)
-			return b.err
-		}
-		b.stmts[query] = st
+	if n, err := b.eng.Update(query, args); err != nil || n != 1 {
+		b.err = fmt.Errorf("bulk %s %v: %d rows changed (%v)", what, args, n, err)
 	}
-	res, err := st.Exec(args...)
-	if err != nil {
-		b.err = fmt.Errorf("bulk %s: %w", what, err)
-		return b.err
-	}
-	if one {
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			b.err = fmt.Errorf("bulk %s %v: %d rows changed (%v)", what, args, n, err)
-			return b.err
-		}
-	}
-	if b.rows++; b.rows >= b.txRows {
-		return b.Commit()
-	}
-	return nil
+	return b.err
 }
 
-// Commit ends the current transaction and starts the next.
+// Commit ends the current transaction and starts the next (on PostgreSQL, where the load
+// is one transaction, it sends the rows held so far).
 func (b *Bulk) Commit() error {
 	if b.err != nil {
 		return b.err
 	}
-	if err := b.tx.Commit(); err != nil {
-		b.err = fmt.Errorf("bulk commit: %w", err)
-		return b.err
-	}
-	if err := b.begin(); err != nil {
+	if err := b.eng.Flush(); err != nil {
 		b.err = err
 	}
 	return b.err
 }
 
-// Close builds the deferred indexes, commits, puts the file back into WAL mode and closes
-// it.
+// Close finishes the load (deferred indexes, the engine's own settings back); a load
+// that failed is aborted.
 func (b *Bulk) Close() error {
 	if b.err != nil {
 		b.Abort()
 		return b.err
 	}
-	var err error
-	for _, create := range b.deferred {
-		if _, err = b.tx.Exec(create); err != nil {
-			err = fmt.Errorf("bulk: %s: %w", create, err)
-			break
-		}
-	}
-	if err == nil {
-		err = b.tx.Commit()
-	}
-	if err == nil {
-		// locking_mode=EXCLUSIVE must be left before WAL can be entered again.
-		_, err = b.db.Exec(`PRAGMA locking_mode = NORMAL`)
-	}
-	if err == nil {
-		var mode string
-		if err = b.db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode); err == nil && mode != "wal" {
-			err = fmt.Errorf("journal_mode is %s, want wal", mode)
-		}
-	}
-	if err == nil {
-		err = b.db.Close()
-	}
-	if err != nil {
+	if err := b.eng.Close(); err != nil {
 		b.Abort()
 		return fmt.Errorf("bulk close %s: %w", b.path, err)
 	}
 	return nil
 }
 
-// Abort gives up the load and removes the file.
-func (b *Bulk) Abort() {
-	if b.tx != nil {
-		b.tx.Rollback()
-	}
-	b.db.Close()
-	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-		os.Remove(b.path + suffix)
-	}
-}
+// Abort gives up the load: the new file is removed, a PostgreSQL load rolled back.
+func (b *Bulk) Abort() { b.eng.Abort() }
 
 // Err is the first error of the load, if any.
 func (b *Bulk) Err() error { return b.err }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"cardcenter/store/sqlite"
 )
 
 // BenchmarkFsyncCommitBaseline is the ceiling the durable Recharge throughput is compared
@@ -12,7 +14,7 @@ import (
 // the same driver and DSN as the writer, nothing else. Each commit waits for one fsync.
 func BenchmarkFsyncCommitBaseline(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "baseline.db")
-	db, err := sql.Open("sqlite3", dsn(path, true, false))
+	db, err := sql.Open("sqlite3", sqlite.DSN(path, true, false))
 	if err != nil {
 		b.Fatal(err)
 	}

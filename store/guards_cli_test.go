@@ -21,7 +21,7 @@ import (
 // protectedTables are the ledger's money tables and what may legitimately change in each;
 // everything else about them is append-only. The schema itself refuses the rest, to anyone
 // holding the file (TestMoneyTablesRefuseRewritesThroughTheSQLiteCLI), with the guard
-// pattern of store/migrations.go (migration 5).
+// pattern of store/sqlite/migrations.go (migration 5).
 //
 // A new money table is one line here: its mutable columns, and statements that try its
 // illegal transitions (each must change the table when the triggers are gone, and be

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"cardcenter/app"
+
+	"cardcenter/store/sqlite"
 )
 
 // schemaOf lists every schema object's SQL, so two databases can be compared.
@@ -133,7 +135,7 @@ func TestOpenChecksDurabilitySettings(t *testing.T) {
 		t.Fatalf("journal_mode=%s synchronous=%d foreign_keys=%d, want wal/2/1", mode, syncLevel, fk)
 	}
 	v, err := st.SQLiteVersion()
-	if err != nil || versionLess(v, MinSQLiteVersion) {
+	if err != nil || sqlite.VersionLess(v, MinSQLiteVersion) {
 		t.Fatalf("sqlite %s (%v), need ≥ %s", v, err, MinSQLiteVersion)
 	}
 	// Reads go through a query-only pool: a write there must fail.
@@ -147,8 +149,8 @@ func TestVersionLess(t *testing.T) {
 		a, b string
 		less bool
 	}{{"3.40.1", "3.51.3", true}, {"3.51.3", "3.51.3", false}, {"3.54.1", "3.51.3", false}, {"3.51.2", "3.51.3", true}, {"4.0", "3.51.3", false}} {
-		if got := versionLess(c.a, c.b); got != c.less {
-			t.Errorf("versionLess(%s, %s) = %v", c.a, c.b, got)
+		if got := sqlite.VersionLess(c.a, c.b); got != c.less {
+			t.Errorf("sqlite.VersionLess(%s, %s) = %v", c.a, c.b, got)
 		}
 	}
 }

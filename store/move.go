@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"cardcenter/app"
+	"cardcenter/store/postgres"
 )
 
 // Moving a site from SQLite onto PostgreSQL (cardcenter migrate, issue 12.4).
@@ -48,7 +46,7 @@ type MoveReport struct {
 // and verifies the copy by recount (see above).
 func MoveToPostgres(ctx context.Context, from, to string) (MoveReport, error) {
 	start := time.Now()
-	rep := MoveReport{Rows: map[string]int64{}, From: from, To: redactDSN(to)}
+	rep := MoveReport{Rows: map[string]int64{}, From: from, To: postgres.RedactDSN(to)}
 	if IsPostgres(from) {
 		return rep, app.E(app.CodeBadInput, "--from is a SQLite ledger file")
 	}
@@ -84,7 +82,7 @@ func MoveToPostgres(ctx context.Context, from, to string) (MoveReport, error) {
 		return rep, fmt.Errorf("recount the source: %w", err)
 	}
 
-	conn, err := dst.pg.Conn(ctx)
+	conn, err := dst.pg.Pool().Conn(ctx)
 	if err != nil {
 		return rep, err
 	}
@@ -107,7 +105,7 @@ func MoveToPostgres(ctx context.Context, from, to string) (MoveReport, error) {
 			return rep, fmt.Errorf("copy %s: %w", table, err)
 		}
 		rep.Rows[table] = n
-		if pgIDTables[table] {
+		if postgres.HasID(table) {
 			// The copied ids are the source's; new rows continue after them.
 			if _, err := conn.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'),
 				COALESCE((SELECT MAX(id) FROM `+table+`), 0) + 1, false)`); err != nil {
@@ -132,35 +130,7 @@ func MoveToPostgres(ctx context.Context, from, to string) (MoveReport, error) {
 
 // pgRefuseNonEmpty: no table, or this program's tables without a row.
 func pgRefuseNonEmpty(ctx context.Context, dsn string) error {
-	db, err := openPGDB(dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := pgCheckDurable(ctx, db); err != nil {
-		return err
-	}
-	empty, err := pgIsEmpty(ctx, db)
-	if err != nil || empty {
-		return err
-	}
-	var ours bool
-	if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&ours); err != nil {
-		return err
-	}
-	if !ours {
-		return app.E(app.CodeTargetNotEmpty, "the database has tables of another program")
-	}
-	for _, table := range moveOrder {
-		var any bool
-		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&any); err != nil {
-			return err
-		}
-		if any {
-			return app.E(app.CodeTargetNotEmpty, "table %s has rows", table)
-		}
-	}
-	return nil
+	return postgres.RefuseNonEmpty(ctx, dsn, moveOrder)
 }
 
 // refuseUnknownTables: a table this program would not copy means a ledger of another
@@ -206,15 +176,7 @@ func copyTable(ctx context.Context, stx *sql.Tx, conn *sql.Conn, table string) (
 	}
 	src := &sqlRowsSource{rows: rows, vals: make([]any, len(cols))}
 	var n int64
-	err = conn.Raw(func(dc any) error {
-		pc, ok := dc.(*pgConn)
-		if !ok {
-			return fmt.Errorf("target connection is a %T", dc)
-		}
-		var err error
-		n, err = pc.Conn.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, src)
-		return err
-	})
+	n, err = postgres.CopyFrom(ctx, conn, table, cols, src)
 	if err != nil {
 		return n, err
 	}

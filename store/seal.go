@@ -5,9 +5,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"cardcenter/app"
+	"cardcenter/store/sqlite"
 )
 
 // Secrets at rest. Whoever can read the ledger file must not be able to sign a POS
@@ -100,4 +103,43 @@ func (s *sealer) openAnswer(a app.StoredAnswer) ([]byte, error) {
 		return a.Answer, nil
 	}
 	return s.open(a.Answer, answerAD(a.DeviceID, a.Serial))
+}
+
+// checkSealKey makes a wrong key fail at open, not at the first POS message: the first
+// sealed device secret must open with it.
+func checkSealKey(db *sql.DB, s *sealer) error {
+	if s == nil {
+		return nil
+	}
+	var id string
+	var secret []byte
+	err := db.QueryRow(`SELECT id, secret FROM devices ORDER BY id LIMIT 1`).Scan(&id, &secret)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.open(secret, deviceAD(id)); err != nil {
+		return fmt.Errorf("device %s: %w", id, err)
+	}
+	return nil
+}
+
+// liteSealer is the sealer as the SQLite engine's conversions ask for it; nil without a key.
+func liteSealer(s *sealer) sqlite.Sealer {
+	if s == nil {
+		return nil
+	}
+	return liteSeal{s}
+}
+
+type liteSeal struct{ s *sealer }
+
+func (l liteSeal) SealDeviceSecret(id string, secret []byte) ([]byte, error) {
+	return l.s.seal(secret, deviceAD(id))
+}
+
+func (l liteSeal) SealAuthorizeAnswer(device string, serial int64, answer []byte) ([]byte, error) {
+	return l.s.seal(answer, answerAD(device, serial))
 }

@@ -95,9 +95,9 @@ func TestGroupCommit_ManyConcurrentCallersFailAlone(t *testing.T) {
 		}
 		wg.Go(func() { errs[i] = s.Update(ctx, callerWork(i, kinds[i])) })
 	}
-	for deadline := time.Now().Add(30 * time.Second); len(s.writer.reqs) < maxBatch; {
+	for deadline := time.Now().Add(30 * time.Second); s.lite.Queued() < maxBatch; {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d callers queued", len(s.writer.reqs))
+			t.Fatalf("only %d callers queued", s.lite.Queued())
 		}
 		time.Sleep(time.Millisecond) // waiting for goroutines to queue, not for a clock
 	}

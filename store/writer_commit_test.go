@@ -67,10 +67,10 @@ func inOneBatch(t *testing.T, s *Store, fns ...func(app.Tx) error) []error {
 	for i, fn := range fns {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = s.Update(ctx, fn) }()
-		for deadline := time.Now().Add(10 * time.Second); len(s.writer.reqs) < i+1; {
+		for deadline := time.Now().Add(10 * time.Second); s.lite.Queued() < i+1; {
 			if time.Now().After(deadline) {
 				close(release)
-				t.Fatalf("only %d of %d callers queued", len(s.writer.reqs), len(fns))
+				t.Fatalf("only %d of %d callers queued", s.lite.Queued(), len(fns))
 			}
 			time.Sleep(100 * time.Microsecond) // waiting for a goroutine to queue, not for a clock
 		}

@@ -14,13 +14,14 @@ import (
 	"cardcenter/store/sitegen"
 )
 
-// runGen generates a realistic site into a new ledger file: the history is planned in
+// runGen generates a realistic site into a new ledger file or an empty PostgreSQL
+// database (written with COPY, store/pg_bulk.go): the history is planned in
 // gen_history.go and written by the bulk loader (gen_bulk.go, store.Bulk); then, on the
 // durable settings again, every day that may be settled is settled through the use cases
 // and the report is recounted against the raw rows.
 func runGen(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("gen", e)
-	db := fs.String("db", "", "ledger database file to create (required)")
+	db := fs.String("db", "", "ledger database file to create, or an empty PostgreSQL database (postgres://…) to fill (required)")
 	n := fs.Int("recharges", 20000, "how many recharges to book")
 	days := fs.Int("days", 365, "over how many days, ending today (host clock)")
 	seed := fs.Uint64("seed", 1, "seed of the generator (same seed, same day: same site)")
@@ -32,7 +33,12 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	if *db == "" {
 		return app.E(app.CodeBadInput, "--db is required")
 	}
-	if _, err := os.Stat(*db); err == nil {
+	if store.IsPostgres(*db) {
+		if *force {
+			// Never empty a database on a flag: drop and create it by hand.
+			return app.E(app.CodeBadInput, "--force replaces a file; a PostgreSQL database must be empty")
+		}
+	} else if _, err := os.Stat(*db); err == nil {
 		if !*force {
 			return app.E(app.CodeAlreadyExists, "%s (use --force to replace it)", *db)
 		}
@@ -77,7 +83,11 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	if err := st.Close(); err != nil {
 		return err
 	}
-	printGen(e.stdout, *db, g, settled, check, loaded, time.Since(start))
+	size := fmt.Sprintf("%.1f MB", float64(fileSize(*db))/(1<<20))
+	if store.IsPostgres(*db) {
+		size = "PostgreSQL"
+	}
+	printGen(e.stdout, st.Name(), size, g, settled, check, loaded, time.Since(start))
 	return nil
 }
 
@@ -133,9 +143,9 @@ func fileSize(path string) int64 {
 	return n
 }
 
-func printGen(w io.Writer, path string, g *sitegen.Generator, settled app.SettleResult, rc store.Recount, loaded, total time.Duration) {
+func printGen(w io.Writer, path, size string, g *sitegen.Generator, settled app.SettleResult, rc store.Recount, loaded, total time.Duration) {
 	s := g.Stats()
-	fmt.Fprintf(w, "已生成 generated %s: %.1f MB in %s (loaded in %s)\n", path, float64(fileSize(path))/(1<<20),
+	fmt.Fprintf(w, "已生成 generated %s: %s in %s (loaded in %s)\n", path, size,
 		total.Round(time.Millisecond), loaded.Round(time.Millisecond))
 	fmt.Fprintf(w, "  持卡人 cardholders %d, 卡 cards %d, 充值机 recharge POS %d (+%d 消费机), 操作员 operators %d, 授权 authorizations %d\n",
 		s.Holders, s.Cards, s.Devices, g.OtherDevices(), s.Operators, s.Authorizations)

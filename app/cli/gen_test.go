@@ -13,6 +13,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/store"
+	"cardcenter/store/pgtest"
 )
 
 func runCmd(t testing.TB, args ...string) (code int, stdout, stderr string) {
@@ -148,5 +149,38 @@ func TestGenRefusesBadFlags(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("refused gen left files: %v", entries)
+	}
+}
+
+// gen on PostgreSQL, as a user runs it: an empty database is filled, settled and recounted
+// (Σ report = Σ raw rows = Σ generated, the check gen makes on SQLite), the report reads
+// the same totals, and a second gen into the now full database is refused.
+func TestGenCommandOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	code, out, errOut := runCmd(t, "gen", "--db", dsn, "--recharges", "3000", "--seed", "3")
+	if code != 0 {
+		t.Fatalf("gen: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"充值 recharges 3000 ", "核对 recount", "已结算 settled 36", "PostgreSQL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("gen output lacks %q:\n%s", want, out)
+		}
+	}
+	st, err := store.Open(dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := st.Recount(context.Background())
+	st.Close()
+	if err != nil || raw.Recharges.Count != 3000 || raw.Reversed != raw.Reversals.Count {
+		t.Fatalf("recount: %+v, %v", raw, err)
+	}
+	code, again, errOut := runCmd(t, "gen", "--db", dsn, "--recharges", "10")
+	if code != 2 || !strings.Contains(errOut, string(app.CodeTargetNotEmpty)) {
+		t.Fatalf("gen into a full database: exit %d\n%s%s", code, again, errOut)
+	}
+	code, again, errOut = runCmd(t, "gen", "--db", dsn, "--recharges", "10", "--force")
+	if code != 2 || !strings.Contains(errOut, string(app.CodeBadInput)) {
+		t.Fatalf("gen --force on PostgreSQL: exit %d\n%s%s", code, again, errOut)
 	}
 }

@@ -204,7 +204,12 @@ var busyRates = storyRates{Reversed: 0.04, Cancel: 0.04, Unknown: 0.02, Lost: 0.
 // genBulk generates a site with the bulk loader, then settles it through the use cases.
 func genBulk(t *testing.T, p Params) (*Generator, *recordingSink, *store.Store, *app.Service) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "bulk.db")
+	return genBulkAt(t, p, filepath.Join(t.TempDir(), "bulk.db"))
+}
+
+// genBulkAt is genBulk into a given ledger: a new file, or an empty PostgreSQL database.
+func genBulkAt(t *testing.T, p Params, path string) (*Generator, *recordingSink, *store.Store, *app.Service) {
+	t.Helper()
 	g, err := New(p, nil)
 	if err != nil {
 		t.Fatal(err)

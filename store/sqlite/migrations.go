@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import "strings"
 
@@ -607,7 +607,7 @@ CREATE TRIGGER case_decisions_bounds BEFORE INSERT ON case_decisions
 	// 9: secrets at rest (issue 9.4). Device secrets and the answers of authorizations are
 	// sealed (store/seal.go), authorization codes kept as "sha256:" hashes. The rows already
 	// there are converted by the program, which holds the key the database must not: the
-	// pending_conversions row makes the next open run sealLegacySecrets (seal_convert.go),
+	// pending_conversions row makes the next open run sealLegacySecrets (convert.go),
 	// and the triggers refuse a device secret or a code written in the clear from now on.
 	`
 CREATE TABLE pending_conversions (name TEXT PRIMARY KEY) WITHOUT ROWID;

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"sync"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
-
-	"cardcenter/app"
 )
 
 // groupWriter serializes every write through the one writer connection and commits the
@@ -28,7 +26,7 @@ type groupWriter struct {
 
 type writeReq struct {
 	ctx context.Context
-	fn  func(app.Tx) error
+	fn  func(context.Context, Querier) error
 	err chan error
 }
 
@@ -40,7 +38,7 @@ func newGroupWriter(db *sql.DB, maxBatch int) *groupWriter {
 
 var errClosed = fmt.Errorf("store is closed")
 
-func (g *groupWriter) do(ctx context.Context, fn func(app.Tx) error) (err error) {
+func (g *groupWriter) do(ctx context.Context, fn func(context.Context, Querier) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -165,7 +163,7 @@ func runOne(tx *connTx, r *writeReq, single bool) (err error) {
 			err = fmt.Errorf("release savepoint: %w", rerr)
 		}
 	}()
-	return r.fn(&txn{ctx: ctx, q: tx})
+	return r.fn(ctx, tx)
 }
 
 // connTx is a write transaction run by hand on a dedicated connection (BEGIN IMMEDIATE …

@@ -1,8 +1,8 @@
-package store
+package postgres
 
 import "strings"
 
-// pgMigrations are the PostgreSQL ledger's migrations, applied in order at open, each in
+// migrations are the PostgreSQL ledger's migrations, applied in order at open, each in
 // its own transaction under the writer's advisory lock (two hosts starting together
 // migrate once), and never edited once released; schema_migrations holds the versions
 // applied. Migration 1 is the final SQLite schema (migrations 1–9 of migrations.go) as
@@ -27,7 +27,7 @@ import "strings"
 // store still waits for the store's writers, and under READ COMMITTED each statement of the
 // guard then sees what they committed — the same "one writer at a time" SQLite gives every
 // program that opens the file.
-var pgMigrations = []string{
+var migrations = []string{
 	// 1: the ledger.
 	`
 -- The writer's lock: every store write transaction takes it first (store/pg.go).
@@ -546,7 +546,7 @@ CREATE TRIGGER staff_no_truncate BEFORE TRUNCATE ON staff EXECUTE FUNCTION cc_re
 }
 
 // PGSchemaVersion is the PostgreSQL schema version this program writes.
-var PGSchemaVersion = len(pgMigrations)
+var SchemaVersion = len(migrations)
 
 // PGSchema is every PostgreSQL migration's SQL in order (tests key template databases by it).
-func PGSchema() string { return strings.Join(pgMigrations, "\n") }
+func Schema() string { return strings.Join(migrations, "\n") }

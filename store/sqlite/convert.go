@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,15 +9,22 @@ import (
 	"cardcenter/app"
 )
 
+// Sealer seals a ledger's secrets with the site's key (the store's sealer, store/seal.go):
+// the conversions of a ledger written before secrets were sealed need it.
+type Sealer interface {
+	SealDeviceSecret(id string, secret []byte) ([]byte, error)
+	SealAuthorizeAnswer(device string, serial int64, answer []byte) ([]byte, error)
+}
+
 // The migration that seals secrets at rest cannot do its work in SQL: sealing needs the
 // key, which the database never holds. So it leaves a row in pending_conversions, and
 // every open runs the conversions still pending, each in one transaction that also deletes
 // its row: a crash in between runs it again, and a converted ledger never pays for it.
-var conversions = map[string]func(ctx context.Context, tx *sql.Tx, s *sealer) error{
+var conversions = map[string]func(ctx context.Context, tx *sql.Tx, s Sealer) error{
 	"seal_secrets_v1": sealLegacySecrets,
 }
 
-func runConversions(db *sql.DB, s *sealer) error {
+func runConversions(db *sql.DB, s Sealer) error {
 	ctx := context.Background()
 	var exists int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'pending_conversions'`).Scan(&exists); err != nil {
@@ -55,7 +62,7 @@ func runConversions(db *sql.DB, s *sealer) error {
 	return nil
 }
 
-func runConversion(ctx context.Context, db *sql.DB, name string, conv func(context.Context, *sql.Tx, *sealer) error, s *sealer) error {
+func runConversion(ctx context.Context, db *sql.DB, name string, conv func(context.Context, *sql.Tx, Sealer) error, s Sealer) error {
 	// Overwrite what a conversion frees, so that the plaintext it replaces is not left in
 	// free pages; the checkpoint after it empties the WAL of the old page images.
 	if _, err := db.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
@@ -97,7 +104,7 @@ func runConversion(ctx context.Context, db *sql.DB, name string, conv func(conte
 // and authorization answers are sealed, authorization codes replaced by their hashes. A
 // ledger that holds secrets in the clear cannot be converted without the key: it is refused
 // (SITE_KEY_NEEDED) rather than left readable, and converted by the first open that has it.
-func sealLegacySecrets(ctx context.Context, tx *sql.Tx, s *sealer) error {
+func sealLegacySecrets(ctx context.Context, tx *sql.Tx, s Sealer) error {
 	type devRow struct {
 		id     string
 		secret []byte
@@ -129,7 +136,7 @@ func sealLegacySecrets(ctx context.Context, tx *sql.Tx, s *sealer) error {
 			len(devs), len(answers))
 	}
 	for _, d := range devs {
-		sealed, err := s.seal(d.secret, deviceAD(d.id))
+		sealed, err := s.SealDeviceSecret(d.id, d.secret)
 		if err != nil {
 			return err
 		}
@@ -138,7 +145,7 @@ func sealLegacySecrets(ctx context.Context, tx *sql.Tx, s *sealer) error {
 		}
 	}
 	for _, a := range answers {
-		sealed, err := s.seal(a.answer, answerAD(a.device, a.serial))
+		sealed, err := s.SealAuthorizeAnswer(a.device, a.serial, a.answer)
 		if err != nil {
 			return err
 		}
@@ -181,27 +188,6 @@ func collect[T any](ctx context.Context, tx *sql.Tx, query string, scan func(*sq
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// checkSealKey makes a wrong key fail at open, not at the first POS message: the first
-// sealed device secret must open with it.
-func checkSealKey(db *sql.DB, s *sealer) error {
-	if s == nil {
-		return nil
-	}
-	var id string
-	var secret []byte
-	err := db.QueryRow(`SELECT id, secret FROM devices ORDER BY id LIMIT 1`).Scan(&id, &secret)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := s.open(secret, deviceAD(id)); err != nil {
-		return fmt.Errorf("device %s: %w", id, err)
-	}
-	return nil
 }
 
 // liftGuards drops the named triggers inside tx and returns what re-creates them from

@@ -1,4 +1,4 @@
-package store
+package postgres
 
 import (
 	"context"
@@ -29,9 +29,12 @@ import (
 //     sql.Result.LastInsertId works as it does on SQLite (pgx has no LastInsertId).
 // Errors keep their pgconn.PgError inside; pgErr maps the ones the app knows.
 
-// pgIDTables are the tables whose id the database assigns (an identity column), whose
+// HasID reports whether the database assigns the ids of table (an identity column).
+func HasID(table string) bool { return idTables[table] }
+
+// idTables are the tables whose id the database assigns (an identity column), whose
 // inserts the store reads the id of.
-var pgIDTables = map[string]bool{
+var idTables = map[string]bool{
 	"cardholders": true, "operators": true, "audit_log": true, "authorizations": true, "recharges": true,
 	"reversals": true, "cancels": true, "repairs": true, "card_reads": true, "device_journal_ends": true,
 	"exception_cases": true, "case_decisions": true,
@@ -84,7 +87,7 @@ func pgRewrite(q string) pgStmt {
 	s := pgStmt{sql: crossJoin.ReplaceAllString(indexedBy.ReplaceAllString(b.String(), ""), "JOIN")}
 	m := insertTarget.FindStringSubmatch(s.sql)
 	s.insert = m != nil
-	if m != nil && pgIDTables[strings.ToLower(m[1])] && !strings.Contains(strings.ToUpper(s.sql), "RETURNING") {
+	if m != nil && idTables[strings.ToLower(m[1])] && !strings.Contains(strings.ToUpper(s.sql), "RETURNING") {
 		s.sql = strings.TrimRight(strings.TrimSpace(s.sql), ";") + " RETURNING id"
 		s.returnID = true
 	}
@@ -183,10 +186,10 @@ func (r pgInsertResult) RowsAffected() (int64, error) { return int64(r), nil }
 func (r pgResult) LastInsertId() (int64, error) { return int64(r), nil }
 func (r pgResult) RowsAffected() (int64, error) { return 1, nil }
 
-// openPGDB opens a pool of rewritten pgx connections. Every session of it commits
+// OpenPool opens a pool of rewritten pgx connections. Every session of it commits
 // durably (synchronous_commit=on, whatever the role or database default says) and gives up
 // on a lock held too long rather than hanging a POS request forever.
-func openPGDB(dsn string) (*sql.DB, error) {
+func OpenPool(dsn string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, app.E(app.CodeBadInput, "PostgreSQL address: %v", err)
@@ -209,16 +212,16 @@ func openPGDB(dsn string) (*sql.DB, error) {
 	return sql.OpenDB(pgConnector{inner: stdlib.GetConnector(*cfg)}), nil
 }
 
-// IsPostgres reports whether a --db value names a PostgreSQL database rather than a file.
-func IsPostgres(db string) bool {
+// IsAddress reports whether a --db value names a PostgreSQL database rather than a file.
+func IsAddress(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
-// pgErr maps PostgreSQL's refusals onto what the app knows: a unique violation is
+// MapErr maps PostgreSQL's refusals onto what the app knows: a unique violation is
 // app.ErrDuplicate (the store's own inserts look before they insert, so it is met only by
 // a write racing one that does not take the writer's lock — or a guard doing its job);
 // the message and the PgError stay in the chain for logs and tests.
-func pgErr(err error) error {
+func MapErr(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && !errors.Is(err, app.ErrDuplicate) {
 		return fmt.Errorf("%w: %w", app.ErrDuplicate, err)
