@@ -31,8 +31,9 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	demoTray := fs.String("demo-tray", "", "demo mode: the card tray's control socket (F5 swaps the card)")
 	provisionDir := fs.String("provision-dir", "", "where a device's secret file is written at registration or rotation (default: $XDG_DATA_HOME/cardcenter/provision)")
 	logFile := fs.String("log", "", "log file, never the screen (default: $XDG_STATE_HOME/cardcenter/desk.log)")
-	hostURL := fs.String("host", "", "run against the host at this URL (cardcenter serve, https://HOST:PORT) instead of a ledger file; the card is still read here")
-	pinFlag := fs.String("pin-sha256", "", "with --host: the host's certificate SHA-256 fingerprint (as serve prints it): trust exactly that certificate")
+	var hostURLs, pinList listFlag
+	fs.Var(&hostURLs, "host", "run against the host at this URL (cardcenter serve, https://HOST:PORT) instead of a ledger file; the card is still read here. Several hosts on one database: a comma-separated list or the flag repeated")
+	fs.Var(&pinList, "pin-sha256", "with --host: the host's certificate SHA-256 fingerprint (as serve prints it): trust exactly that certificate; with several hosts, one for all or one per host in the order of --host")
 	insecure := fs.Bool(sitecert.InsecureFlag, false, "with --host: talk plain HTTP to a host other than this machine: passwords and session tokens cross the network in clear")
 	timeout := fs.Duration("timeout", deskapi.DefaultTimeout, "with --host: how long to wait for each answer of the host")
 	if err := parseFlags(fs, args); err != nil {
@@ -40,15 +41,15 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	}
 	dbSet := false
 	fs.Visit(func(f *flag.Flag) { dbSet = dbSet || f.Name == "db" })
-	if *hostURL != "" && dbSet {
+	if len(hostURLs) > 0 && dbSet {
 		return app.E(app.CodeBadInput, "--host or --db, not both: the ledger is the host's or this file")
 	}
-	if *hostURL == "" && (*pinFlag != "" || *insecure) {
+	if len(hostURLs) == 0 && (len(pinList) > 0 || *insecure) {
 		return app.E(app.CodeBadInput, "--pin-sha256 and --%s go with --host", sitecert.InsecureFlag)
 	}
 	keyFileSet := false
 	fs.Visit(func(f *flag.Flag) { keyFileSet = keyFileSet || f.Name == "site-key" })
-	if *hostURL != "" && keyFileSet {
+	if len(hostURLs) > 0 && keyFileSet {
 		return app.E(app.CodeBadInput, "--site-key goes without --host: a desk of a host gets each card's keys from the host")
 	}
 	var err error
@@ -67,17 +68,17 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	var keys cardio.KeySource
 	var scope func() string
 	var c *views.Common
-	if *hostURL != "" {
+	if len(hostURLs) > 0 {
 		// The ledger is the host's, and so is the site key: no database and no key here;
 		// each card's keys come from the host in the clerk's session.
-		client, err := connectDesk(ctx, *hostURL, *pinFlag, *insecure, *timeout)
+		client, err := connectDesk(ctx, hostURLs, pinList, *insecure, *timeout)
 		if err != nil {
 			return err
 		}
 		svc = client
 		keys = deskio.HostKeys{Desk: client, Actor: func() app.Actor { return c.Actor }}
 		scope = func() string { return c.Actor.Session }
-		e.log.Info("desk on a host", "host", *hostURL)
+		e.log.Info("desk on a host", "hosts", hostURLs.String())
 	} else {
 		key, _, err := cardio.LoadSiteKey(*keyFile)
 		if err != nil {
@@ -122,21 +123,19 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 
 // connectDesk reaches the host's desk API, https with its certificate pinned (or plain
 // http to this machine only, unless insecure).
-func connectDesk(ctx context.Context, hostURL, pinHex string, insecure bool, timeout time.Duration) (*deskapi.Client, error) {
-	if err := sitecert.CheckHostURL(hostURL, pinHex != "", insecure); err != nil {
+func connectDesk(ctx context.Context, urls, pins []string, insecure bool, timeout time.Duration) (*deskapi.Client, error) {
+	list, err := pinHosts(urls, pins, insecure)
+	if err != nil {
 		return nil, err
 	}
-	var pin *sitecert.Fingerprint
-	if pinHex != "" {
-		fp, err := sitecert.ParseFingerprint(pinHex)
-		if err != nil {
-			return nil, err
-		}
-		pin = &fp
+	hosts := make([]deskapi.Host, len(list))
+	for i, h := range list {
+		hosts[i] = deskapi.Host{URL: h.URL, Pin: h.Pin}
 	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+	// Each host that does not answer costs up to one timeout before the next is tried.
+	cctx, cancel := context.WithTimeout(ctx, time.Duration(len(hosts))*timeout)
 	defer cancel()
-	return deskapi.Connect(cctx, hostURL, deskapi.Options{Pin: pin, Timeout: timeout})
+	return deskapi.ConnectHosts(cctx, hosts, deskapi.Options{Timeout: timeout})
 }
 
 // defaultDeskDB is the ledger under the XDG data directory.

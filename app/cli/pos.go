@@ -48,8 +48,9 @@ actions:
 func runPOS(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("pos", e)
 	fs.Usage = func() { fmt.Fprintln(e.stderr, posUsage); fs.PrintDefaults() }
-	hostURL := fs.String("host", "http://127.0.0.1:8620", "host base URL (cardcenter serve); https:// off this machine")
-	pinFlag := fs.String("pin-sha256", "", "the host's certificate SHA-256 fingerprint (as serve prints it): trust exactly that certificate")
+	var hostURLs, pinList listFlag
+	fs.Var(&hostURLs, "host", "host base URL (cardcenter serve; default http://127.0.0.1:8620); https:// off this machine. Several hosts on one database: a comma-separated list or the flag repeated; a message the host does not answer goes to the next")
+	fs.Var(&pinList, "pin-sha256", "the host's certificate SHA-256 fingerprint (as serve prints it): trust exactly that certificate; with several hosts, one for all or one per host in the order of --host")
 	insecure := fs.Bool(sitecert.InsecureFlag, false, "talk plain HTTP to a host other than this machine: the operator's PIN crosses the network in clear")
 	device := fs.String("device", "", "this POS's terminal id (required)")
 	secretFile := fs.String("secret-file", "", "file holding this device's secret in hex")
@@ -76,16 +77,12 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if *device == "" {
 		return app.E(app.CodeBadInput, "--device is required")
 	}
-	if err := sitecert.CheckHostURL(*hostURL, *pinFlag != "", *insecure); err != nil {
-		return err
+	if len(hostURLs) == 0 {
+		hostURLs = listFlag{"http://127.0.0.1:8620"}
 	}
-	var pin *sitecert.Fingerprint
-	if *pinFlag != "" {
-		fp, err := sitecert.ParseFingerprint(*pinFlag)
-		if err != nil {
-			return err
-		}
-		pin = &fp
+	hostList, err := pinHosts(hostURLs, pinList, *insecure)
+	if err != nil {
+		return err
 	}
 	secret, err := posSecret(ctx, e, *device, *secretFile, *db, *keyFile)
 	if err != nil {
@@ -102,8 +99,10 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	if *skew != 0 {
 		clock = skewedClock{e.clock, *skew}
 	}
-	keyHost := &posapi.Client{BaseURL: strings.TrimRight(*hostURL, "/"), DeviceID: *device, Secret: secret,
-		HTTP: sitecert.PinnedClient(pin, *timeout), Clock: clock}
+	keyHost := &posapi.Client{DeviceID: *device, Secret: secret, Clock: clock}
+	for _, h := range hostList {
+		keyHost.Hosts = append(keyHost.Hosts, posapi.Host{URL: h.URL, HTTP: sitecert.PinnedClient(h.Pin, *timeout)})
+	}
 	var host pos.Host = keyHost
 	if *dropAnswer != "" || *loseRequest != "" {
 		host = &pos.DroppingHost{Host: host, Drop: countKinds(*dropAnswer), Lose: countKinds(*loseRequest)}

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"cardcenter/app"
@@ -22,9 +26,15 @@ import (
 // app.CodeX) works as in process); a call whose answer never arrived is NO_ANSWER, and
 // nothing is retried here: a repair's intent or completion that may have been recorded is
 // settled by the next read of the card, as after a crash. Safe for concurrent use.
+//
+// A site with several hosts on one database gives the desk their list (ConnectHosts). A
+// call that provably never reached a host (the connection was refused, or the host's
+// certificate is not its pin: nothing was written) goes to the next host at once; a call
+// whose answer was lost on the way is NO_ANSWER as above, never sent twice (unless it only
+// reads, see readOnly), and the next call goes to the next host. Sessions live in the ledger, so any host serves the session.
 type Client struct {
-	base     string
-	http     *http.Client
+	hosts    []dialedHost
+	next     atomic.Int32 // index into hosts of the host to call first
 	settings app.Settings
 	clock    app.Clock
 	today    func(time.Time) string
@@ -46,6 +56,18 @@ type Options struct {
 	Clock app.Clock
 }
 
+// Host is one host of the site as a desk reaches it: its base URL (https://HOST:PORT) and
+// the fingerprint of its certificate (nil: the system's roots, or Options.Pin).
+type Host struct {
+	URL string
+	Pin *sitecert.Fingerprint
+}
+
+type dialedHost struct {
+	base string
+	http *http.Client
+}
+
 // DefaultTimeout bounds a call when Options.Timeout is zero.
 const DefaultTimeout = 15 * time.Second
 
@@ -53,13 +75,31 @@ const DefaultTimeout = 15 * time.Second
 // and returns the desk's ledger there. Nobody is logged in yet: Login returns the actor
 // whose Session the other calls carry.
 func Connect(ctx context.Context, baseURL string, opts Options) (*Client, error) {
+	return ConnectHosts(ctx, []Host{{URL: baseURL}}, opts)
+}
+
+// ConnectHosts is Connect to a site with several hosts, in order of preference, each with
+// its own pin (a Host without one takes Options.Pin). The first host that answers is the
+// one the calls go to until it gives no answer.
+func ConnectHosts(ctx context.Context, hosts []Host, opts Options) (*Client, error) {
+	if len(hosts) == 0 {
+		return nil, app.E(app.CodeBadInput, "no host to connect to")
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.HTTP == nil {
-		opts.HTTP = sitecert.PinnedClient(opts.Pin, opts.Timeout)
+	c := &Client{}
+	for _, h := range hosts {
+		hc := opts.HTTP
+		if hc == nil {
+			pin := h.Pin
+			if pin == nil {
+				pin = opts.Pin
+			}
+			hc = sitecert.PinnedClient(pin, opts.Timeout)
+		}
+		c.hosts = append(c.hosts, dialedHost{base: strings.TrimRight(h.URL, "/"), http: hc})
 	}
-	c := &Client{base: strings.TrimRight(baseURL, "/"), http: opts.HTTP}
 	sent := time.Now()
 	raw, err := c.do(ctx, http.MethodGet, PathSettings, "", nil)
 	if err != nil {
@@ -97,15 +137,70 @@ func (c *Client) Today() string { return c.today(c.clock.Now()) }
 // Clock is the desk's clock (see Options.Clock).
 func (c *Client) Clock() app.Clock { return c.clock }
 
-// do sends one request and returns the answer's result, or its refusal as *app.Error.
+// Current is the URL of the host the next call goes to first.
+func (c *Client) Current() string {
+	return c.hosts[int(c.next.Load())%len(c.hosts)].base
+}
+
+// do sends one request and returns the answer's result, or its refusal as *app.Error. It
+// moves on to the next host only when the request provably reached no host (see Client).
 func (c *Client) do(ctx context.Context, verb, path, token string, body []byte) (json.RawMessage, error) {
+	first := int(c.next.Load())
+	var err error
+	for i := range c.hosts {
+		n := (first + i) % len(c.hosts)
+		var raw json.RawMessage
+		var sent bool
+		raw, sent, err = c.doOn(ctx, c.hosts[n], verb, path, token, body)
+		if err == nil || !errors.Is(err, posapi.CodeNoAnswer) && !errors.Is(err, app.CodeHostCertMismatch) {
+			c.next.Store(int32(n))
+			return raw, err
+		}
+		c.next.Store(int32((n + 1) % len(c.hosts)))
+		// A read may be repeated anywhere; anything else that may have reached a host is
+		// not sent again.
+		if sent && !repeatable(verb, path) || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// readOnly are the Desk methods that only read the ledger: sent twice, to two hosts, they
+// change nothing, so one whose answer was lost is asked of the next host at once. ReadCard
+// is not one: it may resolve a repair's open intent.
+var readOnly = map[string]bool{
+	"NeedsFirstAdmin": true, "CardQuestions": true, "AwaitingDesk": true, "RepairOf": true, "ReceiptOf": true,
+	"Report": true, "IsSettled": true, "Exceptions": true, "Operators": true, "Devices": true, "Device": true,
+	"DeviceJournalEnds": true, "DeviceLastSerial": true, "Bindings": true, "CardByNo": true, "CardDetail": true,
+	"StaffList": true, "Audit": true, "AuditFiltered": true,
+}
+
+func repeatable(verb, path string) bool {
+	name, ok := strings.CutPrefix(path, PathPrefix)
+	return verb == http.MethodGet || ok && readOnly[name]
+}
+
+// nothingSent reports whether a transport error proves the request never left: the
+// connection was never made, or the handshake refused the host's certificate.
+func nothingSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var mm *sitecert.MismatchError
+	return errors.As(err, &mm)
+}
+
+// doOn is one request to one host; sent says whether it may have reached the host.
+func (c *Client) doOn(ctx context.Context, h dialedHost, verb, path, token string, body []byte) (_ json.RawMessage, sent bool, _ error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, verb, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, verb, h.base+path, rd)
 	if err != nil {
-		return nil, fmt.Errorf("desk api %s: %w", path, err)
+		return nil, false, fmt.Errorf("desk api %s: %w", path, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -113,45 +208,46 @@ func (c *Client) do(ctx context.Context, verb, path, token string, body []byte) 
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := h.http.Do(req)
 	if err != nil {
+		sent := !nothingSent(err)
 		if cerr := ctx.Err(); cerr != nil {
-			return nil, cerr
+			return nil, sent, cerr
 		}
 		// A certificate other than the pinned one says so (HOST_CERT_MISMATCH).
 		if ae, ok := app.AsError(err); ok {
-			return nil, fmt.Errorf("%w: %w", ae, err)
+			return nil, sent, fmt.Errorf("%w: %w", ae, err)
 		}
-		return nil, fmt.Errorf("%w: %w", refusal(posapi.CodeNoAnswer, path), err)
+		return nil, sent, fmt.Errorf("%w: %w", refusal(posapi.CodeNoAnswer, h.base+path), err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", refusal(posapi.CodeNoAnswer, path+": answer cut off"), err)
+		return nil, true, fmt.Errorf("%w: %w", refusal(posapi.CodeNoAnswer, path+": answer cut off"), err)
 	}
 	if len(b) > MaxAnswer {
-		return nil, badAnswer(path, "over %d bytes", MaxAnswer)
+		return nil, true, badAnswer(path, "over %d bytes", MaxAnswer)
 	}
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal(b, &env); err != nil {
-		return nil, badAnswer(path, "HTTP %d, not a desk answer", resp.StatusCode)
+		return nil, true, badAnswer(path, "HTTP %d, not a desk answer", resp.StatusCode)
 	}
 	if raw, ok := env["error"]; ok {
 		var we WireError
 		if err := json.Unmarshal(raw, &we); err != nil || we.Code == "" {
-			return nil, badAnswer(path, "HTTP %d, an unreadable refusal", resp.StatusCode)
+			return nil, true, badAnswer(path, "HTTP %d, an unreadable refusal", resp.StatusCode)
 		}
 		refused := &app.Error{Code: we.Code, ZH: we.ZH, EN: we.EN, Detail: we.Detail}
 		if we.Cause != "" {
-			return nil, app.Because(refused, app.E(we.Cause, "%s", we.Detail))
+			return nil, true, app.Because(refused, app.E(we.Cause, "%s", we.Detail))
 		}
-		return nil, refused
+		return nil, true, refused
 	}
 	raw, ok := env["result"]
 	if !ok || resp.StatusCode != http.StatusOK {
-		return nil, badAnswer(path, "HTTP %d without a result", resp.StatusCode)
+		return nil, true, badAnswer(path, "HTTP %d without a result", resp.StatusCode)
 	}
-	return raw, nil
+	return raw, true, nil
 }
 
 func badAnswer(path, f string, args ...any) *app.Error {
@@ -416,4 +512,15 @@ func (c *Client) ResetStaffPassword(ctx context.Context, actor app.Actor, userna
 
 func (c *Client) UnlockStaff(ctx context.Context, actor app.Actor, username string) error {
 	return c.invoke(ctx, actor, "UnlockStaff", nil, username)
+}
+
+// ReadOnlyMethods lists the Desk methods a desk asks again of the next host when an answer
+// was lost (see readOnly).
+func ReadOnlyMethods() []string {
+	out := make([]string, 0, len(readOnly))
+	for name := range readOnly {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }

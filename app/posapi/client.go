@@ -18,14 +18,43 @@ import (
 // Client is a recharge POS's connection to the host: it signs every request with the
 // device's secret, checks the signature of every answer, and keeps its clock in step with
 // the host's from the time each verified answer carries.
+//
+// A site with several hosts on one database gives the POS their list (Hosts): a message
+// that gets no answer from one host is sent, the same bytes, to the next. That is safe
+// because every message is idempotent on (device, serial) in the shared ledger: a host
+// that booked it and died before answering left the first answer stored, and the next host
+// replays it byte for byte.
 type Client struct {
-	BaseURL  string // e.g. http://127.0.0.1:8620
+	BaseURL  string // e.g. http://127.0.0.1:8620; used when Hosts is empty
+	Hosts    []Host // the site's hosts in order of preference; each with its own pin
 	DeviceID string
 	Secret   []byte
-	HTTP     *http.Client
-	Clock    app.Clock // the POS's own clock; the host's time is Clock + the learned offset
+	HTTP     *http.Client // for BaseURL, and for a Host without its own
+	Clock    app.Clock    // the POS's own clock; the host's time is Clock + the learned offset
 
 	offset atomic.Int64 // host − local, milliseconds, from the last verified answer
+	next   atomic.Int32 // index into Hosts of the host that answered last
+}
+
+// Host is one host of the site as a POS reaches it: its base URL and the HTTP client that
+// trusts its certificate (sitecert.PinnedClient with its own fingerprint).
+type Host struct {
+	URL  string
+	HTTP *http.Client
+}
+
+func (c *Client) hosts() []Host {
+	if len(c.Hosts) > 0 {
+		return c.Hosts
+	}
+	return []Host{{URL: c.BaseURL}}
+}
+
+// Current is the URL of the host the next message goes to first: the one that answered
+// last.
+func (c *Client) Current() string {
+	hs := c.hosts()
+	return hs[int(c.next.Load())%len(hs)].URL
 }
 
 // ErrNoAnswer means no answer about the message arrived: nothing came back, or what came
@@ -106,14 +135,39 @@ func (c *Client) Do(ctx context.Context, path string, in, out any) error {
 	return err
 }
 
+// send tries the hosts in turn, from the one that answered last, until one gives an answer
+// about the message (approved, or a final refusal). A host that gave no answer is left for
+// the next; if none answers, the last host's no-answer is the outcome.
 func (c *Client) send(ctx context.Context, path string, body []byte, out any) error {
+	hs := c.hosts()
+	first := int(c.next.Load())
+	var err error
+	for i := range hs {
+		n := (first + i) % len(hs)
+		err = c.sendTo(ctx, hs[n], path, body, out)
+		var na *NoAnswerError
+		if !errors.As(err, &na) {
+			c.next.Store(int32(n))
+			return err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		// The next message starts at the next host too: a dead host costs one try, not one
+		// per message.
+		c.next.Store(int32((n + 1) % len(hs)))
+	}
+	return err
+}
+
+func (c *Client) sendTo(ctx context.Context, h Host, path string, body []byte, out any) error {
 	noAnswer := func(status int, reason *app.Error, signed bool, err error) error {
 		return &NoAnswerError{Path: path, Status: status, Reason: reason, Signed: signed, Err: err}
 	}
 	sent := c.local()
 	at := sent.Add(c.Offset()).UnixMilli()
 	sig := Sign(c.Secret, http.MethodPost, path, c.DeviceID, at, body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL+path, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -121,7 +175,10 @@ func (c *Client) send(ctx context.Context, path string, body []byte, out any) er
 	req.Header.Set(HeaderDevice, c.DeviceID)
 	req.Header.Set(HeaderTime, strconv.FormatInt(at, 10))
 	req.Header.Set(HeaderSignature, sig)
-	hc := c.HTTP
+	hc := h.HTTP
+	if hc == nil {
+		hc = c.HTTP
+	}
 	if hc == nil {
 		hc = http.DefaultClient
 	}
