@@ -16,11 +16,11 @@ import (
 // What the admin screens share: money and time formats, the card status names, the
 // confirmation line, the status line and reading the card on the reader.
 
-// admTimeout bounds one ledger or card call of an admin screen.
-const admTimeout = 10 * time.Second
+// CallTimeout bounds one ledger or card call of an admin screen.
+const CallTimeout = 10 * time.Second
 
-// admTime shows an instant in the site's time zone.
-func admTime(c *Common, t time.Time) string {
+// FormatTime shows an instant in the site's time zone.
+func FormatTime(c *Common, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -30,37 +30,37 @@ func admTime(c *Common, t time.Time) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-// admStatusName names a card status in the desk's language, short enough for a table
+// CardStatusName names a card status in the desk's language, short enough for a table
 // column; every screen uses it, so a status reads the same everywhere.
-func admStatusName(c *Common, s app.CardStatus) string { return s.Label(c.Lang) }
+func CardStatusName(c *Common, s app.CardStatus) string { return s.Label(c.Lang) }
 
-func admYesNo(c *Common, b bool) string {
+func YesNo(c *Common, b bool) string {
 	if b {
 		return c.T("是", "yes")
 	}
 	return c.T("否", "no")
 }
 
-// admCtx is the context of one call.
-func admCtx(c *Common) (context.Context, context.CancelFunc) {
+// CallContext is the context of one call.
+func CallContext(c *Common) (context.Context, context.CancelFunc) {
 	ctx := c.Ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return context.WithTimeout(ctx, admTimeout)
+	return context.WithTimeout(ctx, CallTimeout)
 }
 
-// admConfirm is a question before a change; No is the default (enter, n, esc).
-type admConfirm struct {
-	prompt string
-	run    func() tea.Cmd
+// ConfirmQuestion is a question before a change; No is the default (enter, n, esc).
+type ConfirmQuestion struct {
+	Prompt string
+	Run    func() tea.Cmd
 }
 
-// admConfirmKey answers the open question with k; it returns the change's command on yes.
-func admConfirmKey(k tea.KeyPressMsg, keys confirmKeys, q **admConfirm) tea.Cmd {
+// ConfirmAnswer answers the open question with k; it returns the change's command on yes.
+func ConfirmAnswer(k tea.KeyPressMsg, keys ConfirmKeys, q **ConfirmQuestion) tea.Cmd {
 	switch {
 	case key.Matches(k, keys.Yes):
-		run := (*q).run
+		run := (*q).Run
 		*q = nil
 		return run()
 	case key.Matches(k, keys.No):
@@ -69,8 +69,8 @@ func admConfirmKey(k tea.KeyPressMsg, keys confirmKeys, q **admConfirm) tea.Cmd 
 	return nil
 }
 
-// wrapStyled wraps s to w cells (CJK counts two) and styles each line.
-func wrapStyled(st lipgloss.Style, s string, w int) []string {
+// WrapStyled wraps s to w cells (CJK counts two) and styles each line.
+func WrapStyled(st lipgloss.Style, s string, w int) []string {
 	lines := strings.Split(ansi.Wrap(s, w, ""), "\n")
 	for i, l := range lines {
 		lines[i] = st.Render(l)
@@ -78,53 +78,53 @@ func wrapStyled(st lipgloss.Style, s string, w int) []string {
 	return lines
 }
 
-// admConfirmView is the question, wrapped to the screen's width, and how to answer it.
-func admConfirmView(c *Common, q *admConfirm) string {
+// ConfirmView is the question, wrapped to the screen's width, and how to answer it.
+func ConfirmView(c *Common, q *ConfirmQuestion) string {
 	th := c.Theme
-	prompt := q.prompt
+	prompt := q.Prompt
 	if c.Width > 0 {
-		prompt = strings.Join(wrapStyled(th.Warn, prompt, c.Width), "\n")
+		prompt = strings.Join(WrapStyled(th.Warn, prompt, c.Width), "\n")
 	} else {
 		prompt = th.Warn.Render(prompt)
 	}
 	return prompt + "\n" + th.KeyHint.Render(c.T("y 确定 / n 或 enter 取消(默认取消)", "y to go ahead / n or enter to leave it (the default)"))
 }
 
-// admStatus is the one line where a screen says what just happened.
-type admStatus struct {
-	text string
-	bad  bool
+// StatusLine is the one line where a screen says what just happened.
+type StatusLine struct {
+	Text string
+	Bad  bool
 }
 
-func (s admStatus) view(c *Common) string {
-	if s.text == "" {
+func (s StatusLine) View(c *Common) string {
+	if s.Text == "" {
 		return ""
 	}
-	if s.bad {
-		return c.Theme.Bad.Render(s.text)
+	if s.Bad {
+		return c.Theme.Bad.Render(s.Text)
 	}
-	return c.Theme.Good.Render(s.text)
+	return c.Theme.Good.Render(s.Text)
 }
 
-// admCardRead is the card found on the reader and the card center's record of it.
-type admCardRead struct {
+// CardRead is the card found on the reader and the card center's record of it.
+type CardRead struct {
 	CardNo, UID, Holder string
 	Err                 error
 }
 
-// admReadCard reads the card on the reader (inside a Cmd only) and checks that the card
+// ReadCard reads the card on the reader (inside a Cmd only) and checks that the card
 // center knows it as that very card (same UID when one is recorded).
-func admReadCard(c *Common) admCardRead {
+func ReadCard(c *Common) CardRead {
 	if c.Cards == nil {
-		return admCardRead{Err: app.E(app.CodeBadInput, "no reader")}
+		return CardRead{Err: app.E(app.CodeBadInput, "no reader")}
 	}
-	ctx, cancel := admCtx(c)
+	ctx, cancel := CallContext(c)
 	defer cancel()
 	card, err := c.Cards.Reader().Read(ctx)
 	if err != nil {
-		return admCardRead{Err: err}
+		return CardRead{Err: err}
 	}
-	r := admCardRead{CardNo: card.CardNo(), UID: card.UID(), Holder: card.Holder()}
+	r := CardRead{CardNo: card.CardNo(), UID: card.UID(), Holder: card.Holder()}
 	rec, err := c.Svc.CardByNo(ctx, c.Actor, r.CardNo)
 	if err != nil {
 		r.Err = err
@@ -134,20 +134,20 @@ func admReadCard(c *Common) admCardRead {
 	return r
 }
 
-// admChrome is the lines of a list screen that are not its table: a caption line above it,
+// ListChrome is the lines of a list screen that are not its table: a caption line above it,
 // and two lines below for the status or a question.
-const admChrome = 3
+const ListChrome = 3
 
-// admListView lays out a list screen: caption, table, then the question or the status.
+// ListView lays out a list screen: caption, table, then the question or the status.
 // A question longer than the two lines kept for it takes the table's blank lines above its
 // position line.
-func admListView(c *Common, caption string, table string, q *admConfirm, st admStatus) string {
-	bottom := st.view(c)
+func ListView(c *Common, caption string, table string, q *ConfirmQuestion, st StatusLine) string {
+	bottom := st.View(c)
 	if q != nil {
-		bottom = admConfirmView(c, q)
+		bottom = ConfirmView(c, q)
 	}
 	lines := strings.Split(table, "\n")
-	for extra, i := strings.Count(bottom, "\n")+1-(admChrome-1), len(lines)-2; extra > 0 && i > 0; i-- {
+	for extra, i := strings.Count(bottom, "\n")+1-(ListChrome-1), len(lines)-2; extra > 0 && i > 0; i-- {
 		if lines[i] == "" {
 			lines = append(lines[:i], lines[i+1:]...)
 			extra--

@@ -29,15 +29,15 @@ type admField struct {
 	choice  int
 }
 
-// admForm is a small form: labelled fields, tab / ↑↓ to move, space or ←→ to flip a
+// FormModel is a small form: labelled fields, tab / ↑↓ to move, space or ←→ to flip a
 // switch or a choice, enter on the last field to submit, esc to cancel.
-type admForm struct {
+type FormModel struct {
 	c      *Common
 	title  string
-	note   string // a line under the title (e.g. "put the card on the reader")
+	Note   string // a line under the title (e.g. "put the card on the reader")
 	fields []admField
 	focus  int
-	err    string
+	Err    string
 	keys   admFormKeys
 }
 
@@ -45,17 +45,17 @@ type admFormKeys struct {
 	Next, Prev, Flip, Submit, Cancel key.Binding
 }
 
-// admFormResult is what a key did to the form.
-type admFormResult int
+// FormResult is what a key did to the form.
+type FormResult int
 
 const (
-	admFormEditing admFormResult = iota
-	admFormSubmit
-	admFormCancel
+	FormEditing FormResult = iota
+	FormSubmit
+	FormCancel
 )
 
-func newAdmForm(c *Common, title string) *admForm {
-	return &admForm{c: c, title: title, keys: admFormKeys{
+func NewForm(c *Common, title string) *FormModel {
+	return &FormModel{c: c, title: title, keys: admFormKeys{
 		Next:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", c.T("下一项", "next field"))),
 		Prev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", c.T("上一项", "previous field"))),
 		Flip:   key.NewBinding(key.WithKeys("space", "left", "right"), key.WithHelp("space/←→", c.T("切换", "change"))),
@@ -64,34 +64,34 @@ func newAdmForm(c *Common, title string) *admForm {
 	}}
 }
 
-// text adds a text field (secret fields are masked).
-func (f *admForm) text(label, value string, width int, secret bool, hint string) *admForm {
+// Text adds a Text field (secret fields are masked).
+func (f *FormModel) Text(label, value string, width int, secret bool, hint string) *FormModel {
 	in := NewTextInput("", width, secret)
 	in.Prompt = "" // the form marks the focused line itself
 	in.SetValue(value)
 	f.fields = append(f.fields, admField{label: label, hint: hint, kind: admText, input: in})
-	f.refocus()
+	f.Refocus()
 	return f
 }
 
-func (f *admForm) toggle(label string, on bool) *admForm {
+func (f *FormModel) Toggle(label string, on bool) *FormModel {
 	f.fields = append(f.fields, admField{label: label, kind: admSwitch, on: on})
 	return f
 }
 
-func (f *admForm) choose(label string, choices []string, choice int) *admForm {
+func (f *FormModel) Choose(label string, choices []string, choice int) *FormModel {
 	f.fields = append(f.fields, admField{label: label, kind: admChoice, choices: choices, choice: choice})
 	return f
 }
 
-func (f *admForm) value(i int) string { return strings.TrimSpace(f.fields[i].input.Value()) }
-func (f *admForm) raw(i int) string   { return f.fields[i].input.Value() }
-func (f *admForm) isOn(i int) bool    { return f.fields[i].on }
-func (f *admForm) picked(i int) int   { return f.fields[i].choice }
+func (f *FormModel) Value(i int) string { return strings.TrimSpace(f.fields[i].input.Value()) }
+func (f *FormModel) Raw(i int) string   { return f.fields[i].input.Value() }
+func (f *FormModel) IsOn(i int) bool    { return f.fields[i].on }
+func (f *FormModel) Picked(i int) int   { return f.fields[i].choice }
 
-func (f *admForm) set(i int, v string) { f.fields[i].input.SetValue(v) }
+func (f *FormModel) Set(i int, v string) { f.fields[i].input.SetValue(v) }
 
-func (f *admForm) refocus() {
+func (f *FormModel) Refocus() {
 	for i := range f.fields {
 		if f.fields[i].kind == admText {
 			if i == f.focus {
@@ -103,24 +103,24 @@ func (f *admForm) refocus() {
 	}
 }
 
-func (f *admForm) move(d int) {
+func (f *FormModel) move(d int) {
 	f.focus = (f.focus + d + len(f.fields)) % len(f.fields)
-	f.refocus()
+	f.Refocus()
 }
 
 // Update applies a key; the caller acts on Submit and Cancel.
-func (f *admForm) Update(msg tea.Msg) admFormResult {
+func (f *FormModel) Update(msg tea.Msg) FormResult {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return admFormEditing
+		return FormEditing
 	}
 	fd := &f.fields[f.focus]
 	switch {
 	case key.Matches(k, f.keys.Cancel):
-		return admFormCancel
+		return FormCancel
 	case key.Matches(k, f.keys.Submit):
 		if f.focus == len(f.fields)-1 {
-			return admFormSubmit
+			return FormSubmit
 		}
 		f.move(1)
 	case key.Matches(k, f.keys.Next):
@@ -145,25 +145,25 @@ func (f *admForm) Update(msg tea.Msg) admFormResult {
 	case fd.kind == admText:
 		fd.input, _ = fd.input.Update(k)
 	}
-	return admFormEditing
+	return FormEditing
 }
 
-func (f *admForm) View() string {
+func (f *FormModel) View() string {
 	th := f.c.Theme
 	labelW := 4
 	for _, fd := range f.fields {
 		labelW = max(labelW, lipgloss.Width(fd.label)+2)
 	}
 	lines := []string{th.Title.Render(f.title)}
-	if f.note != "" {
-		lines = append(lines, th.Muted.Render(f.note))
+	if f.Note != "" {
+		lines = append(lines, th.Muted.Render(f.Note))
 	}
 	lines = append(lines, "")
 	for i, fd := range f.fields {
 		// "> " marks the focused line, also without colours (NO_COLOR).
-		label := "  " + admCell(fd.label, labelW)
+		label := "  " + Cell(fd.label, labelW)
 		if i == f.focus {
-			label = th.Emphasis.Render("> " + admCell(fd.label, labelW))
+			label = th.Emphasis.Render("> " + Cell(fd.label, labelW))
 		} else {
 			label = th.Muted.Render(label)
 		}
@@ -187,12 +187,12 @@ func (f *admForm) View() string {
 		}
 		lines = append(lines, label+v)
 	}
-	if f.err != "" {
-		lines = append(lines, "", th.Bad.Render(f.err))
+	if f.Err != "" {
+		lines = append(lines, "", th.Bad.Render(f.Err))
 	}
 	return strings.Join(lines, "\n")
 }
 
-func (f *admForm) help() []key.Binding {
+func (f *FormModel) Help() []key.Binding {
 	return []key.Binding{f.keys.Submit, f.keys.Next, f.keys.Flip, f.keys.Cancel}
 }

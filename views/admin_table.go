@@ -11,17 +11,17 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// admCol is a column of an admin list: a heading and a width in cells (0 = the rest).
-type admCol struct {
-	title string
-	width int
+// TableCol is a column of an admin list: a heading and a width in cells (0 = the rest).
+type TableCol struct {
+	Title string
+	Width int
 }
 
-// admTable is the list every admin screen shows: columns measured in cells (CJK = 2),
+// TableModel is the list every admin screen shows: columns measured in cells (CJK = 2),
 // a cursor, scrolling, and "/" to filter the rows by any text in them.
-type admTable struct {
+type TableModel struct {
 	c         *Common
-	cols      []admCol
+	cols      []TableCol
 	rows      [][]string
 	keep      []int // rows that match the filter, in order
 	cursor    int   // index into keep
@@ -30,18 +30,18 @@ type admTable struct {
 	height    int // lines for the whole table: heading, rows, filter line
 	filter    textinput.Model
 	filtering bool
-	keys      admTableKeys
+	Keys      TableKeys
 	empty     string // shown when there are no rows at all
 }
 
-type admTableKeys struct {
+type TableKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, ClearFilter key.Binding
 }
 
-func newAdmTable(c *Common, cols []admCol, empty string) admTable {
+func NewTable(c *Common, cols []TableCol, empty string) TableModel {
 	filter := NewTextInput("", 30, false)
 	filter.Prompt = ""
-	return admTable{c: c, cols: cols, empty: empty, filter: filter, keys: admTableKeys{
+	return TableModel{c: c, cols: cols, empty: empty, filter: filter, Keys: TableKeys{
 		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", c.T("上移", "up"))),
 		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", c.T("下移", "down"))),
 		PageUp:      key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", c.T("上一页", "page up"))),
@@ -54,7 +54,7 @@ func newAdmTable(c *Common, cols []admCol, empty string) admTable {
 }
 
 // SetRows replaces the rows, keeping the filter and, where it can, the cursor's row.
-func (t *admTable) SetRows(rows [][]string) {
+func (t *TableModel) SetRows(rows [][]string) {
 	sel, ok := t.Selected()
 	t.rows = rows
 	t.apply()
@@ -69,7 +69,7 @@ func (t *admTable) SetRows(rows [][]string) {
 }
 
 // Selected is the index (into the rows given) of the row under the cursor.
-func (t *admTable) Selected() (int, bool) {
+func (t *TableModel) Selected() (int, bool) {
 	if t.cursor < 0 || t.cursor >= len(t.keep) {
 		return 0, false
 	}
@@ -77,7 +77,7 @@ func (t *admTable) Selected() (int, bool) {
 }
 
 // Select puts the cursor on row i if the filter shows it.
-func (t *admTable) Select(i int) {
+func (t *TableModel) Select(i int) {
 	for k, r := range t.keep {
 		if r == i {
 			t.cursor = k
@@ -86,18 +86,18 @@ func (t *admTable) Select(i int) {
 	t.clamp()
 }
 
-func (t *admTable) SetSize(width, height int) {
+func (t *TableModel) SetSize(width, height int) {
 	t.width, t.height = width, max(height, 3)
 	t.clamp()
 }
 
 // Filtering: the filter field has the focus.
-func (t *admTable) Filtering() bool { return t.filtering }
+func (t *TableModel) Filtering() bool { return t.filtering }
 
 // Filtered: a filter is in force (typed or being typed).
-func (t *admTable) Filtered() bool { return t.filter.Value() != "" }
+func (t *TableModel) Filtered() bool { return t.filter.Value() != "" }
 
-func (t *admTable) apply() {
+func (t *TableModel) apply() {
 	q := strings.ToLower(strings.TrimSpace(t.filter.Value()))
 	t.keep = t.keep[:0]
 	for i, r := range t.rows {
@@ -107,11 +107,11 @@ func (t *admTable) apply() {
 	}
 }
 
-func (t *admTable) visible() int {
+func (t *TableModel) visible() int {
 	return max(t.height-2, 1) // heading and the filter / position line
 }
 
-func (t *admTable) clamp() {
+func (t *TableModel) clamp() {
 	t.cursor = min(max(t.cursor, 0), max(len(t.keep)-1, 0))
 	v := t.visible()
 	if t.cursor < t.offset {
@@ -124,7 +124,7 @@ func (t *admTable) clamp() {
 }
 
 // Update moves the cursor and runs the filter; handled reports whether the key was the table's.
-func (t *admTable) Update(msg tea.KeyPressMsg) (handled bool) {
+func (t *TableModel) Update(msg tea.KeyPressMsg) (handled bool) {
 	if t.filtering {
 		switch msg.String() {
 		case "enter":
@@ -144,22 +144,22 @@ func (t *admTable) Update(msg tea.KeyPressMsg) (handled bool) {
 		return true
 	}
 	switch {
-	case key.Matches(msg, t.keys.Up):
+	case key.Matches(msg, t.Keys.Up):
 		t.cursor--
-	case key.Matches(msg, t.keys.Down):
+	case key.Matches(msg, t.Keys.Down):
 		t.cursor++
-	case key.Matches(msg, t.keys.PageUp):
+	case key.Matches(msg, t.Keys.PageUp):
 		t.cursor -= t.visible()
-	case key.Matches(msg, t.keys.PageDown):
+	case key.Matches(msg, t.Keys.PageDown):
 		t.cursor += t.visible()
-	case key.Matches(msg, t.keys.Top):
+	case key.Matches(msg, t.Keys.Top):
 		t.cursor = 0
-	case key.Matches(msg, t.keys.Bottom):
+	case key.Matches(msg, t.Keys.Bottom):
 		t.cursor = len(t.keep) - 1
-	case key.Matches(msg, t.keys.Filter):
+	case key.Matches(msg, t.Keys.Filter):
 		t.filtering = true
 		t.filter.Focus()
-	case key.Matches(msg, t.keys.ClearFilter) && t.Filtered():
+	case key.Matches(msg, t.Keys.ClearFilter) && t.Filtered():
 		t.filter.SetValue("")
 		t.apply()
 	default:
@@ -169,54 +169,54 @@ func (t *admTable) Update(msg tea.KeyPressMsg) (handled bool) {
 	return true
 }
 
-// admCell fits s into w cells: cut (never inside a wide character) and padded.
-func admCell(s string, w int) string {
+// Cell fits s into w cells: cut (never inside a wide character) and padded.
+func Cell(s string, w int) string {
 	if ansi.StringWidth(s) > w {
 		s = ansi.Truncate(s, w, "")
 	}
 	return s + strings.Repeat(" ", max(w-ansi.StringWidth(s), 0))
 }
 
-func (t *admTable) widths() []int {
+func (t *TableModel) widths() []int {
 	ws := make([]int, len(t.cols))
 	used := 0
 	for i, c := range t.cols {
-		ws[i] = c.width
-		used += c.width + 1
+		ws[i] = c.Width
+		used += c.Width + 1
 	}
 	for i, c := range t.cols {
-		if c.width == 0 {
+		if c.Width == 0 {
 			ws[i] = max(t.width-used, 4)
 		}
 	}
 	return ws
 }
 
-func (t *admTable) line(cells []string, ws []int) string {
+func (t *TableModel) line(cells []string, ws []int) string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {
 		v := ""
 		if i < len(cells) {
 			v = cells[i]
 		}
-		parts[i] = admCell(v, w)
+		parts[i] = Cell(v, w)
 	}
 	return ansi.Truncate(strings.Join(parts, " "), max(t.width, 1), "")
 }
 
-func (t *admTable) View() string {
+func (t *TableModel) View() string {
 	th := t.c.Theme
 	ws := t.widths()
 	heads := make([]string, len(t.cols))
 	for i, c := range t.cols {
-		heads[i] = c.title
+		heads[i] = c.Title
 	}
 	out := []string{th.Header.Render(t.line(heads, ws))}
 	v := t.visible()
 	for i := t.offset; i < min(t.offset+v, len(t.keep)); i++ {
 		l := t.line(t.rows[t.keep[i]], ws)
 		if i == t.cursor {
-			l = th.Selected.Render(admCell(l, t.width))
+			l = th.Selected.Render(Cell(l, t.width))
 		}
 		out = append(out, l)
 	}
@@ -232,7 +232,7 @@ func (t *admTable) View() string {
 	return strings.Join(out, "\n")
 }
 
-func (t *admTable) footer() string {
+func (t *TableModel) footer() string {
 	th := t.c.Theme
 	pos := ""
 	if len(t.keep) > 0 {

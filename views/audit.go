@@ -15,15 +15,15 @@ const auditLimit = 500
 // auditPage: who changed what, when. An admin narrows the log by person and by kind (a
 // query to the ledger), and "/" filters the loaded lines by any text.
 type auditPage struct {
-	admBase
+	ListBase
 	keys         auditKeys
 	rows         []app.AuditEntry
 	user, action string // the query in force ("" = anyone, any kind)
 }
 
-func newAuditPage(c *Common) Page {
+func NewAuditPage(c *Common) Page {
 	p := &auditPage{keys: newAuditKeys(c)}
-	p.admBase = newAdmBase(c, []admCol{{c.T("时间", "When"), 16}, {c.T("人员", "Who"), 10}, {c.T("类别", "Kind"), 14},
+	p.ListBase = NewListBase(c, []TableCol{{c.T("时间", "When"), 16}, {c.T("人员", "Who"), 10}, {c.T("类别", "Kind"), 14},
 		{c.T("对象", "Subject"), 14}, {c.T("详情", "Detail"), 0}}, c.T("没有记录", "no entries"))
 	return p
 }
@@ -31,17 +31,17 @@ func newAuditPage(c *Common) Page {
 func (p *auditPage) Init() tea.Cmd { return p.load() }
 
 func (p *auditPage) load() tea.Cmd {
-	c, user, action := p.c, p.user, p.action
-	return admLoad(&p.admBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]app.AuditEntry, error) {
+	c, user, action := p.C, p.user, p.action
+	return LoadRows(&p.ListBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]app.AuditEntry, error) {
 		return svc.AuditFiltered(ctx, c.Actor, user, action, auditLimit)
 	})
 }
 
 func (p *auditPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case admLoadedMsg[app.AuditEntry]:
-		if admApply(&p.admBase, msg, &p.rows, p.tableRows, nil) {
-			p.status = admStatus{}
+	case RowsMsg[app.AuditEntry]:
+		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, nil) {
+			p.Status = StatusLine{}
 		}
 		return p, nil
 	case tea.KeyPressMsg:
@@ -51,7 +51,7 @@ func (p *auditPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 }
 
 func (p *auditPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.routeKey(k, p.submit); taken {
+	if cmd, taken := p.RouteKey(k, p.submit); taken {
 		return cmd
 	}
 	switch {
@@ -67,7 +67,7 @@ func (p *auditPage) key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (p *auditPage) openForm() {
-	c := p.c
+	c := p.C
 	choices := []string{c.T("全部", "all")}
 	pick := 0
 	for i, k := range auditKinds {
@@ -76,19 +76,19 @@ func (p *auditPage) openForm() {
 			pick = i + 1
 		}
 	}
-	p.form = newAdmForm(c, c.T("查询审计日志", "Query the audit log"))
-	p.form.note = c.T("人员留空为全部;类别用 ←→ 选择", "Leave the person empty for anyone; pick the kind with ←→")
-	p.form.text(c.T("人员", "Person"), p.user, 20, false, c.T("账号名,如 admin", "user name, e.g. admin"))
-	p.form.choose(c.T("类别", "Kind"), choices, pick)
+	p.Form = NewForm(c, c.T("查询审计日志", "Query the audit log"))
+	p.Form.Note = c.T("人员留空为全部;类别用 ←→ 选择", "Leave the person empty for anyone; pick the kind with ←→")
+	p.Form.Text(c.T("人员", "Person"), p.user, 20, false, c.T("账号名,如 admin", "user name, e.g. admin"))
+	p.Form.Choose(c.T("类别", "Kind"), choices, pick)
 }
 
 func (p *auditPage) submit() tea.Cmd {
-	p.user, p.action = p.form.value(0), ""
-	if i := p.form.picked(1); i > 0 {
+	p.user, p.action = p.Form.Value(0), ""
+	if i := p.Form.Picked(1); i > 0 {
 		p.action = auditKinds[i-1].action
 	}
-	p.form = nil
+	p.Form = nil
 	return p.load()
 }
 
-func (p *auditPage) Title() string { return p.c.T("审计日志", "Audit") }
+func (p *auditPage) Title() string { return p.C.T("审计日志", "Audit") }

@@ -115,9 +115,9 @@ func auditValue(c *Common, key, v string) string {
 	}
 	switch v {
 	case "true":
-		return admYesNo(c, true)
+		return YesNo(c, true)
 	case "false":
-		return admYesNo(c, false)
+		return YesNo(c, false)
 	case "":
 		if key == "designated" {
 			return "不限"
@@ -125,10 +125,10 @@ func auditValue(c *Common, key, v string) string {
 		return v
 	}
 	if st := app.CardStatus(v); st.Valid() {
-		return admStatusName(c, st)
+		return CardStatusName(c, st)
 	}
 	if r := app.Role(v); r == app.RoleClerk || r == app.RoleSupervisor || r == app.RoleAdmin {
-		return roleName(c, r)
+		return RoleName(c, r)
 	}
 	return v
 }

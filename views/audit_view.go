@@ -9,16 +9,16 @@ import (
 )
 
 func (p *auditPage) tableRows() [][]string {
-	c := p.c
+	c := p.C
 	out := make([][]string, len(p.rows))
 	for i, e := range p.rows {
-		out[i] = []string{admTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, auditDetail(c, e.Action, e.Detail)}
+		out[i] = []string{FormatTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, auditDetail(c, e.Action, e.Detail)}
 	}
 	return out
 }
 
 func (p *auditPage) caption() string {
-	c := p.c
+	c := p.C
 	who, kind := c.T("全部", "anyone"), c.T("全部", "any")
 	if p.user != "" {
 		who = p.user
@@ -33,21 +33,21 @@ func (p *auditPage) caption() string {
 // View shows the list; under it, the whole detail of the entry under the cursor (the
 // column cuts it), unless there is something to say.
 func (p *auditPage) View() string {
-	if p.status.text == "" && p.asking == nil && p.form == nil {
-		if i, ok := p.table.Selected(); ok && i < len(p.rows) {
+	if p.Status.Text == "" && p.Asking == nil && p.Form == nil {
+		if i, ok := p.Table.Selected(); ok && i < len(p.rows) {
 			e := p.rows[i]
-			line := p.c.T("详情: ", "Detail: ") + e.Subject + "  " + auditDetail(p.c, e.Action, e.Detail)
-			if w := max(p.width, 10); lipgloss.Width(line) > w {
+			line := p.C.T("详情: ", "Detail: ") + e.Subject + "  " + auditDetail(p.C, e.Action, e.Detail)
+			if w := max(p.Width, 10); lipgloss.Width(line) > w {
 				line = ansi.Truncate(line, w, "")
 			}
-			return admListView(p.c, p.caption(), p.table.View(), nil, admStatus{}) + p.c.Theme.Muted.Render(line)
+			return ListView(p.C, p.caption(), p.Table.View(), nil, StatusLine{}) + p.C.Theme.Muted.Render(line)
 		}
 	}
-	return p.view(p.caption())
+	return p.Body(p.caption())
 }
 
 func (p *auditPage) ShortHelp() []key.Binding {
-	return p.shortHelp(p.keys.Choose, p.keys.Clear, p.keys.Reload)
+	return p.HelpWith(p.keys.Choose, p.keys.Clear, p.keys.Reload)
 }
 
-func (p *auditPage) FullHelp() [][]key.Binding { return p.fullHelp(p.ShortHelp()) }
+func (p *auditPage) FullHelp() [][]key.Binding { return p.FullHelpWith(p.ShortHelp()) }

@@ -12,7 +12,7 @@ import (
 // bindingsPage: the recharge operators and their authorization cards (rule 10). An admin
 // binds a card by putting it on the reader or typing its number, and unbinds one.
 type bindingsPage struct {
-	admBase
+	ListBase
 	keys   bindingsKeys
 	rows   []app.OperatorCard
 	reader app.ReaderState
@@ -25,14 +25,14 @@ type bindingsPage struct {
 // bindingsReadMsg: the card on the reader, read for the bind dialog of request seq.
 type bindingsReadMsg struct {
 	seq  int
-	card admCardRead
+	card CardRead
 }
 
-type bindingsDoneMsg struct{ admDone }
+type bindingsDoneMsg struct{ Change }
 
-func newBindingsPage(c *Common) Page {
+func NewBindingsPage(c *Common) Page {
 	p := &bindingsPage{keys: newBindingsKeys(c)}
-	p.admBase = newAdmBase(c, []admCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("授权卡", "Card"), 10},
+	p.ListBase = NewListBase(c, []TableCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("授权卡", "Card"), 10},
 		{c.T("卡状态", "Status"), 9}, {c.T("绑定时间", "Bound at"), 16}, {c.T("绑定人", "Bound by"), 0}},
 		c.T("还没有充值操作员", "no recharge operators yet"))
 	return p
@@ -40,38 +40,38 @@ func newBindingsPage(c *Common) Page {
 
 func (p *bindingsPage) Init() tea.Cmd { return p.load() }
 
-func (p *bindingsPage) load() tea.Cmd { return admLoad(&p.admBase, app.Desk.Bindings) }
+func (p *bindingsPage) load() tea.Cmd { return LoadRows(&p.ListBase, app.Desk.Bindings) }
 
 func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case admLoadedMsg[app.OperatorCard]:
-		admApply(&p.admBase, msg, &p.rows, p.tableRows, nil)
+	case RowsMsg[app.OperatorCard]:
+		ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, nil)
 		return p, nil
 	case ReaderMsg:
 		p.reader = msg.State
-		if p.form != nil && msg.State == app.ReaderCard {
+		if p.Form != nil && msg.State == app.ReaderCard {
 			return p, p.readCard()
 		}
 		return p, nil
 	case bindingsReadMsg:
-		if p.form == nil || msg.seq != p.readSeq {
+		if p.Form == nil || msg.seq != p.readSeq {
 			return p, nil // the dialog closed or a newer read started
 		}
 		p.reading = false
 		if msg.card.Err != nil {
-			p.form.err = p.c.Msg(msg.card.Err)
+			p.Form.Err = p.C.Msg(msg.card.Err)
 			if msg.card.CardNo != "" {
-				p.form.err = msg.card.CardNo + ": " + p.form.err
+				p.Form.Err = msg.card.CardNo + ": " + p.Form.Err
 			}
 			return p, nil
 		}
-		p.form.set(0, msg.card.CardNo)
-		p.form.err = ""
-		p.form.note = p.c.T(fmt.Sprintf("读卡器上的卡: %s(%s)— 按回车绑定", msg.card.CardNo, msg.card.Holder),
+		p.Form.Set(0, msg.card.CardNo)
+		p.Form.Err = ""
+		p.Form.Note = p.C.T(fmt.Sprintf("读卡器上的卡: %s(%s)— 按回车绑定", msg.card.CardNo, msg.card.Holder),
 			fmt.Sprintf("Card on the reader: %s (%s); enter binds it", msg.card.CardNo, msg.card.Holder))
 		return p, nil
 	case bindingsDoneMsg:
-		if p.done(msg.admDone) {
+		if p.ShowChange(msg.Change) {
 			return p, p.load()
 		}
 		return p, nil
@@ -82,7 +82,7 @@ func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 }
 
 func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.routeKey(k, p.bind); taken {
+	if cmd, taken := p.RouteKey(k, p.bind); taken {
 		return cmd
 	}
 	row, ok := p.selected()
@@ -96,21 +96,21 @@ func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, p.keys.Unbind) && ok:
 		if !row.Bound {
-			p.status = admStatus{p.c.T(row.Operator.OpNo+" 没有绑定授权卡", row.Operator.OpNo+" has no authorization card"), true}
+			p.Status = StatusLine{p.C.T(row.Operator.OpNo+" 没有绑定授权卡", row.Operator.OpNo+" has no authorization card"), true}
 			return nil
 		}
 		op, card := row.Operator, row.Binding.CardNo
-		p.asking = &admConfirm{
-			prompt: p.c.T(fmt.Sprintf("解除 %s %s 的授权卡 %s?", op.OpNo, op.Name, card),
+		p.Asking = &ConfirmQuestion{
+			Prompt: p.C.T(fmt.Sprintf("解除 %s %s 的授权卡 %s?", op.OpNo, op.Name, card),
 				fmt.Sprintf("Unbind card %s from %s %s?", card, op.OpNo, op.Name)),
-			run: func() tea.Cmd { return p.unbind(op, card) },
+			Run: func() tea.Cmd { return p.unbind(op, card) },
 		}
 	}
 	return nil
 }
 
 func (p *bindingsPage) selected() (app.OperatorCard, bool) {
-	i, ok := p.table.Selected()
+	i, ok := p.Table.Selected()
 	if !ok || i >= len(p.rows) {
 		return app.OperatorCard{}, false
 	}
@@ -118,50 +118,50 @@ func (p *bindingsPage) selected() (app.OperatorCard, bool) {
 }
 
 func (p *bindingsPage) openBind(op app.OperatorInfo) {
-	c := p.c
+	c := p.C
 	p.formOp, p.reading = op, false
-	p.form = newAdmForm(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
-	p.form.note = c.T("请将卡放到读卡器上,或输入卡号后按回车", "Put the card on the reader, or type its number and press enter")
-	p.form.text(c.T("卡号", "Card no"), "", 20, false, "")
-	p.status = admStatus{}
+	p.Form = NewForm(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
+	p.Form.Note = c.T("请将卡放到读卡器上,或输入卡号后按回车", "Put the card on the reader, or type its number and press enter")
+	p.Form.Text(c.T("卡号", "Card no"), "", 20, false, "")
+	p.Status = StatusLine{}
 }
 
 func (p *bindingsPage) readCard() tea.Cmd {
 	p.readSeq++
 	p.reading = true
-	seq, c := p.readSeq, p.c
-	return func() tea.Msg { return bindingsReadMsg{seq, admReadCard(c)} }
+	seq, c := p.readSeq, p.C
+	return func() tea.Msg { return bindingsReadMsg{seq, ReadCard(c)} }
 }
 
 func (p *bindingsPage) bind() tea.Cmd {
-	c, op, cardNo := p.c, p.formOp, p.form.value(0)
+	c, op, cardNo := p.C, p.formOp, p.Form.Value(0)
 	if cardNo == "" {
-		p.form.err = c.T("请输入卡号或放卡", "type a card number or put the card on the reader")
+		p.Form.Err = c.T("请输入卡号或放卡", "type a card number or put the card on the reader")
 		return nil
 	}
 	actor := c.Actor
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		if err := c.Svc.BindCard(ctx, actor, op.ID, cardNo); err != nil {
-			return bindingsDoneMsg{admDone{err: err, form: true}}
+			return bindingsDoneMsg{Change{Err: err, Form: true}}
 		}
-		return bindingsDoneMsg{admDone{form: true, note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
+		return bindingsDoneMsg{Change{Form: true, Note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
 			fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}}
 	}
 }
 
 func (p *bindingsPage) unbind(op app.OperatorInfo, cardNo string) tea.Cmd {
-	c, actor := p.c, p.c.Actor
+	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		if err := c.Svc.UnbindCard(ctx, actor, op.ID); err != nil {
-			return bindingsDoneMsg{admDone{err: err}}
+			return bindingsDoneMsg{Change{Err: err}}
 		}
-		return bindingsDoneMsg{admDone{note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
+		return bindingsDoneMsg{Change{Note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
 			fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}}
 	}
 }
 
-func (p *bindingsPage) Title() string { return p.c.T("授权卡", "Auth") }
+func (p *bindingsPage) Title() string { return p.C.T("授权卡", "Auth") }

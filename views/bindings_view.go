@@ -7,12 +7,12 @@ import (
 )
 
 func (p *bindingsPage) tableRows() [][]string {
-	c := p.c
+	c := p.C
 	out := make([][]string, len(p.rows))
 	for i, r := range p.rows {
 		card, st, at, by := c.T("未绑定", "none"), "", "", ""
 		if r.Bound {
-			card, st, at, by = r.Binding.CardNo, admStatusName(c, r.Binding.CardStatus), admTime(c, r.Binding.BoundAt), r.Binding.BoundBy
+			card, st, at, by = r.Binding.CardNo, CardStatusName(c, r.Binding.CardStatus), FormatTime(c, r.Binding.BoundAt), r.Binding.BoundBy
 		}
 		out[i] = []string{r.Operator.OpNo, r.Operator.Name, card, st, at, by}
 	}
@@ -20,9 +20,9 @@ func (p *bindingsPage) tableRows() [][]string {
 }
 
 func (p *bindingsPage) View() string {
-	c := p.c
-	if p.form != nil {
-		s := p.form.View()
+	c := p.C
+	if p.Form != nil {
+		s := p.Form.View()
 		if p.reading {
 			s += "\n\n" + c.Theme.Muted.Render(c.T("正在读卡…", "reading the card…"))
 		} else if p.reader == app.ReaderNoPCSC || p.reader == app.ReaderNone {
@@ -30,11 +30,11 @@ func (p *bindingsPage) View() string {
 		}
 		return s
 	}
-	return p.view(c.T("每位充值操作员至多一张授权卡,每张卡只属于一位操作员", "One authorization card per operator, one operator per card"))
+	return p.Body(c.T("每位充值操作员至多一张授权卡,每张卡只属于一位操作员", "One authorization card per operator, one operator per card"))
 }
 
 func (p *bindingsPage) ShortHelp() []key.Binding {
-	return p.shortHelp(p.keys.Bind, p.keys.Unbind, p.keys.Reload)
+	return p.HelpWith(p.keys.Bind, p.keys.Unbind, p.keys.Reload)
 }
 
-func (p *bindingsPage) FullHelp() [][]key.Binding { return p.fullHelp(p.ShortHelp()) }
+func (p *bindingsPage) FullHelp() [][]key.Binding { return p.FullHelpWith(p.ShortHelp()) }

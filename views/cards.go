@@ -18,16 +18,16 @@ import (
 type cardsPage struct {
 	c       *Common
 	keys    cardsKeys
-	confirm confirmKeys
+	confirm ConfirmKeys
 	field   textinput.Model
 	typing  bool
 	reader  app.ReaderState
 	seq     int
 	looking bool
 	shown   *app.CardDetail
-	read    *admCardRead // the card as read from the reader, when it came from there
-	asking  *admConfirm
-	status  admStatus
+	read    *CardRead // the card as read from the reader, when it came from there
+	asking  *ConfirmQuestion
+	status  StatusLine
 	width   int
 	height  int
 }
@@ -36,7 +36,7 @@ type cardsPage struct {
 type cardsLookedMsg struct {
 	seq     int
 	detail  app.CardDetail
-	read    *admCardRead
+	read    *CardRead
 	err     error
 	refresh bool // after a change: keep where the card came from and what was said
 }
@@ -47,8 +47,8 @@ type cardsDoneMsg struct {
 	err    error
 }
 
-func newCardsPage(c *Common) Page {
-	return &cardsPage{c: c, keys: newCardsKeys(c), confirm: newConfirmKeys(c), field: NewTextInput("", 20, false)}
+func NewCardsPage(c *Common) Page {
+	return &cardsPage{c: c, keys: newCardsKeys(c), confirm: NewConfirmKeys(c), field: NewTextInput("", 20, false)}
 }
 
 func (p *cardsPage) Init() tea.Cmd { return nil }
@@ -58,7 +58,7 @@ func (p *cardsPage) lookUp(cardNo string, refresh bool) tea.Cmd {
 	p.looking = true
 	seq, c := p.seq, p.c
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		d, err := c.Svc.CardDetail(ctx, c.Actor, cardNo)
 		return cardsLookedMsg{seq: seq, detail: d, err: err, refresh: refresh}
@@ -67,14 +67,14 @@ func (p *cardsPage) lookUp(cardNo string, refresh bool) tea.Cmd {
 
 func (p *cardsPage) readCard() tea.Cmd {
 	p.seq++
-	p.looking, p.status = true, admStatus{}
+	p.looking, p.status = true, StatusLine{}
 	seq, c := p.seq, p.c
 	return func() tea.Msg {
-		r := admReadCard(c)
+		r := ReadCard(c)
 		if r.Err != nil {
 			return cardsLookedMsg{seq: seq, read: &r, err: r.Err}
 		}
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		d, err := c.Svc.CardDetail(ctx, c.Actor, r.CardNo)
 		return cardsLookedMsg{seq: seq, detail: d, read: &r, err: err}
@@ -97,7 +97,7 @@ func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 			if msg.read != nil && msg.read.CardNo != "" {
 				text = msg.read.CardNo + ": " + text
 			}
-			p.status = admStatus{text, true}
+			p.status = StatusLine{text, true}
 			return p, nil
 		}
 		d := msg.detail
@@ -108,11 +108,11 @@ func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 		return p, nil
 	case cardsDoneMsg:
 		if msg.err != nil {
-			p.status = admStatus{p.c.Msg(msg.err), true}
+			p.status = StatusLine{p.c.Msg(msg.err), true}
 			return p, nil
 		}
 		cmd := p.lookUp(msg.cardNo, true)
-		p.status = admStatus{msg.note, false}
+		p.status = StatusLine{msg.note, false}
 		return p, cmd
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
@@ -122,7 +122,7 @@ func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 
 func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.asking != nil {
-		return admConfirmKey(k, p.confirm, &p.asking)
+		return ConfirmAnswer(k, p.confirm, &p.asking)
 	}
 	if p.typing {
 		switch k.String() {
@@ -133,7 +133,7 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 			p.typing = false
 			p.field.Blur()
 			if no := p.field.Value(); no != "" {
-				p.status = admStatus{}
+				p.status = StatusLine{}
 				return p.lookUp(no, false)
 			}
 		default:
@@ -148,7 +148,7 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		return p.field.Focus()
 	case key.Matches(k, p.keys.Read):
 		if p.reader != app.ReaderCard {
-			p.status = admStatus{p.c.T("读卡器上没有卡", "there is no card on the reader"), true}
+			p.status = StatusLine{p.c.T("读卡器上没有卡", "there is no card on the reader"), true}
 			return nil
 		}
 		return p.readCard()
@@ -170,18 +170,18 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 
 func (p *cardsPage) ask(d app.CardDetail, st app.CardStatus) {
 	c := p.c
-	name := admStatusName(c, st)
-	prompt := c.T(fmt.Sprintf("将卡 %s(%s)由「%s」改为「%s」?", d.Card.CardNo, d.Holder.Name, admStatusName(c, d.Card.Status), name),
-		fmt.Sprintf("Set card %s (%s) from %s to %s?", d.Card.CardNo, d.Holder.Name, admStatusName(c, d.Card.Status), name))
+	name := CardStatusName(c, st)
+	prompt := c.T(fmt.Sprintf("将卡 %s(%s)由「%s」改为「%s」?", d.Card.CardNo, d.Holder.Name, CardStatusName(c, d.Card.Status), name),
+		fmt.Sprintf("Set card %s (%s) from %s to %s?", d.Card.CardNo, d.Holder.Name, CardStatusName(c, d.Card.Status), name))
 	if d.BoundTo.ID != 0 && st != app.CardNormal {
 		prompt += "\n" + c.T(fmt.Sprintf("这是 %s %s 的授权卡,改后不能再授权充值机", d.BoundTo.OpNo, d.BoundTo.Name),
 			fmt.Sprintf("It is %s %s's authorization card: it will no longer authorize a POS", d.BoundTo.OpNo, d.BoundTo.Name))
 	}
 	cardNo := d.Card.CardNo
-	p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd {
+	p.asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd {
 		actor := c.Actor // whoever answers yes
 		return func() tea.Msg {
-			ctx, cancel := admCtx(c)
+			ctx, cancel := CallContext(c)
 			defer cancel()
 			if err := c.Svc.SetCardStatus(ctx, actor, cardNo, st); err != nil {
 				return cardsDoneMsg{cardNo: cardNo, err: err}

@@ -20,8 +20,8 @@ func (p *cardsPage) View() string {
 	if p.looking {
 		lines = append(lines, th.Muted.Render(c.T("正在查询…", "looking it up…")))
 	} else if d := p.shown; d != nil {
-		row := func(label, v string) string { return th.Muted.Render(admCell(label, 10)) + v }
-		st := admStatusName(c, d.Card.Status)
+		row := func(label, v string) string { return th.Muted.Render(Cell(label, 10)) + v }
+		st := CardStatusName(c, d.Card.Status)
 		if d.Card.Status == app.CardNormal {
 			st = th.Good.Render(st)
 		} else {
@@ -45,9 +45,9 @@ func (p *cardsPage) View() string {
 	}
 	lines = append(lines, "")
 	if p.asking != nil {
-		lines = append(lines, admConfirmView(c, p.asking))
+		lines = append(lines, ConfirmView(c, p.asking))
 	} else {
-		lines = append(lines, p.status.view(c))
+		lines = append(lines, p.status.View(c))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -19,7 +19,7 @@ import (
 // new secret. The secret never reaches the screen: it is written once to the device's
 // provisioning file (app/provision, 0600), whose path the screen shows.
 type devicesPage struct {
-	admBase
+	ListBase
 	keys    devicesKeys
 	rows    []devRow
 	editing string // the device the form edits; "" = registering a new one
@@ -48,14 +48,14 @@ func (d devRow) retired() bool {
 }
 
 type devicesDoneMsg struct {
-	admDone
+	Change
 	provisioned string // the secret file written, if any
 	id          string
 }
 
-func newDevicesPage(c *Common) Page {
+func NewDevicesPage(c *Common) Page {
 	p := &devicesPage{keys: newDevicesKeys(c)}
-	p.admBase = newAdmBase(c, []admCol{{c.T("编号", "ID"), 8}, {c.T("状态", "State"), 8}, {c.T("机型", "Model"), 14},
+	p.ListBase = NewListBase(c, []TableCol{{c.T("编号", "ID"), 8}, {c.T("状态", "State"), 8}, {c.T("机型", "Model"), 14},
 		{c.T("名称", "Name"), 20}, {c.T("地点", "Location"), 0}}, c.T("还没有登记设备", "no devices registered yet"))
 	return p
 }
@@ -65,7 +65,7 @@ func (p *devicesPage) Init() tea.Cmd { return p.load() }
 // load reads the devices with their journal ends and last serials. A person who may not
 // read journal ends (the ledger says so) sees the devices without them.
 func (p *devicesPage) load() tea.Cmd {
-	return admLoad(&p.admBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]devRow, error) {
+	return LoadRows(&p.ListBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]devRow, error) {
 		ds, err := svc.Devices(ctx, actor)
 		if err != nil {
 			return nil, err
@@ -88,8 +88,8 @@ func (p *devicesPage) load() tea.Cmd {
 
 func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case admLoadedMsg[devRow]:
-		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(d devRow) bool { return d.ID == p.focusID }) {
+	case RowsMsg[devRow]:
+		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, func(d devRow) bool { return d.ID == p.focusID }) {
 			p.focusID = ""
 		}
 		return p, nil
@@ -97,7 +97,7 @@ func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 		if msg.provisioned != "" {
 			p.provisioned, p.secretOf = msg.provisioned, msg.id
 		}
-		if p.done(msg.admDone) {
+		if p.ShowChange(msg.Change) {
 			p.focusID = msg.id
 			return p, p.load()
 		}
@@ -118,10 +118,10 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, taken := p.routeKey(k, p.submit); taken {
+	if cmd, taken := p.RouteKey(k, p.submit); taken {
 		return cmd
 	}
-	c := p.c
+	c := p.C
 	d, ok := p.selected()
 	switch {
 	case key.Matches(k, p.keys.Reload):
@@ -137,21 +137,21 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		if to {
 			prompt = c.T(fmt.Sprintf("启用设备 %s %s?", d.ID, d.Name), fmt.Sprintf("Enable %s %s?", d.ID, d.Name))
 		}
-		p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd { return p.setEnabled(d.DeviceInfo, to) }}
+		p.Asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd { return p.setEnabled(d.DeviceInfo, to) }}
 	case key.Matches(k, p.keys.EndJournal) && ok:
 		p.openEndForm(d)
 	case key.Matches(k, p.keys.Rotate) && ok:
-		p.asking = &admConfirm{
-			prompt: c.T(fmt.Sprintf("为 %s %s 更换密钥?旧密钥立即失效,须把新密钥写入该机", d.ID, d.Name),
+		p.Asking = &ConfirmQuestion{
+			Prompt: c.T(fmt.Sprintf("为 %s %s 更换密钥?旧密钥立即失效,须把新密钥写入该机", d.ID, d.Name),
 				fmt.Sprintf("New secret for %s %s? The old one stops working at once; the POS needs the new one", d.ID, d.Name)),
-			run: func() tea.Cmd { return p.rotate(d.DeviceInfo) },
+			Run: func() tea.Cmd { return p.rotate(d.DeviceInfo) },
 		}
 	}
 	return nil
 }
 
 func (p *devicesPage) selected() (devRow, bool) {
-	i, ok := p.table.Selected()
+	i, ok := p.Table.Selected()
 	if !ok || i >= len(p.rows) {
 		return devRow{}, false
 	}
@@ -160,90 +160,90 @@ func (p *devicesPage) selected() (devRow, bool) {
 
 // The form's fields: id (registering only), name, model, location.
 func (p *devicesPage) openForm(d app.DeviceInfo, create bool) {
-	c := p.c
-	p.status, p.ending = admStatus{}, nil
+	c := p.C
+	p.Status, p.ending = StatusLine{}, nil
 	hint := c.T("0201 = 增值机", "0201 = recharge POS")
 	if create {
 		p.editing = ""
-		p.form = newAdmForm(c, c.T("登记设备", "Register a device"))
-		p.form.note = c.T("充值机的机型必须是 0201-增值机;其它机型按一般终端登记", "A recharge POS is model 0201; other models register as any terminal")
-		p.form.text(c.T("编号", "ID"), "", 16, false, "")
+		p.Form = NewForm(c, c.T("登记设备", "Register a device"))
+		p.Form.Note = c.T("充值机的机型必须是 0201-增值机;其它机型按一般终端登记", "A recharge POS is model 0201; other models register as any terminal")
+		p.Form.Text(c.T("编号", "ID"), "", 16, false, "")
 	} else {
 		p.editing = d.ID
-		p.form = newAdmForm(c, c.T("修改设备 ", "Edit device ")+d.ID)
+		p.Form = NewForm(c, c.T("修改设备 ", "Edit device ")+d.ID)
 	}
-	p.form.text(c.T("名称", "Name"), d.Name, 24, false, "")
-	p.form.text(c.T("机型", "Model"), d.Model, 8, false, hint)
-	p.form.text(c.T("地点", "Location"), d.Location, 24, false, "")
+	p.Form.Text(c.T("名称", "Name"), d.Name, 24, false, "")
+	p.Form.Text(c.T("机型", "Model"), d.Model, 8, false, hint)
+	p.Form.Text(c.T("地点", "Location"), d.Location, 24, false, "")
 }
 
 func (p *devicesPage) submit() tea.Cmd {
 	if p.ending != nil {
 		return p.askEnd()
 	}
-	c, f, actor := p.c, p.form, p.c.Actor
+	c, f, actor := p.C, p.Form, p.C.Actor
 	in := app.DeviceInput{ID: p.editing}
 	i := 0
 	if p.editing == "" {
-		in.ID, i = f.value(0), 1
+		in.ID, i = f.Value(0), 1
 	}
-	in.Name, in.Model, in.Location = f.value(i), f.value(i+1), f.value(i+2)
+	in.Name, in.Model, in.Location = f.Value(i), f.Value(i+1), f.Value(i+2)
 	if in.ID == "" || in.Name == "" || in.Model == "" {
-		f.err = c.T("编号、名称和机型都要填写", "ID, name and model are all needed")
+		f.Err = c.T("编号、名称和机型都要填写", "ID, name and model are all needed")
 		return nil
 	}
 	create := p.editing == ""
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		if create {
 			_, secret, err := c.Svc.RegisterDevice(ctx, actor, in)
 			if err != nil {
-				return devicesDoneMsg{admDone: admDone{err: err, form: true}}
+				return devicesDoneMsg{Change: Change{Err: err, Form: true}}
 			}
 			path, err := provisionSecret(c, in.ID, secret)
 			if err != nil {
-				return devicesDoneMsg{admDone: admDone{err: err}, id: in.ID}
+				return devicesDoneMsg{Change: Change{Err: err}, id: in.ID}
 			}
-			return devicesDoneMsg{admDone: admDone{form: true, note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, provisioned: path, id: in.ID}
+			return devicesDoneMsg{Change: Change{Form: true, Note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, provisioned: path, id: in.ID}
 		}
 		if err := c.Svc.UpdateDevice(ctx, actor, in); err != nil {
-			return devicesDoneMsg{admDone: admDone{err: err, form: true}}
+			return devicesDoneMsg{Change: Change{Err: err, Form: true}}
 		}
-		return devicesDoneMsg{admDone: admDone{form: true, note: c.T("已修改设备 "+in.ID, "Saved "+in.ID)}, id: in.ID}
+		return devicesDoneMsg{Change: Change{Form: true, Note: c.T("已修改设备 "+in.ID, "Saved "+in.ID)}, id: in.ID}
 	}
 }
 
 func (p *devicesPage) setEnabled(d app.DeviceInfo, on bool) tea.Cmd {
-	c, actor := p.c, p.c.Actor
+	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		if err := c.Svc.SetDeviceEnabled(ctx, actor, d.ID, on); err != nil {
-			return devicesDoneMsg{admDone: admDone{err: err}}
+			return devicesDoneMsg{Change: Change{Err: err}}
 		}
 		note := c.T("已停用设备 "+d.ID, d.ID+" disabled")
 		if on {
 			note = c.T("已启用设备 "+d.ID, d.ID+" enabled")
 		}
-		return devicesDoneMsg{admDone: admDone{note: note}, id: d.ID}
+		return devicesDoneMsg{Change: Change{Note: note}, id: d.ID}
 	}
 }
 
 func (p *devicesPage) rotate(d app.DeviceInfo) tea.Cmd {
-	c, actor := p.c, p.c.Actor
+	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		secret, err := c.Svc.RotateDeviceSecret(ctx, actor, d.ID)
 		if err != nil {
-			return devicesDoneMsg{admDone: admDone{err: err}}
+			return devicesDoneMsg{Change: Change{Err: err}}
 		}
 		path, err := provisionSecret(c, d.ID, secret)
 		if err != nil {
-			return devicesDoneMsg{admDone: admDone{err: err}, id: d.ID}
+			return devicesDoneMsg{Change: Change{Err: err}, id: d.ID}
 		}
-		return devicesDoneMsg{admDone: admDone{note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, provisioned: path, id: d.ID}
+		return devicesDoneMsg{Change: Change{Note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, provisioned: path, id: d.ID}
 	}
 }
 
@@ -262,21 +262,21 @@ func provisionSecret(c *Common, id string, secret []byte) (string, error) {
 	return path, nil
 }
 
-func (p *devicesPage) Title() string { return p.c.T("设备", "Devices") }
+func (p *devicesPage) Title() string { return p.C.T("设备", "Devices") }
 
 // openEndForm asks how the POS's journal ended (retired, or replaced with its queue lost)
 // and an admin's note, which the ledger requires.
 func (p *devicesPage) openEndForm(d devRow) {
-	c := p.c
-	p.status = admStatus{}
+	c := p.C
+	p.Status = StatusLine{}
 	p.ending = &d
-	p.form = newAdmForm(c, c.T("登记设备退役或更换:", "Record a POS retired or replaced: ")+d.ID+" "+d.Name)
-	p.form.note = c.T("该机队列不会再上送(退役,或换机后队列丢失);系统据此放行其写卡结果未知的充值",
+	p.Form = NewForm(c, c.T("登记设备退役或更换:", "Record a POS retired or replaced: ")+d.ID+" "+d.Name)
+	p.Form.Note = c.T("该机队列不会再上送(退役,或换机后队列丢失);系统据此放行其写卡结果未知的充值",
 		"Its queue will never be sent (retired, or replaced and the old queue lost); the ledger releases its write-unknown recharges")
-	p.form.note = strings.Join(wrapStyled(lipgloss.NewStyle(), p.form.note, max(p.width, 20)), "\n")
-	p.form.choose(c.T("情况", "What"), []string{c.T("退役(同时停用)", "retired (also disabled)"), c.T("更换(原机队列丢失)", "replaced (its queue lost)")}, 0)
-	p.form.text(c.T("说明", "Note"), "", 40, false, c.T("必填", "required"))
-	p.form.fields[1].input.CharLimit = app.MaxReasonRunes
+	p.Form.Note = strings.Join(WrapStyled(lipgloss.NewStyle(), p.Form.Note, max(p.Width, 20)), "\n")
+	p.Form.Choose(c.T("情况", "What"), []string{c.T("退役(同时停用)", "retired (also disabled)"), c.T("更换(原机队列丢失)", "replaced (its queue lost)")}, 0)
+	p.Form.Text(c.T("说明", "Note"), "", 40, false, c.T("必填", "required"))
+	p.Form.fields[1].input.CharLimit = app.MaxReasonRunes
 }
 
 // devEndAskMsg answers askEnd's read of the device's last serial, to put in the question.
@@ -292,15 +292,15 @@ type devEndAskMsg struct {
 // askEnd is the end form's submit: it reads the POS's last serial now (the list may be
 // older), then asks once more with the consequence (No is the default).
 func (p *devicesPage) askEnd() tea.Cmd {
-	c, d, f := p.c, *p.ending, p.form
-	kind, note := app.JournalRetired, f.raw(1)
-	if f.picked(0) == 1 {
+	c, d, f := p.C, *p.ending, p.Form
+	kind, note := app.JournalRetired, f.Raw(1)
+	if f.Picked(0) == 1 {
 		kind = app.JournalReplaced
 	}
 	p.endSeq++
 	seq, svc := p.endSeq, c.Svc
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		last, err := svc.DeviceLastSerial(ctx, c.Actor, d.ID)
 		return devEndAskMsg{seq: seq, d: d, kind: kind, note: note, last: last, err: err}
@@ -308,12 +308,12 @@ func (p *devicesPage) askEnd() tea.Cmd {
 }
 
 func (p *devicesPage) onEndAsk(msg devEndAskMsg) {
-	if msg.seq != p.endSeq || p.form == nil || p.ending == nil || p.ending.ID != msg.d.ID {
+	if msg.seq != p.endSeq || p.Form == nil || p.ending == nil || p.ending.ID != msg.d.ID {
 		return // the form was left meanwhile
 	}
-	c, d, kind, last := p.c, msg.d, msg.kind, msg.last
+	c, d, kind, last := p.C, msg.d, msg.kind, msg.last
 	if msg.err != nil {
-		p.form.err = c.Msg(msg.err)
+		p.Form.Err = c.Msg(msg.err)
 		return
 	}
 	what := c.T("退役", "retired")
@@ -323,27 +323,27 @@ func (p *devicesPage) onEndAsk(msg devEndAskMsg) {
 		after = c.T("设备保持启用,新机从流水 "+fmt.Sprint(last+1)+" 起继续。", "It stays enabled; the new unit goes on from serial "+fmt.Sprint(last+1)+".")
 	}
 	note := msg.note
-	p.asking = &admConfirm{
-		prompt: c.T(fmt.Sprintf("登记 %s %s 为%s?系统将认定该机流水 %d 及以前的记录不会再上送:其写卡结果未知的充值放行到卡务中心补写;若该机最后一笔充值超时(已告诉操作员自动冲正),须由主管在异常处理中核对现金。", d.ID, d.Name, what, last)+after,
+	p.Asking = &ConfirmQuestion{
+		Prompt: c.T(fmt.Sprintf("登记 %s %s 为%s?系统将认定该机流水 %d 及以前的记录不会再上送:其写卡结果未知的充值放行到卡务中心补写;若该机最后一笔充值超时(已告诉操作员自动冲正),须由主管在异常处理中核对现金。", d.ID, d.Name, what, last)+after,
 			fmt.Sprintf("Record %s %s as %s? The ledger then takes it that nothing at or below serial %d will come from it: its write-unknown recharges are released to the desk; if it timed out on its last recharge (telling its operator it reversed), a supervisor must check the cash at the exceptions desk. ", d.ID, d.Name, what, last)+after),
-		run: func() tea.Cmd { return p.endJournal(d.ID, kind, note) },
+		Run: func() tea.Cmd { return p.endJournal(d.ID, kind, note) },
 	}
 }
 
 func (p *devicesPage) endJournal(id string, kind app.JournalEndKind, note string) tea.Cmd {
-	c, actor := p.c, p.c.Actor
+	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		e, err := c.Svc.EndDeviceJournal(ctx, actor, id, kind, note)
 		if err != nil {
-			return devicesDoneMsg{admDone: admDone{err: err, form: true}}
+			return devicesDoneMsg{Change: Change{Err: err, Form: true}}
 		}
 		what := c.T("退役", "retired")
 		if kind == app.JournalReplaced {
 			what = c.T("更换", "replaced")
 		}
-		return devicesDoneMsg{admDone: admDone{form: true, note: c.T(fmt.Sprintf("已登记 %s %s(流水 %d 止)", id, what, e.LastSerial),
+		return devicesDoneMsg{Change: Change{Form: true, Note: c.T(fmt.Sprintf("已登记 %s %s(流水 %d 止)", id, what, e.LastSerial),
 			fmt.Sprintf("%s recorded %s (up to serial %d)", id, what, e.LastSerial))}, id: id}
 	}
 }

@@ -17,7 +17,7 @@ func admModelName(c *Common, m string) string {
 }
 
 func (p *devicesPage) tableRows() [][]string {
-	c := p.c
+	c := p.C
 	out := make([][]string, len(p.rows))
 	for i, d := range p.rows {
 		st := c.T("启用", "enabled")
@@ -33,7 +33,7 @@ func (p *devicesPage) tableRows() [][]string {
 }
 
 func (p *devicesPage) View() string {
-	c := p.c
+	c := p.C
 	if p.provisioned != "" {
 		th := c.Theme
 		return strings.Join([]string{
@@ -46,15 +46,15 @@ func (p *devicesPage) View() string {
 			th.Muted.Render(c.T("密钥不在屏幕上显示,数据库中只存加密后的密钥。", "The secret is never shown; the ledger keeps it sealed.")),
 		}, "\n")
 	}
-	return p.view(c.T("终端设备;充值机机型为 0201-增值机", "Terminals; a recharge POS is model 0201"))
+	return p.Body(c.T("终端设备;充值机机型为 0201-增值机", "Terminals; a recharge POS is model 0201"))
 }
 
 func (p *devicesPage) ShortHelp() []key.Binding {
 	if p.provisioned != "" {
 		return []key.Binding{p.keys.Dismiss}
 	}
-	if p.asking != nil || p.form != nil || p.table.Filtering() {
-		return p.shortHelp()
+	if p.Asking != nil || p.Form != nil || p.Table.Filtering() {
+		return p.HelpWith()
 	}
 	// Short enough that the desk's tab, ? and q still fit at 80 columns; the rest (e, s,
 	// r, /) is in the full help.
@@ -62,12 +62,12 @@ func (p *devicesPage) ShortHelp() []key.Binding {
 }
 
 func (p *devicesPage) FullHelp() [][]key.Binding {
-	if p.provisioned != "" || p.asking != nil || p.form != nil || p.table.Filtering() {
+	if p.provisioned != "" || p.Asking != nil || p.Form != nil || p.Table.Filtering() {
 		return [][]key.Binding{p.ShortHelp()}
 	}
 	k := p.keys
-	return p.fullHelp(p.shortHelp(k.New, k.Edit, k.Toggle, k.Rotate, k.EndJournal, k.Reload))
+	return p.FullHelpWith(p.HelpWith(k.New, k.Edit, k.Toggle, k.Rotate, k.EndJournal, k.Reload))
 }
 
 // Capturing: the note of the secret file holds the keys until it is dismissed.
-func (p *devicesPage) Capturing() bool { return p.provisioned != "" || p.admBase.Capturing() }
+func (p *devicesPage) Capturing() bool { return p.provisioned != "" || p.ListBase.Capturing() }

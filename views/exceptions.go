@@ -15,7 +15,7 @@ import (
 // no card change, or record an operator's cash adjustment (长短款). The ledger decides what
 // may be decided; the screen asks, shows its answer, and loads the list again.
 type exceptionsPage struct {
-	admBase
+	ListBase
 	keys    exceptionsKeys
 	allowed bool // supervisors and admins; a page built for anyone else only says so
 
@@ -55,23 +55,23 @@ type (
 	}
 )
 
-func newExceptionsPage(c *Common) Page {
+func NewExceptionsPage(c *Common) Page {
 	p := &exceptionsPage{allowed: c.Actor.Role == app.RoleSupervisor || c.Actor.Role == app.RoleAdmin}
 	p.keys = newExceptionsKeys(c, p.allowed)
-	p.admBase = newAdmBase(c, []admCol{{c.T("类型", "Kind"), 22}, {c.T("开立", "Opened"), 11}, {c.T("卡号", "Card"), 8},
+	p.ListBase = NewListBase(c, []TableCol{{c.T("类型", "Kind"), 22}, {c.T("开立", "Opened"), 11}, {c.T("卡号", "Card"), 8},
 		{c.T("持卡人", "Holder"), 6}, {c.T("POS/流水", "POS/ser."), 9}, {excRight(c.T("金额", "Amount"), 8), 8}, {c.T("状态", "State"), 0}},
 		c.T("没有待处理的异常", "no open cases"))
 	p.setKeys()
 	return p
 }
 
-func (p *exceptionsPage) Title() string { return p.c.T("异常处理", "Exceptions") }
+func (p *exceptionsPage) Title() string { return p.C.T("异常处理", "Exceptions") }
 
 func (p *exceptionsPage) Init() tea.Cmd { return p.load() }
 
 // Entered: the desk switched to this tab; the list is read again.
 func (p *exceptionsPage) Entered() tea.Cmd {
-	if p.form != nil || p.asking != nil {
+	if p.Form != nil || p.Asking != nil {
 		return nil // a decision being typed keeps its case
 	}
 	return p.load()
@@ -82,10 +82,10 @@ func (p *exceptionsPage) load() tea.Cmd {
 	if !p.allowed {
 		return nil
 	}
-	p.loadSeq++
-	seq, c, svc, actor := p.loadSeq, p.c, p.c.Svc, p.c.Actor // the Cmd never reads the model
+	p.LoadSeq++
+	seq, c, svc, actor := p.LoadSeq, p.C, p.C.Svc, p.C.Actor // the Cmd never reads the model
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		cases, err := svc.Exceptions(ctx, actor)
 		if err != nil {
@@ -110,21 +110,21 @@ func (p *exceptionsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 }
 
 func (p *exceptionsPage) onLoaded(msg excLoadedMsg) {
-	if msg.seq != p.loadSeq {
+	if msg.seq != p.LoadSeq {
 		return
 	}
 	if msg.err != nil {
-		p.status = admStatus{p.c.Msg(msg.err), true}
+		p.Status = StatusLine{p.C.Msg(msg.err), true}
 		return
 	}
 	if sel, ok := p.selected(); ok && p.focusKey == "" {
 		p.focusKey = sel.Case.Key()
 	}
-	p.rows, p.ops, p.loaded = msg.cases, msg.ops, true
-	p.table.SetRows(p.tableRows())
+	p.rows, p.ops, p.Loaded = msg.cases, msg.ops, true
+	p.Table.SetRows(p.tableRows())
 	for i, cv := range p.rows {
 		if cv.Case.Key() == p.focusKey {
-			p.table.Select(i)
+			p.Table.Select(i)
 		}
 	}
 	p.focusKey = ""
@@ -136,7 +136,7 @@ func (p *exceptionsPage) onLoaded(msg excLoadedMsg) {
 }
 
 func (p *exceptionsPage) selected() (app.CaseView, bool) {
-	i, ok := p.table.Selected()
+	i, ok := p.Table.Selected()
 	if !ok || i >= len(p.rows) {
 		return app.CaseView{}, false
 	}
@@ -176,16 +176,16 @@ func (p *exceptionsPage) onDecided(msg excDecidedMsg) tea.Cmd {
 	if msg.err != nil {
 		// The form stays open to correct; the list is read again, as the refusal may be
 		// that someone else decided first.
-		p.status = admStatus{p.c.Msg(msg.err), true}
+		p.Status = StatusLine{p.C.Msg(msg.err), true}
 		return p.load()
 	}
-	p.form, p.decision, p.detail = nil, nil, false
-	p.status = admStatus{p.decidedNote(msg.d), false}
+	p.Form, p.decision, p.detail = nil, nil, false
+	p.Status = StatusLine{p.decidedNote(msg.d), false}
 	return p.load()
 }
 
 func (p *exceptionsPage) decidedNote(d app.Decision) string {
-	c := p.c
+	c := p.C
 	switch d.Kind {
 	case app.DecideApproveWrite:
 		return c.T(fmt.Sprintf("已批准补写充值 #%d:请另一位柜员在补写卡页放卡写卡", d.RechargeID),

@@ -46,8 +46,8 @@ func (p *exceptionsPage) ShortHelp() []key.Binding {
 	}
 	k := p.keys
 	switch {
-	case p.asking != nil || p.form != nil:
-		return p.shortHelp()
+	case p.Asking != nil || p.Form != nil:
+		return p.HelpWith()
 	case p.detail:
 		return []key.Binding{k.Approve, k.Close, k.Adjust, k.Back}
 	}
@@ -60,10 +60,10 @@ func (p *exceptionsPage) FullHelp() [][]key.Binding {
 	}
 	k := p.keys
 	switch {
-	case p.asking != nil || p.form != nil:
+	case p.Asking != nil || p.Form != nil:
 		return [][]key.Binding{p.ShortHelp()}
 	case p.detail:
 		return [][]key.Binding{p.ShortHelp(), {k.ScrollUp, k.ScrollDn, k.Reload}}
 	}
-	return p.fullHelp(append(p.ShortHelp(), k.Reload))
+	return p.FullHelpWith(append(p.ShortHelp(), k.Reload))
 }

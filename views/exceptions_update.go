@@ -16,18 +16,18 @@ func (p *exceptionsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	if !p.allowed {
 		return nil
 	}
-	if p.asking != nil || p.form != nil {
+	if p.Asking != nil || p.Form != nil {
 		if p.decideSeq != 0 {
 			return nil // the ledger is answering
 		}
-		cmd, _ := p.routeKey(k, p.askDecision)
-		if p.form == nil {
+		cmd, _ := p.RouteKey(k, p.askDecision)
+		if p.Form == nil {
 			p.decision = nil // esc left the form
 		}
 		return cmd
 	}
-	if p.table.Filtering() {
-		p.table.Update(k)
+	if p.Table.Filtering() {
+		p.Table.Update(k)
 		return nil
 	}
 	kb := p.keys
@@ -61,7 +61,7 @@ func (p *exceptionsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	p.table.Update(k)
+	p.Table.Update(k)
 	return nil
 }
 
@@ -72,19 +72,19 @@ func (p *exceptionsPage) openForm(kind app.DecisionKind) {
 	if !ok {
 		return
 	}
-	c := p.c
-	p.status = admStatus{}
+	c := p.C
+	p.Status = StatusLine{}
 	dec := &excDecision{kind: kind, cv: cv}
 	r := cv.Facts.Recharge
 	what := cv.Case.Kind.Label(c.Lang) + "  " + cv.Case.Key()
 	switch kind {
 	case app.DecideApproveWrite:
-		p.form = newAdmForm(c, c.T("批准补写", "Approve the write")+c.T(":", ": ")+what)
+		p.Form = NewForm(c, c.T("批准补写", "Approve the write")+c.T(":", ": ")+what)
 		if r.ID != 0 {
-			p.form.note = c.T("批准把充值 ", "Approve writing recharge ") + excRechargeRef(c, r) +
+			p.Form.Note = c.T("批准把充值 ", "Approve writing recharge ") + excRechargeRef(c, r) +
 				c.T(" 写入卡 ", " onto card ") + r.CardNo + c.T(";由另一位柜员在补写卡页写卡,批准人自己不能写", "; another clerk writes it at the Repair screen, never the approver")
 		} else {
-			p.form.note = c.T("该异常不涉及具体充值:请选择该卡待处理的一笔充值;由另一位柜员在补写卡页写卡",
+			p.Form.Note = c.T("该异常不涉及具体充值:请选择该卡待处理的一笔充值;由另一位柜员在补写卡页写卡",
 				"This case names no recharge: pick one of the card's recharges awaiting the desk; another clerk writes it")
 			var labels []string
 			for _, o := range cv.Facts.OtherOnCard {
@@ -95,14 +95,14 @@ func (p *exceptionsPage) openForm(kind app.DecisionKind) {
 				dec.recharges = []int64{0}
 				labels = []string{c.T("(该卡没有待处理的充值)", "(none awaits the desk)")}
 			}
-			p.form.choose(c.T("充值", "Recharge"), labels, 0)
+			p.Form.Choose(c.T("充值", "Recharge"), labels, 0)
 		}
 	case app.DecideClose:
-		p.form = newAdmForm(c, c.T("结案(不改卡)", "Close (no card change)")+c.T(":", ": ")+what)
-		p.form.note = c.T("卡上不作任何改动;该笔充值不再补写。理由存档备查", "Nothing changes on the card, and its recharge is not written; the reason is kept on record")
+		p.Form = NewForm(c, c.T("结案(不改卡)", "Close (no card change)")+c.T(":", ": ")+what)
+		p.Form.Note = c.T("卡上不作任何改动;该笔充值不再补写。理由存档备查", "Nothing changes on the card, and its recharge is not written; the reason is kept on record")
 	case app.DecideAdjustment:
-		p.form = newAdmForm(c, c.T("长短款", "Cash adjustment")+c.T(":", ": ")+what)
-		p.form.note = c.T("金额为元,带符号:+20 操作员多交(长款),-50 少交(短款);计入当前结算日的现金报表",
+		p.Form = NewForm(c, c.T("长短款", "Cash adjustment")+c.T(":", ": ")+what)
+		p.Form.Note = c.T("金额为元,带符号:+20 操作员多交(长款),-50 少交(短款);计入当前结算日的现金报表",
 			"Yuan with a sign: +20 the operator hands in more, -50 less; counted on the current day's cash report")
 		labels := []string{c.T("(请选择)", "(choose)")}
 		dec.operators = []int64{0}
@@ -114,34 +114,34 @@ func (p *exceptionsPage) openForm(kind app.DecisionKind) {
 			dec.operators = append(dec.operators, o.ID)
 			labels = append(labels, o.OpNo+" "+o.Name)
 		}
-		p.form.choose(c.T("操作员", "Operator"), labels, pick)
-		p.form.text(c.T("金额", "Amount"), "", 12, false, c.T("元,如 -50 或 +20", "yuan, e.g. -50 or +20"))
+		p.Form.Choose(c.T("操作员", "Operator"), labels, pick)
+		p.Form.Text(c.T("金额", "Amount"), "", 12, false, c.T("元,如 -50 或 +20", "yuan, e.g. -50 or +20"))
 	}
-	p.form.text(c.T("理由", "Reason"), "", 44, false, c.T(fmt.Sprintf("必填,至多 %d 字", app.MaxReasonRunes), fmt.Sprintf("required, %d max", app.MaxReasonRunes)))
-	p.form.fields[len(p.form.fields)-1].input.CharLimit = app.MaxReasonRunes
-	p.form.note = strings.Join(wrapStyled(lipgloss.NewStyle(), p.form.note, max(p.width, 20)), "\n")
+	p.Form.Text(c.T("理由", "Reason"), "", 44, false, c.T(fmt.Sprintf("必填,至多 %d 字", app.MaxReasonRunes), fmt.Sprintf("required, %d max", app.MaxReasonRunes)))
+	p.Form.fields[len(p.Form.fields)-1].input.CharLimit = app.MaxReasonRunes
+	p.Form.Note = strings.Join(WrapStyled(lipgloss.NewStyle(), p.Form.Note, max(p.Width, 20)), "\n")
 	p.decision = dec
 }
 
 // excRechargeRef names a recharge in one short line: POS, serial, amount, time.
 func excRechargeRef(c *Common, r app.Recharge) string {
-	return fmt.Sprintf("#%d %s/%d %s%s %s", r.ID, r.DeviceID, r.Serial, app.FormatYuan(r.Amount), c.T(" 元", " yuan"), admTime(c, r.BookedAt))
+	return fmt.Sprintf("#%d %s/%d %s%s %s", r.ID, r.DeviceID, r.Serial, app.FormatYuan(r.Amount), c.T(" 元", " yuan"), FormatTime(c, r.BookedAt))
 }
 
 // askDecision is the form's submit: what it would decide, asked once more (No is the
 // default). Only the shape of the amount is checked here; the ledger checks the rest.
 func (p *exceptionsPage) askDecision() tea.Cmd {
-	c, f, dec := p.c, p.form, p.decision
+	c, f, dec := p.C, p.Form, p.decision
 	if dec == nil {
 		return nil
 	}
-	in := app.DecisionInput{CaseKey: dec.cv.Case.Key(), Kind: dec.kind, Reason: f.raw(len(f.fields) - 1)}
+	in := app.DecisionInput{CaseKey: dec.cv.Case.Key(), Kind: dec.kind, Reason: f.Raw(len(f.fields) - 1)}
 	var prompt string
 	switch dec.kind {
 	case app.DecideApproveWrite:
 		r := dec.cv.Facts.Recharge
 		if dec.recharges != nil {
-			in.RechargeID = dec.recharges[f.picked(0)]
+			in.RechargeID = dec.recharges[f.Picked(0)]
 			for _, o := range dec.cv.Facts.OtherOnCard {
 				if o.ID == in.RechargeID {
 					r = o
@@ -153,23 +153,23 @@ func (p *exceptionsPage) askDecision() tea.Cmd {
 	case app.DecideClose:
 		prompt = c.T("结案 "+dec.cv.Case.Key()+"?卡上不作改动", "Close "+dec.cv.Case.Key()+"? Nothing changes on the card")
 	case app.DecideAdjustment:
-		in.OperatorID = dec.operators[f.picked(0)]
-		amount, ok := excParseAmount(f.value(1))
+		in.OperatorID = dec.operators[f.Picked(0)]
+		amount, ok := excParseAmount(f.Value(1))
 		switch {
 		case in.OperatorID == 0:
-			p.status = admStatus{c.T("请选择操作员(←→)", "Choose the operator (←→)"), true}
+			p.Status = StatusLine{c.T("请选择操作员(←→)", "Choose the operator (←→)"), true}
 			return nil
 		case !ok || amount == 0:
-			p.status = admStatus{c.T("金额应为带符号的元,如 -50 或 +20", "The amount is yuan with a sign, e.g. -50 or +20"), true}
+			p.Status = StatusLine{c.T("金额应为带符号的元,如 -50 或 +20", "The amount is yuan with a sign, e.g. -50 or +20"), true}
 			return nil
 		}
 		in.Amount = amount
-		op := f.fields[0].choices[f.picked(0)]
+		op := f.fields[0].choices[f.Picked(0)]
 		prompt = c.T("为操作员 "+op+" 记长短款 "+signedYuan(amount)+" 元?计入当前结算日的现金报表",
 			"Record a cash adjustment of "+signedYuan(amount)+" yuan for "+op+"? It counts on the current day's cash report")
 	}
-	p.status = admStatus{}
-	p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd { return p.decide(in) }}
+	p.Status = StatusLine{}
+	p.Asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd { return p.decide(in) }}
 	return nil
 }
 
@@ -177,9 +177,9 @@ func (p *exceptionsPage) askDecision() tea.Cmd {
 func (p *exceptionsPage) decide(in app.DecisionInput) tea.Cmd {
 	p.decisions++
 	p.decideSeq = p.decisions
-	seq, c, svc, actor := p.decideSeq, p.c, p.c.Svc, p.c.Actor
+	seq, c, svc, actor := p.decideSeq, p.C, p.C.Svc, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		d, err := svc.Decide(ctx, actor, in)
 		return excDecidedMsg{seq: seq, d: d, err: err}

@@ -12,7 +12,7 @@ import (
 )
 
 func (p *exceptionsPage) tableRows() [][]string {
-	c := p.c
+	c := p.C
 	out := make([][]string, len(p.rows))
 	for i, cv := range p.rows {
 		k, r := cv.Case, cv.Facts.Recharge
@@ -47,12 +47,12 @@ func (p *exceptionsPage) when(t time.Time, layout string) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(p.c.Svc.Settings().Location).Format(layout)
+	return t.In(p.C.Svc.Settings().Location).Format(layout)
 }
 
 func (p *exceptionsPage) View() string {
-	c, th := p.c, p.c.Theme
-	w, h := max(p.width, 20), max(p.height, 5)
+	c, th := p.C, p.C.Theme
+	w, h := max(p.Width, 20), max(p.Height, 5)
 	if !p.allowed {
 		return th.Bad.Render(c.T("无此操作权限:异常处理仅限主管和管理员。", "Not permitted: the exceptions desk is for supervisors and admins."))
 	}
@@ -60,11 +60,11 @@ func (p *exceptionsPage) View() string {
 	room := max(h-len(bottom), 1)
 	var body []string
 	switch {
-	case p.form != nil:
-		body = append(strings.Split(p.form.View(), "\n"), "")
+	case p.Form != nil:
+		body = append(strings.Split(p.Form.View(), "\n"), "")
 	case p.detail:
 		body = p.detailView(w, room)
-	case !p.loaded && p.status.text == "":
+	case !p.Loaded && p.Status.Text == "":
 		body = []string{th.Muted.Render(c.T("正在读取…", "loading…"))}
 	default:
 		body = p.listView(room)
@@ -77,27 +77,27 @@ func (p *exceptionsPage) View() string {
 
 // bottom is the open question or the status line, wrapped to the width.
 func (p *exceptionsPage) bottom(w int) []string {
-	c, th := p.c, p.c.Theme
-	if p.asking != nil {
-		out := wrapStyled(th.Warn, p.asking.prompt, w)
+	c, th := p.C, p.C.Theme
+	if p.Asking != nil {
+		out := WrapStyled(th.Warn, p.Asking.Prompt, w)
 		return append(out, th.KeyHint.Render(c.T("y 确定 / n 或 enter 取消(默认取消)", "y to go ahead / n or enter to leave it (the default)")))
 	}
 	if p.decideSeq != 0 {
 		return []string{th.Muted.Render(c.T("正在提交…", "recording…"))}
 	}
-	if p.status.text == "" {
+	if p.Status.Text == "" {
 		return []string{""}
 	}
 	st := th.Good
-	if p.status.bad {
+	if p.Status.Bad {
 		st = th.Bad
 	}
-	return wrapStyled(st, p.status.text, w)
+	return WrapStyled(st, p.Status.Text, w)
 }
 
 // listView is the caption and the table, the table's blank filler dropped to leave room.
 func (p *exceptionsPage) listView(room int) []string {
-	c, th := p.c, p.c.Theme
+	c, th := p.C, p.C.Theme
 	open, approved := 0, 0
 	for _, cv := range p.rows {
 		if cv.Status == app.CaseApproved {
@@ -108,7 +108,7 @@ func (p *exceptionsPage) listView(room int) []string {
 	}
 	caption := c.T(fmt.Sprintf("待处理 %d 件,已批准待柜员写卡 %d 件;r 刷新", open, approved),
 		fmt.Sprintf("%d open, %d approved awaiting a clerk; r reloads", open, approved))
-	table := strings.Split(p.table.View(), "\n")
+	table := strings.Split(p.Table.View(), "\n")
 	for i := len(table) - 2; i > 0 && 1+len(table) > room; i-- {
 		if table[i] == "" {
 			table = append(table[:i], table[i+1:]...)
@@ -131,19 +131,19 @@ func (p *exceptionsPage) detailView(w, room int) []string {
 	show := max(room-1, 1)
 	off := min(p.offset, len(lines)-show) // the key handler keeps it there; a resize may not
 	out := append([]string{}, lines[off:off+show]...)
-	return append(out, p.c.Theme.Muted.Render(p.c.T(
+	return append(out, p.C.Theme.Muted.Render(p.C.T(
 		fmt.Sprintf("第 %d-%d 行,共 %d 行  ↑↓ 滚动", off+1, off+show, len(lines)),
 		fmt.Sprintf("lines %d-%d of %d  ↑↓ scroll", off+1, off+show, len(lines)))))
 }
 
 // facts is everything the ledger knows around the case, in the desk's language.
 func (p *exceptionsPage) facts(cv app.CaseView, w int) []string {
-	c, th := p.c, p.c.Theme
+	c, th := p.C, p.C.Theme
 	k, f, r := cv.Case, cv.Facts, cv.Facts.Recharge
 	var out []string
-	add := func(st lipgloss.Style, s string) { out = append(out, wrapStyled(st, s, w)...) }
+	add := func(st lipgloss.Style, s string) { out = append(out, WrapStyled(st, s, w)...) }
 	sub := func(st lipgloss.Style, s string) {
-		for _, l := range wrapStyled(st, s, w-2) {
+		for _, l := range WrapStyled(st, s, w-2) {
 			out = append(out, "  "+l)
 		}
 	}
@@ -158,7 +158,7 @@ func (p *exceptionsPage) facts(cv app.CaseView, w int) []string {
 			"Write approved (by "+a.DecidedBy+", "+p.when(a.DecidedAt, full)+"): "+a.Reason+"; awaiting another clerk at the Repair screen"))
 	}
 	if k.CardNo != "" {
-		add(lipgloss.NewStyle(), c.T("卡号 ", "Card ")+k.CardNo+"  "+f.HolderName+"  "+c.T("状态 ", "status ")+admStatusName(c, f.CardStatus))
+		add(lipgloss.NewStyle(), c.T("卡号 ", "Card ")+k.CardNo+"  "+f.HolderName+"  "+c.T("状态 ", "status ")+CardStatusName(c, f.CardStatus))
 	}
 	if r.ID != 0 {
 		section(c.T(fmt.Sprintf("充值 #%d", r.ID), fmt.Sprintf("Recharge #%d", r.ID)))
@@ -254,7 +254,7 @@ func (p *exceptionsPage) facts(cv app.CaseView, w int) []string {
 
 // messageText says what became of a message, from its structured facts.
 func (p *exceptionsPage) messageText(r app.Recharge, m app.CaseMessage) string {
-	c := p.c
+	c := p.C
 	switch m.Kind {
 	case "recharge":
 		return c.T(fmt.Sprintf("记账 %s 元,结算日 %s", app.FormatYuan(r.Amount), r.SettleDay),
@@ -363,7 +363,7 @@ func (p *exceptionsPage) maxOffset() int {
 	if !ok {
 		return 0
 	}
-	w, h := max(p.width, 20), max(p.height, 5)
+	w, h := max(p.Width, 20), max(p.Height, 5)
 	room := max(h-len(p.bottom(w)), 1)
 	n := len(p.facts(cv, w))
 	if n <= room {

@@ -21,10 +21,10 @@ func newRootKeys(c *Common) rootKeys {
 }
 
 // Yes/No of a confirmation; No is the default (STYLE: destructive confirms default to No).
-type confirmKeys struct{ Yes, No key.Binding }
+type ConfirmKeys struct{ Yes, No key.Binding }
 
-func newConfirmKeys(c *Common) confirmKeys {
-	return confirmKeys{
+func NewConfirmKeys(c *Common) ConfirmKeys {
+	return ConfirmKeys{
 		Yes: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", c.T("是", "yes"))),
 		No:  key.NewBinding(key.WithKeys("n", "esc", "enter"), key.WithHelp("n/enter", c.T("否", "no"))),
 	}

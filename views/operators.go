@@ -14,7 +14,7 @@ import (
 // merchant flag, enabled, and whether wrong PINs have locked them. An admin creates and
 // edits them and resets a locked PIN.
 type operatorsPage struct {
-	admBase
+	ListBase
 	keys operatorsKeys
 	rows []app.OperatorInfo
 	// What the open form does: formNew, formEdit or formPIN, for operator formOp.
@@ -30,13 +30,13 @@ const (
 )
 
 type operatorsDoneMsg struct {
-	admDone
+	Change
 	opNo string
 }
 
-func newOperatorsPage(c *Common) Page {
+func NewOperatorsPage(c *Common) Page {
 	p := &operatorsPage{keys: newOperatorsKeys(c)}
-	p.admBase = newAdmBase(c, []admCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("每日上限(元)", "Daily max"), 12},
+	p.ListBase = NewListBase(c, []TableCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("每日上限(元)", "Daily max"), 12},
 		{c.T("指定设备", "Device"), 8}, {c.T("商户", "Merch"), 5}, {c.T("启用", "On"), 4}, {c.T("PIN", "PIN"), 0}},
 		c.T("还没有充值操作员", "no recharge operators yet"))
 	return p
@@ -44,17 +44,17 @@ func newOperatorsPage(c *Common) Page {
 
 func (p *operatorsPage) Init() tea.Cmd { return p.load() }
 
-func (p *operatorsPage) load() tea.Cmd { return admLoad(&p.admBase, app.Desk.Operators) }
+func (p *operatorsPage) load() tea.Cmd { return LoadRows(&p.ListBase, app.Desk.Operators) }
 
 func (p *operatorsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case admLoadedMsg[app.OperatorInfo]:
-		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(o app.OperatorInfo) bool { return o.OpNo == p.focusNo }) {
+	case RowsMsg[app.OperatorInfo]:
+		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, func(o app.OperatorInfo) bool { return o.OpNo == p.focusNo }) {
 			p.focusNo = ""
 		}
 		return p, nil
 	case operatorsDoneMsg:
-		if p.done(msg.admDone) {
+		if p.ShowChange(msg.Change) {
 			p.focusNo = msg.opNo
 			return p, p.load()
 		}
@@ -66,7 +66,7 @@ func (p *operatorsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 }
 
 func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.routeKey(k, p.submit); taken {
+	if cmd, taken := p.RouteKey(k, p.submit); taken {
 		return cmd
 	}
 	o, ok := p.selected()
@@ -84,7 +84,7 @@ func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (p *operatorsPage) selected() (app.OperatorInfo, bool) {
-	i, ok := p.table.Selected()
+	i, ok := p.Table.Selected()
 	if !ok || i >= len(p.rows) {
 		return app.OperatorInfo{}, false
 	}
@@ -92,34 +92,34 @@ func (p *operatorsPage) selected() (app.OperatorInfo, bool) {
 }
 
 func (p *operatorsPage) openForm(kind int, o app.OperatorInfo) {
-	c := p.c
-	p.status, p.formKind, p.formOp = admStatus{}, kind, o
+	c := p.C
+	p.Status, p.formKind, p.formOp = StatusLine{}, kind, o
 	switch kind {
 	case opFormPIN:
-		p.form = newAdmForm(c, c.T(fmt.Sprintf("重置 %s %s 的 PIN", o.OpNo, o.Name), fmt.Sprintf("Reset the PIN of %s %s", o.OpNo, o.Name)))
-		p.form.note = c.T("新 PIN 为 4 到 8 位数字;重置后错误次数清零、解除锁定", "4 to 8 digits; resetting clears the wrong tries and unlocks")
-		p.form.text(c.T("新 PIN", "New PIN"), "", 10, true, "")
-		p.form.text(c.T("再输一次", "Again"), "", 10, true, "")
+		p.Form = NewForm(c, c.T(fmt.Sprintf("重置 %s %s 的 PIN", o.OpNo, o.Name), fmt.Sprintf("Reset the PIN of %s %s", o.OpNo, o.Name)))
+		p.Form.Note = c.T("新 PIN 为 4 到 8 位数字;重置后错误次数清零、解除锁定", "4 to 8 digits; resetting clears the wrong tries and unlocks")
+		p.Form.Text(c.T("新 PIN", "New PIN"), "", 10, true, "")
+		p.Form.Text(c.T("再输一次", "Again"), "", 10, true, "")
 		return
 	case opFormNew:
-		p.form = newAdmForm(c, c.T("新建充值操作员", "New recharge operator"))
+		p.Form = NewForm(c, c.T("新建充值操作员", "New recharge operator"))
 	default:
-		p.form = newAdmForm(c, c.T("修改充值操作员 ", "Edit recharge operator ")+o.OpNo)
+		p.Form = NewForm(c, c.T("修改充值操作员 ", "Edit recharge operator ")+o.OpNo)
 	}
-	p.form.text(c.T("工号", "Op no"), o.OpNo, 12, false, "")
-	p.form.text(c.T("姓名", "Name"), o.Name, 16, false, "")
+	p.Form.Text(c.T("工号", "Op no"), o.OpNo, 12, false, "")
+	p.Form.Text(c.T("姓名", "Name"), o.Name, 16, false, "")
 	if kind == opFormNew {
-		p.form.text(c.T("PIN", "PIN"), "", 10, true, c.T("4 到 8 位数字", "4 to 8 digits"))
-		p.form.text(c.T("再输一次", "PIN again"), "", 10, true, "")
+		p.Form.Text(c.T("PIN", "PIN"), "", 10, true, c.T("4 到 8 位数字", "4 to 8 digits"))
+		p.Form.Text(c.T("再输一次", "PIN again"), "", 10, true, "")
 	}
 	dmax := ""
 	if o.DailyMax > 0 {
 		dmax = fmt.Sprint(int64(o.DailyMax / app.Yuan))
 	}
-	p.form.text(c.T("每日上限(元)", "Daily max"), dmax, 10, false, c.T("整元;留空为不限", "whole yuan; empty = no limit"))
-	p.form.text(c.T("指定设备", "Device"), o.DesignatedDevice, 10, false, c.T("留空为任一充值机", "empty = any recharge POS"))
-	p.form.toggle(c.T("充值商户操作员", "Merchant operator"), o.Merchant)
-	p.form.toggle(c.T("启用", "Enabled"), o.Enabled)
+	p.Form.Text(c.T("每日上限(元)", "Daily max"), dmax, 10, false, c.T("整元;留空为不限", "whole yuan; empty = no limit"))
+	p.Form.Text(c.T("指定设备", "Device"), o.DesignatedDevice, 10, false, c.T("留空为任一充值机", "empty = any recharge POS"))
+	p.Form.Toggle(c.T("充值商户操作员", "Merchant operator"), o.Merchant)
+	p.Form.Toggle(c.T("启用", "Enabled"), o.Enabled)
 }
 
 // okPIN: 4 to 8 digits, as the POS keypad takes it.
@@ -128,67 +128,67 @@ func okPIN(s string) bool {
 }
 
 func (p *operatorsPage) submit() tea.Cmd {
-	c, f, actor, o := p.c, p.form, p.c.Actor, p.formOp
+	c, f, actor, o := p.C, p.Form, p.C.Actor, p.formOp
 	if p.formKind == opFormPIN {
-		pin := f.raw(0)
+		pin := f.Raw(0)
 		switch {
 		case !okPIN(pin):
-			f.err = c.T("PIN 须为 4 到 8 位数字", "the PIN must be 4 to 8 digits")
+			f.Err = c.T("PIN 须为 4 到 8 位数字", "the PIN must be 4 to 8 digits")
 			return nil
-		case pin != f.raw(1):
-			f.err = c.T("两次输入的 PIN 不一致", "the two PINs differ")
+		case pin != f.Raw(1):
+			f.Err = c.T("两次输入的 PIN 不一致", "the two PINs differ")
 			return nil
 		}
 		return func() tea.Msg {
-			ctx, cancel := admCtx(c)
+			ctx, cancel := CallContext(c)
 			defer cancel()
 			if err := c.Svc.ResetPIN(ctx, actor, o.ID, pin); err != nil {
-				return operatorsDoneMsg{admDone{err: err, form: true}, o.OpNo}
+				return operatorsDoneMsg{Change{Err: err, Form: true}, o.OpNo}
 			}
-			return operatorsDoneMsg{admDone{form: true, note: c.T("已重置 "+o.OpNo+" 的 PIN,已解除锁定", "PIN of "+o.OpNo+" reset; unlocked")}, o.OpNo}
+			return operatorsDoneMsg{Change{Form: true, Note: c.T("已重置 "+o.OpNo+" 的 PIN,已解除锁定", "PIN of "+o.OpNo+" reset; unlocked")}, o.OpNo}
 		}
 	}
-	in := app.OperatorInput{ID: o.ID, OpNo: f.value(0), Name: f.value(1)}
+	in := app.OperatorInput{ID: o.ID, OpNo: f.Value(0), Name: f.Value(1)}
 	i := 2
 	if p.formKind == opFormNew {
-		in.PIN, i = f.raw(2), 4
+		in.PIN, i = f.Raw(2), 4
 		switch {
 		case !okPIN(in.PIN):
-			f.err = c.T("PIN 须为 4 到 8 位数字", "the PIN must be 4 to 8 digits")
+			f.Err = c.T("PIN 须为 4 到 8 位数字", "the PIN must be 4 to 8 digits")
 			return nil
-		case in.PIN != f.raw(3):
-			f.err = c.T("两次输入的 PIN 不一致", "the two PINs differ")
+		case in.PIN != f.Raw(3):
+			f.Err = c.T("两次输入的 PIN 不一致", "the two PINs differ")
 			return nil
 		}
 	}
 	dmax, err := app.Fen(0), error(nil)
-	if v := strings.TrimSpace(f.value(i)); v != "" { // empty: no limit
+	if v := strings.TrimSpace(f.Value(i)); v != "" { // empty: no limit
 		dmax, err = app.ParseYuan(v)
 	}
 	if err != nil || dmax < 0 || dmax%app.Yuan != 0 {
-		f.err = c.T("每日上限须为整元金额", "the daily maximum must be whole yuan")
+		f.Err = c.T("每日上限须为整元金额", "the daily maximum must be whole yuan")
 		return nil
 	}
-	in.DailyMax, in.DesignatedDevice, in.Merchant, in.Enabled = dmax, f.value(i+1), f.isOn(i+2), f.isOn(i+3)
+	in.DailyMax, in.DesignatedDevice, in.Merchant, in.Enabled = dmax, f.Value(i+1), f.IsOn(i+2), f.IsOn(i+3)
 	if in.OpNo == "" || in.Name == "" {
-		f.err = c.T("工号和姓名都要填写", "the operator number and name are both needed")
+		f.Err = c.T("工号和姓名都要填写", "the operator number and name are both needed")
 		return nil
 	}
 	create := p.formKind == opFormNew
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		if create {
 			if _, err := c.Svc.CreateOperator(ctx, actor, in); err != nil {
-				return operatorsDoneMsg{admDone{err: err, form: true}, in.OpNo}
+				return operatorsDoneMsg{Change{Err: err, Form: true}, in.OpNo}
 			}
-			return operatorsDoneMsg{admDone{form: true, note: c.T("已新建操作员 "+in.OpNo, "Created operator "+in.OpNo)}, in.OpNo}
+			return operatorsDoneMsg{Change{Form: true, Note: c.T("已新建操作员 "+in.OpNo, "Created operator "+in.OpNo)}, in.OpNo}
 		}
 		if err := c.Svc.UpdateOperator(ctx, actor, in); err != nil {
-			return operatorsDoneMsg{admDone{err: err, form: true}, in.OpNo}
+			return operatorsDoneMsg{Change{Err: err, Form: true}, in.OpNo}
 		}
-		return operatorsDoneMsg{admDone{form: true, note: c.T("已修改操作员 "+in.OpNo, "Saved operator "+in.OpNo)}, in.OpNo}
+		return operatorsDoneMsg{Change{Form: true, Note: c.T("已修改操作员 "+in.OpNo, "Saved operator "+in.OpNo)}, in.OpNo}
 	}
 }
 
-func (p *operatorsPage) Title() string { return p.c.T("操作员", "Operators") }
+func (p *operatorsPage) Title() string { return p.C.T("操作员", "Operators") }

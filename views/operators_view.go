@@ -9,7 +9,7 @@ import (
 )
 
 func (p *operatorsPage) tableRows() [][]string {
-	c := p.c
+	c := p.C
 	limit := c.Svc.Settings().MaxWrongPINs
 	out := make([][]string, len(p.rows))
 	for i, o := range p.rows {
@@ -28,19 +28,19 @@ func (p *operatorsPage) tableRows() [][]string {
 		case o.WrongPINs > 0:
 			pin = c.T(fmt.Sprintf("错 %d 次", o.WrongPINs), fmt.Sprintf("%d wrong", o.WrongPINs))
 		}
-		out[i] = []string{o.OpNo, o.Name, dmax, dev, admYesNo(c, o.Merchant), admYesNo(c, o.Enabled), pin}
+		out[i] = []string{o.OpNo, o.Name, dmax, dev, YesNo(c, o.Merchant), YesNo(c, o.Enabled), pin}
 	}
 	return out
 }
 
 func (p *operatorsPage) View() string {
-	c := p.c
-	return p.view(c.T(fmt.Sprintf("充值操作员;连续输错 PIN %d 次即锁定,须由管理员重置", c.Svc.Settings().MaxWrongPINs),
+	c := p.C
+	return p.Body(c.T(fmt.Sprintf("充值操作员;连续输错 PIN %d 次即锁定,须由管理员重置", c.Svc.Settings().MaxWrongPINs),
 		fmt.Sprintf("Recharge operators; %d wrong PINs in a row lock one until an admin resets it", c.Svc.Settings().MaxWrongPINs)))
 }
 
 func (p *operatorsPage) ShortHelp() []key.Binding {
-	return p.shortHelp(p.keys.New, p.keys.Edit, p.keys.ResetPIN, p.keys.Reload)
+	return p.HelpWith(p.keys.New, p.keys.Edit, p.keys.ResetPIN, p.keys.Reload)
 }
 
-func (p *operatorsPage) FullHelp() [][]key.Binding { return p.fullHelp(p.ShortHelp()) }
+func (p *operatorsPage) FullHelp() [][]key.Binding { return p.FullHelpWith(p.ShortHelp()) }

@@ -12,14 +12,14 @@ var (
 // repair, supervisors read reports, admins do everything.
 func Pages() []PageSpec {
 	return []PageSpec{
-		{Roles: clerks, New: newRepairPage},
-		{Roles: supervisors, New: newReportsPage},
-		{Roles: supervisors, New: newExceptionsPage},
-		{Roles: admins, New: newBindingsPage},
-		{Roles: admins, New: newDevicesPage},
-		{Roles: admins, New: newOperatorsPage},
-		{Roles: admins, New: newCardsPage},
-		{Roles: admins, New: newStaffPage},
-		{Roles: admins, New: newAuditPage},
+		{Roles: clerks, New: NewRepairPage},
+		{Roles: supervisors, New: NewReportsPage},
+		{Roles: supervisors, New: NewExceptionsPage},
+		{Roles: admins, New: NewBindingsPage},
+		{Roles: admins, New: NewDevicesPage},
+		{Roles: admins, New: NewOperatorsPage},
+		{Roles: admins, New: NewCardsPage},
+		{Roles: admins, New: NewStaffPage},
+		{Roles: admins, New: NewAuditPage},
 	}
 }

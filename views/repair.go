@@ -45,7 +45,7 @@ type repairRow struct {
 type repairPage struct {
 	c      *Common
 	keys   repairKeys
-	yesNo  confirmKeys
+	yesNo  ConfirmKeys
 	width  int
 	height int
 
@@ -76,8 +76,8 @@ type repairPage struct {
 	pickBack repairState
 }
 
-func newRepairPage(c *Common) Page {
-	m := &repairPage{c: c, keys: newRepairKeys(c), yesNo: newConfirmKeys(c), width: c.Width, height: c.Height}
+func NewRepairPage(c *Common) Page {
+	m := &repairPage{c: c, keys: newRepairKeys(c), yesNo: NewConfirmKeys(c), width: c.Width, height: c.Height}
 	m.setKeys()
 	return m
 }

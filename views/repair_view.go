@@ -131,7 +131,7 @@ func (m *repairPage) pickerView() []string {
 func (m *repairPage) cardHeader() []string {
 	th := m.c.Theme
 	dc := m.card
-	status := admStatusName(m.c, dc.Ledger.Status)
+	status := CardStatusName(m.c, dc.Ledger.Status)
 	if dc.Ledger.Status == app.CardNormal && !dc.Card.Blocked() {
 		status = th.Good.Render(status)
 	} else {

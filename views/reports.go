@@ -85,7 +85,7 @@ type (
 	}
 )
 
-func newReportsPage(c *Common) Page {
+func NewReportsPage(c *Common) Page {
 	p := &reportsPage{c: c, keys: newReportsKeys(c), width: c.Width, height: c.Height,
 		allowed: c.Actor.Role == app.RoleSupervisor || c.Actor.Role == app.RoleAdmin}
 	p.from, p.to = dateInput(), dateInput()
@@ -122,7 +122,7 @@ func (p *reportsPage) ShortHelp() []key.Binding {
 	case p.editing:
 		return []key.Binding{k.NextField, k.Run, k.Cancel}
 	case p.confirming:
-		cf := newConfirmKeys(p.c)
+		cf := NewConfirmKeys(p.c)
 		return []key.Binding{cf.Yes, cf.No}
 	}
 	// Short enough that the desk's tab, ? and q still fit at 80 columns (e is shown on

@@ -111,7 +111,7 @@ func (p *reportsPage) key(msg tea.KeyPressMsg) (Page, tea.Cmd) {
 }
 
 func (p *reportsPage) confirmKey(msg tea.KeyPressMsg) (Page, tea.Cmd) {
-	cf := newConfirmKeys(p.c)
+	cf := NewConfirmKeys(p.c)
 	switch {
 	case key.Matches(msg, cf.Yes):
 		p.confirming, p.settling = false, true

@@ -25,7 +25,7 @@ type Root struct {
 	pages    []Page
 	active   int
 	keys     rootKeys
-	confirm  confirmKeys
+	confirm  ConfirmKeys
 	help     help.Model
 	fullHelp bool
 	askQuit  bool
@@ -66,7 +66,7 @@ func NewRoot(c *Common, specs []PageSpec) *Root {
 		c.Lang = "zh"
 	}
 	c.Theme = theme.New(true)
-	r := &Root{c: c, specs: specs, keys: newRootKeys(c), confirm: newConfirmKeys(c), help: help.New()}
+	r := &Root{c: c, specs: specs, keys: newRootKeys(c), confirm: NewConfirmKeys(c), help: help.New()}
 	r.login = newLogin(c)
 	return r
 }
@@ -155,7 +155,7 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			r.login, cmd = r.login.Update(msg)
 			return r, cmd
 		}
-	} else if sessionEnded(msg) {
+	} else if SessionEnded(msg) {
 		// The answer may be a screen's from before a logout: ask the ledger whether this
 		// session is the one that ended before covering the desk.
 		cmd := probeSession(r.c)
@@ -371,7 +371,7 @@ func (r *Root) tabLine() string {
 		}
 		who := r.c.Actor.User
 		if try.role {
-			who += " · " + roleName(r.c, r.c.Actor.Role)
+			who += " · " + RoleName(r.c, r.c.Actor.Role)
 		}
 		line = lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(tabs, try.sep), "  ", th.Muted.Render(who))
 		if lipgloss.Width(line) <= r.c.Width {
@@ -387,7 +387,7 @@ func (r *Root) tabLine() string {
 	return line
 }
 
-func roleName(c *Common, r app.Role) string {
+func RoleName(c *Common, r app.Role) string {
 	switch r {
 	case app.RoleClerk:
 		return c.T("柜员", "clerk")

@@ -14,9 +14,9 @@ import (
 // gets a fresh desk. A repair cut off this way loses nothing: its intent is in the ledger
 // and the next read of the card resolves it.
 
-// failed is a screen's answer that may carry the ledger's refusal. Every message type that
+// Failed is a screen's answer that may carry the ledger's refusal. Every message type that
 // carries an error implements it (session_test.go checks the source).
-type failed interface{ failure() error }
+type Failed interface{ Failure() error }
 
 // sessionOverMsg: the ledger says session is over.
 type sessionOverMsg struct{ session string }
@@ -33,28 +33,28 @@ func probeSession(c *Common) tea.Cmd {
 	}
 }
 
-func sessionEnded(msg any) bool {
-	f, ok := msg.(failed)
-	return ok && errors.Is(f.failure(), app.CodeSessionEnded)
+func SessionEnded(msg any) bool {
+	f, ok := msg.(Failed)
+	return ok && errors.Is(f.Failure(), app.CodeSessionEnded)
 }
 
-func (m admLoadedMsg[T]) failure() error { return m.err }
-func (m admDone) failure() error         { return m.err }
-func (m cardsLookedMsg) failure() error  { return m.err }
-func (m devEndAskMsg) failure() error    { return m.err }
-func (m excLoadedMsg) failure() error    { return m.err }
-func (m excDecidedMsg) failure() error   { return m.err }
-func (m repairReadMsg) failure() error   { return m.err }
-func (m repairWriteMsg) failure() error  { return m.err }
-func (m repairReceiptMsg) failure() error {
+func (m RowsMsg[T]) Failure() error     { return m.Err }
+func (m Change) Failure() error         { return m.Err }
+func (m cardsLookedMsg) Failure() error { return m.err }
+func (m devEndAskMsg) Failure() error   { return m.err }
+func (m excLoadedMsg) Failure() error   { return m.err }
+func (m excDecidedMsg) Failure() error  { return m.err }
+func (m repairReadMsg) Failure() error  { return m.err }
+func (m repairWriteMsg) Failure() error { return m.err }
+func (m repairReceiptMsg) Failure() error {
 	return m.err
 }
-func (m repairPrintMsg) failure() error    { return m.err }
-func (m repairReadersMsg) failure() error  { return m.err }
-func (m reportLoadedMsg) failure() error   { return m.err }
-func (m reportSettledMsg) failure() error  { return m.err }
-func (m reportExportedMsg) failure() error { return m.err }
-func (m loginFailedMsg) failure() error    { return m.err }
-func (m firstRunMsg) failure() error       { return m.err }
-func (m cardsDoneMsg) failure() error      { return m.err }
-func (m passwordDoneMsg) failure() error   { return m.err }
+func (m repairPrintMsg) Failure() error    { return m.err }
+func (m repairReadersMsg) Failure() error  { return m.err }
+func (m reportLoadedMsg) Failure() error   { return m.err }
+func (m reportSettledMsg) Failure() error  { return m.err }
+func (m reportExportedMsg) Failure() error { return m.err }
+func (m loginFailedMsg) Failure() error    { return m.err }
+func (m firstRunMsg) Failure() error       { return m.err }
+func (m cardsDoneMsg) Failure() error      { return m.err }
+func (m passwordDoneMsg) Failure() error   { return m.err }

@@ -92,7 +92,7 @@ func TestEveryMessageWithAnErrorSaysIt(t *testing.T) {
 					}
 				}
 			case *ast.FuncDecl:
-				if n.Recv != nil && n.Name.Name == "failure" {
+				if n.Recv != nil && n.Name.Name == "Failure" {
 					t := n.Recv.List[0].Type
 					if ix, ok := t.(*ast.IndexExpr); ok {
 						t = ix.X
@@ -110,7 +110,7 @@ func TestEveryMessageWithAnErrorSaysIt(t *testing.T) {
 	}
 	for name := range withErr {
 		if !methods[name] {
-			t.Errorf("%s carries an error but has no failure() method (views/session.go)", name)
+			t.Errorf("%s carries an error but has no Failure() method (views/session.go)", name)
 		}
 	}
 }

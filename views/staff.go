@@ -15,7 +15,7 @@ import (
 // and changes its role. The ledger decides every rule (password policy, the last admin);
 // the screen only checks that a password was typed the same twice.
 type staffPage struct {
-	admBase
+	ListBase
 	keys      staffKeys
 	rows      []app.StaffInfo
 	formKind  int
@@ -30,16 +30,16 @@ const (
 )
 
 type staffDoneMsg struct {
-	admDone
+	Change
 	user string
 }
 
 // staffRoles are the roles in the order the role field offers them.
 var staffRoles = []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}
 
-func newStaffPage(c *Common) Page {
+func NewStaffPage(c *Common) Page {
 	p := &staffPage{keys: newStaffKeys(c)}
-	p.admBase = newAdmBase(c, []admCol{{c.T("用户名", "User"), 12}, {c.T("姓名", "Name"), 12}, {c.T("角色", "Role"), 10},
+	p.ListBase = NewListBase(c, []TableCol{{c.T("用户名", "User"), 12}, {c.T("姓名", "Name"), 12}, {c.T("角色", "Role"), 10},
 		{c.T("启用", "On"), 4}, {c.T("密码", "Password"), 0}},
 		c.T("还没有账号", "no accounts yet"))
 	return p
@@ -51,17 +51,17 @@ func (p *staffPage) Init() tea.Cmd { return p.load() }
 // someone else's login, not on this screen).
 func (p *staffPage) Entered() tea.Cmd { return p.load() }
 
-func (p *staffPage) load() tea.Cmd { return admLoad(&p.admBase, app.Desk.StaffList) }
+func (p *staffPage) load() tea.Cmd { return LoadRows(&p.ListBase, app.Desk.StaffList) }
 
 func (p *staffPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case admLoadedMsg[app.StaffInfo]:
-		if admApply(&p.admBase, msg, &p.rows, p.tableRows, func(s app.StaffInfo) bool { return s.Username == p.focusUser }) {
+	case RowsMsg[app.StaffInfo]:
+		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, func(s app.StaffInfo) bool { return s.Username == p.focusUser }) {
 			p.focusUser = ""
 		}
 		return p, nil
 	case staffDoneMsg:
-		if p.done(msg.admDone) {
+		if p.ShowChange(msg.Change) {
 			p.focusUser = msg.user
 			return p, p.load()
 		}
@@ -73,10 +73,10 @@ func (p *staffPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 }
 
 func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.routeKey(k, p.submit); taken {
+	if cmd, taken := p.RouteKey(k, p.submit); taken {
 		return cmd
 	}
-	c := p.c
+	c := p.C
 	st, ok := p.selected()
 	switch {
 	case key.Matches(k, p.keys.Reload):
@@ -88,18 +88,18 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, p.keys.Role) && ok:
 		p.openForm(staffFormRole, st)
 	case key.Matches(k, p.keys.Unlock) && ok:
-		p.status = admStatus{}
-		p.asking = &admConfirm{
-			prompt: c.T(fmt.Sprintf("解锁账号 %s(%s)?密码不变,错误次数清零", st.Username, st.DisplayName),
+		p.Status = StatusLine{}
+		p.Asking = &ConfirmQuestion{
+			Prompt: c.T(fmt.Sprintf("解锁账号 %s(%s)?密码不变,错误次数清零", st.Username, st.DisplayName),
 				fmt.Sprintf("Unlock %s (%s)? The password stays; the wrong tries go back to 0", st.Username, st.DisplayName)),
-			run: func() tea.Cmd {
+			Run: func() tea.Cmd {
 				return p.change(st.Username, c.T("已解锁 "+st.Username, "Unlocked "+st.Username), false, func(ctx context.Context) error {
 					return c.Svc.UnlockStaff(ctx, c.Actor, st.Username)
 				})
 			},
 		}
 	case key.Matches(k, p.keys.Enable) && ok:
-		p.status = admStatus{}
+		p.Status = StatusLine{}
 		to := !st.Enabled
 		prompt := c.T(fmt.Sprintf("停用账号 %s(%s)?其登录中的桌面在下一步操作时结束", st.Username, st.DisplayName),
 			fmt.Sprintf("Disable %s (%s)? A desk logged in as them ends at its next action", st.Username, st.DisplayName))
@@ -108,7 +108,7 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 			prompt = c.T(fmt.Sprintf("启用账号 %s(%s)?", st.Username, st.DisplayName), fmt.Sprintf("Enable %s (%s)?", st.Username, st.DisplayName))
 			note = c.T("已启用 "+st.Username, "Enabled "+st.Username)
 		}
-		p.asking = &admConfirm{prompt: prompt, run: func() tea.Cmd {
+		p.Asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd {
 			return p.change(st.Username, note, false, func(ctx context.Context) error {
 				return c.Svc.SetStaffEnabled(ctx, c.Actor, st.Username, to)
 			})
@@ -118,7 +118,7 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (p *staffPage) selected() (app.StaffInfo, bool) {
-	i, ok := p.table.Selected()
+	i, ok := p.Table.Selected()
 	if !ok || i >= len(p.rows) {
 		return app.StaffInfo{}, false
 	}
@@ -128,7 +128,7 @@ func (p *staffPage) selected() (app.StaffInfo, bool) {
 func (p *staffPage) roleChoices() []string {
 	out := make([]string, len(staffRoles))
 	for i, r := range staffRoles {
-		out[i] = roleName(p.c, r)
+		out[i] = RoleName(p.C, r)
 	}
 	return out
 }
@@ -143,73 +143,73 @@ func roleIndex(r app.Role) int {
 }
 
 func (p *staffPage) openForm(kind int, st app.StaffInfo) {
-	c := p.c
-	p.status, p.formKind, p.formStaff = admStatus{}, kind, st
+	c := p.C
+	p.Status, p.formKind, p.formStaff = StatusLine{}, kind, st
 	rule := c.T(fmt.Sprintf("至少 %d 个字符", app.MinPasswordLen), fmt.Sprintf("at least %d characters", app.MinPasswordLen))
 	switch kind {
 	case staffFormNew:
-		p.form = newAdmForm(c, c.T("新建账号", "New desk account"))
-		p.form.text(c.T("用户名", "User name"), "", 16, false, "")
-		p.form.text(c.T("姓名", "Name"), "", 16, false, "")
-		p.form.choose(c.T("角色", "Role"), p.roleChoices(), roleIndex(st.Role))
-		p.form.text(c.T("密码", "Password"), "", 20, true, rule)
-		p.form.text(c.T("再输一次", "Again"), "", 20, true, "")
+		p.Form = NewForm(c, c.T("新建账号", "New desk account"))
+		p.Form.Text(c.T("用户名", "User name"), "", 16, false, "")
+		p.Form.Text(c.T("姓名", "Name"), "", 16, false, "")
+		p.Form.Choose(c.T("角色", "Role"), p.roleChoices(), roleIndex(st.Role))
+		p.Form.Text(c.T("密码", "Password"), "", 20, true, rule)
+		p.Form.Text(c.T("再输一次", "Again"), "", 20, true, "")
 	case staffFormPassword:
-		p.form = newAdmForm(c, c.T(fmt.Sprintf("重置 %s(%s)的密码", st.Username, st.DisplayName),
+		p.Form = NewForm(c, c.T(fmt.Sprintf("重置 %s(%s)的密码", st.Username, st.DisplayName),
 			fmt.Sprintf("Reset the password of %s (%s)", st.Username, st.DisplayName)))
-		p.form.note = c.T("重置后错误次数清零、解除锁定;请当面告知本人新密码", "Resetting also unlocks; tell the person the new password in person")
-		p.form.text(c.T("新密码", "New password"), "", 20, true, rule)
-		p.form.text(c.T("再输一次", "Again"), "", 20, true, "")
+		p.Form.Note = c.T("重置后错误次数清零、解除锁定;请当面告知本人新密码", "Resetting also unlocks; tell the person the new password in person")
+		p.Form.Text(c.T("新密码", "New password"), "", 20, true, rule)
+		p.Form.Text(c.T("再输一次", "Again"), "", 20, true, "")
 	case staffFormRole:
-		p.form = newAdmForm(c, c.T(fmt.Sprintf("变更 %s(%s)的角色", st.Username, st.DisplayName),
+		p.Form = NewForm(c, c.T(fmt.Sprintf("变更 %s(%s)的角色", st.Username, st.DisplayName),
 			fmt.Sprintf("Change the role of %s (%s)", st.Username, st.DisplayName)))
-		p.form.note = c.T("其登录中的桌面在下一步操作时结束,须重新登录", "A desk logged in as them ends at its next action and logs in again")
-		p.form.choose(c.T("角色", "Role"), p.roleChoices(), roleIndex(st.Role))
+		p.Form.Note = c.T("其登录中的桌面在下一步操作时结束,须重新登录", "A desk logged in as them ends at its next action and logs in again")
+		p.Form.Choose(c.T("角色", "Role"), p.roleChoices(), roleIndex(st.Role))
 	}
 }
 
 // change runs one change of an account inside a Cmd and answers staffDoneMsg.
 func (p *staffPage) change(user, note string, form bool, do func(ctx context.Context) error) tea.Cmd {
-	c := p.c
+	c := p.C
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := CallContext(c)
 		defer cancel()
 		if err := do(ctx); err != nil {
-			return staffDoneMsg{admDone{err: err, form: form}, user}
+			return staffDoneMsg{Change{Err: err, Form: form}, user}
 		}
-		return staffDoneMsg{admDone{form: form, note: note}, user}
+		return staffDoneMsg{Change{Form: form, Note: note}, user}
 	}
 }
 
 func (p *staffPage) submit() tea.Cmd {
-	c, f, st := p.c, p.form, p.formStaff
+	c, f, st := p.C, p.Form, p.formStaff
 	differ := c.T("两次输入的密码不一致", "the two passwords differ")
 	switch p.formKind {
 	case staffFormPassword:
-		pw := f.raw(0)
-		if pw != f.raw(1) {
-			f.err = differ
+		pw := f.Raw(0)
+		if pw != f.Raw(1) {
+			f.Err = differ
 			return nil
 		}
 		return p.change(st.Username, c.T("已重置 "+st.Username+" 的密码,已解除锁定", "Password of "+st.Username+" reset; unlocked"), true,
 			func(ctx context.Context) error { return c.Svc.ResetStaffPassword(ctx, c.Actor, st.Username, pw) })
 	case staffFormRole:
-		role := staffRoles[f.picked(0)]
-		return p.change(st.Username, c.T(fmt.Sprintf("%s 的角色已改为%s", st.Username, roleName(c, role)),
-			fmt.Sprintf("%s is now %s", st.Username, roleName(c, role))), true,
+		role := staffRoles[f.Picked(0)]
+		return p.change(st.Username, c.T(fmt.Sprintf("%s 的角色已改为%s", st.Username, RoleName(c, role)),
+			fmt.Sprintf("%s is now %s", st.Username, RoleName(c, role))), true,
 			func(ctx context.Context) error { return c.Svc.SetStaffRole(ctx, c.Actor, st.Username, role) })
 	}
-	user, name, role, pw := f.value(0), f.value(1), staffRoles[f.picked(2)], f.raw(3)
+	user, name, role, pw := f.Value(0), f.Value(1), staffRoles[f.Picked(2)], f.Raw(3)
 	if user == "" || name == "" {
-		f.err = c.T("用户名和姓名都要填写", "the user name and the name are both needed")
+		f.Err = c.T("用户名和姓名都要填写", "the user name and the name are both needed")
 		return nil
 	}
-	if pw != f.raw(4) {
-		f.err = differ
+	if pw != f.Raw(4) {
+		f.Err = differ
 		return nil
 	}
 	return p.change(user, c.T("已新建账号 "+user, "Created account "+user), true,
 		func(ctx context.Context) error { return c.Svc.CreateStaff(ctx, c.Actor, user, name, role, pw) })
 }
 
-func (p *staffPage) Title() string { return p.c.T("账号", "Staff") }
+func (p *staffPage) Title() string { return p.C.T("账号", "Staff") }
