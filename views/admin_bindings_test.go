@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestAdmBindByReader(t *testing.T) {
 	p = admKeys(p, "r", "down", "b")
 	admWant(t, p, "Put the card on the reader")
 	d.Cards.Put(card)
-	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderCard})
+	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
 	admWant(t, p, "Card on the reader: 20000004", "20000004")
 	p = admKeys(p, "enter")
 	admWant(t, p, "Card 20000004 is now OP02")
@@ -109,7 +110,7 @@ func TestAdmBindReadsAnUnknownCardAndSaysSo(t *testing.T) {
 	d, p := admPage(t, "zh", admActor, views.NewBindingsPage)
 	card := d.Cards.Issue(t, []byte{0xC0, 0xFF, 0xEE, 0x01}, "29999999", 0)
 	d.Cards.Put(card)
-	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderCard})
+	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
 	p = admKeys(p, "down", "b") // the card is already on the reader: read at once
 	admWant(t, p, "29999999: 卡号不存在")
 }

@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestAdmCardFromTheReaderAndTheAuthCardWarning(t *testing.T) {
 	ctx := context.Background()
 	card := d.Cards.Issue(t, []byte{0xA1, 0x00, 0x00, 0x02}, apptest.AuthCard(1), 0)
 	d.Cards.Put(card)
-	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderCard})
+	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
 	admWantNot(t, p, "80000002") // laid on the reader: not read until asked
 	p = admKeys(p, "c")
 	admWant(t, p, "80000002", "of operator OP02 充值员2", "the reader")
@@ -82,7 +83,7 @@ func TestAdmCardLookUpRefusals(t *testing.T) {
 	// A card whose UID is not the one on record.
 	card := d.Cards.Issue(t, []byte{0xDE, 0xAD, 0xBE, 0xEF}, apptest.UserCard(0), 0)
 	d.Cards.Put(card)
-	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderCard})
+	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
 	p = admKeys(p, "c")
 	admWant(t, p, "20000001: 卡片与系统记录不符")
 	admWantNot(t, p, "持卡人")

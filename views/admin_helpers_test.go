@@ -1,13 +1,13 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"strings"
 	"testing"
 
 	"charm.land/lipgloss/v2"
 
 	"cardcenter/app"
-	"cardcenter/views"
 	"cardcenter/views/viewtest"
 )
 
@@ -17,7 +17,7 @@ var admLangs = []string{"zh", "en"}
 var admActor = app.Actor{User: "admin", Role: app.RoleAdmin}
 
 // admPage builds a screen at 80×24 (less the tab line and help bar) and runs its Init.
-func admPage(t *testing.T, lang string, actor app.Actor, build func(*views.Common) views.Page) (*viewtest.Desk, views.Page) {
+func admPage(t *testing.T, lang string, actor app.Actor, build func(*common.Common) common.Page) (*viewtest.Desk, common.Page) {
 	t.Helper()
 	d := viewtest.New(t, actor, lang)
 	p := build(d.C)
@@ -26,14 +26,14 @@ func admPage(t *testing.T, lang string, actor app.Actor, build func(*views.Commo
 	return d, p
 }
 
-func admKeys(p views.Page, keys ...string) views.Page {
+func admKeys(p common.Page, keys ...string) common.Page {
 	for _, k := range keys {
 		p = viewtest.DrivePage(p, viewtest.Key(k))
 	}
 	return p
 }
 
-func admWant(t *testing.T, p views.Page, want ...string) string {
+func admWant(t *testing.T, p common.Page, want ...string) string {
 	t.Helper()
 	s := viewtest.PageScreen(p)
 	for _, w := range want {
@@ -44,7 +44,7 @@ func admWant(t *testing.T, p views.Page, want ...string) string {
 	return s
 }
 
-func admWantNot(t *testing.T, p views.Page, nope ...string) {
+func admWantNot(t *testing.T, p common.Page, nope ...string) {
 	t.Helper()
 	s := viewtest.PageScreen(p)
 	for _, w := range nope {
@@ -55,7 +55,7 @@ func admWantNot(t *testing.T, p views.Page, nope ...string) {
 }
 
 // admFits checks every line of the page fits the 80 columns and the page's height.
-func admFits(t *testing.T, p views.Page, height int) {
+func admFits(t *testing.T, p common.Page, height int) {
 	t.Helper()
 	s := strings.TrimRight(viewtest.PageScreen(p), "\n")
 	lines := strings.Split(s, "\n")
@@ -70,7 +70,7 @@ func admFits(t *testing.T, p views.Page, height int) {
 }
 
 // admGolden compares the page at 80×24 inside the desk's frame with its golden file.
-func admGolden(t *testing.T, p views.Page) {
+func admGolden(t *testing.T, p common.Page) {
 	t.Helper()
 	admFits(t, p, viewtest.Height-3)
 	viewtest.Golden(t, viewtest.PageScreen(p))

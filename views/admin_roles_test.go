@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 
 var admPages = []struct {
 	name  string
-	build func(*views.Common) views.Page
+	build func(*common.Common) common.Page
 	// keys that change something on the first row, with their answers (y to a question)
 	keys []string
 }{
@@ -81,7 +82,7 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 	clerk := app.Actor{User: "clerk1", Role: app.RoleClerk}
 	for _, tc := range []struct {
 		name  string
-		build func(*views.Common) views.Page
+		build func(*common.Common) common.Page
 		setup []string // keys as the admin, up to the last step
 		last  []string // keys after the actor changed
 	}{

@@ -1,6 +1,11 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/form"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
+	"cardcenter/views/components/table"
 	"context"
 
 	"charm.land/bubbles/v2/key"
@@ -15,16 +20,16 @@ const auditLimit = 500
 // auditPage: who changed what, when. An admin narrows the log by person and by kind (a
 // query to the ledger), and "/" filters the loaded lines by any text.
 type auditPage struct {
-	ListBase
+	listpage.Base
 	keys         auditKeys
 	rows         []app.AuditEntry
 	user, action string // the query in force ("" = anyone, any kind)
 }
 
-func NewAuditPage(c *Common) Page {
+func NewAuditPage(c *common.Common) common.Page {
 	p := &auditPage{keys: newAuditKeys(c)}
-	p.ListBase = NewListBase(c, []TableCol{{c.T("时间", "When"), 16}, {c.T("人员", "Who"), 10}, {c.T("类别", "Kind"), 14},
-		{c.T("对象", "Subject"), 14}, {c.T("详情", "Detail"), 0}}, c.T("没有记录", "no entries"))
+	p.Base = listpage.New(c, []table.Col{{Title: c.T("时间", "When"), Width: 16}, {Title: c.T("人员", "Who"), Width: 10}, {Title: c.T("类别", "Kind"), Width: 14},
+		{Title: c.T("对象", "Subject"), Width: 14}, {Title: c.T("详情", "Detail"), Width: 0}}, c.T("没有记录", "no entries"))
 	return p
 }
 
@@ -32,16 +37,16 @@ func (p *auditPage) Init() tea.Cmd { return p.load() }
 
 func (p *auditPage) load() tea.Cmd {
 	c, user, action := p.C, p.user, p.action
-	return LoadRows(&p.ListBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]app.AuditEntry, error) {
+	return listpage.Load(&p.Base, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]app.AuditEntry, error) {
 		return svc.AuditFiltered(ctx, c.Actor, user, action, auditLimit)
 	})
 }
 
-func (p *auditPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *auditPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case RowsMsg[app.AuditEntry]:
-		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, nil) {
-			p.Status = StatusLine{}
+	case listpage.RowsMsg[app.AuditEntry]:
+		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, nil) {
+			p.Status = status.Line{}
 		}
 		return p, nil
 	case tea.KeyPressMsg:
@@ -76,7 +81,7 @@ func (p *auditPage) openForm() {
 			pick = i + 1
 		}
 	}
-	p.Form = NewForm(c, c.T("查询审计日志", "Query the audit log"))
+	p.Form = form.New(c, c.T("查询审计日志", "Query the audit log"))
 	p.Form.Note = c.T("人员留空为全部;类别用 ←→ 选择", "Leave the person empty for anyone; pick the kind with ←→")
 	p.Form.Text(c.T("人员", "Person"), p.user, 20, false, c.T("账号名,如 admin", "user name, e.g. admin"))
 	p.Form.Choose(c.T("类别", "Kind"), choices, pick)

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ var (
 	auditWrongPasswords = regexp.MustCompile(`^(\d+) wrong passwords in a row$`)
 )
 
-func auditDetail(c *Common, action, detail string) string {
+func auditDetail(c *common.Common, action, detail string) string {
 	if c.Lang == "en" {
 		return detail
 	}
@@ -104,7 +105,7 @@ func auditDetail(c *Common, action, detail string) string {
 }
 
 // auditValue renders one value; "a→b" renders both sides.
-func auditValue(c *Common, key, v string) string {
+func auditValue(c *common.Common, key, v string) string {
 	if from, to, ok := strings.Cut(v, "→"); ok {
 		return auditValue(c, key, from) + "→" + auditValue(c, key, to)
 	}
@@ -115,9 +116,9 @@ func auditValue(c *Common, key, v string) string {
 	}
 	switch v {
 	case "true":
-		return YesNo(c, true)
+		return common.YesNo(c, true)
 	case "false":
-		return YesNo(c, false)
+		return common.YesNo(c, false)
 	case "":
 		if key == "designated" {
 			return "不限"
@@ -125,10 +126,10 @@ func auditValue(c *Common, key, v string) string {
 		return v
 	}
 	if st := app.CardStatus(v); st.Valid() {
-		return CardStatusName(c, st)
+		return common.CardStatusName(c, st)
 	}
 	if r := app.Role(v); r == app.RoleClerk || r == app.RoleSupervisor || r == app.RoleAdmin {
-		return RoleName(c, r)
+		return common.RoleName(c, r)
 	}
 	return v
 }
@@ -145,5 +146,5 @@ func auditMessageKind(kind string) string {
 // AuditDetailText renders an audit detail for lang, as the audit screen shows it (for
 // exports and tests).
 func AuditDetailText(lang, action, detail string) string {
-	return auditDetail(&Common{Lang: lang}, action, detail)
+	return auditDetail(&common.Common{Lang: lang}, action, detail)
 }

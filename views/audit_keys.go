@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -11,7 +13,7 @@ type auditKeys struct {
 	Choose, Clear, Reload key.Binding
 }
 
-func newAuditKeys(c *Common) auditKeys {
+func newAuditKeys(c *common.Common) auditKeys {
 	admin := c.Actor.Role == app.RoleAdmin
 	return auditKeys{
 		Choose: admKey(admin, "f", c.T("按人员/类别查询", "by person / kind"), "f"),
@@ -56,7 +58,7 @@ var auditKinds = []auditKind{
 }
 
 // auditKindName names an action; an action the desk does not know shows as written.
-func auditKindName(c *Common, action string) string {
+func auditKindName(c *common.Common, action string) string {
 	for _, k := range auditKinds {
 		if k.action == action {
 			return c.T(k.zh, k.en)

@@ -1,6 +1,9 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -12,7 +15,7 @@ func (p *auditPage) tableRows() [][]string {
 	c := p.C
 	out := make([][]string, len(p.rows))
 	for i, e := range p.rows {
-		out[i] = []string{FormatTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, auditDetail(c, e.Action, e.Detail)}
+		out[i] = []string{common.FormatTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, auditDetail(c, e.Action, e.Detail)}
 	}
 	return out
 }
@@ -40,7 +43,7 @@ func (p *auditPage) View() string {
 			if w := max(p.Width, 10); lipgloss.Width(line) > w {
 				line = ansi.Truncate(line, w, "")
 			}
-			return ListView(p.C, p.caption(), p.Table.View(), nil, StatusLine{}) + p.C.Theme.Muted.Render(line)
+			return listpage.View(p.C, p.caption(), p.Table.View(), nil, status.Line{}) + p.C.Theme.Muted.Render(line)
 		}
 	}
 	return p.Body(p.caption())

@@ -1,6 +1,12 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/components/form"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
+	"cardcenter/views/components/table"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -12,7 +18,7 @@ import (
 // bindingsPage: the recharge operators and their authorization cards (rule 10). An admin
 // binds a card by putting it on the reader or typing its number, and unbinds one.
 type bindingsPage struct {
-	ListBase
+	listpage.Base
 	keys   bindingsKeys
 	rows   []app.OperatorCard
 	reader app.ReaderState
@@ -25,29 +31,29 @@ type bindingsPage struct {
 // bindingsReadMsg: the card on the reader, read for the bind dialog of request seq.
 type bindingsReadMsg struct {
 	seq  int
-	card CardRead
+	card common.CardRead
 }
 
-type bindingsDoneMsg struct{ Change }
+type bindingsDoneMsg struct{ listpage.Change }
 
-func NewBindingsPage(c *Common) Page {
+func NewBindingsPage(c *common.Common) common.Page {
 	p := &bindingsPage{keys: newBindingsKeys(c)}
-	p.ListBase = NewListBase(c, []TableCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("授权卡", "Card"), 10},
-		{c.T("卡状态", "Status"), 9}, {c.T("绑定时间", "Bound at"), 16}, {c.T("绑定人", "Bound by"), 0}},
+	p.Base = listpage.New(c, []table.Col{{Title: c.T("工号", "Op no"), Width: 6}, {Title: c.T("姓名", "Name"), Width: 10}, {Title: c.T("授权卡", "Card"), Width: 10},
+		{Title: c.T("卡状态", "Status"), Width: 9}, {Title: c.T("绑定时间", "Bound at"), Width: 16}, {Title: c.T("绑定人", "Bound by"), Width: 0}},
 		c.T("还没有充值操作员", "no recharge operators yet"))
 	return p
 }
 
 func (p *bindingsPage) Init() tea.Cmd { return p.load() }
 
-func (p *bindingsPage) load() tea.Cmd { return LoadRows(&p.ListBase, app.Desk.Bindings) }
+func (p *bindingsPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.Bindings) }
 
-func (p *bindingsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *bindingsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case RowsMsg[app.OperatorCard]:
-		ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, nil)
+	case listpage.RowsMsg[app.OperatorCard]:
+		listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, nil)
 		return p, nil
-	case ReaderMsg:
+	case common.ReaderMsg:
 		p.reader = msg.State
 		if p.Form != nil && msg.State == app.ReaderCard {
 			return p, p.readCard()
@@ -96,11 +102,11 @@ func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, p.keys.Unbind) && ok:
 		if !row.Bound {
-			p.Status = StatusLine{p.C.T(row.Operator.OpNo+" 没有绑定授权卡", row.Operator.OpNo+" has no authorization card"), true}
+			p.Status = status.Failed(p.C.T(row.Operator.OpNo+" 没有绑定授权卡", row.Operator.OpNo+" has no authorization card"))
 			return nil
 		}
 		op, card := row.Operator, row.Binding.CardNo
-		p.Asking = &ConfirmQuestion{
+		p.Asking = &confirm.Question{
 			Prompt: p.C.T(fmt.Sprintf("解除 %s %s 的授权卡 %s?", op.OpNo, op.Name, card),
 				fmt.Sprintf("Unbind card %s from %s %s?", card, op.OpNo, op.Name)),
 			Run: func() tea.Cmd { return p.unbind(op, card) },
@@ -120,17 +126,17 @@ func (p *bindingsPage) selected() (app.OperatorCard, bool) {
 func (p *bindingsPage) openBind(op app.OperatorInfo) {
 	c := p.C
 	p.formOp, p.reading = op, false
-	p.Form = NewForm(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
+	p.Form = form.New(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
 	p.Form.Note = c.T("请将卡放到读卡器上,或输入卡号后按回车", "Put the card on the reader, or type its number and press enter")
 	p.Form.Text(c.T("卡号", "Card no"), "", 20, false, "")
-	p.Status = StatusLine{}
+	p.Status = status.Line{}
 }
 
 func (p *bindingsPage) readCard() tea.Cmd {
 	p.readSeq++
 	p.reading = true
 	seq, c := p.readSeq, p.C
-	return func() tea.Msg { return bindingsReadMsg{seq, ReadCard(c)} }
+	return func() tea.Msg { return bindingsReadMsg{seq, common.ReadCard(c)} }
 }
 
 func (p *bindingsPage) bind() tea.Cmd {
@@ -141,12 +147,12 @@ func (p *bindingsPage) bind() tea.Cmd {
 	}
 	actor := c.Actor
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		if err := c.Svc.BindCard(ctx, actor, op.ID, cardNo); err != nil {
-			return bindingsDoneMsg{Change{Err: err, Form: true}}
+			return bindingsDoneMsg{listpage.Change{Err: err, Form: true}}
 		}
-		return bindingsDoneMsg{Change{Form: true, Note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
+		return bindingsDoneMsg{listpage.Change{Form: true, Note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
 			fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}}
 	}
 }
@@ -154,12 +160,12 @@ func (p *bindingsPage) bind() tea.Cmd {
 func (p *bindingsPage) unbind(op app.OperatorInfo, cardNo string) tea.Cmd {
 	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		if err := c.Svc.UnbindCard(ctx, actor, op.ID); err != nil {
-			return bindingsDoneMsg{Change{Err: err}}
+			return bindingsDoneMsg{listpage.Change{Err: err}}
 		}
-		return bindingsDoneMsg{Change{Note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
+		return bindingsDoneMsg{listpage.Change{Note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
 			fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}}
 	}
 }

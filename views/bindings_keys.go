@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -11,7 +13,7 @@ type bindingsKeys struct {
 	Bind, Unbind, Reload key.Binding
 }
 
-func newBindingsKeys(c *Common) bindingsKeys {
+func newBindingsKeys(c *common.Common) bindingsKeys {
 	admin := c.Actor.Role == app.RoleAdmin
 	return bindingsKeys{
 		Bind:   admKey(admin, "b", c.T("绑定授权卡", "bind card"), "b"),

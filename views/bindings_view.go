@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -12,7 +14,7 @@ func (p *bindingsPage) tableRows() [][]string {
 	for i, r := range p.rows {
 		card, st, at, by := c.T("未绑定", "none"), "", "", ""
 		if r.Bound {
-			card, st, at, by = r.Binding.CardNo, CardStatusName(c, r.Binding.CardStatus), FormatTime(c, r.Binding.BoundAt), r.Binding.BoundBy
+			card, st, at, by = r.Binding.CardNo, common.CardStatusName(c, r.Binding.CardStatus), common.FormatTime(c, r.Binding.BoundAt), r.Binding.BoundBy
 		}
 		out[i] = []string{r.Operator.OpNo, r.Operator.Name, card, st, at, by}
 	}

@@ -1,6 +1,9 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/components/status"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -16,18 +19,18 @@ import (
 // The card is read only on the admin's key, never because it was laid on the reader: the
 // reader is shared with the repair screen, which may be writing to that very card.
 type cardsPage struct {
-	c       *Common
+	c       *common.Common
 	keys    cardsKeys
-	confirm ConfirmKeys
+	confirm confirm.Keys
 	field   textinput.Model
 	typing  bool
 	reader  app.ReaderState
 	seq     int
 	looking bool
 	shown   *app.CardDetail
-	read    *CardRead // the card as read from the reader, when it came from there
-	asking  *ConfirmQuestion
-	status  StatusLine
+	read    *common.CardRead // the card as read from the reader, when it came from there
+	asking  *confirm.Question
+	status  status.Line
 	width   int
 	height  int
 }
@@ -36,7 +39,7 @@ type cardsPage struct {
 type cardsLookedMsg struct {
 	seq     int
 	detail  app.CardDetail
-	read    *CardRead
+	read    *common.CardRead
 	err     error
 	refresh bool // after a change: keep where the card came from and what was said
 }
@@ -47,8 +50,8 @@ type cardsDoneMsg struct {
 	err    error
 }
 
-func NewCardsPage(c *Common) Page {
-	return &cardsPage{c: c, keys: newCardsKeys(c), confirm: NewConfirmKeys(c), field: NewTextInput("", 20, false)}
+func NewCardsPage(c *common.Common) common.Page {
+	return &cardsPage{c: c, keys: newCardsKeys(c), confirm: confirm.NewKeys(c), field: common.NewTextInput("", 20, false)}
 }
 
 func (p *cardsPage) Init() tea.Cmd { return nil }
@@ -58,7 +61,7 @@ func (p *cardsPage) lookUp(cardNo string, refresh bool) tea.Cmd {
 	p.looking = true
 	seq, c := p.seq, p.c
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		d, err := c.Svc.CardDetail(ctx, c.Actor, cardNo)
 		return cardsLookedMsg{seq: seq, detail: d, err: err, refresh: refresh}
@@ -67,23 +70,23 @@ func (p *cardsPage) lookUp(cardNo string, refresh bool) tea.Cmd {
 
 func (p *cardsPage) readCard() tea.Cmd {
 	p.seq++
-	p.looking, p.status = true, StatusLine{}
+	p.looking, p.status = true, status.Line{}
 	seq, c := p.seq, p.c
 	return func() tea.Msg {
-		r := ReadCard(c)
+		r := common.ReadCard(c)
 		if r.Err != nil {
 			return cardsLookedMsg{seq: seq, read: &r, err: r.Err}
 		}
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		d, err := c.Svc.CardDetail(ctx, c.Actor, r.CardNo)
 		return cardsLookedMsg{seq: seq, detail: d, read: &r, err: err}
 	}
 }
 
-func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *cardsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case ReaderMsg:
+	case common.ReaderMsg:
 		p.reader = msg.State
 		return p, nil
 	case cardsLookedMsg:
@@ -97,7 +100,7 @@ func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 			if msg.read != nil && msg.read.CardNo != "" {
 				text = msg.read.CardNo + ": " + text
 			}
-			p.status = StatusLine{text, true}
+			p.status = status.Failed(text)
 			return p, nil
 		}
 		d := msg.detail
@@ -108,11 +111,11 @@ func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 		return p, nil
 	case cardsDoneMsg:
 		if msg.err != nil {
-			p.status = StatusLine{p.c.Msg(msg.err), true}
+			p.status = status.Failed(p.c.Msg(msg.err))
 			return p, nil
 		}
 		cmd := p.lookUp(msg.cardNo, true)
-		p.status = StatusLine{msg.note, false}
+		p.status = status.Done(msg.note)
 		return p, cmd
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
@@ -122,7 +125,7 @@ func (p *cardsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 
 func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.asking != nil {
-		return ConfirmAnswer(k, p.confirm, &p.asking)
+		return confirm.Answer(k, p.confirm, &p.asking)
 	}
 	if p.typing {
 		switch k.String() {
@@ -133,7 +136,7 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 			p.typing = false
 			p.field.Blur()
 			if no := p.field.Value(); no != "" {
-				p.status = StatusLine{}
+				p.status = status.Line{}
 				return p.lookUp(no, false)
 			}
 		default:
@@ -148,7 +151,7 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		return p.field.Focus()
 	case key.Matches(k, p.keys.Read):
 		if p.reader != app.ReaderCard {
-			p.status = StatusLine{p.c.T("读卡器上没有卡", "there is no card on the reader"), true}
+			p.status = status.Failed(p.c.T("读卡器上没有卡", "there is no card on the reader"))
 			return nil
 		}
 		return p.readCard()
@@ -170,18 +173,18 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 
 func (p *cardsPage) ask(d app.CardDetail, st app.CardStatus) {
 	c := p.c
-	name := CardStatusName(c, st)
-	prompt := c.T(fmt.Sprintf("将卡 %s(%s)由「%s」改为「%s」?", d.Card.CardNo, d.Holder.Name, CardStatusName(c, d.Card.Status), name),
-		fmt.Sprintf("Set card %s (%s) from %s to %s?", d.Card.CardNo, d.Holder.Name, CardStatusName(c, d.Card.Status), name))
+	name := common.CardStatusName(c, st)
+	prompt := c.T(fmt.Sprintf("将卡 %s(%s)由「%s」改为「%s」?", d.Card.CardNo, d.Holder.Name, common.CardStatusName(c, d.Card.Status), name),
+		fmt.Sprintf("Set card %s (%s) from %s to %s?", d.Card.CardNo, d.Holder.Name, common.CardStatusName(c, d.Card.Status), name))
 	if d.BoundTo.ID != 0 && st != app.CardNormal {
 		prompt += "\n" + c.T(fmt.Sprintf("这是 %s %s 的授权卡,改后不能再授权充值机", d.BoundTo.OpNo, d.BoundTo.Name),
 			fmt.Sprintf("It is %s %s's authorization card: it will no longer authorize a POS", d.BoundTo.OpNo, d.BoundTo.Name))
 	}
 	cardNo := d.Card.CardNo
-	p.asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd {
+	p.asking = &confirm.Question{Prompt: prompt, Run: func() tea.Cmd {
 		actor := c.Actor // whoever answers yes
 		return func() tea.Msg {
-			ctx, cancel := CallContext(c)
+			ctx, cancel := common.CallContext(c)
 			defer cancel()
 			if err := c.Svc.SetCardStatus(ctx, actor, cardNo, st); err != nil {
 				return cardsDoneMsg{cardNo: cardNo, err: err}

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -11,7 +13,7 @@ type cardsKeys struct {
 	Find, Read, Done, Lost, Frozen, Bad, Normal, Cancel key.Binding
 }
 
-func newCardsKeys(c *Common) cardsKeys {
+func newCardsKeys(c *common.Common) cardsKeys {
 	admin := c.Actor.Role == app.RoleAdmin
 	return cardsKeys{
 		Find:   admKey(true, "/", c.T("输入卡号", "type a card no"), "/"),

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -20,8 +22,8 @@ func (p *cardsPage) View() string {
 	if p.looking {
 		lines = append(lines, th.Muted.Render(c.T("正在查询…", "looking it up…")))
 	} else if d := p.shown; d != nil {
-		row := func(label, v string) string { return th.Muted.Render(Cell(label, 10)) + v }
-		st := CardStatusName(c, d.Card.Status)
+		row := func(label, v string) string { return th.Muted.Render(common.Cell(label, 10)) + v }
+		st := common.CardStatusName(c, d.Card.Status)
 		if d.Card.Status == app.CardNormal {
 			st = th.Good.Render(st)
 		} else {
@@ -45,9 +47,9 @@ func (p *cardsPage) View() string {
 	}
 	lines = append(lines, "")
 	if p.asking != nil {
-		lines = append(lines, ConfirmView(c, p.asking))
+		lines = append(lines, confirm.View(c, p.asking))
 	} else {
-		lines = append(lines, p.status.View(c))
+		lines = append(lines, p.status.View(c.Theme))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -1,6 +1,12 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/components/form"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
+	"cardcenter/views/components/table"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +25,7 @@ import (
 // new secret. The secret never reaches the screen: it is written once to the device's
 // provisioning file (app/provision, 0600), whose path the screen shows.
 type devicesPage struct {
-	ListBase
+	listpage.Base
 	keys    devicesKeys
 	rows    []devRow
 	editing string // the device the form edits; "" = registering a new one
@@ -48,15 +54,15 @@ func (d devRow) retired() bool {
 }
 
 type devicesDoneMsg struct {
-	Change
+	listpage.Change
 	provisioned string // the secret file written, if any
 	id          string
 }
 
-func NewDevicesPage(c *Common) Page {
+func NewDevicesPage(c *common.Common) common.Page {
 	p := &devicesPage{keys: newDevicesKeys(c)}
-	p.ListBase = NewListBase(c, []TableCol{{c.T("编号", "ID"), 8}, {c.T("状态", "State"), 8}, {c.T("机型", "Model"), 14},
-		{c.T("名称", "Name"), 20}, {c.T("地点", "Location"), 0}}, c.T("还没有登记设备", "no devices registered yet"))
+	p.Base = listpage.New(c, []table.Col{{Title: c.T("编号", "ID"), Width: 8}, {Title: c.T("状态", "State"), Width: 8}, {Title: c.T("机型", "Model"), Width: 14},
+		{Title: c.T("名称", "Name"), Width: 20}, {Title: c.T("地点", "Location"), Width: 0}}, c.T("还没有登记设备", "no devices registered yet"))
 	return p
 }
 
@@ -65,7 +71,7 @@ func (p *devicesPage) Init() tea.Cmd { return p.load() }
 // load reads the devices with their journal ends and last serials. A person who may not
 // read journal ends (the ledger says so) sees the devices without them.
 func (p *devicesPage) load() tea.Cmd {
-	return LoadRows(&p.ListBase, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]devRow, error) {
+	return listpage.Load(&p.Base, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]devRow, error) {
 		ds, err := svc.Devices(ctx, actor)
 		if err != nil {
 			return nil, err
@@ -86,10 +92,10 @@ func (p *devicesPage) load() tea.Cmd {
 	})
 }
 
-func (p *devicesPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *devicesPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case RowsMsg[devRow]:
-		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, func(d devRow) bool { return d.ID == p.focusID }) {
+	case listpage.RowsMsg[devRow]:
+		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, func(d devRow) bool { return d.ID == p.focusID }) {
 			p.focusID = ""
 		}
 		return p, nil
@@ -137,11 +143,11 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		if to {
 			prompt = c.T(fmt.Sprintf("启用设备 %s %s?", d.ID, d.Name), fmt.Sprintf("Enable %s %s?", d.ID, d.Name))
 		}
-		p.Asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd { return p.setEnabled(d.DeviceInfo, to) }}
+		p.Asking = &confirm.Question{Prompt: prompt, Run: func() tea.Cmd { return p.setEnabled(d.DeviceInfo, to) }}
 	case key.Matches(k, p.keys.EndJournal) && ok:
 		p.openEndForm(d)
 	case key.Matches(k, p.keys.Rotate) && ok:
-		p.Asking = &ConfirmQuestion{
+		p.Asking = &confirm.Question{
 			Prompt: c.T(fmt.Sprintf("为 %s %s 更换密钥?旧密钥立即失效,须把新密钥写入该机", d.ID, d.Name),
 				fmt.Sprintf("New secret for %s %s? The old one stops working at once; the POS needs the new one", d.ID, d.Name)),
 			Run: func() tea.Cmd { return p.rotate(d.DeviceInfo) },
@@ -161,16 +167,16 @@ func (p *devicesPage) selected() (devRow, bool) {
 // The form's fields: id (registering only), name, model, location.
 func (p *devicesPage) openForm(d app.DeviceInfo, create bool) {
 	c := p.C
-	p.Status, p.ending = StatusLine{}, nil
+	p.Status, p.ending = status.Line{}, nil
 	hint := c.T("0201 = 增值机", "0201 = recharge POS")
 	if create {
 		p.editing = ""
-		p.Form = NewForm(c, c.T("登记设备", "Register a device"))
+		p.Form = form.New(c, c.T("登记设备", "Register a device"))
 		p.Form.Note = c.T("充值机的机型必须是 0201-增值机;其它机型按一般终端登记", "A recharge POS is model 0201; other models register as any terminal")
 		p.Form.Text(c.T("编号", "ID"), "", 16, false, "")
 	} else {
 		p.editing = d.ID
-		p.Form = NewForm(c, c.T("修改设备 ", "Edit device ")+d.ID)
+		p.Form = form.New(c, c.T("修改设备 ", "Edit device ")+d.ID)
 	}
 	p.Form.Text(c.T("名称", "Name"), d.Name, 24, false, "")
 	p.Form.Text(c.T("机型", "Model"), d.Model, 8, false, hint)
@@ -194,63 +200,63 @@ func (p *devicesPage) submit() tea.Cmd {
 	}
 	create := p.editing == ""
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		if create {
 			_, secret, err := c.Svc.RegisterDevice(ctx, actor, in)
 			if err != nil {
-				return devicesDoneMsg{Change: Change{Err: err, Form: true}}
+				return devicesDoneMsg{Change: listpage.Change{Err: err, Form: true}}
 			}
 			path, err := provisionSecret(c, in.ID, secret)
 			if err != nil {
-				return devicesDoneMsg{Change: Change{Err: err}, id: in.ID}
+				return devicesDoneMsg{Change: listpage.Change{Err: err}, id: in.ID}
 			}
-			return devicesDoneMsg{Change: Change{Form: true, Note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, provisioned: path, id: in.ID}
+			return devicesDoneMsg{Change: listpage.Change{Form: true, Note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, provisioned: path, id: in.ID}
 		}
 		if err := c.Svc.UpdateDevice(ctx, actor, in); err != nil {
-			return devicesDoneMsg{Change: Change{Err: err, Form: true}}
+			return devicesDoneMsg{Change: listpage.Change{Err: err, Form: true}}
 		}
-		return devicesDoneMsg{Change: Change{Form: true, Note: c.T("已修改设备 "+in.ID, "Saved "+in.ID)}, id: in.ID}
+		return devicesDoneMsg{Change: listpage.Change{Form: true, Note: c.T("已修改设备 "+in.ID, "Saved "+in.ID)}, id: in.ID}
 	}
 }
 
 func (p *devicesPage) setEnabled(d app.DeviceInfo, on bool) tea.Cmd {
 	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		if err := c.Svc.SetDeviceEnabled(ctx, actor, d.ID, on); err != nil {
-			return devicesDoneMsg{Change: Change{Err: err}}
+			return devicesDoneMsg{Change: listpage.Change{Err: err}}
 		}
 		note := c.T("已停用设备 "+d.ID, d.ID+" disabled")
 		if on {
 			note = c.T("已启用设备 "+d.ID, d.ID+" enabled")
 		}
-		return devicesDoneMsg{Change: Change{Note: note}, id: d.ID}
+		return devicesDoneMsg{Change: listpage.Change{Note: note}, id: d.ID}
 	}
 }
 
 func (p *devicesPage) rotate(d app.DeviceInfo) tea.Cmd {
 	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		secret, err := c.Svc.RotateDeviceSecret(ctx, actor, d.ID)
 		if err != nil {
-			return devicesDoneMsg{Change: Change{Err: err}}
+			return devicesDoneMsg{Change: listpage.Change{Err: err}}
 		}
 		path, err := provisionSecret(c, d.ID, secret)
 		if err != nil {
-			return devicesDoneMsg{Change: Change{Err: err}, id: d.ID}
+			return devicesDoneMsg{Change: listpage.Change{Err: err}, id: d.ID}
 		}
-		return devicesDoneMsg{Change: Change{Note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, provisioned: path, id: d.ID}
+		return devicesDoneMsg{Change: listpage.Change{Note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, provisioned: path, id: d.ID}
 	}
 }
 
 // provisionSecret writes a new secret to the device's provisioning file and forgets it.
 // If the file cannot be written the secret is lost with it: the device then needs a
 // rotation, which is safe (the secret was never in use) and says why.
-func provisionSecret(c *Common, id string, secret []byte) (string, error) {
+func provisionSecret(c *common.Common, id string, secret []byte) (string, error) {
 	defer clear(secret)
 	if c.ProvisionDir == "" {
 		return "", app.E(app.CodeBadInput, "no provisioning directory (--provision-dir); rotate the secret of %s once it is set", id)
@@ -268,15 +274,15 @@ func (p *devicesPage) Title() string { return p.C.T("设备", "Devices") }
 // and an admin's note, which the ledger requires.
 func (p *devicesPage) openEndForm(d devRow) {
 	c := p.C
-	p.Status = StatusLine{}
+	p.Status = status.Line{}
 	p.ending = &d
-	p.Form = NewForm(c, c.T("登记设备退役或更换:", "Record a POS retired or replaced: ")+d.ID+" "+d.Name)
+	p.Form = form.New(c, c.T("登记设备退役或更换:", "Record a POS retired or replaced: ")+d.ID+" "+d.Name)
 	p.Form.Note = c.T("该机队列不会再上送(退役,或换机后队列丢失);系统据此放行其写卡结果未知的充值",
 		"Its queue will never be sent (retired, or replaced and the old queue lost); the ledger releases its write-unknown recharges")
-	p.Form.Note = strings.Join(WrapStyled(lipgloss.NewStyle(), p.Form.Note, max(p.Width, 20)), "\n")
+	p.Form.Note = strings.Join(common.WrapStyled(lipgloss.NewStyle(), p.Form.Note, max(p.Width, 20)), "\n")
 	p.Form.Choose(c.T("情况", "What"), []string{c.T("退役(同时停用)", "retired (also disabled)"), c.T("更换(原机队列丢失)", "replaced (its queue lost)")}, 0)
 	p.Form.Text(c.T("说明", "Note"), "", 40, false, c.T("必填", "required"))
-	p.Form.fields[1].input.CharLimit = app.MaxReasonRunes
+	p.Form.Limit(1, app.MaxReasonRunes)
 }
 
 // devEndAskMsg answers askEnd's read of the device's last serial, to put in the question.
@@ -300,7 +306,7 @@ func (p *devicesPage) askEnd() tea.Cmd {
 	p.endSeq++
 	seq, svc := p.endSeq, c.Svc
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		last, err := svc.DeviceLastSerial(ctx, c.Actor, d.ID)
 		return devEndAskMsg{seq: seq, d: d, kind: kind, note: note, last: last, err: err}
@@ -323,7 +329,7 @@ func (p *devicesPage) onEndAsk(msg devEndAskMsg) {
 		after = c.T("设备保持启用,新机从流水 "+fmt.Sprint(last+1)+" 起继续。", "It stays enabled; the new unit goes on from serial "+fmt.Sprint(last+1)+".")
 	}
 	note := msg.note
-	p.Asking = &ConfirmQuestion{
+	p.Asking = &confirm.Question{
 		Prompt: c.T(fmt.Sprintf("登记 %s %s 为%s?系统将认定该机流水 %d 及以前的记录不会再上送:其写卡结果未知的充值放行到卡务中心补写;若该机最后一笔充值超时(已告诉操作员自动冲正),须由主管在异常处理中核对现金。", d.ID, d.Name, what, last)+after,
 			fmt.Sprintf("Record %s %s as %s? The ledger then takes it that nothing at or below serial %d will come from it: its write-unknown recharges are released to the desk; if it timed out on its last recharge (telling its operator it reversed), a supervisor must check the cash at the exceptions desk. ", d.ID, d.Name, what, last)+after),
 		Run: func() tea.Cmd { return p.endJournal(d.ID, kind, note) },
@@ -333,17 +339,17 @@ func (p *devicesPage) onEndAsk(msg devEndAskMsg) {
 func (p *devicesPage) endJournal(id string, kind app.JournalEndKind, note string) tea.Cmd {
 	c, actor := p.C, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		e, err := c.Svc.EndDeviceJournal(ctx, actor, id, kind, note)
 		if err != nil {
-			return devicesDoneMsg{Change: Change{Err: err, Form: true}}
+			return devicesDoneMsg{Change: listpage.Change{Err: err, Form: true}}
 		}
 		what := c.T("退役", "retired")
 		if kind == app.JournalReplaced {
 			what = c.T("更换", "replaced")
 		}
-		return devicesDoneMsg{Change: Change{Form: true, Note: c.T(fmt.Sprintf("已登记 %s %s(流水 %d 止)", id, what, e.LastSerial),
+		return devicesDoneMsg{Change: listpage.Change{Form: true, Note: c.T(fmt.Sprintf("已登记 %s %s(流水 %d 止)", id, what, e.LastSerial),
 			fmt.Sprintf("%s recorded %s (up to serial %d)", id, what, e.LastSerial))}, id: id}
 	}
 }

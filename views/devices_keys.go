@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -11,7 +13,7 @@ type devicesKeys struct {
 	New, Edit, Toggle, Rotate, EndJournal, Reload, Dismiss key.Binding
 }
 
-func newDevicesKeys(c *Common) devicesKeys {
+func newDevicesKeys(c *common.Common) devicesKeys {
 	admin := c.Actor.Role == app.RoleAdmin
 	return devicesKeys{
 		New:    admKey(admin, "n", c.T("登记充值机", "register POS"), "n"),

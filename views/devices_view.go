@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -9,7 +10,7 @@ import (
 )
 
 // admModelName shows a device model with its name when the card center knows it.
-func admModelName(c *Common, m string) string {
+func admModelName(c *common.Common, m string) string {
 	if m == app.ModelRechargePOS {
 		return m + c.T("-增值机", " recharge")
 	}
@@ -70,4 +71,4 @@ func (p *devicesPage) FullHelp() [][]key.Binding {
 }
 
 // Capturing: the note of the secret file holds the keys until it is dismissed.
-func (p *devicesPage) Capturing() bool { return p.provisioned != "" || p.ListBase.Capturing() }
+func (p *devicesPage) Capturing() bool { return p.provisioned != "" || p.Base.Capturing() }

@@ -1,6 +1,10 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
+	"cardcenter/views/components/table"
 	"fmt"
 	"strings"
 
@@ -15,7 +19,7 @@ import (
 // no card change, or record an operator's cash adjustment (长短款). The ledger decides what
 // may be decided; the screen asks, shows its answer, and loads the list again.
 type exceptionsPage struct {
-	ListBase
+	listpage.Base
 	keys    exceptionsKeys
 	allowed bool // supervisors and admins; a page built for anyone else only says so
 
@@ -55,11 +59,11 @@ type (
 	}
 )
 
-func NewExceptionsPage(c *Common) Page {
+func NewExceptionsPage(c *common.Common) common.Page {
 	p := &exceptionsPage{allowed: c.Actor.Role == app.RoleSupervisor || c.Actor.Role == app.RoleAdmin}
 	p.keys = newExceptionsKeys(c, p.allowed)
-	p.ListBase = NewListBase(c, []TableCol{{c.T("类型", "Kind"), 22}, {c.T("开立", "Opened"), 11}, {c.T("卡号", "Card"), 8},
-		{c.T("持卡人", "Holder"), 6}, {c.T("POS/流水", "POS/ser."), 9}, {excRight(c.T("金额", "Amount"), 8), 8}, {c.T("状态", "State"), 0}},
+	p.Base = listpage.New(c, []table.Col{{Title: c.T("类型", "Kind"), Width: 22}, {Title: c.T("开立", "Opened"), Width: 11}, {Title: c.T("卡号", "Card"), Width: 8},
+		{Title: c.T("持卡人", "Holder"), Width: 6}, {Title: c.T("POS/流水", "POS/ser."), Width: 9}, {Title: excRight(c.T("金额", "Amount"), 8), Width: 8}, {Title: c.T("状态", "State"), Width: 0}},
 		c.T("没有待处理的异常", "no open cases"))
 	p.setKeys()
 	return p
@@ -85,7 +89,7 @@ func (p *exceptionsPage) load() tea.Cmd {
 	p.LoadSeq++
 	seq, c, svc, actor := p.LoadSeq, p.C, p.C.Svc, p.C.Actor // the Cmd never reads the model
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		cases, err := svc.Exceptions(ctx, actor)
 		if err != nil {
@@ -96,7 +100,7 @@ func (p *exceptionsPage) load() tea.Cmd {
 	}
 }
 
-func (p *exceptionsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *exceptionsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	defer p.setKeys()
 	switch msg := msg.(type) {
 	case excLoadedMsg:
@@ -114,7 +118,7 @@ func (p *exceptionsPage) onLoaded(msg excLoadedMsg) {
 		return
 	}
 	if msg.err != nil {
-		p.Status = StatusLine{p.C.Msg(msg.err), true}
+		p.Status = status.Failed(p.C.Msg(msg.err))
 		return
 	}
 	if sel, ok := p.selected(); ok && p.focusKey == "" {
@@ -176,11 +180,11 @@ func (p *exceptionsPage) onDecided(msg excDecidedMsg) tea.Cmd {
 	if msg.err != nil {
 		// The form stays open to correct; the list is read again, as the refusal may be
 		// that someone else decided first.
-		p.Status = StatusLine{p.C.Msg(msg.err), true}
+		p.Status = status.Failed(p.C.Msg(msg.err))
 		return p.load()
 	}
 	p.Form, p.decision, p.detail = nil, nil, false
-	p.Status = StatusLine{p.decidedNote(msg.d), false}
+	p.Status = status.Done(p.decidedNote(msg.d))
 	return p.load()
 }
 

@@ -1,6 +1,10 @@
 package views
 
-import "charm.land/bubbles/v2/key"
+import (
+	"cardcenter/views/common"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // exceptionsKeys are the exceptions screen's keys. The decisions are only enabled for an
 // open case, for supervisors and admins (setKeys), so the help bar offers what works now.
@@ -10,7 +14,7 @@ type exceptionsKeys struct {
 	Reload, ScrollUp, ScrollDn key.Binding
 }
 
-func newExceptionsKeys(c *Common, allowed bool) exceptionsKeys {
+func newExceptionsKeys(c *common.Common, allowed bool) exceptionsKeys {
 	return exceptionsKeys{
 		Open:     admKey(allowed, "enter", c.T("详情", "open"), "enter"),
 		Back:     admKey(allowed, "esc", c.T("返回", "back"), "esc"),

@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"strings"
 	"testing"
@@ -51,7 +52,7 @@ func excDesk(t *testing.T, lang string, actor app.Actor) *repairDesk {
 }
 
 // excPage is the exceptions screen at 80×24 (less the tab line and the help bar), loaded.
-func excPage(d *repairDesk) views.Page {
+func excPage(d *repairDesk) common.Page {
 	p := views.NewExceptionsPage(d.C)
 	p.SetSize(viewtest.Width, pageHeight)
 	return viewtest.RunPageCmd(p, p.Init())
@@ -315,7 +316,7 @@ func TestExceptionsApproverCannotWriteAnotherClerkCan(t *testing.T) {
 // and admins have it.
 func TestExceptionsByRole(t *testing.T) {
 	d := viewtest.New(t, boss, "zh")
-	var spec *views.PageSpec
+	var spec *common.PageSpec
 	for _, s := range views.Pages() {
 		if s.New(d.C).Title() == "异常处理" {
 			spec = &s

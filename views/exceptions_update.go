@@ -1,6 +1,10 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/components/form"
+	"cardcenter/views/components/status"
 	"fmt"
 	"strings"
 
@@ -73,13 +77,13 @@ func (p *exceptionsPage) openForm(kind app.DecisionKind) {
 		return
 	}
 	c := p.C
-	p.Status = StatusLine{}
+	p.Status = status.Line{}
 	dec := &excDecision{kind: kind, cv: cv}
 	r := cv.Facts.Recharge
 	what := cv.Case.Kind.Label(c.Lang) + "  " + cv.Case.Key()
 	switch kind {
 	case app.DecideApproveWrite:
-		p.Form = NewForm(c, c.T("批准补写", "Approve the write")+c.T(":", ": ")+what)
+		p.Form = form.New(c, c.T("批准补写", "Approve the write")+c.T(":", ": ")+what)
 		if r.ID != 0 {
 			p.Form.Note = c.T("批准把充值 ", "Approve writing recharge ") + excRechargeRef(c, r) +
 				c.T(" 写入卡 ", " onto card ") + r.CardNo + c.T(";由另一位柜员在补写卡页写卡,批准人自己不能写", "; another clerk writes it at the Repair screen, never the approver")
@@ -98,10 +102,10 @@ func (p *exceptionsPage) openForm(kind app.DecisionKind) {
 			p.Form.Choose(c.T("充值", "Recharge"), labels, 0)
 		}
 	case app.DecideClose:
-		p.Form = NewForm(c, c.T("结案(不改卡)", "Close (no card change)")+c.T(":", ": ")+what)
+		p.Form = form.New(c, c.T("结案(不改卡)", "Close (no card change)")+c.T(":", ": ")+what)
 		p.Form.Note = c.T("卡上不作任何改动;该笔充值不再补写。理由存档备查", "Nothing changes on the card, and its recharge is not written; the reason is kept on record")
 	case app.DecideAdjustment:
-		p.Form = NewForm(c, c.T("长短款", "Cash adjustment")+c.T(":", ": ")+what)
+		p.Form = form.New(c, c.T("长短款", "Cash adjustment")+c.T(":", ": ")+what)
 		p.Form.Note = c.T("金额为元,带符号:+20 操作员多交(长款),-50 少交(短款);计入当前结算日的现金报表",
 			"Yuan with a sign: +20 the operator hands in more, -50 less; counted on the current day's cash report")
 		labels := []string{c.T("(请选择)", "(choose)")}
@@ -118,14 +122,14 @@ func (p *exceptionsPage) openForm(kind app.DecisionKind) {
 		p.Form.Text(c.T("金额", "Amount"), "", 12, false, c.T("元,如 -50 或 +20", "yuan, e.g. -50 or +20"))
 	}
 	p.Form.Text(c.T("理由", "Reason"), "", 44, false, c.T(fmt.Sprintf("必填,至多 %d 字", app.MaxReasonRunes), fmt.Sprintf("required, %d max", app.MaxReasonRunes)))
-	p.Form.fields[len(p.Form.fields)-1].input.CharLimit = app.MaxReasonRunes
-	p.Form.Note = strings.Join(WrapStyled(lipgloss.NewStyle(), p.Form.Note, max(p.Width, 20)), "\n")
+	p.Form.Limit(p.Form.Len()-1, app.MaxReasonRunes)
+	p.Form.Note = strings.Join(common.WrapStyled(lipgloss.NewStyle(), p.Form.Note, max(p.Width, 20)), "\n")
 	p.decision = dec
 }
 
 // excRechargeRef names a recharge in one short line: POS, serial, amount, time.
-func excRechargeRef(c *Common, r app.Recharge) string {
-	return fmt.Sprintf("#%d %s/%d %s%s %s", r.ID, r.DeviceID, r.Serial, app.FormatYuan(r.Amount), c.T(" 元", " yuan"), FormatTime(c, r.BookedAt))
+func excRechargeRef(c *common.Common, r app.Recharge) string {
+	return fmt.Sprintf("#%d %s/%d %s%s %s", r.ID, r.DeviceID, r.Serial, app.FormatYuan(r.Amount), c.T(" 元", " yuan"), common.FormatTime(c, r.BookedAt))
 }
 
 // askDecision is the form's submit: what it would decide, asked once more (No is the
@@ -135,7 +139,7 @@ func (p *exceptionsPage) askDecision() tea.Cmd {
 	if dec == nil {
 		return nil
 	}
-	in := app.DecisionInput{CaseKey: dec.cv.Case.Key(), Kind: dec.kind, Reason: f.Raw(len(f.fields) - 1)}
+	in := app.DecisionInput{CaseKey: dec.cv.Case.Key(), Kind: dec.kind, Reason: f.Raw(f.Len() - 1)}
 	var prompt string
 	switch dec.kind {
 	case app.DecideApproveWrite:
@@ -157,19 +161,19 @@ func (p *exceptionsPage) askDecision() tea.Cmd {
 		amount, ok := excParseAmount(f.Value(1))
 		switch {
 		case in.OperatorID == 0:
-			p.Status = StatusLine{c.T("请选择操作员(←→)", "Choose the operator (←→)"), true}
+			p.Status = status.Failed(c.T("请选择操作员(←→)", "Choose the operator (←→)"))
 			return nil
 		case !ok || amount == 0:
-			p.Status = StatusLine{c.T("金额应为带符号的元,如 -50 或 +20", "The amount is yuan with a sign, e.g. -50 or +20"), true}
+			p.Status = status.Failed(c.T("金额应为带符号的元,如 -50 或 +20", "The amount is yuan with a sign, e.g. -50 or +20"))
 			return nil
 		}
 		in.Amount = amount
-		op := f.fields[0].choices[f.Picked(0)]
+		op := f.Choice(0)
 		prompt = c.T("为操作员 "+op+" 记长短款 "+signedYuan(amount)+" 元?计入当前结算日的现金报表",
 			"Record a cash adjustment of "+signedYuan(amount)+" yuan for "+op+"? It counts on the current day's cash report")
 	}
-	p.Status = StatusLine{}
-	p.Asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd { return p.decide(in) }}
+	p.Status = status.Line{}
+	p.Asking = &confirm.Question{Prompt: prompt, Run: func() tea.Cmd { return p.decide(in) }}
 	return nil
 }
 
@@ -179,7 +183,7 @@ func (p *exceptionsPage) decide(in app.DecisionInput) tea.Cmd {
 	p.decideSeq = p.decisions
 	seq, c, svc, actor := p.decideSeq, p.C, p.C.Svc, p.C.Actor
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		d, err := svc.Decide(ctx, actor, in)
 		return excDecidedMsg{seq: seq, d: d, err: err}

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,7 +36,7 @@ func (p *exceptionsPage) tableRows() [][]string {
 // excRight right-aligns an amount in its column.
 func excRight(s string, w int) string { return strings.Repeat(" ", max(w-lipgloss.Width(s), 0)) + s }
 
-func excStatusName(c *Common, s app.CaseStatus) string {
+func excStatusName(c *common.Common, s app.CaseStatus) string {
 	if s == app.CaseApproved {
 		return c.T("已批准", "approved")
 	}
@@ -79,7 +80,7 @@ func (p *exceptionsPage) View() string {
 func (p *exceptionsPage) bottom(w int) []string {
 	c, th := p.C, p.C.Theme
 	if p.Asking != nil {
-		out := WrapStyled(th.Warn, p.Asking.Prompt, w)
+		out := common.WrapStyled(th.Warn, p.Asking.Prompt, w)
 		return append(out, th.KeyHint.Render(c.T("y 确定 / n 或 enter 取消(默认取消)", "y to go ahead / n or enter to leave it (the default)")))
 	}
 	if p.decideSeq != 0 {
@@ -88,11 +89,7 @@ func (p *exceptionsPage) bottom(w int) []string {
 	if p.Status.Text == "" {
 		return []string{""}
 	}
-	st := th.Good
-	if p.Status.Bad {
-		st = th.Bad
-	}
-	return WrapStyled(st, p.Status.Text, w)
+	return common.WrapStyled(p.Status.Style(th), p.Status.Text, w)
 }
 
 // listView is the caption and the table, the table's blank filler dropped to leave room.
@@ -141,9 +138,9 @@ func (p *exceptionsPage) facts(cv app.CaseView, w int) []string {
 	c, th := p.C, p.C.Theme
 	k, f, r := cv.Case, cv.Facts, cv.Facts.Recharge
 	var out []string
-	add := func(st lipgloss.Style, s string) { out = append(out, WrapStyled(st, s, w)...) }
+	add := func(st lipgloss.Style, s string) { out = append(out, common.WrapStyled(st, s, w)...) }
 	sub := func(st lipgloss.Style, s string) {
-		for _, l := range WrapStyled(st, s, w-2) {
+		for _, l := range common.WrapStyled(st, s, w-2) {
 			out = append(out, "  "+l)
 		}
 	}
@@ -158,7 +155,7 @@ func (p *exceptionsPage) facts(cv app.CaseView, w int) []string {
 			"Write approved (by "+a.DecidedBy+", "+p.when(a.DecidedAt, full)+"): "+a.Reason+"; awaiting another clerk at the Repair screen"))
 	}
 	if k.CardNo != "" {
-		add(lipgloss.NewStyle(), c.T("卡号 ", "Card ")+k.CardNo+"  "+f.HolderName+"  "+c.T("状态 ", "status ")+CardStatusName(c, f.CardStatus))
+		add(lipgloss.NewStyle(), c.T("卡号 ", "Card ")+k.CardNo+"  "+f.HolderName+"  "+c.T("状态 ", "status ")+common.CardStatusName(c, f.CardStatus))
 	}
 	if r.ID != 0 {
 		section(c.T(fmt.Sprintf("充值 #%d", r.ID), fmt.Sprintf("Recharge #%d", r.ID)))
@@ -278,7 +275,7 @@ func (p *exceptionsPage) messageText(r app.Recharge, m app.CaseMessage) string {
 }
 
 // excReason is a refusal code in words, or the code itself if the catalogue lacks it.
-func excReason(c *Common, code app.Code) string {
+func excReason(c *common.Common, code app.Code) string {
 	e := app.E(code, "")
 	if e.EN == "unknown error" {
 		return string(code)
@@ -286,7 +283,7 @@ func excReason(c *Common, code app.Code) string {
 	return e.Message(c.Lang)
 }
 
-func excRecordStatus(c *Common, kind, s string) string {
+func excRecordStatus(c *common.Common, kind, s string) string {
 	names := map[string][2]string{
 		"cancel/" + string(app.CancelRecorded): {"已记录", "recorded"}, "cancel/" + string(app.CancelOrphan): {"无原充值", "no original"},
 		"cancel/" + string(app.CancelDuplicate): {"重复撤销", "duplicate"}, "cancel/" + string(app.CancelConflict): {"冲突,未记", "conflict"},
@@ -301,7 +298,7 @@ func excRecordStatus(c *Common, kind, s string) string {
 	return s
 }
 
-func excMessageKind(c *Common, k string) string {
+func excMessageKind(c *common.Common, k string) string {
 	switch k {
 	case "recharge":
 		return c.T("充值", "recharge")
@@ -315,14 +312,14 @@ func excMessageKind(c *Common, k string) string {
 	return k
 }
 
-func excBookingName(c *Common, b app.Booking) string {
+func excBookingName(c *common.Common, b app.Booking) string {
 	if b == app.Reversed {
 		return c.T("已冲正", "reversed")
 	}
 	return c.T("已记账", "booked")
 }
 
-func excWriteName(c *Common, w app.CardWrite) string {
+func excWriteName(c *common.Common, w app.CardWrite) string {
 	switch w {
 	case app.WritePending:
 		return c.T("写卡未确认", "not confirmed")
@@ -338,7 +335,7 @@ func excWriteName(c *Common, w app.CardWrite) string {
 	return string(w)
 }
 
-func excDecisionName(c *Common, k app.DecisionKind) string {
+func excDecisionName(c *common.Common, k app.DecisionKind) string {
 	switch k {
 	case app.DecideApproveWrite:
 		return c.T("批准补写", "write approved")
@@ -350,7 +347,7 @@ func excDecisionName(c *Common, k app.DecisionKind) string {
 	return string(k)
 }
 
-func excJournalName(c *Common, k app.JournalEndKind) string {
+func excJournalName(c *common.Common, k app.JournalEndKind) string {
 	if k == app.JournalReplaced {
 		return c.T("更换(原机队列丢失)", "replaced (its queue lost)")
 	}
@@ -374,7 +371,7 @@ func (p *exceptionsPage) maxOffset() int {
 
 // excMemorySource names what moved the ledger's memory of a card: a POS's confirmed write
 // ("confirm:<recharge id>") or a desk repair ("repair:<repair id>").
-func excMemorySource(c *Common, src string) string {
+func excMemorySource(c *common.Common, src string) string {
 	kind, id, _ := strings.Cut(src, ":")
 	switch kind {
 	case "confirm":

@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"errors"
 	"strings"
@@ -31,7 +32,7 @@ func TestLoginScreens(t *testing.T) {
 func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
 	d := viewtest.New(t, app.Actor{}, "en")
 	d.C.Cards = nil
-	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")},
+	var m tea.Model = views.NewRoot(d.C, []common.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")},
 		{Roles: []app.Role{app.RoleAdmin}, New: newStubPage("Devices")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
 	m = runInit(m)
@@ -55,7 +56,7 @@ func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
 func TestLogoutEndsTheSessionInTheLedger(t *testing.T) {
 	d := viewtest.New(t, app.Actor{}, "en")
 	d.C.Cards = nil
-	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")}})
+	var m tea.Model = views.NewRoot(d.C, []common.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
 	m = runInit(m)
 	m = viewtest.Type(m, "clerk1")
@@ -82,7 +83,7 @@ func TestFirstRunCreatesTheAdmin(t *testing.T) {
 	d := viewtest.New(t, app.Actor{}, "zh")
 	fresh := apptest.NewEmpty(t)
 	d.C.Svc, d.C.Cards = fresh.Svc, nil
-	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleAdmin}, New: newStubPage("设备")}})
+	var m tea.Model = views.NewRoot(d.C, []common.PageSpec{{Roles: []app.Role{app.RoleAdmin}, New: newStubPage("设备")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
 	m = runInit(m)
 	if s := viewtest.Screen(m); !strings.Contains(s, "首次使用") {
@@ -105,19 +106,19 @@ func TestFirstRunCreatesTheAdmin(t *testing.T) {
 // stubPage is a screen with only a title, to see which screens a role gets.
 type stubPage struct{ title string }
 
-func newStubPage(title string) func(*views.Common) views.Page {
-	return func(*views.Common) views.Page { return &stubPage{title} }
+func newStubPage(title string) func(*common.Common) common.Page {
+	return func(*common.Common) common.Page { return &stubPage{title} }
 }
 
-func (p *stubPage) Init() tea.Cmd                        { return nil }
-func (p *stubPage) Update(tea.Msg) (views.Page, tea.Cmd) { return p, nil }
-func (p *stubPage) View() string                         { return p.title + " screen" }
-func (p *stubPage) SetSize(int, int)                     {}
-func (p *stubPage) Title() string                        { return p.title }
-func (p *stubPage) ShortHelp() []key.Binding             { return nil }
-func (p *stubPage) FullHelp() [][]key.Binding            { return nil }
-func (p *stubPage) Busy() bool                           { return false }
-func (p *stubPage) Capturing() bool                      { return false }
+func (p *stubPage) Init() tea.Cmd                         { return nil }
+func (p *stubPage) Update(tea.Msg) (common.Page, tea.Cmd) { return p, nil }
+func (p *stubPage) View() string                          { return p.title + " screen" }
+func (p *stubPage) SetSize(int, int)                      {}
+func (p *stubPage) Title() string                         { return p.title }
+func (p *stubPage) ShortHelp() []key.Binding              { return nil }
+func (p *stubPage) FullHelp() [][]key.Binding             { return nil }
+func (p *stubPage) Busy() bool                            { return false }
+func (p *stubPage) Capturing() bool                       { return false }
 
 // runInit runs the root's Init commands.
 func runInit(m tea.Model) tea.Model {

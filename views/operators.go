@@ -1,6 +1,11 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/form"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
+	"cardcenter/views/components/table"
 	"fmt"
 	"strings"
 
@@ -14,7 +19,7 @@ import (
 // merchant flag, enabled, and whether wrong PINs have locked them. An admin creates and
 // edits them and resets a locked PIN.
 type operatorsPage struct {
-	ListBase
+	listpage.Base
 	keys operatorsKeys
 	rows []app.OperatorInfo
 	// What the open form does: formNew, formEdit or formPIN, for operator formOp.
@@ -30,26 +35,26 @@ const (
 )
 
 type operatorsDoneMsg struct {
-	Change
+	listpage.Change
 	opNo string
 }
 
-func NewOperatorsPage(c *Common) Page {
+func NewOperatorsPage(c *common.Common) common.Page {
 	p := &operatorsPage{keys: newOperatorsKeys(c)}
-	p.ListBase = NewListBase(c, []TableCol{{c.T("工号", "Op no"), 6}, {c.T("姓名", "Name"), 10}, {c.T("每日上限(元)", "Daily max"), 12},
-		{c.T("指定设备", "Device"), 8}, {c.T("商户", "Merch"), 5}, {c.T("启用", "On"), 4}, {c.T("PIN", "PIN"), 0}},
+	p.Base = listpage.New(c, []table.Col{{Title: c.T("工号", "Op no"), Width: 6}, {Title: c.T("姓名", "Name"), Width: 10}, {Title: c.T("每日上限(元)", "Daily max"), Width: 12},
+		{Title: c.T("指定设备", "Device"), Width: 8}, {Title: c.T("商户", "Merch"), Width: 5}, {Title: c.T("启用", "On"), Width: 4}, {Title: c.T("PIN", "PIN"), Width: 0}},
 		c.T("还没有充值操作员", "no recharge operators yet"))
 	return p
 }
 
 func (p *operatorsPage) Init() tea.Cmd { return p.load() }
 
-func (p *operatorsPage) load() tea.Cmd { return LoadRows(&p.ListBase, app.Desk.Operators) }
+func (p *operatorsPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.Operators) }
 
-func (p *operatorsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *operatorsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case RowsMsg[app.OperatorInfo]:
-		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, func(o app.OperatorInfo) bool { return o.OpNo == p.focusNo }) {
+	case listpage.RowsMsg[app.OperatorInfo]:
+		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, func(o app.OperatorInfo) bool { return o.OpNo == p.focusNo }) {
 			p.focusNo = ""
 		}
 		return p, nil
@@ -93,18 +98,18 @@ func (p *operatorsPage) selected() (app.OperatorInfo, bool) {
 
 func (p *operatorsPage) openForm(kind int, o app.OperatorInfo) {
 	c := p.C
-	p.Status, p.formKind, p.formOp = StatusLine{}, kind, o
+	p.Status, p.formKind, p.formOp = status.Line{}, kind, o
 	switch kind {
 	case opFormPIN:
-		p.Form = NewForm(c, c.T(fmt.Sprintf("重置 %s %s 的 PIN", o.OpNo, o.Name), fmt.Sprintf("Reset the PIN of %s %s", o.OpNo, o.Name)))
+		p.Form = form.New(c, c.T(fmt.Sprintf("重置 %s %s 的 PIN", o.OpNo, o.Name), fmt.Sprintf("Reset the PIN of %s %s", o.OpNo, o.Name)))
 		p.Form.Note = c.T("新 PIN 为 4 到 8 位数字;重置后错误次数清零、解除锁定", "4 to 8 digits; resetting clears the wrong tries and unlocks")
 		p.Form.Text(c.T("新 PIN", "New PIN"), "", 10, true, "")
 		p.Form.Text(c.T("再输一次", "Again"), "", 10, true, "")
 		return
 	case opFormNew:
-		p.Form = NewForm(c, c.T("新建充值操作员", "New recharge operator"))
+		p.Form = form.New(c, c.T("新建充值操作员", "New recharge operator"))
 	default:
-		p.Form = NewForm(c, c.T("修改充值操作员 ", "Edit recharge operator ")+o.OpNo)
+		p.Form = form.New(c, c.T("修改充值操作员 ", "Edit recharge operator ")+o.OpNo)
 	}
 	p.Form.Text(c.T("工号", "Op no"), o.OpNo, 12, false, "")
 	p.Form.Text(c.T("姓名", "Name"), o.Name, 16, false, "")
@@ -140,12 +145,12 @@ func (p *operatorsPage) submit() tea.Cmd {
 			return nil
 		}
 		return func() tea.Msg {
-			ctx, cancel := CallContext(c)
+			ctx, cancel := common.CallContext(c)
 			defer cancel()
 			if err := c.Svc.ResetPIN(ctx, actor, o.ID, pin); err != nil {
-				return operatorsDoneMsg{Change{Err: err, Form: true}, o.OpNo}
+				return operatorsDoneMsg{listpage.Change{Err: err, Form: true}, o.OpNo}
 			}
-			return operatorsDoneMsg{Change{Form: true, Note: c.T("已重置 "+o.OpNo+" 的 PIN,已解除锁定", "PIN of "+o.OpNo+" reset; unlocked")}, o.OpNo}
+			return operatorsDoneMsg{listpage.Change{Form: true, Note: c.T("已重置 "+o.OpNo+" 的 PIN,已解除锁定", "PIN of "+o.OpNo+" reset; unlocked")}, o.OpNo}
 		}
 	}
 	in := app.OperatorInput{ID: o.ID, OpNo: f.Value(0), Name: f.Value(1)}
@@ -176,18 +181,18 @@ func (p *operatorsPage) submit() tea.Cmd {
 	}
 	create := p.formKind == opFormNew
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		if create {
 			if _, err := c.Svc.CreateOperator(ctx, actor, in); err != nil {
-				return operatorsDoneMsg{Change{Err: err, Form: true}, in.OpNo}
+				return operatorsDoneMsg{listpage.Change{Err: err, Form: true}, in.OpNo}
 			}
-			return operatorsDoneMsg{Change{Form: true, Note: c.T("已新建操作员 "+in.OpNo, "Created operator "+in.OpNo)}, in.OpNo}
+			return operatorsDoneMsg{listpage.Change{Form: true, Note: c.T("已新建操作员 "+in.OpNo, "Created operator "+in.OpNo)}, in.OpNo}
 		}
 		if err := c.Svc.UpdateOperator(ctx, actor, in); err != nil {
-			return operatorsDoneMsg{Change{Err: err, Form: true}, in.OpNo}
+			return operatorsDoneMsg{listpage.Change{Err: err, Form: true}, in.OpNo}
 		}
-		return operatorsDoneMsg{Change{Form: true, Note: c.T("已修改操作员 "+in.OpNo, "Saved operator "+in.OpNo)}, in.OpNo}
+		return operatorsDoneMsg{listpage.Change{Form: true, Note: c.T("已修改操作员 "+in.OpNo, "Saved operator "+in.OpNo)}, in.OpNo}
 	}
 }
 

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -11,7 +13,7 @@ type operatorsKeys struct {
 	New, Edit, ResetPIN, Reload key.Binding
 }
 
-func newOperatorsKeys(c *Common) operatorsKeys {
+func newOperatorsKeys(c *common.Common) operatorsKeys {
 	admin := c.Actor.Role == app.RoleAdmin
 	return operatorsKeys{
 		New:      admKey(admin, "n", c.T("新建操作员", "new operator"), "n"),

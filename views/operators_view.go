@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -28,7 +29,7 @@ func (p *operatorsPage) tableRows() [][]string {
 		case o.WrongPINs > 0:
 			pin = c.T(fmt.Sprintf("错 %d 次", o.WrongPINs), fmt.Sprintf("%d wrong", o.WrongPINs))
 		}
-		out[i] = []string{o.OpNo, o.Name, dmax, dev, YesNo(c, o.Merchant), YesNo(c, o.Enabled), pin}
+		out[i] = []string{o.OpNo, o.Name, dmax, dev, common.YesNo(c, o.Merchant), common.YesNo(c, o.Enabled), pin}
 	}
 	return out
 }

@@ -1,6 +1,9 @@
 package views
 
-import "cardcenter/app"
+import (
+	"cardcenter/app"
+	"cardcenter/views/common"
+)
 
 var (
 	clerks      = []app.Role{app.RoleClerk, app.RoleAdmin}
@@ -10,8 +13,8 @@ var (
 
 // Pages is every screen of the desk, in tab order, with the roles that see it: clerks
 // repair, supervisors read reports, admins do everything.
-func Pages() []PageSpec {
-	return []PageSpec{
+func Pages() []common.PageSpec {
+	return []common.PageSpec{
 		{Roles: clerks, New: NewRepairPage},
 		{Roles: supervisors, New: NewReportsPage},
 		{Roles: supervisors, New: NewExceptionsPage},

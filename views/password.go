@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/form"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -14,8 +16,8 @@ import (
 // ledger checks the current password and the policy, and counts a wrong current password
 // towards the lock.
 type passwordDialog struct {
-	c    *Common
-	form *FormModel
+	c    *common.Common
+	form *form.Model
 	busy bool
 	done bool // changed: the dialog says so until a key closes it
 	keys struct{ Close key.Binding }
@@ -24,10 +26,10 @@ type passwordDialog struct {
 // passwordDoneMsg is ChangeOwnPassword's answer.
 type passwordDoneMsg struct{ err error }
 
-func newPasswordDialog(c *Common) *passwordDialog {
+func newPasswordDialog(c *common.Common) *passwordDialog {
 	d := &passwordDialog{c: c}
 	d.keys.Close = key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc/enter", c.T("返回", "back")))
-	d.form = NewForm(c, c.T("修改我的密码", "Change my password"))
+	d.form = form.New(c, c.T("修改我的密码", "Change my password"))
 	d.form.Note = c.T("账号 ", "Account ") + c.Actor.User
 	d.form.Text(c.T("当前密码", "Current"), "", 20, true, "")
 	d.form.Text(c.T("新密码", "New"), "", 20, true,
@@ -44,11 +46,7 @@ func (d *passwordDialog) Update(msg tea.Msg) (cmd tea.Cmd, closed bool) {
 		if msg.err != nil {
 			d.form.Err = d.c.Msg(msg.err)
 			// Every field again: a wrong current password is not to be retried by enter.
-			for i := range d.form.fields {
-				d.form.Set(i, "")
-			}
-			d.form.focus = 0
-			d.form.Refocus()
+			d.form.Clear()
 			return nil, false
 		}
 		d.done = true
@@ -61,9 +59,9 @@ func (d *passwordDialog) Update(msg tea.Msg) (cmd tea.Cmd, closed bool) {
 			return nil, key.Matches(msg, d.keys.Close)
 		}
 		switch d.form.Update(msg) {
-		case FormCancel:
+		case form.Cancel:
 			return nil, true
-		case FormSubmit:
+		case form.Submit:
 			return d.submit(), false
 		}
 	}
@@ -80,7 +78,7 @@ func (d *passwordDialog) submit() tea.Cmd {
 	d.busy, f.Err = true, ""
 	actor := c.Actor
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		return passwordDoneMsg{c.Svc.ChangeOwnPassword(ctx, actor, old, pw)}
 	}

@@ -1,6 +1,9 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -43,9 +46,9 @@ type repairRow struct {
 
 // repairPage is the clerk's repair screen (补写卡).
 type repairPage struct {
-	c      *Common
+	c      *common.Common
 	keys   repairKeys
-	yesNo  ConfirmKeys
+	yesNo  confirm.Keys
 	width  int
 	height int
 
@@ -76,8 +79,8 @@ type repairPage struct {
 	pickBack repairState
 }
 
-func NewRepairPage(c *Common) Page {
-	m := &repairPage{c: c, keys: newRepairKeys(c), yesNo: NewConfirmKeys(c), width: c.Width, height: c.Height}
+func NewRepairPage(c *common.Common) common.Page {
+	m := &repairPage{c: c, keys: newRepairKeys(c), yesNo: confirm.NewKeys(c), width: c.Width, height: c.Height}
 	m.setKeys()
 	return m
 }
@@ -102,10 +105,10 @@ func (m *repairPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Open}, {k.Yes, k.No, k.Print, k.Back}, {k.Reread, k.PickReader}}
 }
 
-func (m *repairPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (m *repairPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
-	case ReaderMsg:
+	case common.ReaderMsg:
 		cmd = m.onReader(msg)
 	case repairReadMsg:
 		m.onRead(msg)
@@ -135,7 +138,7 @@ func (m *repairPage) say(kind noteKind, zh, en string) { m.note, m.noteKind = m.
 func (m *repairPage) sayErr(err error) { m.note, m.noteKind = m.c.Msg(err), noteBad }
 
 // onReader follows the reader: cards coming and going, pcscd and readers appearing.
-func (m *repairPage) onReader(msg ReaderMsg) tea.Cmd {
+func (m *repairPage) onReader(msg common.ReaderMsg) tea.Cmd {
 	if msg.State == app.ReaderUnknown {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"strings"
 	"testing"
@@ -128,30 +129,30 @@ func (d *repairDesk) credit(amount app.Fen, terminal string, serial int64, kind 
 }
 
 // page is the repair screen at the size the root gives it on an 80×24 terminal.
-func (d *repairDesk) page() views.Page {
+func (d *repairDesk) page() common.Page {
 	p := views.NewRepairPage(d.C)
 	p.SetSize(viewtest.Width, viewtest.Height-3)
 	return viewtest.RunPageCmd(p, p.Init())
 }
 
-func (d *repairDesk) put(p views.Page) views.Page {
+func (d *repairDesk) put(p common.Page) common.Page {
 	d.Cards.Put(d.card)
-	return viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderCard})
+	return viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
 }
 
-func (d *repairDesk) take(p views.Page) views.Page {
+func (d *repairDesk) take(p common.Page) common.Page {
 	d.Cards.Take()
-	return viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderEmpty})
+	return viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderEmpty})
 }
 
-func keys(p views.Page, ks ...string) views.Page {
+func keys(p common.Page, ks ...string) common.Page {
 	for _, k := range ks {
 		p = viewtest.DrivePage(p, viewtest.Key(k))
 	}
 	return p
 }
 
-func mustShow(t *testing.T, p views.Page, want ...string) string {
+func mustShow(t *testing.T, p common.Page, want ...string) string {
 	t.Helper()
 	s := viewtest.PageScreen(p)
 	for _, w := range want {
@@ -172,7 +173,7 @@ type repairRun struct {
 	quit bool
 }
 
-func newRepairRun(t *testing.T, d *viewtest.Desk, specs []views.PageSpec) *repairRun {
+func newRepairRun(t *testing.T, d *viewtest.Desk, specs []common.PageSpec) *repairRun {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel) // ends the reader watch
 	d.C.Ctx = ctx
@@ -259,8 +260,8 @@ func (r *repairRun) login(user, pass string) {
 }
 
 // repairSpecs is the desk with only the repair screen, as pages.go lists it for clerks.
-func repairSpecs() []views.PageSpec {
-	return []views.PageSpec{{Roles: []app.Role{app.RoleClerk, app.RoleAdmin}, New: views.NewRepairPage}}
+func repairSpecs() []common.PageSpec {
+	return []common.PageSpec{{Roles: []app.Role{app.RoleClerk, app.RoleAdmin}, New: views.NewRepairPage}}
 }
 
 // slowCards holds every card write until released, to look at the desk mid-write.

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -18,7 +20,7 @@ type repairKeys struct {
 	PickReader key.Binding
 }
 
-func newRepairKeys(c *Common) repairKeys {
+func newRepairKeys(c *common.Common) repairKeys {
 	return repairKeys{
 		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", c.T("上移", "up"))),
 		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", c.T("下移", "down"))),

@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"errors"
 	"os"
@@ -194,7 +195,7 @@ func TestRepairCardTakenAwayMidWrite(t *testing.T) {
 	mustShow(t, p, "keep it on the reader")
 	p = keys(p, "esc", "n", "r")
 	d.Cards.Take()
-	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderEmpty})
+	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderEmpty})
 	if !p.Busy() {
 		t.Fatal("a reader event ended the write's state before the write answered")
 	}
@@ -234,11 +235,11 @@ func TestRepairDropsAStaleRead(t *testing.T) {
 	other := d.Cards.Issue(t, []byte{0xB2, 0x00, 0x00, 0x02}, apptest.UserCard(1), 3*app.Yuan)
 	p := d.page()
 	d.Cards.Put(d.card)
-	p, readA := p.Update(views.ReaderMsg{State: app.ReaderCard})
+	p, readA := p.Update(common.ReaderMsg{State: app.ReaderCard})
 	staleA := readA() // card A's answer, delivered late
 	p = d.take(p)
 	d.Cards.Put(other)
-	p, readB := p.Update(views.ReaderMsg{State: app.ReaderCard})
+	p, readB := p.Update(common.ReaderMsg{State: app.ReaderCard})
 	p = viewtest.DrivePage(p, staleA)
 	if s := viewtest.PageScreen(p); strings.Contains(s, "20000001") || !strings.Contains(s, "Reading the card") {
 		t.Fatalf("the stale read of card A was shown:\n%s", s)
@@ -327,11 +328,11 @@ func TestRepairReaderPicker(t *testing.T) {
 // pcscd coming back: the screen leaves its "not running" page by itself.
 func TestRepairRecoversWhenPCSCReturns(t *testing.T) {
 	d := newRepairDesk(t, "en")
-	p := viewtest.DrivePage(d.page(), views.ReaderMsg{State: app.ReaderNoPCSC})
+	p := viewtest.DrivePage(d.page(), common.ReaderMsg{State: app.ReaderNoPCSC})
 	mustShow(t, p, "pcscd")
-	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderNone})
+	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderNone})
 	mustShow(t, p, "No card reader found")
-	p = viewtest.DrivePage(p, views.ReaderMsg{State: app.ReaderEmpty})
+	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderEmpty})
 	mustShow(t, p, "Put the card on the reader")
 	d.posRecharge(50*app.Yuan, false, true)
 	p = d.put(p)
@@ -394,7 +395,7 @@ func TestRepairTabByRole(t *testing.T) {
 			if err := d.Site.Svc.CreateStaff(context.Background(), d.Site.Admin, "boss", "主管", app.RoleSupervisor, "boss-pass-1"); err != nil {
 				t.Fatal(err)
 			}
-			var specs []views.PageSpec
+			var specs []common.PageSpec
 			for _, s := range views.Pages() {
 				if s.New(d.C).Title() == "Repair" {
 					specs = append(specs, s)
@@ -404,7 +405,7 @@ func TestRepairTabByRole(t *testing.T) {
 				t.Fatalf("pages.go lists the repair screen %d times", len(specs))
 			}
 			// Every role gets some screen, or the desk stays at the login.
-			specs = append(specs, views.PageSpec{Roles: []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}, New: newStubPage("Other")})
+			specs = append(specs, common.PageSpec{Roles: []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}, New: newStubPage("Other")})
 			r := newRepairRun(t, d.Desk, specs)
 			r.login(tc.user, tc.pass)
 			s := r.waitFor(tc.user + " · ")
@@ -436,7 +437,7 @@ func TestRepairLongListScrolls(t *testing.T) {
 }
 
 // settleKeyOffered: the help bar offers enter to settle the selected recharge.
-func settleKeyOffered(p views.Page) bool {
+func settleKeyOffered(p common.Page) bool {
 	for _, b := range p.ShortHelp() {
 		if b.Enabled() && b.Help().Key == "enter" {
 			return true

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"fmt"
 	"strings"
 	"time"
@@ -131,7 +132,7 @@ func (m *repairPage) pickerView() []string {
 func (m *repairPage) cardHeader() []string {
 	th := m.c.Theme
 	dc := m.card
-	status := CardStatusName(m.c, dc.Ledger.Status)
+	status := common.CardStatusName(m.c, dc.Ledger.Status)
 	if dc.Ledger.Status == app.CardNormal && !dc.Card.Blocked() {
 		status = th.Good.Render(status)
 	} else {
@@ -477,7 +478,7 @@ func repairCell(s string, width int, right bool) string {
 	return s + pad
 }
 
-func repairReasonName(c *Common, r app.DeskReason) string {
+func repairReasonName(c *common.Common, r app.DeskReason) string {
 	switch r {
 	case app.DeskCancelReported:
 		return c.T("POS 撤销上报", "cancel reported")
@@ -487,7 +488,7 @@ func repairReasonName(c *Common, r app.DeskReason) string {
 	return string(r)
 }
 
-func repairVerdictName(c *Common, v app.OnCard) string {
+func repairVerdictName(c *common.Common, v app.OnCard) string {
 	switch v {
 	case app.NotOnCard:
 		return c.T("未写入", "not on card")
@@ -499,7 +500,7 @@ func repairVerdictName(c *Common, v app.OnCard) string {
 	return c.T("无法判断", "cannot tell")
 }
 
-func repairOutcomeName(c *Common, s app.RepairState) string {
+func repairOutcomeName(c *common.Common, s app.RepairState) string {
 	switch s {
 	case app.RepairWritten:
 		return c.T("已补写", "written")
@@ -509,7 +510,7 @@ func repairOutcomeName(c *Common, s app.RepairState) string {
 	return c.T("进行中", "in progress")
 }
 
-func repairKindName(c *Common, k string) string {
+func repairKindName(c *common.Common, k string) string {
 	switch k {
 	case "recharge":
 		return c.T("充值", "recharge")
@@ -522,7 +523,7 @@ func repairKindName(c *Common, k string) string {
 }
 
 // repairReceiptText is the receipt, as shown and as printed (UTF-8 text).
-func repairReceiptText(c *Common, rc app.Receipt, reprint bool, loc *time.Location) string {
+func repairReceiptText(c *common.Common, rc app.Receipt, reprint bool, loc *time.Location) string {
 	title := c.T("卡务中心 补写卡凭条", "Card center repair receipt")
 	if reprint {
 		title += c.T("(补打)", " (reprint)")

@@ -1,6 +1,9 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -39,7 +42,7 @@ type reportNote struct {
 }
 
 type reportsPage struct {
-	c    *Common
+	c    *common.Common
 	keys reportsKeys
 	// allowed: the person may read reports (the tab is only given to supervisors and
 	// admins; this guards a page built for anyone else).
@@ -85,7 +88,7 @@ type (
 	}
 )
 
-func NewReportsPage(c *Common) Page {
+func NewReportsPage(c *common.Common) common.Page {
 	p := &reportsPage{c: c, keys: newReportsKeys(c), width: c.Width, height: c.Height,
 		allowed: c.Actor.Role == app.RoleSupervisor || c.Actor.Role == app.RoleAdmin}
 	p.from, p.to = dateInput(), dateInput()
@@ -97,7 +100,7 @@ func NewReportsPage(c *Common) Page {
 }
 
 func dateInput() textinput.Model {
-	ti := NewTextInput("", 10, false)
+	ti := common.NewTextInput("", 10, false)
 	ti.Prompt = ""
 	ti.CharLimit = 10
 	return ti
@@ -122,7 +125,7 @@ func (p *reportsPage) ShortHelp() []key.Binding {
 	case p.editing:
 		return []key.Binding{k.NextField, k.Run, k.Cancel}
 	case p.confirming:
-		cf := NewConfirmKeys(p.c)
+		cf := confirm.NewKeys(p.c)
 		return []key.Binding{cf.Yes, cf.No}
 	}
 	// Short enough that the desk's tab, ? and q still fit at 80 columns (e is shown on

@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"cardcenter/views/common"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ func reportsDir() (string, error) {
 // exportReport writes rep, as it is on screen, to a CSV (UTF-8 with BOM) or XLSX file in
 // the reports directory, named for its range and the time of export. The file appears
 // whole or not at all (written beside, then renamed).
-func exportReport(c *Common, rep app.Report, format string) tea.Cmd {
+func exportReport(c *common.Common, rep app.Report, format string) tea.Cmd {
 	lang, clock := c.Lang, c.Svc.Clock()
 	return func() tea.Msg {
 		path, err := writeReportFile(rep, format, lang, clock.Now().Format("20060102-150405"))

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -17,7 +19,7 @@ type reportsKeys struct {
 	NextField, Run, Cancel key.Binding
 }
 
-func newReportsKeys(c *Common) reportsKeys {
+func newReportsKeys(c *common.Common) reportsKeys {
 	settle := c.Actor.Role == app.RoleSupervisor || c.Actor.Role == app.RoleAdmin
 	nb := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))

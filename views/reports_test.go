@@ -2,6 +2,7 @@ package views_test
 
 import (
 	"bytes"
+	"cardcenter/views/common"
 	"context"
 	"fmt"
 	"os"
@@ -75,14 +76,14 @@ func reportsDesk(t *testing.T, lang string, settle bool) *viewtest.Desk {
 	return d
 }
 
-func openReports(d *viewtest.Desk, w, h int) views.Page {
+func openReports(d *viewtest.Desk, w, h int) common.Page {
 	p := views.NewReportsPage(d.C)
 	p.SetSize(w, h)
 	return viewtest.RunPageCmd(p, p.Init())
 }
 
 // setRange types a history range into the page.
-func setRange(p views.Page, from, to string) views.Page {
+func setRange(p common.Page, from, to string) common.Page {
 	p = viewtest.DrivePage(p, viewtest.Key("e"))
 	p = clearField(p)
 	p = viewtest.TypePage(p, from)
@@ -92,7 +93,7 @@ func setRange(p views.Page, from, to string) views.Page {
 	return viewtest.DrivePage(p, viewtest.Key("enter"))
 }
 
-func clearField(p views.Page) views.Page {
+func clearField(p common.Page) common.Page {
 	for range 12 {
 		p = viewtest.DrivePage(p, viewtest.Key("backspace"))
 	}

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,7 +13,7 @@ import (
 	"cardcenter/app"
 )
 
-func (p *reportsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *reportsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	if !p.allowed {
 		return p, nil
 	}
@@ -52,7 +54,7 @@ func (p *reportsPage) Update(msg tea.Msg) (Page, tea.Cmd) {
 	return p, nil
 }
 
-func (p *reportsPage) key(msg tea.KeyPressMsg) (Page, tea.Cmd) {
+func (p *reportsPage) key(msg tea.KeyPressMsg) (common.Page, tea.Cmd) {
 	k := p.keys
 	switch {
 	case key.Matches(msg, k.Today):
@@ -110,8 +112,8 @@ func (p *reportsPage) key(msg tea.KeyPressMsg) (Page, tea.Cmd) {
 	return p, nil
 }
 
-func (p *reportsPage) confirmKey(msg tea.KeyPressMsg) (Page, tea.Cmd) {
-	cf := NewConfirmKeys(p.c)
+func (p *reportsPage) confirmKey(msg tea.KeyPressMsg) (common.Page, tea.Cmd) {
+	cf := confirm.NewKeys(p.c)
 	switch {
 	case key.Matches(msg, cf.Yes):
 		p.confirming, p.settling = false, true
@@ -128,7 +130,7 @@ func (p *reportsPage) confirmKey(msg tea.KeyPressMsg) (Page, tea.Cmd) {
 	return p, nil
 }
 
-func (p *reportsPage) editKey(msg tea.KeyPressMsg) (Page, tea.Cmd) {
+func (p *reportsPage) editKey(msg tea.KeyPressMsg) (common.Page, tea.Cmd) {
 	k := p.keys
 	switch {
 	case key.Matches(msg, k.Cancel):

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"errors"
 
 	tea "charm.land/bubbletea/v2"
@@ -14,16 +15,12 @@ import (
 // gets a fresh desk. A repair cut off this way loses nothing: its intent is in the ledger
 // and the next read of the card resolves it.
 
-// Failed is a screen's answer that may carry the ledger's refusal. Every message type that
-// carries an error implements it (session_test.go checks the source).
-type Failed interface{ Failure() error }
-
 // sessionOverMsg: the ledger says session is over.
 type sessionOverMsg struct{ session string }
 
 // probeSession asks the ledger whether the desk's current session is still good, with the
 // cheapest call any role may make.
-func probeSession(c *Common) tea.Cmd {
+func probeSession(c *common.Common) tea.Cmd {
 	ctx, svc, actor := c.Ctx, c.Svc, c.Actor
 	return func() tea.Msg {
 		if _, err := svc.Operators(ctx, actor); errors.Is(err, app.CodeSessionEnded) {
@@ -33,28 +30,36 @@ func probeSession(c *Common) tea.Cmd {
 	}
 }
 
-func SessionEnded(msg any) bool {
-	f, ok := msg.(Failed)
-	return ok && errors.Is(f.Failure(), app.CodeSessionEnded)
-}
-
-func (m RowsMsg[T]) Failure() error     { return m.Err }
-func (m Change) Failure() error         { return m.Err }
 func (m cardsLookedMsg) Failure() error { return m.err }
-func (m devEndAskMsg) Failure() error   { return m.err }
-func (m excLoadedMsg) Failure() error   { return m.err }
-func (m excDecidedMsg) Failure() error  { return m.err }
-func (m repairReadMsg) Failure() error  { return m.err }
+
+func (m devEndAskMsg) Failure() error { return m.err }
+
+func (m excLoadedMsg) Failure() error { return m.err }
+
+func (m excDecidedMsg) Failure() error { return m.err }
+
+func (m repairReadMsg) Failure() error { return m.err }
+
 func (m repairWriteMsg) Failure() error { return m.err }
+
 func (m repairReceiptMsg) Failure() error {
 	return m.err
 }
-func (m repairPrintMsg) Failure() error    { return m.err }
-func (m repairReadersMsg) Failure() error  { return m.err }
-func (m reportLoadedMsg) Failure() error   { return m.err }
-func (m reportSettledMsg) Failure() error  { return m.err }
+
+func (m repairPrintMsg) Failure() error { return m.err }
+
+func (m repairReadersMsg) Failure() error { return m.err }
+
+func (m reportLoadedMsg) Failure() error { return m.err }
+
+func (m reportSettledMsg) Failure() error { return m.err }
+
 func (m reportExportedMsg) Failure() error { return m.err }
-func (m loginFailedMsg) Failure() error    { return m.err }
-func (m firstRunMsg) Failure() error       { return m.err }
-func (m cardsDoneMsg) Failure() error      { return m.err }
-func (m passwordDoneMsg) Failure() error   { return m.err }
+
+func (m loginFailedMsg) Failure() error { return m.err }
+
+func (m firstRunMsg) Failure() error { return m.err }
+
+func (m cardsDoneMsg) Failure() error { return m.err }
+
+func (m passwordDoneMsg) Failure() error { return m.err }

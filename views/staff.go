@@ -1,6 +1,12 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/components/form"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
+	"cardcenter/views/components/table"
 	"context"
 	"fmt"
 
@@ -15,7 +21,7 @@ import (
 // and changes its role. The ledger decides every rule (password policy, the last admin);
 // the screen only checks that a password was typed the same twice.
 type staffPage struct {
-	ListBase
+	listpage.Base
 	keys      staffKeys
 	rows      []app.StaffInfo
 	formKind  int
@@ -30,17 +36,17 @@ const (
 )
 
 type staffDoneMsg struct {
-	Change
+	listpage.Change
 	user string
 }
 
 // staffRoles are the roles in the order the role field offers them.
 var staffRoles = []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}
 
-func NewStaffPage(c *Common) Page {
+func NewStaffPage(c *common.Common) common.Page {
 	p := &staffPage{keys: newStaffKeys(c)}
-	p.ListBase = NewListBase(c, []TableCol{{c.T("用户名", "User"), 12}, {c.T("姓名", "Name"), 12}, {c.T("角色", "Role"), 10},
-		{c.T("启用", "On"), 4}, {c.T("密码", "Password"), 0}},
+	p.Base = listpage.New(c, []table.Col{{Title: c.T("用户名", "User"), Width: 12}, {Title: c.T("姓名", "Name"), Width: 12}, {Title: c.T("角色", "Role"), Width: 10},
+		{Title: c.T("启用", "On"), Width: 4}, {Title: c.T("密码", "Password"), Width: 0}},
 		c.T("还没有账号", "no accounts yet"))
 	return p
 }
@@ -51,12 +57,12 @@ func (p *staffPage) Init() tea.Cmd { return p.load() }
 // someone else's login, not on this screen).
 func (p *staffPage) Entered() tea.Cmd { return p.load() }
 
-func (p *staffPage) load() tea.Cmd { return LoadRows(&p.ListBase, app.Desk.StaffList) }
+func (p *staffPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.StaffList) }
 
-func (p *staffPage) Update(msg tea.Msg) (Page, tea.Cmd) {
+func (p *staffPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case RowsMsg[app.StaffInfo]:
-		if ApplyRows(&p.ListBase, msg, &p.rows, p.tableRows, func(s app.StaffInfo) bool { return s.Username == p.focusUser }) {
+	case listpage.RowsMsg[app.StaffInfo]:
+		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, func(s app.StaffInfo) bool { return s.Username == p.focusUser }) {
 			p.focusUser = ""
 		}
 		return p, nil
@@ -88,8 +94,8 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, p.keys.Role) && ok:
 		p.openForm(staffFormRole, st)
 	case key.Matches(k, p.keys.Unlock) && ok:
-		p.Status = StatusLine{}
-		p.Asking = &ConfirmQuestion{
+		p.Status = status.Line{}
+		p.Asking = &confirm.Question{
 			Prompt: c.T(fmt.Sprintf("解锁账号 %s(%s)?密码不变,错误次数清零", st.Username, st.DisplayName),
 				fmt.Sprintf("Unlock %s (%s)? The password stays; the wrong tries go back to 0", st.Username, st.DisplayName)),
 			Run: func() tea.Cmd {
@@ -99,7 +105,7 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 			},
 		}
 	case key.Matches(k, p.keys.Enable) && ok:
-		p.Status = StatusLine{}
+		p.Status = status.Line{}
 		to := !st.Enabled
 		prompt := c.T(fmt.Sprintf("停用账号 %s(%s)?其登录中的桌面在下一步操作时结束", st.Username, st.DisplayName),
 			fmt.Sprintf("Disable %s (%s)? A desk logged in as them ends at its next action", st.Username, st.DisplayName))
@@ -108,7 +114,7 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 			prompt = c.T(fmt.Sprintf("启用账号 %s(%s)?", st.Username, st.DisplayName), fmt.Sprintf("Enable %s (%s)?", st.Username, st.DisplayName))
 			note = c.T("已启用 "+st.Username, "Enabled "+st.Username)
 		}
-		p.Asking = &ConfirmQuestion{Prompt: prompt, Run: func() tea.Cmd {
+		p.Asking = &confirm.Question{Prompt: prompt, Run: func() tea.Cmd {
 			return p.change(st.Username, note, false, func(ctx context.Context) error {
 				return c.Svc.SetStaffEnabled(ctx, c.Actor, st.Username, to)
 			})
@@ -128,7 +134,7 @@ func (p *staffPage) selected() (app.StaffInfo, bool) {
 func (p *staffPage) roleChoices() []string {
 	out := make([]string, len(staffRoles))
 	for i, r := range staffRoles {
-		out[i] = RoleName(p.C, r)
+		out[i] = common.RoleName(p.C, r)
 	}
 	return out
 }
@@ -144,24 +150,24 @@ func roleIndex(r app.Role) int {
 
 func (p *staffPage) openForm(kind int, st app.StaffInfo) {
 	c := p.C
-	p.Status, p.formKind, p.formStaff = StatusLine{}, kind, st
+	p.Status, p.formKind, p.formStaff = status.Line{}, kind, st
 	rule := c.T(fmt.Sprintf("至少 %d 个字符", app.MinPasswordLen), fmt.Sprintf("at least %d characters", app.MinPasswordLen))
 	switch kind {
 	case staffFormNew:
-		p.Form = NewForm(c, c.T("新建账号", "New desk account"))
+		p.Form = form.New(c, c.T("新建账号", "New desk account"))
 		p.Form.Text(c.T("用户名", "User name"), "", 16, false, "")
 		p.Form.Text(c.T("姓名", "Name"), "", 16, false, "")
 		p.Form.Choose(c.T("角色", "Role"), p.roleChoices(), roleIndex(st.Role))
 		p.Form.Text(c.T("密码", "Password"), "", 20, true, rule)
 		p.Form.Text(c.T("再输一次", "Again"), "", 20, true, "")
 	case staffFormPassword:
-		p.Form = NewForm(c, c.T(fmt.Sprintf("重置 %s(%s)的密码", st.Username, st.DisplayName),
+		p.Form = form.New(c, c.T(fmt.Sprintf("重置 %s(%s)的密码", st.Username, st.DisplayName),
 			fmt.Sprintf("Reset the password of %s (%s)", st.Username, st.DisplayName)))
 		p.Form.Note = c.T("重置后错误次数清零、解除锁定;请当面告知本人新密码", "Resetting also unlocks; tell the person the new password in person")
 		p.Form.Text(c.T("新密码", "New password"), "", 20, true, rule)
 		p.Form.Text(c.T("再输一次", "Again"), "", 20, true, "")
 	case staffFormRole:
-		p.Form = NewForm(c, c.T(fmt.Sprintf("变更 %s(%s)的角色", st.Username, st.DisplayName),
+		p.Form = form.New(c, c.T(fmt.Sprintf("变更 %s(%s)的角色", st.Username, st.DisplayName),
 			fmt.Sprintf("Change the role of %s (%s)", st.Username, st.DisplayName)))
 		p.Form.Note = c.T("其登录中的桌面在下一步操作时结束,须重新登录", "A desk logged in as them ends at its next action and logs in again")
 		p.Form.Choose(c.T("角色", "Role"), p.roleChoices(), roleIndex(st.Role))
@@ -172,12 +178,12 @@ func (p *staffPage) openForm(kind int, st app.StaffInfo) {
 func (p *staffPage) change(user, note string, form bool, do func(ctx context.Context) error) tea.Cmd {
 	c := p.C
 	return func() tea.Msg {
-		ctx, cancel := CallContext(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		if err := do(ctx); err != nil {
-			return staffDoneMsg{Change{Err: err, Form: form}, user}
+			return staffDoneMsg{listpage.Change{Err: err, Form: form}, user}
 		}
-		return staffDoneMsg{Change{Form: form, Note: note}, user}
+		return staffDoneMsg{listpage.Change{Form: form, Note: note}, user}
 	}
 }
 
@@ -195,8 +201,8 @@ func (p *staffPage) submit() tea.Cmd {
 			func(ctx context.Context) error { return c.Svc.ResetStaffPassword(ctx, c.Actor, st.Username, pw) })
 	case staffFormRole:
 		role := staffRoles[f.Picked(0)]
-		return p.change(st.Username, c.T(fmt.Sprintf("%s 的角色已改为%s", st.Username, RoleName(c, role)),
-			fmt.Sprintf("%s is now %s", st.Username, RoleName(c, role))), true,
+		return p.change(st.Username, c.T(fmt.Sprintf("%s 的角色已改为%s", st.Username, common.RoleName(c, role)),
+			fmt.Sprintf("%s is now %s", st.Username, common.RoleName(c, role))), true,
 			func(ctx context.Context) error { return c.Svc.SetStaffRole(ctx, c.Actor, st.Username, role) })
 	}
 	user, name, role, pw := f.Value(0), f.Value(1), staffRoles[f.Picked(2)], f.Raw(3)

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+
 	"charm.land/bubbles/v2/key"
 
 	"cardcenter/app"
@@ -12,7 +14,7 @@ type staffKeys struct {
 	New, ResetPassword, Unlock, Enable, Role, Reload key.Binding
 }
 
-func newStaffKeys(c *Common) staffKeys {
+func newStaffKeys(c *common.Common) staffKeys {
 	admin := c.Actor.Role == app.RoleAdmin
 	return staffKeys{
 		New:           admKey(admin, "n", c.T("新建", "new"), "n"),

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -13,11 +14,11 @@ func (p *staffPage) tableRows() [][]string {
 		pw := ""
 		switch {
 		case s.Locked:
-			pw = c.T("已锁定 ", "locked ") + FormatTime(c, s.LockedAt)
+			pw = c.T("已锁定 ", "locked ") + common.FormatTime(c, s.LockedAt)
 		case s.WrongTries > 0:
 			pw = c.T(fmt.Sprintf("错 %d 次", s.WrongTries), fmt.Sprintf("%d wrong", s.WrongTries))
 		}
-		out[i] = []string{s.Username, s.DisplayName, RoleName(c, s.Role), YesNo(c, s.Enabled), pw}
+		out[i] = []string{s.Username, s.DisplayName, common.RoleName(c, s.Role), common.YesNo(c, s.Enabled), pw}
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"errors"
 	"flag"
@@ -86,7 +87,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	}
 	cards := &deskio.PCSC{Site: key}
 	cards.Choose(*reader)
-	c := &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
+	c := &common.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
 	// Leaving the desk logged in ends the session too (on a host its token would otherwise
 	// stay good until it idles out), within a short wait: the desk is closing.

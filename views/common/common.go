@@ -2,7 +2,7 @@
 // screen (repair, authorization cards, devices, operators, card status, staff, reports, audit).
 // Screens talk to the ledger through app.Service and to the card through CardSource, only
 // inside tea.Cmds; Update and View never do I/O.
-package views
+package common
 
 import (
 	"context"
@@ -55,17 +55,6 @@ func (c *Common) Msg(err error) string {
 	return err.Error()
 }
 
-// ReaderState is what the desk knows about its reader.
-type ReaderState int
-
-const (
-	ReaderUnknown ReaderState = iota
-	ReaderNoPCSC              // pcscd is not running
-	ReaderNone                // no reader attached
-	ReaderEmpty               // a reader, no card
-	ReaderCard                // a card on the reader
-)
-
 // CardSource is the desk's reader as the screens see it.
 type CardSource interface {
 	// Reader reads and writes the card on the chosen reader.
@@ -101,20 +90,6 @@ type Page interface {
 type ReaderMsg struct {
 	State app.ReaderState
 	Err   error // why the reader is unusable (no pcscd, no reader), for the screen
-}
-
-// watchReader waits for the reader's state to differ from last.
-func watchReader(c *Common, last app.ReaderState) tea.Cmd {
-	if c.Cards == nil {
-		return nil
-	}
-	return func() tea.Msg {
-		st, err := c.Cards.Watch(c.Ctx, last)
-		if c.Ctx.Err() != nil {
-			return nil // the desk is closing
-		}
-		return ReaderMsg{State: st, Err: err}
-	}
 }
 
 // PageSpec says who may see a page and how to build it.

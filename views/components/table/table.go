@@ -1,6 +1,7 @@
-package views
+package table
 
 import (
+	"cardcenter/views/common"
 	"fmt"
 	"strings"
 
@@ -12,16 +13,16 @@ import (
 )
 
 // TableCol is a column of an admin list: a heading and a width in cells (0 = the rest).
-type TableCol struct {
+type Col struct {
 	Title string
 	Width int
 }
 
 // TableModel is the list every admin screen shows: columns measured in cells (CJK = 2),
 // a cursor, scrolling, and "/" to filter the rows by any text in them.
-type TableModel struct {
-	c         *Common
-	cols      []TableCol
+type Model struct {
+	c         *common.Common
+	cols      []Col
 	rows      [][]string
 	keep      []int // rows that match the filter, in order
 	cursor    int   // index into keep
@@ -30,18 +31,18 @@ type TableModel struct {
 	height    int // lines for the whole table: heading, rows, filter line
 	filter    textinput.Model
 	filtering bool
-	Keys      TableKeys
+	Keys      Keys
 	empty     string // shown when there are no rows at all
 }
 
-type TableKeys struct {
+type Keys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, ClearFilter key.Binding
 }
 
-func NewTable(c *Common, cols []TableCol, empty string) TableModel {
-	filter := NewTextInput("", 30, false)
+func New(c *common.Common, cols []Col, empty string) Model {
+	filter := common.NewTextInput("", 30, false)
 	filter.Prompt = ""
-	return TableModel{c: c, cols: cols, empty: empty, filter: filter, Keys: TableKeys{
+	return Model{c: c, cols: cols, empty: empty, filter: filter, Keys: Keys{
 		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", c.T("上移", "up"))),
 		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", c.T("下移", "down"))),
 		PageUp:      key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", c.T("上一页", "page up"))),
@@ -54,7 +55,7 @@ func NewTable(c *Common, cols []TableCol, empty string) TableModel {
 }
 
 // SetRows replaces the rows, keeping the filter and, where it can, the cursor's row.
-func (t *TableModel) SetRows(rows [][]string) {
+func (t *Model) SetRows(rows [][]string) {
 	sel, ok := t.Selected()
 	t.rows = rows
 	t.apply()
@@ -69,7 +70,7 @@ func (t *TableModel) SetRows(rows [][]string) {
 }
 
 // Selected is the index (into the rows given) of the row under the cursor.
-func (t *TableModel) Selected() (int, bool) {
+func (t *Model) Selected() (int, bool) {
 	if t.cursor < 0 || t.cursor >= len(t.keep) {
 		return 0, false
 	}
@@ -77,7 +78,7 @@ func (t *TableModel) Selected() (int, bool) {
 }
 
 // Select puts the cursor on row i if the filter shows it.
-func (t *TableModel) Select(i int) {
+func (t *Model) Select(i int) {
 	for k, r := range t.keep {
 		if r == i {
 			t.cursor = k
@@ -86,18 +87,18 @@ func (t *TableModel) Select(i int) {
 	t.clamp()
 }
 
-func (t *TableModel) SetSize(width, height int) {
+func (t *Model) SetSize(width, height int) {
 	t.width, t.height = width, max(height, 3)
 	t.clamp()
 }
 
 // Filtering: the filter field has the focus.
-func (t *TableModel) Filtering() bool { return t.filtering }
+func (t *Model) Filtering() bool { return t.filtering }
 
 // Filtered: a filter is in force (typed or being typed).
-func (t *TableModel) Filtered() bool { return t.filter.Value() != "" }
+func (t *Model) Filtered() bool { return t.filter.Value() != "" }
 
-func (t *TableModel) apply() {
+func (t *Model) apply() {
 	q := strings.ToLower(strings.TrimSpace(t.filter.Value()))
 	t.keep = t.keep[:0]
 	for i, r := range t.rows {
@@ -107,11 +108,11 @@ func (t *TableModel) apply() {
 	}
 }
 
-func (t *TableModel) visible() int {
+func (t *Model) visible() int {
 	return max(t.height-2, 1) // heading and the filter / position line
 }
 
-func (t *TableModel) clamp() {
+func (t *Model) clamp() {
 	t.cursor = min(max(t.cursor, 0), max(len(t.keep)-1, 0))
 	v := t.visible()
 	if t.cursor < t.offset {
@@ -124,7 +125,7 @@ func (t *TableModel) clamp() {
 }
 
 // Update moves the cursor and runs the filter; handled reports whether the key was the table's.
-func (t *TableModel) Update(msg tea.KeyPressMsg) (handled bool) {
+func (t *Model) Update(msg tea.KeyPressMsg) (handled bool) {
 	if t.filtering {
 		switch msg.String() {
 		case "enter":
@@ -169,15 +170,7 @@ func (t *TableModel) Update(msg tea.KeyPressMsg) (handled bool) {
 	return true
 }
 
-// Cell fits s into w cells: cut (never inside a wide character) and padded.
-func Cell(s string, w int) string {
-	if ansi.StringWidth(s) > w {
-		s = ansi.Truncate(s, w, "")
-	}
-	return s + strings.Repeat(" ", max(w-ansi.StringWidth(s), 0))
-}
-
-func (t *TableModel) widths() []int {
+func (t *Model) widths() []int {
 	ws := make([]int, len(t.cols))
 	used := 0
 	for i, c := range t.cols {
@@ -192,19 +185,19 @@ func (t *TableModel) widths() []int {
 	return ws
 }
 
-func (t *TableModel) line(cells []string, ws []int) string {
+func (t *Model) line(cells []string, ws []int) string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {
 		v := ""
 		if i < len(cells) {
 			v = cells[i]
 		}
-		parts[i] = Cell(v, w)
+		parts[i] = common.Cell(v, w)
 	}
 	return ansi.Truncate(strings.Join(parts, " "), max(t.width, 1), "")
 }
 
-func (t *TableModel) View() string {
+func (t *Model) View() string {
 	th := t.c.Theme
 	ws := t.widths()
 	heads := make([]string, len(t.cols))
@@ -216,7 +209,7 @@ func (t *TableModel) View() string {
 	for i := t.offset; i < min(t.offset+v, len(t.keep)); i++ {
 		l := t.line(t.rows[t.keep[i]], ws)
 		if i == t.cursor {
-			l = th.Selected.Render(Cell(l, t.width))
+			l = th.Selected.Render(common.Cell(l, t.width))
 		}
 		out = append(out, l)
 	}
@@ -232,7 +225,7 @@ func (t *TableModel) View() string {
 	return strings.Join(out, "\n")
 }
 
-func (t *TableModel) footer() string {
+func (t *Model) footer() string {
 	th := t.c.Theme
 	pos := ""
 	if len(t.keep) > 0 {

@@ -1,6 +1,7 @@
-package views
+package form
 
 import (
+	"cardcenter/views/common"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -31,8 +32,8 @@ type admField struct {
 
 // FormModel is a small form: labelled fields, tab / ↑↓ to move, space or ←→ to flip a
 // switch or a choice, enter on the last field to submit, esc to cancel.
-type FormModel struct {
-	c      *Common
+type Model struct {
+	c      *common.Common
 	title  string
 	Note   string // a line under the title (e.g. "put the card on the reader")
 	fields []admField
@@ -46,16 +47,16 @@ type admFormKeys struct {
 }
 
 // FormResult is what a key did to the form.
-type FormResult int
+type Result int
 
 const (
-	FormEditing FormResult = iota
-	FormSubmit
-	FormCancel
+	Editing Result = iota
+	Submit
+	Cancel
 )
 
-func NewForm(c *Common, title string) *FormModel {
-	return &FormModel{c: c, title: title, keys: admFormKeys{
+func New(c *common.Common, title string) *Model {
+	return &Model{c: c, title: title, keys: admFormKeys{
 		Next:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", c.T("下一项", "next field"))),
 		Prev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", c.T("上一项", "previous field"))),
 		Flip:   key.NewBinding(key.WithKeys("space", "left", "right"), key.WithHelp("space/←→", c.T("切换", "change"))),
@@ -65,8 +66,8 @@ func NewForm(c *Common, title string) *FormModel {
 }
 
 // Text adds a Text field (secret fields are masked).
-func (f *FormModel) Text(label, value string, width int, secret bool, hint string) *FormModel {
-	in := NewTextInput("", width, secret)
+func (f *Model) Text(label, value string, width int, secret bool, hint string) *Model {
+	in := common.NewTextInput("", width, secret)
 	in.Prompt = "" // the form marks the focused line itself
 	in.SetValue(value)
 	f.fields = append(f.fields, admField{label: label, hint: hint, kind: admText, input: in})
@@ -74,24 +75,24 @@ func (f *FormModel) Text(label, value string, width int, secret bool, hint strin
 	return f
 }
 
-func (f *FormModel) Toggle(label string, on bool) *FormModel {
+func (f *Model) Toggle(label string, on bool) *Model {
 	f.fields = append(f.fields, admField{label: label, kind: admSwitch, on: on})
 	return f
 }
 
-func (f *FormModel) Choose(label string, choices []string, choice int) *FormModel {
+func (f *Model) Choose(label string, choices []string, choice int) *Model {
 	f.fields = append(f.fields, admField{label: label, kind: admChoice, choices: choices, choice: choice})
 	return f
 }
 
-func (f *FormModel) Value(i int) string { return strings.TrimSpace(f.fields[i].input.Value()) }
-func (f *FormModel) Raw(i int) string   { return f.fields[i].input.Value() }
-func (f *FormModel) IsOn(i int) bool    { return f.fields[i].on }
-func (f *FormModel) Picked(i int) int   { return f.fields[i].choice }
+func (f *Model) Value(i int) string { return strings.TrimSpace(f.fields[i].input.Value()) }
+func (f *Model) Raw(i int) string   { return f.fields[i].input.Value() }
+func (f *Model) IsOn(i int) bool    { return f.fields[i].on }
+func (f *Model) Picked(i int) int   { return f.fields[i].choice }
 
-func (f *FormModel) Set(i int, v string) { f.fields[i].input.SetValue(v) }
+func (f *Model) Set(i int, v string) { f.fields[i].input.SetValue(v) }
 
-func (f *FormModel) Refocus() {
+func (f *Model) Refocus() {
 	for i := range f.fields {
 		if f.fields[i].kind == admText {
 			if i == f.focus {
@@ -103,24 +104,24 @@ func (f *FormModel) Refocus() {
 	}
 }
 
-func (f *FormModel) move(d int) {
+func (f *Model) move(d int) {
 	f.focus = (f.focus + d + len(f.fields)) % len(f.fields)
 	f.Refocus()
 }
 
 // Update applies a key; the caller acts on Submit and Cancel.
-func (f *FormModel) Update(msg tea.Msg) FormResult {
+func (f *Model) Update(msg tea.Msg) Result {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return FormEditing
+		return Editing
 	}
 	fd := &f.fields[f.focus]
 	switch {
 	case key.Matches(k, f.keys.Cancel):
-		return FormCancel
+		return Cancel
 	case key.Matches(k, f.keys.Submit):
 		if f.focus == len(f.fields)-1 {
-			return FormSubmit
+			return Submit
 		}
 		f.move(1)
 	case key.Matches(k, f.keys.Next):
@@ -145,10 +146,10 @@ func (f *FormModel) Update(msg tea.Msg) FormResult {
 	case fd.kind == admText:
 		fd.input, _ = fd.input.Update(k)
 	}
-	return FormEditing
+	return Editing
 }
 
-func (f *FormModel) View() string {
+func (f *Model) View() string {
 	th := f.c.Theme
 	labelW := 4
 	for _, fd := range f.fields {
@@ -161,9 +162,9 @@ func (f *FormModel) View() string {
 	lines = append(lines, "")
 	for i, fd := range f.fields {
 		// "> " marks the focused line, also without colours (NO_COLOR).
-		label := "  " + Cell(fd.label, labelW)
+		label := "  " + common.Cell(fd.label, labelW)
 		if i == f.focus {
-			label = th.Emphasis.Render("> " + Cell(fd.label, labelW))
+			label = th.Emphasis.Render("> " + common.Cell(fd.label, labelW))
 		} else {
 			label = th.Muted.Render(label)
 		}
@@ -193,6 +194,24 @@ func (f *FormModel) View() string {
 	return strings.Join(lines, "\n")
 }
 
-func (f *FormModel) Help() []key.Binding {
+func (f *Model) Help() []key.Binding {
 	return []key.Binding{f.keys.Submit, f.keys.Next, f.keys.Flip, f.keys.Cancel}
+}
+
+// Len is the number of fields.
+func (f *Model) Len() int { return len(f.fields) }
+
+// Limit caps how many characters text field i takes.
+func (f *Model) Limit(i, n int) { f.fields[i].input.CharLimit = n }
+
+// Choice is the text of the value picked in choice field i.
+func (f *Model) Choice(i int) string { return f.fields[i].choices[f.fields[i].choice] }
+
+// Clear empties every field and puts the focus on the first.
+func (f *Model) Clear() {
+	for i := range f.fields {
+		f.Set(i, "")
+	}
+	f.focus = 0
+	f.Refocus()
 }

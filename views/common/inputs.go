@@ -1,4 +1,4 @@
-package views
+package common
 
 import "charm.land/bubbles/v2/textinput"
 
