@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"cardcenter/views/viewtest"
 	"context"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 // The zh desk shows each audit detail the ledger writes in Chinese words, money in yuan:
 // the detail line under the cursor is the newest entry's.
 func TestAuditDetailsInTheZhDeskShowYuanAndChineseWords(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewAuditPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewAuditPage)
 	s, ctx := d.Site, context.Background()
 	steps := []struct {
 		do         func() error
@@ -33,9 +34,9 @@ func TestAuditDetailsInTheZhDeskShowYuanAndChineseWords(t *testing.T) {
 		if err := st.do(); err != nil {
 			t.Fatal(err)
 		}
-		p = admKeys(p, "r")
-		admWant(t, p, st.want...)
-		admWantNot(t, p, st.nope...)
+		p = viewtest.Keys(p, "r")
+		viewtest.Want(t, p, st.want...)
+		viewtest.WantNot(t, p, st.nope...)
 	}
 }
 

@@ -31,67 +31,67 @@ func auditSite(t *testing.T, d *viewtest.Desk) {
 }
 
 func TestAdmAuditScreens(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
-			d, p := admPage(t, lang, admActor, views.NewAuditPage)
+			d, p := viewtest.OpenPage(t, lang, viewtest.Admin, views.NewAuditPage)
 			auditSite(t, d)
-			p = admKeys(p, "r")
-			t.Run("list", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "f")
-			t.Run("query", func(t *testing.T) { admGolden(t, p) })
+			p = viewtest.Keys(p, "r")
+			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "f")
+			t.Run("query", func(t *testing.T) { viewtest.GoldenPage(t, p) })
 			p = viewtest.TypePage(p, "wang")
-			p = admKeys(p, "enter", "enter")
-			t.Run("by_person", func(t *testing.T) { admGolden(t, p) })
+			p = viewtest.Keys(p, "enter", "enter")
+			t.Run("by_person", func(t *testing.T) { viewtest.GoldenPage(t, p) })
 		})
 	}
 }
 
 func TestAdmAuditFilterByPersonKindAndText(t *testing.T) {
-	d, p := admPage(t, "en", admActor, views.NewAuditPage)
+	d, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewAuditPage)
 	auditSite(t, d)
-	p = admKeys(p, "r")
-	admWant(t, p, "Person: anyone   Kind: any", "card bound", "staff added")
+	p = viewtest.Keys(p, "r")
+	viewtest.Want(t, p, "Person: anyone   Kind: any", "card bound", "staff added")
 	// By person.
-	p = admKeys(p, "f")
+	p = viewtest.Keys(p, "f")
 	p = viewtest.TypePage(p, "wang")
-	p = admKeys(p, "enter", "enter")
-	s := admWant(t, p, "Person: wang", "device on/off", "device:P2", "enabled=false", "card status", "normal→lost", "1/2")
+	p = viewtest.Keys(p, "enter", "enter")
+	s := viewtest.Want(t, p, "Person: wang", "device on/off", "device:P2", "enabled=false", "card status", "normal→lost", "1/2")
 	if strings.Contains(s, "card bound") {
 		t.Fatalf("another person's entries:\n%s", s)
 	}
 	// By kind too: ←→ picks it (device on/off is the third kind).
-	p = admKeys(p, "f", "down", "right", "right", "right", "enter")
-	s = admWant(t, p, "Person: wang   Kind: device on/off", "1/1")
+	p = viewtest.Keys(p, "f", "down", "right", "right", "right", "enter")
+	s = viewtest.Want(t, p, "Person: wang   Kind: device on/off", "1/1")
 	if strings.Contains(s, "normal→lost") {
 		t.Fatalf("another kind:\n%s", s)
 	}
 	// Everyone's device on/off entries: the person cleared.
-	p = admKeys(p, "f")
+	p = viewtest.Keys(p, "f")
 	for range "wang" {
-		p = admKeys(p, "backspace")
+		p = viewtest.Keys(p, "backspace")
 	}
-	p = admKeys(p, "enter", "enter")
-	admWant(t, p, "Person: anyone   Kind: device on/off", "1/1")
+	p = viewtest.Keys(p, "enter", "enter")
+	viewtest.Want(t, p, "Person: anyone   Kind: device on/off", "1/1")
 	// a: everything again; / filters the loaded lines by text.
-	p = admKeys(p, "a", "/")
+	p = viewtest.Keys(p, "a", "/")
 	p = viewtest.TypePage(p, "P2")
-	s = admWant(t, p, "filter: P2", "device:P2", "enabled=false")
+	s = viewtest.Want(t, p, "filter: P2", "device:P2", "enabled=false")
 	if strings.Contains(s, "device:P1") || strings.Contains(s, "card:") {
 		t.Fatalf("the text filter kept other lines:\n%s", s)
 	}
 	if !p.Capturing() {
 		t.Fatal("typing a filter must hold tab, q and ?")
 	}
-	p = admKeys(p, "enter")
+	p = viewtest.Keys(p, "enter")
 	if p.Capturing() {
 		t.Fatal("enter should leave the filter field")
 	}
-	p = admKeys(p, "esc")
-	admWant(t, p, "card bound")
+	p = viewtest.Keys(p, "esc")
+	viewtest.Want(t, p, "card bound")
 }
 
 func TestAdmAuditScrolls(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewAuditPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewAuditPage)
 	s, ctx := d.Site, context.Background()
 	for i := 0; i < 40; i++ {
 		s.Clock.Advance(time.Minute)
@@ -103,23 +103,23 @@ func TestAdmAuditScrolls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p = admKeys(p, "r")
+	p = viewtest.Keys(p, "r")
 	total, _ := s.Svc.Audit(ctx, app.SystemActor, 1000)
-	admFits(t, p, viewtest.Height-3)
-	admWant(t, p, fmt.Sprintf("1/%d", len(total)), "2026-03-02 10:40") // newest first
-	p = admKeys(p, "G")
-	admWant(t, p, fmt.Sprintf("%d/%d", len(total), len(total)), "新建账号")
-	admWantNot(t, p, "2026-03-02 10:40")
-	admFits(t, p, viewtest.Height-3)
-	p = admKeys(p, "g", "pgdown")
-	admWant(t, p, fmt.Sprintf("%d/%d", 1+viewtest.Height-3-3-2, len(total)))
+	viewtest.Fits(t, p, viewtest.Height-3)
+	viewtest.Want(t, p, fmt.Sprintf("1/%d", len(total)), "2026-03-02 10:40") // newest first
+	p = viewtest.Keys(p, "G")
+	viewtest.Want(t, p, fmt.Sprintf("%d/%d", len(total), len(total)), "新建账号")
+	viewtest.WantNot(t, p, "2026-03-02 10:40")
+	viewtest.Fits(t, p, viewtest.Height-3)
+	p = viewtest.Keys(p, "g", "pgdown")
+	viewtest.Want(t, p, fmt.Sprintf("%d/%d", 1+viewtest.Height-3-3-2, len(total)))
 }
 
 func TestAdmAuditRefusedToANonAdmin(t *testing.T) {
 	for _, actor := range []app.Actor{{User: "clerk1", Role: app.RoleClerk}, {User: "boss", Role: app.RoleSupervisor}} {
-		_, p := admPage(t, "zh", actor, views.NewAuditPage)
-		admWant(t, p, "无此操作权限")
-		admWantNot(t, p, "admin")
+		_, p := viewtest.OpenPage(t, "zh", actor, views.NewAuditPage)
+		viewtest.Want(t, p, "无此操作权限")
+		viewtest.WantNot(t, p, "admin")
 		for _, b := range p.ShortHelp() {
 			if b.Enabled() && b.Help().Key != "/" {
 				t.Errorf("%s has key %s", actor.Role, b.Help().Key)

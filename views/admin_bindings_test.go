@@ -12,32 +12,32 @@ import (
 )
 
 func TestAdmBindingsScreens(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
-			d, p := admPage(t, lang, admActor, views.NewBindingsPage)
+			d, p := viewtest.OpenPage(t, lang, viewtest.Admin, views.NewBindingsPage)
 			if err := d.Site.Svc.UnbindCard(context.Background(), d.Site.Admin, d.Site.Ops[1].ID); err != nil {
 				t.Fatal(err)
 			}
-			p = admKeys(p, "r")
-			t.Run("list", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "down", "b")
-			t.Run("bind", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "up", "u")
-			t.Run("unbind", func(t *testing.T) { admGolden(t, p) })
+			p = viewtest.Keys(p, "r")
+			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "down", "b")
+			t.Run("bind", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "up", "u")
+			t.Run("unbind", func(t *testing.T) { viewtest.GoldenPage(t, p) })
 		})
 	}
 }
 
 func TestAdmBindByTyping(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewBindingsPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewBindingsPage)
 	ctx := context.Background()
 	if err := d.Site.Svc.UnbindCard(ctx, d.Site.Admin, d.Site.Ops[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	p = admKeys(p, "r", "down", "b")
+	p = viewtest.Keys(p, "r", "down", "b")
 	p = viewtest.TypePage(p, apptest.UserCard(2))
-	p = admKeys(p, "enter")
-	admWant(t, p, "已将卡 20000003 绑定到 OP02", "20000003")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "已将卡 20000003 绑定到 OP02", "20000003")
 	rows, err := d.Site.Svc.Bindings(ctx, app.SystemActor)
 	if err != nil || !rows[1].Bound || rows[1].Binding.CardNo != apptest.UserCard(2) {
 		t.Fatalf("not bound: %+v %v", rows, err)
@@ -48,19 +48,19 @@ func TestAdmBindByTyping(t *testing.T) {
 }
 
 func TestAdmBindByReader(t *testing.T) {
-	d, p := admPage(t, "en", admActor, views.NewBindingsPage)
+	d, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewBindingsPage)
 	ctx := context.Background()
 	if err := d.Site.Svc.UnbindCard(ctx, d.Site.Admin, d.Site.Ops[1].ID); err != nil {
 		t.Fatal(err)
 	}
 	card := d.Cards.Issue(t, []byte{0xB2, 0x00, 0x00, 0x04}, apptest.UserCard(3), 0)
-	p = admKeys(p, "r", "down", "b")
-	admWant(t, p, "Put the card on the reader")
+	p = viewtest.Keys(p, "r", "down", "b")
+	viewtest.Want(t, p, "Put the card on the reader")
 	d.Cards.Put(card)
 	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
-	admWant(t, p, "Card on the reader: 20000004", "20000004")
-	p = admKeys(p, "enter")
-	admWant(t, p, "Card 20000004 is now OP02")
+	viewtest.Want(t, p, "Card on the reader: 20000004", "20000004")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "Card 20000004 is now OP02")
 	rows, _ := d.Site.Svc.Bindings(ctx, app.SystemActor)
 	if rows[1].Binding.CardNo != apptest.UserCard(3) {
 		t.Fatalf("not bound: %+v", rows[1])
@@ -68,64 +68,64 @@ func TestAdmBindByReader(t *testing.T) {
 }
 
 func TestAdmBindRefusalsInPlainWords(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewBindingsPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewBindingsPage)
 	ctx := context.Background()
 	s := d.Site
 	// OP01 already has a card: OPERATOR_ALREADY_HAS_CARD.
-	p = admKeys(p, "b")
+	p = viewtest.Keys(p, "b")
 	p = viewtest.TypePage(p, apptest.UserCard(0))
-	p = admKeys(p, "enter")
-	admWant(t, p, "该操作员已绑定授权卡")
-	p = admKeys(p, "esc")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "该操作员已绑定授权卡")
+	p = viewtest.Keys(p, "esc")
 	// OP02 freed, then given OP01's card: CARD_BOUND_TO_OTHER_OPERATOR.
 	if err := s.Svc.UnbindCard(ctx, s.Admin, s.Ops[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	p = admKeys(p, "r", "down", "b")
+	p = viewtest.Keys(p, "r", "down", "b")
 	p = viewtest.TypePage(p, apptest.AuthCard(0))
-	p = admKeys(p, "enter")
-	admWant(t, p, "该卡已绑定其他操作员")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "该卡已绑定其他操作员")
 	// A lost card, then an unknown one.
 	if err := s.Svc.SetCardStatus(ctx, s.Admin, apptest.UserCard(1), app.CardLost); err != nil {
 		t.Fatal(err)
 	}
 	for range apptest.AuthCard(0) {
-		p = admKeys(p, "backspace")
+		p = viewtest.Keys(p, "backspace")
 	}
 	p = viewtest.TypePage(p, apptest.UserCard(1))
-	p = admKeys(p, "enter")
-	admWant(t, p, "卡已挂失")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "卡已挂失")
 	for range apptest.UserCard(1) {
-		p = admKeys(p, "backspace")
+		p = viewtest.Keys(p, "backspace")
 	}
 	p = viewtest.TypePage(p, "29999999")
-	p = admKeys(p, "enter")
-	admWant(t, p, "卡号不存在")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "卡号不存在")
 	if rows, _ := s.Svc.Bindings(ctx, app.SystemActor); rows[1].Bound {
 		t.Fatalf("a refused bind bound: %+v", rows[1])
 	}
 }
 
 func TestAdmBindReadsAnUnknownCardAndSaysSo(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewBindingsPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewBindingsPage)
 	card := d.Cards.Issue(t, []byte{0xC0, 0xFF, 0xEE, 0x01}, "29999999", 0)
 	d.Cards.Put(card)
 	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
-	p = admKeys(p, "down", "b") // the card is already on the reader: read at once
-	admWant(t, p, "29999999: 卡号不存在")
+	p = viewtest.Keys(p, "down", "b") // the card is already on the reader: read at once
+	viewtest.Want(t, p, "29999999: 卡号不存在")
 }
 
 func TestAdmUnbindAsksAndDefaultsToNo(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewBindingsPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewBindingsPage)
 	ctx := context.Background()
-	p = admKeys(p, "u")
-	admWant(t, p, "解除 OP01 充值员1 的授权卡 80000001?")
-	p = admKeys(p, "enter") // the default: no
+	p = viewtest.Keys(p, "u")
+	viewtest.Want(t, p, "解除 OP01 充值员1 的授权卡 80000001?")
+	p = viewtest.Keys(p, "enter") // the default: no
 	if rows, _ := d.Site.Svc.Bindings(ctx, app.SystemActor); !rows[0].Bound {
 		t.Fatal("enter unbound the card")
 	}
-	p = admKeys(p, "u", "y")
-	admWant(t, p, "已解除 OP01 充值员1 的授权卡 80000001", "未绑定")
+	p = viewtest.Keys(p, "u", "y")
+	viewtest.Want(t, p, "已解除 OP01 充值员1 的授权卡 80000001", "未绑定")
 	if rows, _ := d.Site.Svc.Bindings(ctx, app.SystemActor); rows[0].Bound {
 		t.Fatal("y did not unbind")
 	}

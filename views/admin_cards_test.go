@@ -12,35 +12,35 @@ import (
 )
 
 func TestAdmCardsScreens(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
-			_, p := admPage(t, lang, admActor, views.NewCardsPage)
-			t.Run("empty", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "/")
+			_, p := viewtest.OpenPage(t, lang, viewtest.Admin, views.NewCardsPage)
+			t.Run("empty", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "/")
 			p = viewtest.TypePage(p, apptest.AuthCard(0))
-			p = admKeys(p, "enter")
-			t.Run("card", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "l")
-			t.Run("confirm", func(t *testing.T) { admGolden(t, p) })
+			p = viewtest.Keys(p, "enter")
+			t.Run("card", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "l")
+			t.Run("confirm", func(t *testing.T) { viewtest.GoldenPage(t, p) })
 		})
 	}
 }
 
 func TestAdmSetACardLost(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewCardsPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewCardsPage)
 	ctx := context.Background()
-	p = admKeys(p, "/")
+	p = viewtest.Keys(p, "/")
 	p = viewtest.TypePage(p, apptest.UserCard(1))
-	p = admKeys(p, "enter")
-	admWant(t, p, "学生2 (S000002)", "正常", "B2000002")
-	p = admKeys(p, "l")
-	admWant(t, p, "将卡 20000002(学生2)由「正常」改为「挂失」?")
-	p = admKeys(p, "n")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "学生2 (S000002)", "正常", "B2000002")
+	p = viewtest.Keys(p, "l")
+	viewtest.Want(t, p, "将卡 20000002(学生2)由「正常」改为「挂失」?")
+	p = viewtest.Keys(p, "n")
 	if c, _ := d.Site.Svc.CardByNo(ctx, app.SystemActor, apptest.UserCard(1)); c.Status != app.CardNormal {
 		t.Fatal("n changed the status")
 	}
-	p = admKeys(p, "l", "y")
-	admWant(t, p, "卡 20000002 已设为「挂失」", "状态      挂失")
+	p = viewtest.Keys(p, "l", "y")
+	viewtest.Want(t, p, "卡 20000002 已设为「挂失」", "状态      挂失")
 	if c, _ := d.Site.Svc.CardByNo(ctx, app.SystemActor, apptest.UserCard(1)); c.Status != app.CardLost {
 		t.Fatalf("status %s", c.Status)
 	}
@@ -48,23 +48,23 @@ func TestAdmSetACardLost(t *testing.T) {
 		t.Fatalf("audit %+v", e)
 	}
 	// Back to normal.
-	p = admKeys(p, "o", "y")
-	admWant(t, p, "卡 20000002 已设为「正常」")
+	p = viewtest.Keys(p, "o", "y")
+	viewtest.Want(t, p, "卡 20000002 已设为「正常」")
 }
 
 func TestAdmCardFromTheReaderAndTheAuthCardWarning(t *testing.T) {
-	d, p := admPage(t, "en", admActor, views.NewCardsPage)
+	d, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewCardsPage)
 	ctx := context.Background()
 	card := d.Cards.Issue(t, []byte{0xA1, 0x00, 0x00, 0x02}, apptest.AuthCard(1), 0)
 	d.Cards.Put(card)
 	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
-	admWantNot(t, p, "80000002") // laid on the reader: not read until asked
-	p = admKeys(p, "c")
-	admWant(t, p, "80000002", "of operator OP02 充值员2", "the reader")
-	p = admKeys(p, "f")
-	admWant(t, p, "Set card 80000002 (操作员2) from normal to frozen?", "OP02 充值员2's authorization card: it will no longer authorize a POS")
-	p = admKeys(p, "y")
-	admWant(t, p, "Card 80000002 is now frozen")
+	viewtest.WantNot(t, p, "80000002") // laid on the reader: not read until asked
+	p = viewtest.Keys(p, "c")
+	viewtest.Want(t, p, "80000002", "of operator OP02 充值员2", "the reader")
+	p = viewtest.Keys(p, "f")
+	viewtest.Want(t, p, "Set card 80000002 (操作员2) from normal to frozen?", "OP02 充值员2's authorization card: it will no longer authorize a POS")
+	p = viewtest.Keys(p, "y")
+	viewtest.Want(t, p, "Card 80000002 is now frozen")
 	if c, _ := d.Site.Svc.CardByNo(ctx, app.SystemActor, apptest.AuthCard(1)); c.Status != app.CardFrozen {
 		t.Fatalf("status %s", c.Status)
 	}
@@ -73,18 +73,18 @@ func TestAdmCardFromTheReaderAndTheAuthCardWarning(t *testing.T) {
 }
 
 func TestAdmCardLookUpRefusals(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewCardsPage)
-	p = admKeys(p, "c")
-	admWant(t, p, "读卡器上没有卡")
-	p = admKeys(p, "/")
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewCardsPage)
+	p = viewtest.Keys(p, "c")
+	viewtest.Want(t, p, "读卡器上没有卡")
+	p = viewtest.Keys(p, "/")
 	p = viewtest.TypePage(p, "29999999")
-	p = admKeys(p, "enter")
-	admWant(t, p, "卡号不存在")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "卡号不存在")
 	// A card whose UID is not the one on record.
 	card := d.Cards.Issue(t, []byte{0xDE, 0xAD, 0xBE, 0xEF}, apptest.UserCard(0), 0)
 	d.Cards.Put(card)
 	p = viewtest.DrivePage(p, common.ReaderMsg{State: app.ReaderCard})
-	p = admKeys(p, "c")
-	admWant(t, p, "20000001: 卡片与系统记录不符")
-	admWantNot(t, p, "持卡人")
+	p = viewtest.Keys(p, "c")
+	viewtest.Want(t, p, "20000001: 卡片与系统记录不符")
+	viewtest.WantNot(t, p, "持卡人")
 }

@@ -16,24 +16,24 @@ import (
 )
 
 func TestAdmDevicesScreens(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
-			_, p := admPage(t, lang, admActor, views.NewDevicesPage)
-			t.Run("list", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "n")
-			t.Run("register", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "down", "e")
-			t.Run("edit", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "d")
-			t.Run("disable", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "n", "x") // P1
-			t.Run("retire", func(t *testing.T) { admGolden(t, p) })
-			p = viewtest.TypePage(admKeys(p, "tab"), "机壳损坏,已报废")
-			p = admKeys(p, "enter")
-			t.Run("retire_confirm", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "y")
-			admWant(t, p, map[string]string{"zh": "已登记 P1 退役", "en": "P1 recorded retired"}[lang])
-			t.Run("retired", func(t *testing.T) { admGolden(t, p) })
+			_, p := viewtest.OpenPage(t, lang, viewtest.Admin, views.NewDevicesPage)
+			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "n")
+			t.Run("register", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "down", "e")
+			t.Run("edit", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "d")
+			t.Run("disable", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "n", "x") // P1
+			t.Run("retire", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.TypePage(viewtest.Keys(p, "tab"), "机壳损坏,已报废")
+			p = viewtest.Keys(p, "enter")
+			t.Run("retire_confirm", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "y")
+			viewtest.Want(t, p, map[string]string{"zh": "已登记 P1 退役", "en": "P1 recorded retired"}[lang])
+			t.Run("retired", func(t *testing.T) { viewtest.GoldenPage(t, p) })
 		})
 	}
 }
@@ -44,7 +44,7 @@ func TestAdmDevicesScreens(t *testing.T) {
 func TestAdmRetireADevice(t *testing.T) {
 	for _, kind := range []app.JournalEndKind{app.JournalRetired, app.JournalReplaced} {
 		t.Run(string(kind), func(t *testing.T) {
-			d, p := admPage(t, "en", admActor, views.NewDevicesPage)
+			d, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewDevicesPage)
 			ctx := context.Background()
 			s := d.Site
 			_, res := s.Recharge(s.Authorize("P1", 0), apptest.UserCard(0), 40*app.Yuan) // its answer never reached the POS
@@ -59,12 +59,12 @@ func TestAdmRetireADevice(t *testing.T) {
 			if !held() {
 				t.Fatal("fixture: the recharge is not held for its POS")
 			}
-			p = admKeys(p, "down", "x")
-			admWant(t, p, "Record a POS retired or replaced: P1")
+			p = viewtest.Keys(p, "down", "x")
+			viewtest.Want(t, p, "Record a POS retired or replaced: P1")
 			if kind == app.JournalReplaced {
-				p = admKeys(p, "right")
+				p = viewtest.Keys(p, "right")
 			}
-			p = admKeys(p, "tab", "enter")
+			p = viewtest.Keys(p, "tab", "enter")
 			flat := strings.ReplaceAll(viewtest.PageScreen(p), "\n", " ") // the question wraps
 			for _, w := range []string{"nothing at or below serial 2 will come from it", "write-unknown recharges are released to the desk",
 				"a supervisor must check the cash"} {
@@ -72,15 +72,15 @@ func TestAdmRetireADevice(t *testing.T) {
 					t.Fatalf("the question lacks %q:\n%s", w, viewtest.PageScreen(p))
 				}
 			}
-			p = admKeys(p, "enter")                           // the default: No
-			admWant(t, p, "Record a POS retired or replaced") // the form stays, nothing recorded
+			p = viewtest.Keys(p, "enter")                           // the default: No
+			viewtest.Want(t, p, "Record a POS retired or replaced") // the form stays, nothing recorded
 			if !held() {
 				t.Fatal("the default answer recorded the journal end")
 			}
-			p = admKeys(p, "enter", "y") // an empty note: the ledger refuses
-			admWant(t, p, "a reason is required")
+			p = viewtest.Keys(p, "enter", "y") // an empty note: the ledger refuses
+			viewtest.Want(t, p, "a reason is required")
 			p = viewtest.TypePage(p, "screen broken")
-			p = admKeys(p, "enter", "y")
+			p = viewtest.Keys(p, "enter", "y")
 			if held() {
 				t.Fatal("the recharge is still held for its POS")
 			}
@@ -92,11 +92,11 @@ func TestAdmRetireADevice(t *testing.T) {
 				t.Fatalf("P1 enabled %v after %s", dev.Enabled, kind)
 			}
 			state := map[app.JournalEndKind]string{app.JournalRetired: "P1       retired", app.JournalReplaced: "P1       enabled"}[kind]
-			admWant(t, p, "P1 recorded "+string(kind)+" (up to serial 2)", state)
+			viewtest.Want(t, p, "P1 recorded "+string(kind)+" (up to serial 2)", state)
 			if a := s.LastAudit(); a.Action != "device_"+string(kind) || a.Subject != "device:P1" || a.Detail != "journal ended at serial 2 ("+string(kind)+"): screen broken" {
 				t.Fatalf("audit %+v", a)
 			}
-			cases, err := s.Svc.Exceptions(ctx, admActor)
+			cases, err := s.Svc.Exceptions(ctx, viewtest.Admin)
 			if err != nil || len(cases) != 1 || cases[0].Case.Kind != app.CaseJournalReleased || cases[0].Case.RechargeID != res.RechargeID {
 				t.Fatalf("cases %+v %v", cases, err)
 			}
@@ -105,38 +105,38 @@ func TestAdmRetireADevice(t *testing.T) {
 }
 
 func TestAdmRegisterAndDisableADevice(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewDevicesPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewDevicesPage)
 	ctx := context.Background()
-	p = admKeys(p, "n")
-	admWant(t, p, "登记设备", "0201")
+	p = viewtest.Keys(p, "n")
+	viewtest.Want(t, p, "登记设备", "0201")
 	p = viewtest.TypePage(p, "P3")
-	p = admKeys(p, "enter")
+	p = viewtest.Keys(p, "enter")
 	p = viewtest.TypePage(p, "二食堂充值机")
-	p = admKeys(p, "enter", "enter") // the model stays 0201
+	p = viewtest.Keys(p, "enter", "enter") // the model stays 0201
 	p = viewtest.TypePage(p, "二食堂")
-	p = admKeys(p, "enter")
+	p = viewtest.Keys(p, "enter")
 	dev, err := d.Site.Svc.DeviceWithKey(ctx, "P3")
 	if err != nil || dev.Model != app.ModelRechargePOS || dev.Name != "二食堂充值机" || dev.Location != "二食堂" || !dev.Enabled {
 		t.Fatalf("P3 = %+v, %v", dev, err)
 	}
 	// The secret the POS needs is written to its provisioning file (0600), never shown.
 	file := provision.FileName(d.C.ProvisionDir, "P3")
-	admWant(t, p, "设备 P3 的新密钥已写入文件", file)
-	admWantNot(t, p, hex.EncodeToString(dev.Secret))
+	viewtest.Want(t, p, "设备 P3 的新密钥已写入文件", file)
+	viewtest.WantNot(t, p, hex.EncodeToString(dev.Secret))
 	wantSecretFile(t, file, dev.Secret)
-	p = admKeys(p, "enter")
-	admWantNot(t, p, hex.EncodeToString(dev.Secret))
-	admWant(t, p, "已登记设备 P3", "P3       启用     0201-增值机", "4/4")
+	p = viewtest.Keys(p, "enter")
+	viewtest.WantNot(t, p, hex.EncodeToString(dev.Secret))
+	viewtest.Want(t, p, "已登记设备 P3", "P3       启用     0201-增值机", "4/4")
 
 	// The cursor is on P3; disable it: enter is No, y disables.
-	p = admKeys(p, "d")
-	admWant(t, p, "停用设备 P3 二食堂充值机?")
-	p = admKeys(p, "enter")
+	p = viewtest.Keys(p, "d")
+	viewtest.Want(t, p, "停用设备 P3 二食堂充值机?")
+	p = viewtest.Keys(p, "enter")
 	if dev, _ := d.Site.Svc.DeviceWithKey(ctx, "P3"); !dev.Enabled {
 		t.Fatal("the default answer disabled P3")
 	}
-	p = admKeys(p, "d", "y")
-	admWant(t, p, "已停用设备 P3", "P3       停用     0201-增值机", "4/4")
+	p = viewtest.Keys(p, "d", "y")
+	viewtest.Want(t, p, "已停用设备 P3", "P3       停用     0201-增值机", "4/4")
 	if dev, _ := d.Site.Svc.DeviceWithKey(ctx, "P3"); dev.Enabled {
 		t.Fatal("P3 still enabled")
 	}
@@ -146,34 +146,34 @@ func TestAdmRegisterAndDisableADevice(t *testing.T) {
 }
 
 func TestAdmRegisterRefusalsStayInTheForm(t *testing.T) {
-	_, p := admPage(t, "en", admActor, views.NewDevicesPage)
-	p = admKeys(p, "n")
+	_, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewDevicesPage)
+	p = viewtest.Keys(p, "n")
 	p = viewtest.TypePage(p, "P1")
-	p = admKeys(p, "enter")
+	p = viewtest.Keys(p, "enter")
 	p = viewtest.TypePage(p, "again")
-	p = admKeys(p, "enter", "enter", "enter")
-	admWant(t, p, "Register a device", "record already exists")
-	p = admKeys(p, "esc")
-	admWantNot(t, p, "Register a device")
+	p = viewtest.Keys(p, "enter", "enter", "enter")
+	viewtest.Want(t, p, "Register a device", "record already exists")
+	p = viewtest.Keys(p, "esc")
+	viewtest.WantNot(t, p, "Register a device")
 }
 
 func TestAdmRotateSecret(t *testing.T) {
-	d, p := admPage(t, "en", admActor, views.NewDevicesPage)
+	d, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewDevicesPage)
 	ctx := context.Background()
 	before, _ := d.Site.Svc.DeviceWithKey(ctx, "P1")
-	p = admKeys(p, "down", "s") // C1, P1, P2 by id: P1 is second
-	admWant(t, p, "New secret for P1 一食堂充值机?")
-	p = admKeys(p, "n")
+	p = viewtest.Keys(p, "down", "s") // C1, P1, P2 by id: P1 is second
+	viewtest.Want(t, p, "New secret for P1 一食堂充值机?")
+	p = viewtest.Keys(p, "n")
 	if now, _ := d.Site.Svc.DeviceWithKey(ctx, "P1"); !bytes.Equal(now.Secret, before.Secret) {
 		t.Fatal("n rotated the secret")
 	}
-	p = admKeys(p, "s", "y")
+	p = viewtest.Keys(p, "s", "y")
 	after, _ := d.Site.Svc.DeviceWithKey(ctx, "P1")
 	if bytes.Equal(after.Secret, before.Secret) {
 		t.Fatal("y did not rotate the secret")
 	}
 	file := provision.FileName(d.C.ProvisionDir, "P1")
-	s := admWant(t, p, "New secret of device P1 written to its file", file)
+	s := viewtest.Want(t, p, "New secret of device P1 written to its file", file)
 	if strings.Contains(s, hex.EncodeToString(before.Secret)) || strings.Contains(s, hex.EncodeToString(after.Secret)) {
 		t.Fatal("a secret is shown on the screen")
 	}
@@ -181,9 +181,9 @@ func TestAdmRotateSecret(t *testing.T) {
 	if !p.Capturing() {
 		t.Fatal("the secret can be left behind with tab")
 	}
-	p = admKeys(p, "esc")
-	admWant(t, p, "New secret for P1")
-	admWantNot(t, p, hex.EncodeToString(after.Secret))
+	p = viewtest.Keys(p, "esc")
+	viewtest.Want(t, p, "New secret for P1")
+	viewtest.WantNot(t, p, hex.EncodeToString(after.Secret))
 	if e := d.Site.LastAudit(); e.Action != "device_rotate_secret" || strings.Contains(e.Detail, hex.EncodeToString(after.Secret)) {
 		t.Fatalf("audit %+v", e)
 	}

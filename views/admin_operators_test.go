@@ -26,32 +26,32 @@ func lockOperator(t *testing.T, s *apptest.Site, i int) {
 }
 
 func TestAdmOperatorsScreens(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
-			d, p := admPage(t, lang, admActor, views.NewOperatorsPage)
+			d, p := viewtest.OpenPage(t, lang, viewtest.Admin, views.NewOperatorsPage)
 			lockOperator(t, d.Site, 1)
 			d.Site.EditOperator(0, func(in *app.OperatorInput) { in.DailyMax, in.DesignatedDevice, in.Merchant = 2000*app.Yuan, "P1", true })
-			p = admKeys(p, "r")
-			t.Run("list", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "n")
-			t.Run("new", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "e")
-			t.Run("edit", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "down", "p")
-			t.Run("pin", func(t *testing.T) { admGolden(t, p) })
+			p = viewtest.Keys(p, "r")
+			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "n")
+			t.Run("new", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "e")
+			t.Run("edit", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "down", "p")
+			t.Run("pin", func(t *testing.T) { viewtest.GoldenPage(t, p) })
 		})
 	}
 }
 
 func TestAdmCreateOperator(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewOperatorsPage)
-	p = admKeys(p, "n")
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewOperatorsPage)
+	p = viewtest.Keys(p, "n")
 	for _, field := range []string{"OP09", "新充值员", "2468", "2468", "500", "P2"} {
 		p = viewtest.TypePage(p, field)
-		p = admKeys(p, "enter")
+		p = viewtest.Keys(p, "enter")
 	}
-	p = admKeys(p, "space", "enter", "enter") // merchant: yes; enabled stays yes; submit
-	admWant(t, p, "已新建操作员 OP09", "OP09   新充值员   500.00       P2       是    是", "3/3")
+	p = viewtest.Keys(p, "space", "enter", "enter") // merchant: yes; enabled stays yes; submit
+	viewtest.Want(t, p, "已新建操作员 OP09", "OP09   新充值员   500.00       P2       是    是", "3/3")
 	ops, _ := d.Site.Svc.Operators(context.Background(), app.SystemActor)
 	o := ops[2]
 	if o.OpNo != "OP09" || o.DailyMax != 500*app.Yuan || o.DesignatedDevice != "P2" || !o.Merchant || !o.Enabled {
@@ -63,51 +63,51 @@ func TestAdmCreateOperator(t *testing.T) {
 }
 
 func TestAdmOperatorFormChecksBeforeAsking(t *testing.T) {
-	d, p := admPage(t, "en", admActor, views.NewOperatorsPage)
-	p = admKeys(p, "n")
+	d, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewOperatorsPage)
+	p = viewtest.Keys(p, "n")
 	for _, field := range []string{"OP09", "New", "2468", "2469", "", ""} {
 		p = viewtest.TypePage(p, field)
-		p = admKeys(p, "enter")
+		p = viewtest.Keys(p, "enter")
 	}
-	p = admKeys(p, "enter", "enter")
-	admWant(t, p, "the two PINs differ")
-	p = admKeys(p, "up", "up", "up", "up", "backspace")
+	p = viewtest.Keys(p, "enter", "enter")
+	viewtest.Want(t, p, "the two PINs differ")
+	p = viewtest.Keys(p, "up", "up", "up", "up", "backspace")
 	p = viewtest.TypePage(p, "8")
-	p = admKeys(p, "tab")
+	p = viewtest.Keys(p, "tab")
 	p = viewtest.TypePage(p, "12.50")
-	p = admKeys(p, "tab", "tab", "tab", "enter")
-	admWant(t, p, "the daily maximum must be whole yuan")
+	p = viewtest.Keys(p, "tab", "tab", "tab", "enter")
+	viewtest.Want(t, p, "the daily maximum must be whole yuan")
 	// A designated device that is not a recharge POS: the app's refusal, in the form.
-	p = admKeys(p, "up", "up", "up")
+	p = viewtest.Keys(p, "up", "up", "up")
 	for range "12.50" {
-		p = admKeys(p, "backspace")
+		p = viewtest.Keys(p, "backspace")
 	}
-	p = admKeys(p, "tab")
+	p = viewtest.Keys(p, "tab")
 	p = viewtest.TypePage(p, "C1")
-	p = admKeys(p, "tab", "tab", "enter")
-	admWant(t, p, "device model is not 0201 recharge POS")
+	p = viewtest.Keys(p, "tab", "tab", "enter")
+	viewtest.Want(t, p, "device model is not 0201 recharge POS")
 	if ops, _ := d.Site.Svc.Operators(context.Background(), app.SystemActor); len(ops) != 2 {
 		t.Fatalf("a refused form created an operator: %+v", ops)
 	}
 }
 
 func TestAdmResetALockedPIN(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewOperatorsPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewOperatorsPage)
 	lockOperator(t, d.Site, 1)
-	p = admKeys(p, "r")
-	admWant(t, p, "OP02   充值员2    不限         任一     否    是   已锁定")
-	p = admKeys(p, "down", "p")
+	p = viewtest.Keys(p, "r")
+	viewtest.Want(t, p, "OP02   充值员2    不限         任一     否    是   已锁定")
+	p = viewtest.Keys(p, "down", "p")
 	p = viewtest.TypePage(p, "7777")
-	admWantNot(t, p, "7777") // masked
-	p = admKeys(p, "enter")
+	viewtest.WantNot(t, p, "7777") // masked
+	p = viewtest.Keys(p, "enter")
 	p = viewtest.TypePage(p, "7778")
-	p = admKeys(p, "enter")
-	admWant(t, p, "两次输入的 PIN 不一致")
-	p = admKeys(p, "backspace")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "两次输入的 PIN 不一致")
+	p = viewtest.Keys(p, "backspace")
 	p = viewtest.TypePage(p, "7")
-	p = admKeys(p, "enter")
-	admWant(t, p, "已重置 OP02 的 PIN,已解除锁定")
-	admWantNot(t, p, "已锁定")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "已重置 OP02 的 PIN,已解除锁定")
+	viewtest.WantNot(t, p, "已锁定")
 	if o := d.Site.OperatorOf(1); o.WrongPINs != 0 {
 		t.Fatalf("still locked: %+v", o)
 	}

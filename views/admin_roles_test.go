@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
@@ -44,11 +45,11 @@ func TestAdmScreensGiveNonAdminsNoChangeKeys(t *testing.T) {
 	for _, role := range []app.Role{app.RoleClerk, app.RoleSupervisor} {
 		for _, pg := range admPages {
 			t.Run(string(role)+"/"+pg.name, func(t *testing.T) {
-				d, p := admPage(t, "en", app.Actor{User: "someone", Role: role}, pg.build)
+				d, p := viewtest.OpenPage(t, "en", app.Actor{User: "someone", Role: role}, pg.build)
 				if pg.name == "cards" {
-					p = admKeys(p, "/")
+					p = viewtest.Keys(p, "/")
 					p = viewtest.TypePage(p, apptest.UserCard(0))
-					p = admKeys(p, "enter")
+					p = viewtest.Keys(p, "enter")
 				}
 				before := auditCount(t, d.Site)
 				for _, b := range p.ShortHelp() {
@@ -56,7 +57,7 @@ func TestAdmScreensGiveNonAdminsNoChangeKeys(t *testing.T) {
 						t.Errorf("%s offers %s (%s)", role, b.Help().Key, b.Help().Desc)
 					}
 				}
-				p = admKeys(p, pg.keys...)
+				p = viewtest.Keys(p, pg.keys...)
 				if p.Capturing() {
 					t.Errorf("a change key opened a form or question:\n%s", viewtest.PageScreen(p))
 				}
@@ -99,19 +100,19 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 		{"staff role", views.NewStaffPage, []string{"down", "o", "right"}, []string{"enter"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, p := admPage(t, "zh", admActor, tc.build)
+			d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, tc.build)
 			if tc.name == "bind" {
 				if err := d.Site.Svc.UnbindCard(context.Background(), d.Site.Admin, d.Site.Ops[1].ID); err != nil {
 					t.Fatal(err)
 				}
-				p = admKeys(p, "r")
+				p = viewtest.Keys(p, "r")
 				tc.setup = append(tc.setup, strings.Split(apptest.UserCard(3), "")...)
 			}
-			p = admKeys(p, tc.setup...)
+			p = viewtest.Keys(p, tc.setup...)
 			before := auditCount(t, d.Site)
 			d.C.Actor = d.Actor(clerk.User, clerk.Role)
-			p = admKeys(p, tc.last...)
-			admWant(t, p, "无此操作权限")
+			p = viewtest.Keys(p, tc.last...)
+			viewtest.Want(t, p, "无此操作权限")
 			if n := auditCount(t, d.Site); n != before {
 				t.Fatalf("%d changes made", n-before)
 			}
@@ -121,7 +122,7 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 
 // The desk's tab list gives these screens to admins only.
 func TestAdmScreensAreListedForAdminsOnly(t *testing.T) {
-	d := viewtest.New(t, admActor, "zh")
+	d := viewtest.New(t, viewtest.Admin, "zh")
 	mine := map[string]bool{"授权卡": false, "设备": false, "操作员": false, "卡状态": false, "账号": false, "审计日志": false}
 	for _, spec := range views.Pages() {
 		title := spec.New(d.C).Title()
@@ -144,7 +145,7 @@ func TestAdmScreensAreListedForAdminsOnly(t *testing.T) {
 func TestAdmScreensFollowResize(t *testing.T) {
 	for _, pg := range admPages {
 		t.Run(pg.name, func(t *testing.T) {
-			_, p := admPage(t, "zh", admActor, pg.build)
+			_, p := viewtest.OpenPage(t, "zh", viewtest.Admin, pg.build)
 			for _, size := range [][2]int{{60, 12}, {120, 40}, {80, 21}} {
 				p.SetSize(size[0], size[1])
 				s := strings.TrimRight(viewtest.PageScreen(p), "\n")
@@ -153,7 +154,7 @@ func TestAdmScreensFollowResize(t *testing.T) {
 					t.Errorf("%v: %d lines", size, len(lines))
 				}
 				for _, l := range lines {
-					if w := lipglossWidth(l); w > size[0] {
+					if w := lipgloss.Width(l); w > size[0] {
 						t.Errorf("%v: line of %d cells: %q", size, w, l)
 					}
 				}
@@ -164,20 +165,20 @@ func TestAdmScreensFollowResize(t *testing.T) {
 
 // An admin logging in gets these screens as tabs, and the tab line fits 80 columns.
 func TestAdmDeskTabsForAnAdmin(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
 			d := viewtest.New(t, app.Actor{}, lang)
 			d.C.Cards = nil // no reader watch in synchronous tests
 			var m tea.Model = views.NewRoot(d.C, views.Pages())
 			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = runInit(m)
+			m = viewtest.RunInit(m)
 			m = viewtest.Type(m, "admin")
 			m = viewtest.Drive(m, viewtest.Key("tab"))
 			m = viewtest.Type(m, "admin-pass-1")
 			m = viewtest.Drive(m, viewtest.Key("enter"))
 			s := viewtest.Screen(m)
 			head := strings.SplitN(s, "\n", 2)[0]
-			if w := lipglossWidth(head); w > viewtest.Width {
+			if w := lipgloss.Width(head); w > viewtest.Width {
 				t.Errorf("tab line of %d cells: %q", w, head)
 			}
 			for _, title := range []string{d.C.T("授权卡", "Auth"), d.C.T("设备", "Devices"), d.C.T("操作员", "Operators"),

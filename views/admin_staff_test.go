@@ -27,44 +27,44 @@ func lockStaff(t *testing.T, s *apptest.Site, user string) {
 func ctrl(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Mod: tea.ModCtrl} }
 
 func TestAdmStaffScreens(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
-			d, p := admPage(t, lang, admActor, views.NewStaffPage)
+			d, p := viewtest.OpenPage(t, lang, viewtest.Admin, views.NewStaffPage)
 			d.Site.Staff("boss", app.RoleSupervisor)
 			lockStaff(t, d.Site, "clerk1")
 			d.Site.Svc.Login(context.Background(), "boss", "wrong-pass-0")
 			p = viewtest.DrivePage(p, ctrl('r'))
-			t.Run("list", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "n")
-			t.Run("new", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "down", "down", "r")
-			t.Run("reset", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "o")
-			t.Run("role", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "esc", "u")
-			t.Run("unlock", func(t *testing.T) { admGolden(t, p) })
-			p = admKeys(p, "n", "d")
-			t.Run("disable", func(t *testing.T) { admGolden(t, p) })
+			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "n")
+			t.Run("new", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "down", "down", "r")
+			t.Run("reset", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "o")
+			t.Run("role", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "esc", "u")
+			t.Run("unlock", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Keys(p, "n", "d")
+			t.Run("disable", func(t *testing.T) { viewtest.GoldenPage(t, p) })
 		})
 	}
 }
 
 // The rows in name order: admin, boss, clerk1.
 func TestAdmStaffUnlockAndResetAPassword(t *testing.T) {
-	d, p := admPage(t, "zh", admActor, views.NewStaffPage)
+	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, views.NewStaffPage)
 	s, ctx := d.Site, context.Background()
 	lockStaff(t, s, "clerk1")
 	p = viewtest.DrivePage(p, ctrl('r'))
-	admWant(t, p, "clerk1       柜员一       柜员       是   已锁定 2026-03-02 10:00")
-	p = admKeys(p, "down", "u")
-	admWant(t, p, "解锁账号 clerk1(柜员一)?")
-	p = admKeys(p, "enter") // the default: no
+	viewtest.Want(t, p, "clerk1       柜员一       柜员       是   已锁定 2026-03-02 10:00")
+	p = viewtest.Keys(p, "down", "u")
+	viewtest.Want(t, p, "解锁账号 clerk1(柜员一)?")
+	p = viewtest.Keys(p, "enter") // the default: no
 	if _, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1"); !errors.Is(err, app.CodeStaffLocked) {
 		t.Fatalf("the default answer unlocked: %v", err)
 	}
-	p = admKeys(p, "u", "y")
-	admWant(t, p, "已解锁 clerk1")
-	admWantNot(t, p, "已锁定")
+	p = viewtest.Keys(p, "u", "y")
+	viewtest.Want(t, p, "已解锁 clerk1")
+	viewtest.WantNot(t, p, "已锁定")
 	if _, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1"); err != nil {
 		t.Fatalf("after unlock: %v", err)
 	}
@@ -72,30 +72,30 @@ func TestAdmStaffUnlockAndResetAPassword(t *testing.T) {
 	// A reset: masked, typed twice, the ledger's policy, and it unlocks.
 	lockStaff(t, s, "clerk1")
 	p = viewtest.DrivePage(p, ctrl('r'))
-	p = admKeys(p, "r")
+	p = viewtest.Keys(p, "r")
 	p = viewtest.TypePage(p, "short")
-	p = admKeys(p, "enter")
+	p = viewtest.Keys(p, "enter")
 	p = viewtest.TypePage(p, "short")
-	p = admKeys(p, "enter")
-	admWant(t, p, "输入有误:密码应为 8 至 128 个字符") // the ledger's rule, in the form
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "输入有误:密码应为 8 至 128 个字符") // the ledger's rule, in the form
 	for range "short" {
-		p = admKeys(p, "backspace")
+		p = viewtest.Keys(p, "backspace")
 	}
-	p = admKeys(p, "up")
+	p = viewtest.Keys(p, "up")
 	for range "short" {
-		p = admKeys(p, "backspace")
+		p = viewtest.Keys(p, "backspace")
 	}
 	p = viewtest.TypePage(p, "fresh-pass-7")
-	admWantNot(t, p, "fresh-pass-7") // masked
-	p = admKeys(p, "enter")
+	viewtest.WantNot(t, p, "fresh-pass-7") // masked
+	p = viewtest.Keys(p, "enter")
 	p = viewtest.TypePage(p, "fresh-pass-8")
-	p = admKeys(p, "enter")
-	admWant(t, p, "两次输入的密码不一致")
-	p = admKeys(p, "backspace")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "两次输入的密码不一致")
+	p = viewtest.Keys(p, "backspace")
 	p = viewtest.TypePage(p, "7")
-	p = admKeys(p, "enter")
-	admWant(t, p, "已重置 clerk1 的密码,已解除锁定")
-	admWantNot(t, p, "已锁定")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "已重置 clerk1 的密码,已解除锁定")
+	viewtest.WantNot(t, p, "已锁定")
 	if _, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1"); !errors.Is(err, app.CodeBadCredentials) {
 		t.Fatalf("the old password: %v", err)
 	}
@@ -107,26 +107,26 @@ func TestAdmStaffUnlockAndResetAPassword(t *testing.T) {
 // A new account from the form; a role change and a disable end the person's rights at
 // their next action; the last admin stays, with the ledger's reason on the screen.
 func TestAdmStaffCreateRoleDisable(t *testing.T) {
-	d, p := admPage(t, "en", admActor, views.NewStaffPage)
+	d, p := viewtest.OpenPage(t, "en", viewtest.Admin, views.NewStaffPage)
 	s, ctx := d.Site, context.Background()
-	p = admKeys(p, "n")
+	p = viewtest.Keys(p, "n")
 	p = viewtest.TypePage(p, "wang")
-	p = admKeys(p, "tab")
+	p = viewtest.Keys(p, "tab")
 	p = viewtest.TypePage(p, "王老师")
-	p = admKeys(p, "tab", "right", "tab") // supervisor
+	p = viewtest.Keys(p, "tab", "right", "tab") // supervisor
 	p = viewtest.TypePage(p, "wang-pass-1")
-	p = admKeys(p, "tab")
+	p = viewtest.Keys(p, "tab")
 	p = viewtest.TypePage(p, "wang-pass-1")
-	p = admKeys(p, "enter")
-	admWant(t, p, "Created account wang", "wang         王老师       supervisor yes")
+	p = viewtest.Keys(p, "enter")
+	viewtest.Want(t, p, "Created account wang", "wang         王老师       supervisor yes")
 	wang, err := s.Svc.Login(ctx, "wang", "wang-pass-1")
 	if err != nil || wang.Role != app.RoleSupervisor {
 		t.Fatalf("login %+v %v", wang, err)
 	}
 
 	// wang is the third row (admin, clerk1, wang): make them an admin.
-	p = admKeys(p, "down", "down", "o", "right", "enter")
-	admWant(t, p, "wang is now admin", "wang         王老师       admin      yes")
+	p = viewtest.Keys(p, "down", "down", "o", "right", "enter")
+	viewtest.Want(t, p, "wang is now admin", "wang         王老师       admin      yes")
 	if _, err := s.Svc.Report(ctx, wang, "2026-03-02", "2026-03-02"); !errors.Is(err, app.CodeSessionEnded) {
 		t.Fatalf("the old role's session: %v", err)
 	}
@@ -135,27 +135,27 @@ func TestAdmStaffCreateRoleDisable(t *testing.T) {
 	}
 
 	// Disable clerk1: its desk ends at the next action.
-	p = admKeys(p, "up", "d")
-	admWant(t, p, "Disable clerk1 (柜员一)?")
-	p = admKeys(p, "y")
-	admWant(t, p, "Disabled clerk1", "clerk1       柜员一       clerk      no")
+	p = viewtest.Keys(p, "up", "d")
+	viewtest.Want(t, p, "Disable clerk1 (柜员一)?")
+	p = viewtest.Keys(p, "y")
+	viewtest.Want(t, p, "Disabled clerk1", "clerk1       柜员一       clerk      no")
 	if _, err := s.Svc.AwaitingDesk(ctx, s.Clerk, apptest.UserCard(0)); !errors.Is(err, app.CodeSessionEnded) {
 		t.Fatalf("a disabled clerk: %v", err)
 	}
-	p = admKeys(p, "d", "y")
-	admWant(t, p, "Enabled clerk1", "clerk1       柜员一       clerk      yes")
+	p = viewtest.Keys(p, "d", "y")
+	viewtest.Want(t, p, "Enabled clerk1", "clerk1       柜员一       clerk      yes")
 
 	// The last usable admin: wang disabled, then admin may not go.
-	p = admKeys(p, "down", "d", "y", "up", "up", "d", "y")
-	admWant(t, p, "the last enabled admin account cannot be disabled or given another role")
-	p = admKeys(p, "o", "left", "enter")
-	admWant(t, p, "the last enabled admin account cannot be disabled or given another role", "Change the role of admin")
+	p = viewtest.Keys(p, "down", "d", "y", "up", "up", "d", "y")
+	viewtest.Want(t, p, "the last enabled admin account cannot be disabled or given another role")
+	p = viewtest.Keys(p, "o", "left", "enter")
+	viewtest.Want(t, p, "the last enabled admin account cannot be disabled or given another role", "Change the role of admin")
 }
 
 // Every role changes its own password from the root (ctrl+p, in the full help): the
 // current one and the new one twice, masked; a wrong current one is refused and counted.
 func TestChangeMyPasswordDialog(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
 			d := viewtest.New(t, app.Actor{}, lang)
 			d.C.Cards = nil
@@ -163,7 +163,7 @@ func TestChangeMyPasswordDialog(t *testing.T) {
 			s.Staff("boss", app.RoleSupervisor)
 			var m tea.Model = views.NewRoot(d.C, views.Pages())
 			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = runInit(m)
+			m = viewtest.RunInit(m)
 			login := func(user, pass string) {
 				m = viewtest.Type(m, user)
 				m = viewtest.Drive(m, viewtest.Key("tab"))
@@ -227,7 +227,7 @@ func TestLoginSaysTheAccountIsLocked(t *testing.T) {
 	d.C.Cards = nil
 	var m tea.Model = views.NewRoot(d.C, views.Pages())
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-	m = runInit(m)
+	m = viewtest.RunInit(m)
 	m = viewtest.Type(m, "clerk1")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	for i := 1; i <= d.Site.Cfg.MaxWrongPasswords; i++ {

@@ -23,58 +23,8 @@ import (
 	"cardcenter/views/viewtest"
 )
 
-var supervisor = app.Actor{User: "fin", Role: app.RoleSupervisor}
-
 // pageHeight is what the root gives a page at 80×24: the tab line and the help bar off.
 const pageHeight = viewtest.Height - 3
-
-// reportsDesk is a site with two operators' day: on 03-02 OP01 books 100 and 50 yuan (the
-// 50 cancelled: shown, not counted), OP02 books 200 and, at 23:59:30, 30 yuan that its POS
-// reverses (processed after midnight, counted on 03-02); on 03-03 OP01 books 10 yuan.
-// The clock ends at 03-03 00:01:30, when 03-02 may be settled; settle says whether it is.
-func reportsDesk(t *testing.T, lang string, settle bool) *viewtest.Desk {
-	t.Helper()
-	d := viewtest.New(t, supervisor, lang)
-	d.C.Cards = nil
-	s := d.Site
-	ctx := context.Background()
-	at := func(day, hms string) time.Time {
-		tm, err := time.ParseInLocation("2006-01-02 15:04:05", day+" "+hms, apptest.Start.Location())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tm
-	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	p1, p2 := s.Authorize("P1", 0), s.Authorize("P2", 1)
-	s.Recharge(p1, apptest.UserCard(0), 100*app.Yuan)
-	reqC, _ := s.Recharge(p1, apptest.UserCard(1), 50*app.Yuan)
-	_, err := s.Svc.Cancel(ctx, app.CancelRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: reqC.Serial, CardNo: reqC.CardNo, Amount: reqC.Amount})
-	must(err)
-	s.Recharge(p2, apptest.UserCard(2), 200*app.Yuan)
-	s.Clock.Set(at("2026-03-02", "23:59:30"))
-	reqR, _ := s.Recharge(p2, apptest.UserCard(3), 30*app.Yuan)
-	_, err = s.Svc.Reverse(ctx, app.ReverseRequest{DeviceID: "P2", Serial: s.NextSerial("P2"), OrigSerial: reqR.Serial, CardNo: reqR.CardNo, Amount: reqR.Amount})
-	must(err)
-	s.Clock.Set(at("2026-03-03", "00:00:30"))
-	s.Recharge(p1, apptest.UserCard(0), 10*app.Yuan)
-	s.Clock.Set(at("2026-03-03", "00:01:30"))
-	_, err = s.Svc.ApplyDueReversals(ctx)
-	must(err)
-	if settle {
-		res, err := s.Svc.Settle(ctx, s.Admin)
-		must(err)
-		if len(res.Settled) != 1 {
-			t.Fatalf("fixture: settled %+v", res)
-		}
-	}
-	return d
-}
 
 func openReports(d *viewtest.Desk, w, h int) common.Page {
 	p := views.NewReportsPage(d.C)
@@ -103,7 +53,7 @@ func clearField(p common.Page) common.Page {
 func TestReportsScreens(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {
-			d := reportsDesk(t, lang, true)
+			d := viewtest.ReportsDesk(t, lang, true)
 			p := openReports(d, viewtest.Width, pageHeight)
 			t.Run("today", func(t *testing.T) { viewtest.Golden(t, viewtest.PageScreen(p)) })
 
@@ -128,7 +78,7 @@ func TestReportsScreens(t *testing.T) {
 
 // A wide screen shows the chart beside the table.
 func TestReportsWideChartBesideTheTable(t *testing.T) {
-	d := reportsDesk(t, "zh", true)
+	d := viewtest.ReportsDesk(t, "zh", true)
 	p := openReports(d, 140, 30)
 	p = setRange(p, "2026-03-02", "2026-03-03")
 	p = viewtest.DrivePage(p, viewtest.Key("g"))
@@ -194,7 +144,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // The figures on screen are the app's Report, block for block: the reversal on the
 // original's day, the cancel counted but without money, 结存 = 收入 − 支出.
 func TestReportsNumbersAreTheAppsReport(t *testing.T) {
-	d := reportsDesk(t, "zh", true)
+	d := viewtest.ReportsDesk(t, "zh", true)
 	p := openReports(d, 100, 200)
 	p = setRange(p, "2026-03-01", "2026-03-03")
 	got := blocks(t, viewtest.PageScreen(p))
@@ -226,7 +176,7 @@ func TestReportsNumbersAreTheAppsReport(t *testing.T) {
 func TestReportsExportCSVAndXLSX(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", dir)
-	d := reportsDesk(t, "zh", true)
+	d := viewtest.ReportsDesk(t, "zh", true)
 	p := openReports(d, viewtest.Width, pageHeight)
 	p = setRange(p, "2026-03-02", "2026-03-03")
 	p = viewtest.DrivePage(p, viewtest.Key("c"))
@@ -294,7 +244,7 @@ func TestReportsExportCSVAndXLSX(t *testing.T) {
 func TestReportsSettleAsksAndSaysWhy(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {
-			d := reportsDesk(t, lang, false)
+			d := viewtest.ReportsDesk(t, lang, false)
 			ctx := context.Background()
 			p := openReports(d, viewtest.Width, pageHeight)
 			p = viewtest.DrivePage(p, viewtest.Key("s"))
@@ -330,7 +280,7 @@ func TestReportsRoles(t *testing.T) {
 	}{{"clerk1", "clerk-pass-1", false}, {"fin", "fin-pass-1", true}, {"admin", "admin-pass-1", true}} {
 		var m tea.Model = views.NewRoot(d.C, views.Pages())
 		m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-		m = runInit(m)
+		m = viewtest.RunInit(m)
 		m = viewtest.Type(m, who.user)
 		m = viewtest.Drive(m, viewtest.Key("tab"))
 		m = viewtest.Type(m, who.pass)
@@ -345,7 +295,7 @@ func TestReportsRoles(t *testing.T) {
 // A reports page built for a clerk anyway shows a refusal, asks nothing and settles nothing,
 // on a site where a supervisor could settle 03-02.
 func TestReportsPageRefusesAClerk(t *testing.T) {
-	d := reportsDesk(t, "zh", false)
+	d := viewtest.ReportsDesk(t, "zh", false)
 	d.C.Actor = d.Actor(d.Site.Clerk.User, d.Site.Clerk.Role)
 	p := views.NewReportsPage(d.C)
 	if p.Init() != nil || !strings.Contains(p.View(), "无此操作权限") || len(p.ShortHelp()) != 0 {
@@ -356,7 +306,7 @@ func TestReportsPageRefusesAClerk(t *testing.T) {
 	if n := d.Site.Ledger().SettledDays; n != 0 || !strings.Contains(p.View(), "无此操作权限") {
 		t.Fatalf("a clerk settled %d days:\n%s", n, p.View())
 	}
-	d.C.Actor = d.Actor(supervisor.User, supervisor.Role) // the same keys settle for a supervisor
+	d.C.Actor = d.Actor(viewtest.Supervisor.User, viewtest.Supervisor.Role) // the same keys settle for a supervisor
 	p = openReports(d, viewtest.Width, pageHeight)
 	p = viewtest.DrivePage(p, viewtest.Key("s"))
 	viewtest.DrivePage(p, viewtest.Key("y"))
@@ -369,12 +319,12 @@ func TestReportsPageRefusesAClerk(t *testing.T) {
 func TestReportsDesk(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {
-			d := reportsDesk(t, lang, true)
+			d := viewtest.ReportsDesk(t, lang, true)
 			d.Site.Staff("fin", app.RoleSupervisor) // password fin-pass-1
 			d.C.Actor = app.Actor{}
 			var m tea.Model = views.NewRoot(d.C, views.Pages())
 			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = runInit(m)
+			m = viewtest.RunInit(m)
 			m = viewtest.Type(m, "fin")
 			m = viewtest.Drive(m, viewtest.Key("tab"))
 			m = viewtest.Type(m, "fin-pass-1")
@@ -393,7 +343,7 @@ func TestReportsDesk(t *testing.T) {
 
 // A reply to an earlier question (the history asked for, then today) is dropped.
 func TestReportsDropsStaleReplies(t *testing.T) {
-	d := reportsDesk(t, "en", true)
+	d := viewtest.ReportsDesk(t, "en", true)
 	p := openReports(d, viewtest.Width, pageHeight)
 	p, history := p.Update(viewtest.Key("right"))
 	p, today := p.Update(viewtest.Key("left"))
@@ -406,7 +356,7 @@ func TestReportsDropsStaleReplies(t *testing.T) {
 
 // On resize the table keeps its place within what fits; a taller screen shows it all.
 func TestReportsResize(t *testing.T) {
-	d := reportsDesk(t, "zh", true)
+	d := viewtest.ReportsDesk(t, "zh", true)
 	p := openReports(d, viewtest.Width, 12)
 	p = setRange(p, "2026-03-01", "2026-03-03")
 	p = viewtest.DrivePage(p, tea.KeyPressMsg{Code: tea.KeyEnd})
@@ -427,7 +377,7 @@ func TestReportsExportFailureIsShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("XDG_DATA_HOME", file)
-	d := reportsDesk(t, "en", true)
+	d := viewtest.ReportsDesk(t, "en", true)
 	p := openReports(d, viewtest.Width, pageHeight)
 	p = viewtest.DrivePage(p, viewtest.Key("x"))
 	if s := viewtest.PageScreen(p); !strings.Contains(s, "Export failed: ") || !strings.Contains(s, "not a directory") {
@@ -444,7 +394,7 @@ func TestReportsExportFailureIsShown(t *testing.T) {
 func TestReportsLateReversalsAndAdjustments(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {
-			d := viewtest.New(t, supervisor, lang)
+			d := viewtest.New(t, viewtest.Supervisor, lang)
 			d.C.Cards = nil
 			s, ctx := d.Site, context.Background()
 			must := func(err error) {
@@ -465,12 +415,12 @@ func TestReportsLateReversalsAndAdjustments(t *testing.T) {
 			must(err)
 			s.Clock.Set(time.Date(2026, 3, 3, 9, 0, 0, 0, apptest.Start.Location()))
 			s.Recharge(s.Authorize("P2", 1), apptest.UserCard(1), 200*app.Yuan)
-			cases, err := s.Svc.Exceptions(ctx, supervisor)
+			cases, err := s.Svc.Exceptions(ctx, viewtest.Supervisor)
 			must(err)
 			if len(cases) != 1 || cases[0].Case.Kind != app.CaseLateReversal || cases[0].Case.RechargeID != res.RechargeID {
 				t.Fatalf("fixture: cases %+v", cases)
 			}
-			_, err = s.Svc.Decide(ctx, supervisor, app.DecisionInput{CaseKey: cases[0].Case.Key(), Kind: app.DecideAdjustment,
+			_, err = s.Svc.Decide(ctx, viewtest.Supervisor, app.DecisionInput{CaseKey: cases[0].Case.Key(), Kind: app.DecideAdjustment,
 				Amount: 20 * app.Yuan, Reason: "the operator handed in 20 yuan too much"})
 			must(err)
 

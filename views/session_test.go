@@ -20,12 +20,12 @@ import (
 // brings the login over the desk with why, the user filled in; the same person logs in and
 // finds the screen as it was, and the next reload works.
 func TestSessionEndedAsksForTheLoginAndKeepsTheScreens(t *testing.T) {
-	d := reportsDesk(t, "en", true)
+	d := viewtest.ReportsDesk(t, "en", true)
 	d.Site.Staff("fin", app.RoleSupervisor) // password fin-pass-1
 	d.C.Actor = app.Actor{}
 	var m tea.Model = views.NewRoot(d.C, views.Pages())
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-	m = runInit(m)
+	m = viewtest.RunInit(m)
 	m = viewtest.Type(m, "fin")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	m = viewtest.Type(m, "fin-pass-1")
