@@ -2,6 +2,12 @@ package views_test
 
 import (
 	"cardcenter/views/common"
+	"cardcenter/views/pages/audit"
+	"cardcenter/views/pages/bindings"
+	"cardcenter/views/pages/cards"
+	"cardcenter/views/pages/devices"
+	"cardcenter/views/pages/operators"
+	"cardcenter/views/pages/staff"
 	"context"
 	"strings"
 	"testing"
@@ -22,12 +28,12 @@ var admPages = []struct {
 	// keys that change something on the first row, with their answers (y to a question)
 	keys []string
 }{
-	{"bindings", views.NewBindingsPage, []string{"u", "y", "b"}},
-	{"devices", views.NewDevicesPage, []string{"d", "y", "s", "y", "x", "n", "e"}},
-	{"operators", views.NewOperatorsPage, []string{"n", "e", "p"}},
-	{"cards", views.NewCardsPage, []string{"l", "y", "f", "y", "b", "y", "x", "y"}},
-	{"audit", views.NewAuditPage, []string{"f"}},
-	{"staff", views.NewStaffPage, []string{"n", "r", "u", "y", "d", "y", "o"}},
+	{"bindings", bindings.New, []string{"u", "y", "b"}},
+	{"devices", devices.New, []string{"d", "y", "s", "y", "x", "n", "e"}},
+	{"operators", operators.New, []string{"n", "e", "p"}},
+	{"cards", cards.New, []string{"l", "y", "f", "y", "b", "y", "x", "y"}},
+	{"audit", audit.New, []string{"f"}},
+	{"staff", staff.New, []string{"n", "r", "u", "y", "d", "y", "o"}},
 }
 
 // auditCount is how many audit entries the ledger holds: every change writes one.
@@ -87,17 +93,17 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 		setup []string // keys as the admin, up to the last step
 		last  []string // keys after the actor changed
 	}{
-		{"unbind", views.NewBindingsPage, []string{"u"}, []string{"y"}},
-		{"bind", views.NewBindingsPage, []string{"down", "b"}, []string{"enter"}},
-		{"disable device", views.NewDevicesPage, []string{"d"}, []string{"y"}},
-		{"rotate", views.NewDevicesPage, []string{"s"}, []string{"y"}},
-		{"retire", views.NewDevicesPage, []string{"x", "tab", "b", "r", "o", "k", "e", "n", "enter"}, []string{"y"}},
-		{"reset pin", views.NewOperatorsPage, []string{"p", "1", "2", "3", "4", "enter", "1", "2", "3", "4"}, []string{"enter"}},
-		{"card lost", views.NewCardsPage, []string{"/", "2", "0", "0", "0", "0", "0", "0", "1", "enter", "l"}, []string{"y"}},
-		{"disable staff", views.NewStaffPage, []string{"down", "d"}, []string{"y"}},
-		{"unlock staff", views.NewStaffPage, []string{"down", "u"}, []string{"y"}},
-		{"reset password", views.NewStaffPage, []string{"r", "l", "o", "n", "g", "-", "p", "a", "s", "s", "enter", "l", "o", "n", "g", "-", "p", "a", "s", "s"}, []string{"enter"}},
-		{"staff role", views.NewStaffPage, []string{"down", "o", "right"}, []string{"enter"}},
+		{"unbind", bindings.New, []string{"u"}, []string{"y"}},
+		{"bind", bindings.New, []string{"down", "b"}, []string{"enter"}},
+		{"disable device", devices.New, []string{"d"}, []string{"y"}},
+		{"rotate", devices.New, []string{"s"}, []string{"y"}},
+		{"retire", devices.New, []string{"x", "tab", "b", "r", "o", "k", "e", "n", "enter"}, []string{"y"}},
+		{"reset pin", operators.New, []string{"p", "1", "2", "3", "4", "enter", "1", "2", "3", "4"}, []string{"enter"}},
+		{"card lost", cards.New, []string{"/", "2", "0", "0", "0", "0", "0", "0", "1", "enter", "l"}, []string{"y"}},
+		{"disable staff", staff.New, []string{"down", "d"}, []string{"y"}},
+		{"unlock staff", staff.New, []string{"down", "u"}, []string{"y"}},
+		{"reset password", staff.New, []string{"r", "l", "o", "n", "g", "-", "p", "a", "s", "s", "enter", "l", "o", "n", "g", "-", "p", "a", "s", "s"}, []string{"enter"}},
+		{"staff role", staff.New, []string{"down", "o", "right"}, []string{"enter"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, tc.build)

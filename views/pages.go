@@ -3,6 +3,15 @@ package views
 import (
 	"cardcenter/app"
 	"cardcenter/views/common"
+	"cardcenter/views/pages/audit"
+	"cardcenter/views/pages/bindings"
+	"cardcenter/views/pages/cards"
+	"cardcenter/views/pages/devices"
+	"cardcenter/views/pages/exceptions"
+	"cardcenter/views/pages/operators"
+	"cardcenter/views/pages/repair"
+	"cardcenter/views/pages/reports"
+	"cardcenter/views/pages/staff"
 )
 
 var (
@@ -15,14 +24,14 @@ var (
 // repair, supervisors read reports, admins do everything.
 func Pages() []common.PageSpec {
 	return []common.PageSpec{
-		{Roles: clerks, New: NewRepairPage},
-		{Roles: supervisors, New: NewReportsPage},
-		{Roles: supervisors, New: NewExceptionsPage},
-		{Roles: admins, New: NewBindingsPage},
-		{Roles: admins, New: NewDevicesPage},
-		{Roles: admins, New: NewOperatorsPage},
-		{Roles: admins, New: NewCardsPage},
-		{Roles: admins, New: NewStaffPage},
-		{Roles: admins, New: NewAuditPage},
+		{Roles: clerks, New: repair.New},
+		{Roles: supervisors, New: reports.New},
+		{Roles: supervisors, New: exceptions.New},
+		{Roles: admins, New: bindings.New},
+		{Roles: admins, New: devices.New},
+		{Roles: admins, New: operators.New},
+		{Roles: admins, New: cards.New},
+		{Roles: admins, New: staff.New},
+		{Roles: admins, New: audit.New},
 	}
 }

@@ -30,36 +30,8 @@ func probeSession(c *common.Common) tea.Cmd {
 	}
 }
 
-func (m cardsLookedMsg) Failure() error { return m.err }
-
-func (m devEndAskMsg) Failure() error { return m.err }
-
-func (m excLoadedMsg) Failure() error { return m.err }
-
-func (m excDecidedMsg) Failure() error { return m.err }
-
-func (m repairReadMsg) Failure() error { return m.err }
-
-func (m repairWriteMsg) Failure() error { return m.err }
-
-func (m repairReceiptMsg) Failure() error {
-	return m.err
-}
-
-func (m repairPrintMsg) Failure() error { return m.err }
-
-func (m repairReadersMsg) Failure() error { return m.err }
-
-func (m reportLoadedMsg) Failure() error { return m.err }
-
-func (m reportSettledMsg) Failure() error { return m.err }
-
-func (m reportExportedMsg) Failure() error { return m.err }
-
 func (m loginFailedMsg) Failure() error { return m.err }
 
 func (m firstRunMsg) Failure() error { return m.err }
-
-func (m cardsDoneMsg) Failure() error { return m.err }
 
 func (m passwordDoneMsg) Failure() error { return m.err }

@@ -100,3 +100,27 @@ func RoleName(c *Common, r app.Role) string {
 	}
 	return string(r)
 }
+
+// repairFit cuts the view to the page's size so it never pushes the help bar away.
+func Fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func RepairOutcomeName(c *Common, s app.RepairState) string {
+	switch s {
+	case app.RepairWritten:
+		return c.T("已补写", "written")
+	case app.RepairFoundOnCard:
+		return c.T("原已在卡上", "found on card")
+	}
+	return c.T("进行中", "in progress")
+}

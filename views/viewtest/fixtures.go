@@ -6,6 +6,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 var Boss = app.Actor{User: "boss", Role: app.RoleSupervisor}
@@ -59,3 +61,15 @@ func ReportsDesk(t *testing.T, lang string, settle bool) *Desk {
 	}
 	return d
 }
+
+// lockStaff types wrong passwords for user until the account locks.
+func LockStaff(t *testing.T, s *apptest.Site, user string) {
+	t.Helper()
+	for i := 0; i < s.Cfg.MaxWrongPasswords; i++ {
+		if _, err := s.Svc.Login(context.Background(), user, "wrong-pass-0"); err == nil {
+			t.Fatal("a wrong password logged in")
+		}
+	}
+}
+
+func Ctrl(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Mod: tea.ModCtrl} }

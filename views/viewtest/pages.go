@@ -22,7 +22,7 @@ func OpenPage(t *testing.T, lang string, actor app.Actor, build func(*common.Com
 	t.Helper()
 	d := New(t, actor, lang)
 	p := build(d.C)
-	p.SetSize(Width, Height-3)
+	p.SetSize(Width, PageHeight)
 	p = RunPageCmd(p, p.Init())
 	return d, p
 }
@@ -73,7 +73,7 @@ func Fits(t *testing.T, p common.Page, height int) {
 // GoldenPage compares the page at 80×24 inside the desk's frame with its golden file.
 func GoldenPage(t *testing.T, p common.Page) {
 	t.Helper()
-	Fits(t, p, Height-3)
+	Fits(t, p, PageHeight)
 	Golden(t, PageScreen(p))
 }
 
@@ -105,4 +105,15 @@ func (p *Stub) Capturing() bool { return false }
 // RunInit runs the root's Init commands.
 func RunInit(m tea.Model) tea.Model {
 	return RunCmd(m, m.Init())
+}
+
+// Offers reports whether the page's help bar offers an enabled binding shown as k (for
+// example "enter" to settle the selected recharge).
+func Offers(p common.Page, k string) bool {
+	for _, b := range p.ShortHelp() {
+		if b.Enabled() && b.Help().Key == k {
+			return true
+		}
+	}
+	return false
 }

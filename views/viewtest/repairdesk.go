@@ -2,6 +2,7 @@ package viewtest
 
 import (
 	"cardcenter/views/common"
+	"cardcenter/views/pages/repair"
 	"context"
 	"testing"
 
@@ -9,7 +10,6 @@ import (
 	"cardcenter/app/apptest"
 	"cardcenter/cardio"
 	"cardcenter/cardio/vcard"
-	"cardcenter/views"
 )
 
 // RepairDesk is a desk with the fixture's cardholder 0 as a virtual card (UID B2000001,
@@ -125,8 +125,8 @@ func (d *RepairDesk) Credit(amount app.Fen, terminal string, serial int64, kind 
 
 // Page is the repair screen at the size the root gives it on an 80×24 terminal.
 func (d *RepairDesk) Page() common.Page {
-	p := views.NewRepairPage(d.C)
-	p.SetSize(Width, Height-3)
+	p := repair.New(d.C)
+	p.SetSize(Width, PageHeight)
 	return RunPageCmd(p, p.Init())
 }
 
@@ -142,5 +142,5 @@ func (d *RepairDesk) Take(p common.Page) common.Page {
 
 // RepairSpecs is the desk with only the repair screen, as pages.go lists it for clerks.
 func RepairSpecs() []common.PageSpec {
-	return []common.PageSpec{{Roles: []app.Role{app.RoleClerk, app.RoleAdmin}, New: views.NewRepairPage}}
+	return []common.PageSpec{{Roles: []app.Role{app.RoleClerk, app.RoleAdmin}, New: repair.New}}
 }

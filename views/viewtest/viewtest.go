@@ -30,6 +30,9 @@ import (
 // Size of every golden screen: the desk's floor.
 const Width, Height = 80, 24
 
+// PageHeight is what the root gives a page at 80×24: the tab line and the help bar off.
+const PageHeight = Height - 3
+
 // Desk is a Common on an apptest site with fake cards.
 type Desk struct {
 	Site  *apptest.Site
