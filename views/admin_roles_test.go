@@ -1,12 +1,20 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/pages/audit"
+	"cardcenter/views/pages/bindings"
+	"cardcenter/views/pages/cards"
+	"cardcenter/views/pages/devices"
+	"cardcenter/views/pages/operators"
+	"cardcenter/views/pages/staff"
 	"context"
 	"strings"
 	"testing"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
@@ -16,16 +24,16 @@ import (
 
 var admPages = []struct {
 	name  string
-	build func(*views.Common) views.Page
+	build func(*common.Common) common.Page
 	// keys that change something on the first row, with their answers (y to a question)
 	keys []string
 }{
-	{"bindings", views.NewBindingsPage, []string{"u", "y", "b"}},
-	{"devices", views.NewDevicesPage, []string{"d", "y", "s", "y", "x", "n", "e"}},
-	{"operators", views.NewOperatorsPage, []string{"n", "e", "p"}},
-	{"cards", views.NewCardsPage, []string{"l", "y", "f", "y", "b", "y", "x", "y"}},
-	{"audit", views.NewAuditPage, []string{"f"}},
-	{"staff", views.NewStaffPage, []string{"n", "r", "u", "y", "d", "y", "o"}},
+	{"bindings", bindings.New, []string{"u", "y", "b"}},
+	{"devices", devices.New, []string{"d", "y", "s", "y", "x", "n", "e"}},
+	{"operators", operators.New, []string{"n", "e", "p"}},
+	{"cards", cards.New, []string{"l", "y", "f", "y", "b", "y", "x", "y"}},
+	{"audit", audit.New, []string{"f"}},
+	{"staff", staff.New, []string{"n", "r", "u", "y", "d", "y", "o"}},
 }
 
 // auditCount is how many audit entries the ledger holds: every change writes one.
@@ -43,11 +51,11 @@ func TestAdmScreensGiveNonAdminsNoChangeKeys(t *testing.T) {
 	for _, role := range []app.Role{app.RoleClerk, app.RoleSupervisor} {
 		for _, pg := range admPages {
 			t.Run(string(role)+"/"+pg.name, func(t *testing.T) {
-				d, p := admPage(t, "en", app.Actor{User: "someone", Role: role}, pg.build)
+				d, p := viewtest.OpenPage(t, "en", app.Actor{User: "someone", Role: role}, pg.build)
 				if pg.name == "cards" {
-					p = admKeys(p, "/")
+					p = viewtest.Keys(p, "/")
 					p = viewtest.TypePage(p, apptest.UserCard(0))
-					p = admKeys(p, "enter")
+					p = viewtest.Keys(p, "enter")
 				}
 				before := auditCount(t, d.Site)
 				for _, b := range p.ShortHelp() {
@@ -55,7 +63,7 @@ func TestAdmScreensGiveNonAdminsNoChangeKeys(t *testing.T) {
 						t.Errorf("%s offers %s (%s)", role, b.Help().Key, b.Help().Desc)
 					}
 				}
-				p = admKeys(p, pg.keys...)
+				p = viewtest.Keys(p, pg.keys...)
 				if p.Capturing() {
 					t.Errorf("a change key opened a form or question:\n%s", viewtest.PageScreen(p))
 				}
@@ -81,36 +89,36 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 	clerk := app.Actor{User: "clerk1", Role: app.RoleClerk}
 	for _, tc := range []struct {
 		name  string
-		build func(*views.Common) views.Page
+		build func(*common.Common) common.Page
 		setup []string // keys as the admin, up to the last step
 		last  []string // keys after the actor changed
 	}{
-		{"unbind", views.NewBindingsPage, []string{"u"}, []string{"y"}},
-		{"bind", views.NewBindingsPage, []string{"down", "b"}, []string{"enter"}},
-		{"disable device", views.NewDevicesPage, []string{"d"}, []string{"y"}},
-		{"rotate", views.NewDevicesPage, []string{"s"}, []string{"y"}},
-		{"retire", views.NewDevicesPage, []string{"x", "tab", "b", "r", "o", "k", "e", "n", "enter"}, []string{"y"}},
-		{"reset pin", views.NewOperatorsPage, []string{"p", "1", "2", "3", "4", "enter", "1", "2", "3", "4"}, []string{"enter"}},
-		{"card lost", views.NewCardsPage, []string{"/", "2", "0", "0", "0", "0", "0", "0", "1", "enter", "l"}, []string{"y"}},
-		{"disable staff", views.NewStaffPage, []string{"down", "d"}, []string{"y"}},
-		{"unlock staff", views.NewStaffPage, []string{"down", "u"}, []string{"y"}},
-		{"reset password", views.NewStaffPage, []string{"r", "l", "o", "n", "g", "-", "p", "a", "s", "s", "enter", "l", "o", "n", "g", "-", "p", "a", "s", "s"}, []string{"enter"}},
-		{"staff role", views.NewStaffPage, []string{"down", "o", "right"}, []string{"enter"}},
+		{"unbind", bindings.New, []string{"u"}, []string{"y"}},
+		{"bind", bindings.New, []string{"down", "b"}, []string{"enter"}},
+		{"disable device", devices.New, []string{"d"}, []string{"y"}},
+		{"rotate", devices.New, []string{"s"}, []string{"y"}},
+		{"retire", devices.New, []string{"x", "tab", "b", "r", "o", "k", "e", "n", "enter"}, []string{"y"}},
+		{"reset pin", operators.New, []string{"p", "1", "2", "3", "4", "enter", "1", "2", "3", "4"}, []string{"enter"}},
+		{"card lost", cards.New, []string{"/", "2", "0", "0", "0", "0", "0", "0", "1", "enter", "l"}, []string{"y"}},
+		{"disable staff", staff.New, []string{"down", "d"}, []string{"y"}},
+		{"unlock staff", staff.New, []string{"down", "u"}, []string{"y"}},
+		{"reset password", staff.New, []string{"r", "l", "o", "n", "g", "-", "p", "a", "s", "s", "enter", "l", "o", "n", "g", "-", "p", "a", "s", "s"}, []string{"enter"}},
+		{"staff role", staff.New, []string{"down", "o", "right"}, []string{"enter"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, p := admPage(t, "zh", admActor, tc.build)
+			d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, tc.build)
 			if tc.name == "bind" {
 				if err := d.Site.Svc.UnbindCard(context.Background(), d.Site.Admin, d.Site.Ops[1].ID); err != nil {
 					t.Fatal(err)
 				}
-				p = admKeys(p, "r")
+				p = viewtest.Keys(p, "r")
 				tc.setup = append(tc.setup, strings.Split(apptest.UserCard(3), "")...)
 			}
-			p = admKeys(p, tc.setup...)
+			p = viewtest.Keys(p, tc.setup...)
 			before := auditCount(t, d.Site)
 			d.C.Actor = d.Actor(clerk.User, clerk.Role)
-			p = admKeys(p, tc.last...)
-			admWant(t, p, "无此操作权限")
+			p = viewtest.Keys(p, tc.last...)
+			viewtest.Want(t, p, "无此操作权限")
 			if n := auditCount(t, d.Site); n != before {
 				t.Fatalf("%d changes made", n-before)
 			}
@@ -120,7 +128,7 @@ func TestAdmChangesAreRefusedByTheLedgerForANonAdmin(t *testing.T) {
 
 // The desk's tab list gives these screens to admins only.
 func TestAdmScreensAreListedForAdminsOnly(t *testing.T) {
-	d := viewtest.New(t, admActor, "zh")
+	d := viewtest.New(t, viewtest.Admin, "zh")
 	mine := map[string]bool{"授权卡": false, "设备": false, "操作员": false, "卡状态": false, "账号": false, "审计日志": false}
 	for _, spec := range views.Pages() {
 		title := spec.New(d.C).Title()
@@ -143,7 +151,7 @@ func TestAdmScreensAreListedForAdminsOnly(t *testing.T) {
 func TestAdmScreensFollowResize(t *testing.T) {
 	for _, pg := range admPages {
 		t.Run(pg.name, func(t *testing.T) {
-			_, p := admPage(t, "zh", admActor, pg.build)
+			_, p := viewtest.OpenPage(t, "zh", viewtest.Admin, pg.build)
 			for _, size := range [][2]int{{60, 12}, {120, 40}, {80, 21}} {
 				p.SetSize(size[0], size[1])
 				s := strings.TrimRight(viewtest.PageScreen(p), "\n")
@@ -152,7 +160,7 @@ func TestAdmScreensFollowResize(t *testing.T) {
 					t.Errorf("%v: %d lines", size, len(lines))
 				}
 				for _, l := range lines {
-					if w := lipglossWidth(l); w > size[0] {
+					if w := lipgloss.Width(l); w > size[0] {
 						t.Errorf("%v: line of %d cells: %q", size, w, l)
 					}
 				}
@@ -163,20 +171,20 @@ func TestAdmScreensFollowResize(t *testing.T) {
 
 // An admin logging in gets these screens as tabs, and the tab line fits 80 columns.
 func TestAdmDeskTabsForAnAdmin(t *testing.T) {
-	for _, lang := range admLangs {
+	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
 			d := viewtest.New(t, app.Actor{}, lang)
 			d.C.Cards = nil // no reader watch in synchronous tests
 			var m tea.Model = views.NewRoot(d.C, views.Pages())
 			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = runInit(m)
+			m = viewtest.RunInit(m)
 			m = viewtest.Type(m, "admin")
 			m = viewtest.Drive(m, viewtest.Key("tab"))
 			m = viewtest.Type(m, "admin-pass-1")
 			m = viewtest.Drive(m, viewtest.Key("enter"))
 			s := viewtest.Screen(m)
 			head := strings.SplitN(s, "\n", 2)[0]
-			if w := lipglossWidth(head); w > viewtest.Width {
+			if w := lipgloss.Width(head); w > viewtest.Width {
 				t.Errorf("tab line of %d cells: %q", w, head)
 			}
 			for _, title := range []string{d.C.T("授权卡", "Auth"), d.C.T("设备", "Devices"), d.C.T("操作员", "Operators"),

@@ -1,6 +1,10 @@
 package views
 
-import "charm.land/bubbles/v2/key"
+import (
+	"cardcenter/views/common"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // rootKeys are the desk-wide keys; screens have their own.
 type rootKeys struct {
@@ -9,7 +13,7 @@ type rootKeys struct {
 	Password key.Binding
 }
 
-func newRootKeys(c *Common) rootKeys {
+func newRootKeys(c *common.Common) rootKeys {
 	return rootKeys{
 		Next:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", c.T("下一页", "next screen"))),
 		Prev:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", c.T("上一页", "previous screen"))),
@@ -17,15 +21,5 @@ func newRootKeys(c *Common) rootKeys {
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", c.T("退出", "quit"))),
 		Logout:   key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", c.T("注销", "log out"))),
 		Password: key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", c.T("修改我的密码", "change my password"))),
-	}
-}
-
-// Yes/No of a confirmation; No is the default (STYLE: destructive confirms default to No).
-type confirmKeys struct{ Yes, No key.Binding }
-
-func newConfirmKeys(c *Common) confirmKeys {
-	return confirmKeys{
-		Yes: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", c.T("是", "yes"))),
-		No:  key.NewBinding(key.WithKeys("n", "esc", "enter"), key.WithHelp("n/enter", c.T("否", "no"))),
 	}
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cardcenter/views/common"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -13,7 +14,7 @@ import (
 
 // login asks for a desk account; on the very first run it creates the admin account.
 type login struct {
-	c      *Common
+	c      *common.Common
 	first  bool // no account yet: create the admin
 	fields []textinput.Model
 	focus  int
@@ -33,7 +34,7 @@ type firstRunMsg struct {
 	err   error
 }
 
-func newLogin(c *Common) *login {
+func newLogin(c *common.Common) *login {
 	l := &login{c: c}
 	l.keys.Next = key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", c.T("下一项", "next field")))
 	l.keys.Submit = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", c.T("登录", "log in")))
@@ -50,7 +51,9 @@ func (l *login) resume(user string) {
 }
 
 func (l *login) setFields() {
-	mk := func(placeholder string, secret bool) textinput.Model { return NewTextInput(placeholder, 24, secret) }
+	mk := func(placeholder string, secret bool) textinput.Model {
+		return common.NewTextInput(placeholder, 24, secret)
+	}
 	// No placeholders: the labels say it, and CJK placeholders overflow the field.
 	l.fields = []textinput.Model{mk("", false), mk("", true)}
 	if l.first {

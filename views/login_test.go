@@ -1,12 +1,12 @@
 package views_test
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"cardcenter/app"
@@ -22,7 +22,7 @@ func TestLoginScreens(t *testing.T) {
 			d.C.Cards = nil // no reader watch in synchronous tests
 			var m tea.Model = views.NewRoot(d.C, nil)
 			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = runInit(m)
+			m = viewtest.RunInit(m)
 			viewtest.Golden(t, viewtest.Screen(m))
 		})
 	}
@@ -31,10 +31,10 @@ func TestLoginScreens(t *testing.T) {
 func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
 	d := viewtest.New(t, app.Actor{}, "en")
 	d.C.Cards = nil
-	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")},
-		{Roles: []app.Role{app.RoleAdmin}, New: newStubPage("Devices")}})
+	var m tea.Model = views.NewRoot(d.C, []common.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: viewtest.StubPage("Repair")},
+		{Roles: []app.Role{app.RoleAdmin}, New: viewtest.StubPage("Devices")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-	m = runInit(m)
+	m = viewtest.RunInit(m)
 	m = viewtest.Type(m, "clerk1")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	m = viewtest.Type(m, "wrong-pass")
@@ -55,9 +55,9 @@ func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
 func TestLogoutEndsTheSessionInTheLedger(t *testing.T) {
 	d := viewtest.New(t, app.Actor{}, "en")
 	d.C.Cards = nil
-	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: newStubPage("Repair")}})
+	var m tea.Model = views.NewRoot(d.C, []common.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: viewtest.StubPage("Repair")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-	m = runInit(m)
+	m = viewtest.RunInit(m)
 	m = viewtest.Type(m, "clerk1")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	m = viewtest.Type(m, "clerk-pass-1")
@@ -82,9 +82,9 @@ func TestFirstRunCreatesTheAdmin(t *testing.T) {
 	d := viewtest.New(t, app.Actor{}, "zh")
 	fresh := apptest.NewEmpty(t)
 	d.C.Svc, d.C.Cards = fresh.Svc, nil
-	var m tea.Model = views.NewRoot(d.C, []views.PageSpec{{Roles: []app.Role{app.RoleAdmin}, New: newStubPage("设备")}})
+	var m tea.Model = views.NewRoot(d.C, []common.PageSpec{{Roles: []app.Role{app.RoleAdmin}, New: viewtest.StubPage("设备")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-	m = runInit(m)
+	m = viewtest.RunInit(m)
 	if s := viewtest.Screen(m); !strings.Contains(s, "首次使用") {
 		t.Fatalf("first run:\n%s", s)
 	}
@@ -100,26 +100,4 @@ func TestFirstRunCreatesTheAdmin(t *testing.T) {
 	if need, _ := fresh.Svc.NeedsFirstAdmin(context.Background()); need {
 		t.Fatal("no admin was created")
 	}
-}
-
-// stubPage is a screen with only a title, to see which screens a role gets.
-type stubPage struct{ title string }
-
-func newStubPage(title string) func(*views.Common) views.Page {
-	return func(*views.Common) views.Page { return &stubPage{title} }
-}
-
-func (p *stubPage) Init() tea.Cmd                        { return nil }
-func (p *stubPage) Update(tea.Msg) (views.Page, tea.Cmd) { return p, nil }
-func (p *stubPage) View() string                         { return p.title + " screen" }
-func (p *stubPage) SetSize(int, int)                     {}
-func (p *stubPage) Title() string                        { return p.title }
-func (p *stubPage) ShortHelp() []key.Binding             { return nil }
-func (p *stubPage) FullHelp() [][]key.Binding            { return nil }
-func (p *stubPage) Busy() bool                           { return false }
-func (p *stubPage) Capturing() bool                      { return false }
-
-// runInit runs the root's Init commands.
-func runInit(m tea.Model) tea.Model {
-	return viewtest.RunCmd(m, m.Init())
 }

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/form"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -14,8 +16,8 @@ import (
 // ledger checks the current password and the policy, and counts a wrong current password
 // towards the lock.
 type passwordDialog struct {
-	c    *Common
-	form *admForm
+	c    *common.Common
+	form *form.Model
 	busy bool
 	done bool // changed: the dialog says so until a key closes it
 	keys struct{ Close key.Binding }
@@ -24,15 +26,15 @@ type passwordDialog struct {
 // passwordDoneMsg is ChangeOwnPassword's answer.
 type passwordDoneMsg struct{ err error }
 
-func newPasswordDialog(c *Common) *passwordDialog {
+func newPasswordDialog(c *common.Common) *passwordDialog {
 	d := &passwordDialog{c: c}
 	d.keys.Close = key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc/enter", c.T("返回", "back")))
-	d.form = newAdmForm(c, c.T("修改我的密码", "Change my password"))
-	d.form.note = c.T("账号 ", "Account ") + c.Actor.User
-	d.form.text(c.T("当前密码", "Current"), "", 20, true, "")
-	d.form.text(c.T("新密码", "New"), "", 20, true,
+	d.form = form.New(c, c.T("修改我的密码", "Change my password"))
+	d.form.Note = c.T("账号 ", "Account ") + c.Actor.User
+	d.form.Text(c.T("当前密码", "Current"), "", 20, true, "")
+	d.form.Text(c.T("新密码", "New"), "", 20, true,
 		c.T(fmt.Sprintf("至少 %d 个字符", app.MinPasswordLen), fmt.Sprintf("at least %d characters", app.MinPasswordLen)))
-	d.form.text(c.T("再输一次", "Again"), "", 20, true, "")
+	d.form.Text(c.T("再输一次", "Again"), "", 20, true, "")
 	return d
 }
 
@@ -42,13 +44,9 @@ func (d *passwordDialog) Update(msg tea.Msg) (cmd tea.Cmd, closed bool) {
 	case passwordDoneMsg:
 		d.busy = false
 		if msg.err != nil {
-			d.form.err = d.c.Msg(msg.err)
+			d.form.Err = d.c.Msg(msg.err)
 			// Every field again: a wrong current password is not to be retried by enter.
-			for i := range d.form.fields {
-				d.form.set(i, "")
-			}
-			d.form.focus = 0
-			d.form.refocus()
+			d.form.Clear()
 			return nil, false
 		}
 		d.done = true
@@ -61,9 +59,9 @@ func (d *passwordDialog) Update(msg tea.Msg) (cmd tea.Cmd, closed bool) {
 			return nil, key.Matches(msg, d.keys.Close)
 		}
 		switch d.form.Update(msg) {
-		case admFormCancel:
+		case form.Cancel:
 			return nil, true
-		case admFormSubmit:
+		case form.Submit:
 			return d.submit(), false
 		}
 	}
@@ -72,15 +70,15 @@ func (d *passwordDialog) Update(msg tea.Msg) (cmd tea.Cmd, closed bool) {
 
 func (d *passwordDialog) submit() tea.Cmd {
 	c, f := d.c, d.form
-	old, pw := f.raw(0), f.raw(1)
-	if pw != f.raw(2) {
-		f.err = c.T("两次输入的新密码不一致", "the two new passwords differ")
+	old, pw := f.Raw(0), f.Raw(1)
+	if pw != f.Raw(2) {
+		f.Err = c.T("两次输入的新密码不一致", "the two new passwords differ")
 		return nil
 	}
-	d.busy, f.err = true, ""
+	d.busy, f.Err = true, ""
 	actor := c.Actor
 	return func() tea.Msg {
-		ctx, cancel := admCtx(c)
+		ctx, cancel := common.CallContext(c)
 		defer cancel()
 		return passwordDoneMsg{c.Svc.ChangeOwnPassword(ctx, actor, old, pw)}
 	}
@@ -104,5 +102,5 @@ func (d *passwordDialog) help() []key.Binding {
 	if d.done {
 		return []key.Binding{d.keys.Close}
 	}
-	return d.form.help()
+	return d.form.Help()
 }

@@ -2,30 +2,32 @@ package views
 
 import (
 	"bufio"
+	"cardcenter/app"
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/theme"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
-	"cardcenter/app"
-	"cardcenter/views/theme"
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
 )
 
 // Root is the desk: the login, then the screens the person's role may use, as tabs.
 type Root struct {
-	c        *Common
-	specs    []PageSpec
+	c        *common.Common
+	specs    []common.PageSpec
 	login    *login
-	pages    []Page
+	pages    []common.Page
 	active   int
 	keys     rootKeys
-	confirm  confirmKeys
+	confirm  confirm.Keys
 	help     help.Model
 	fullHelp bool
 	askQuit  bool
@@ -61,12 +63,12 @@ func swapDemoCard(sock string) tea.Cmd {
 }
 
 // NewRoot returns the desk with the given screens (shown by role after login).
-func NewRoot(c *Common, specs []PageSpec) *Root {
+func NewRoot(c *common.Common, specs []common.PageSpec) *Root {
 	if c.Lang != "en" {
 		c.Lang = "zh"
 	}
 	c.Theme = theme.New(true)
-	r := &Root{c: c, specs: specs, keys: newRootKeys(c), confirm: newConfirmKeys(c), help: help.New()}
+	r := &Root{c: c, specs: specs, keys: newRootKeys(c), confirm: confirm.NewKeys(c), help: help.New()}
 	r.login = newLogin(c)
 	return r
 }
@@ -114,10 +116,10 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			// Already watching from an earlier login: tell the new pages where things stand.
 			st := r.reader // the Cmd runs in its own goroutine: never read the model there
-			cmds = append(cmds, func() tea.Msg { return ReaderMsg{State: st} })
+			cmds = append(cmds, func() tea.Msg { return common.ReaderMsg{State: st} })
 		}
 		return r, tea.Batch(cmds...)
-	case ReaderMsg:
+	case common.ReaderMsg:
 		r.reader = msg.State
 		cmds := []tea.Cmd{watchReader(r.c, msg.State)}
 		for i, p := range r.pages {
@@ -155,7 +157,7 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			r.login, cmd = r.login.Update(msg)
 			return r, cmd
 		}
-	} else if sessionEnded(msg) {
+	} else if common.SessionEnded(msg) {
 		// The answer may be a screen's from before a logout: ask the ledger whether this
 		// session is the one that ended before covering the desk.
 		cmd := probeSession(r.c)
@@ -371,7 +373,7 @@ func (r *Root) tabLine() string {
 		}
 		who := r.c.Actor.User
 		if try.role {
-			who += " · " + roleName(r.c, r.c.Actor.Role)
+			who += " · " + common.RoleName(r.c, r.c.Actor.Role)
 		}
 		line = lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(tabs, try.sep), "  ", th.Muted.Render(who))
 		if lipgloss.Width(line) <= r.c.Width {
@@ -387,14 +389,16 @@ func (r *Root) tabLine() string {
 	return line
 }
 
-func roleName(c *Common, r app.Role) string {
-	switch r {
-	case app.RoleClerk:
-		return c.T("柜员", "clerk")
-	case app.RoleSupervisor:
-		return c.T("主管", "supervisor")
-	case app.RoleAdmin:
-		return c.T("管理员", "admin")
+// watchReader waits for the reader's state to differ from last.
+func watchReader(c *common.Common, last app.ReaderState) tea.Cmd {
+	if c.Cards == nil {
+		return nil
 	}
-	return string(r)
+	return func() tea.Msg {
+		st, err := c.Cards.Watch(c.Ctx, last)
+		if c.Ctx.Err() != nil {
+			return nil // the desk is closing
+		}
+		return common.ReaderMsg{State: st, Err: err}
+	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"errors"
 	"flag"
@@ -67,7 +68,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	var svc app.Desk
 	var keys cardio.KeySource
 	var scope func() string
-	var c *views.Common
+	var c *common.Common
 	if len(hostURLs) > 0 {
 		// The ledger is the host's, and so is the site key: no database and no key here;
 		// each card's keys come from the host in the clerk's session.
@@ -102,7 +103,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	}
 	cards := &deskio.PCSC{Keys: keys, Scope: scope}
 	cards.Choose(*reader)
-	c = &views.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
+	c = &common.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
 	// Leaving the desk logged in ends the session too (on a host its token would otherwise
 	// stay good until it idles out), within a short wait: the desk is closing.

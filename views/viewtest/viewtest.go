@@ -4,6 +4,7 @@
 package viewtest
 
 import (
+	"cardcenter/views/common"
 	"context"
 	"os"
 	"path/filepath"
@@ -24,16 +25,18 @@ import (
 	"cardcenter/app/deskio"
 	"cardcenter/cardio"
 	"cardcenter/cardio/vcard"
-	"cardcenter/views"
 )
 
 // Size of every golden screen: the desk's floor.
 const Width, Height = 80, 24
 
+// PageHeight is what the root gives a page at 80×24: the tab line and the help bar off.
+const PageHeight = Height - 3
+
 // Desk is a Common on an apptest site with fake cards.
 type Desk struct {
 	Site  *apptest.Site
-	C     *views.Common
+	C     *common.Common
 	Cards *Cards
 	Host  *deskapitest.Host // the host the desk calls (NewRemote); nil in process
 }
@@ -49,7 +52,7 @@ func New(t testing.TB, actor app.Actor, lang string) *Desk {
 		s.Staff(actor.User, actor.Role) // the ledger checks every actor against its account
 	}
 	cards := NewCards()
-	c := &views.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
+	c := &common.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
 		ProvisionDir: filepath.Join(t.TempDir(), "provision")}
 	return &Desk{Site: s, C: c, Cards: cards}
 }
@@ -73,7 +76,7 @@ func NewRemote(t testing.TB, actor app.Actor, lang string) *Desk {
 		actor = a
 	}
 	cards := NewCards()
-	c := &views.Common{Ctx: context.Background(), Svc: client, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
+	c := &common.Common{Ctx: context.Background(), Svc: client, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
 		ProvisionDir: filepath.Join(t.TempDir(), "provision")}
 	return &Desk{Site: s, C: c, Cards: cards, Host: host}
 }
@@ -203,7 +206,7 @@ func Screen(m tea.Model) string {
 }
 
 // PageScreen is a page's view without colours.
-func PageScreen(p views.Page) string {
+func PageScreen(p common.Page) string {
 	s := ansi.Strip(p.View())
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
@@ -299,13 +302,13 @@ func Type(m tea.Model, s string) tea.Model {
 }
 
 // DrivePage is Drive for a single screen.
-func DrivePage(p views.Page, msg tea.Msg) views.Page {
+func DrivePage(p common.Page, msg tea.Msg) common.Page {
 	p, cmd := p.Update(msg)
 	return RunPageCmd(p, cmd)
 }
 
 // RunPageCmd is RunCmd for a single screen.
-func RunPageCmd(p views.Page, cmd tea.Cmd) views.Page {
+func RunPageCmd(p common.Page, cmd tea.Cmd) common.Page {
 	if cmd == nil {
 		return p
 	}
@@ -327,7 +330,7 @@ func RunPageCmd(p views.Page, cmd tea.Cmd) views.Page {
 }
 
 // TypePage sends each rune of s to a screen.
-func TypePage(p views.Page, s string) views.Page {
+func TypePage(p common.Page, s string) common.Page {
 	for _, r := range s {
 		p = DrivePage(p, tea.KeyPressMsg{Code: r, Text: string(r)})
 	}

@@ -1,0 +1,16 @@
+package common
+
+import (
+	"errors"
+
+	"cardcenter/app"
+)
+
+// Failed is a screen's answer that may carry the ledger's refusal. Every message type that
+// carries an error implements it (session_test.go checks the source).
+type Failed interface{ Failure() error }
+
+func SessionEnded(msg any) bool {
+	f, ok := msg.(Failed)
+	return ok && errors.Is(f.Failure(), app.CodeSessionEnded)
+}

@@ -1,4 +1,0 @@
-package views
-
-// The exceptions screen's constructor, for the external tests.
-var NewExceptionsPage = newExceptionsPage

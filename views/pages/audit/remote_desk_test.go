@@ -1,0 +1,18 @@
+package audit_test
+
+import (
+	"testing"
+
+	"cardcenter/views/viewtest"
+)
+
+// The screen against a host (see views/remote_desk_test.go): these tests run again with the
+// desk calling the ledger through the desk API across a loopback TLS socket.
+func TestRemoteDesk(t *testing.T) {
+	// The audit log is refused to a non-admin.
+	for _, test := range []func(*testing.T){
+		TestAdmAuditRefusedToANonAdmin,
+	} {
+		viewtest.RunRemote(t, test)
+	}
+}

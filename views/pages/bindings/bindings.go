@@ -1,0 +1,173 @@
+package bindings
+
+import (
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/components/form"
+	"cardcenter/views/components/listpage"
+	"cardcenter/views/components/status"
+	"cardcenter/views/components/table"
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"cardcenter/app"
+)
+
+// bindingsPage: the recharge operators and their authorization cards (rule 10). An admin
+// binds a card by putting it on the reader or typing its number, and unbinds one.
+type bindingsPage struct {
+	listpage.Base
+	keys   bindingsKeys
+	rows   []app.OperatorCard
+	reader app.ReaderState
+	// The bind dialog (admBase.form) is for formOp; readSeq names the latest card read.
+	formOp  app.OperatorInfo
+	readSeq int
+	reading bool
+}
+
+// bindingsReadMsg: the card on the reader, read for the bind dialog of request seq.
+type bindingsReadMsg struct {
+	seq  int
+	card common.CardRead
+}
+
+type bindingsDoneMsg struct{ listpage.Change }
+
+func New(c *common.Common) common.Page {
+	p := &bindingsPage{keys: newBindingsKeys(c)}
+	p.Base = listpage.New(c, []table.Col{{Title: c.T("工号", "Op no"), Width: 6}, {Title: c.T("姓名", "Name"), Width: 10}, {Title: c.T("授权卡", "Card"), Width: 10},
+		{Title: c.T("卡状态", "Status"), Width: 9}, {Title: c.T("绑定时间", "Bound at"), Width: 16}, {Title: c.T("绑定人", "Bound by"), Width: 0}},
+		c.T("还没有充值操作员", "no recharge operators yet"))
+	return p
+}
+
+func (p *bindingsPage) Init() tea.Cmd { return p.load() }
+
+func (p *bindingsPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.Bindings) }
+
+func (p *bindingsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case listpage.RowsMsg[app.OperatorCard]:
+		listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, nil)
+		return p, nil
+	case common.ReaderMsg:
+		p.reader = msg.State
+		if p.Form != nil && msg.State == app.ReaderCard {
+			return p, p.readCard()
+		}
+		return p, nil
+	case bindingsReadMsg:
+		if p.Form == nil || msg.seq != p.readSeq {
+			return p, nil // the dialog closed or a newer read started
+		}
+		p.reading = false
+		if msg.card.Err != nil {
+			p.Form.Err = p.C.Msg(msg.card.Err)
+			if msg.card.CardNo != "" {
+				p.Form.Err = msg.card.CardNo + ": " + p.Form.Err
+			}
+			return p, nil
+		}
+		p.Form.Set(0, msg.card.CardNo)
+		p.Form.Err = ""
+		p.Form.Note = p.C.T(fmt.Sprintf("读卡器上的卡: %s(%s)— 按回车绑定", msg.card.CardNo, msg.card.Holder),
+			fmt.Sprintf("Card on the reader: %s (%s); enter binds it", msg.card.CardNo, msg.card.Holder))
+		return p, nil
+	case bindingsDoneMsg:
+		if p.ShowChange(msg.Change) {
+			return p, p.load()
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
+	if cmd, taken := p.RouteKey(k, p.bind); taken {
+		return cmd
+	}
+	row, ok := p.selected()
+	switch {
+	case key.Matches(k, p.keys.Reload):
+		return p.load()
+	case key.Matches(k, p.keys.Bind) && ok:
+		p.openBind(row.Operator)
+		if p.reader == app.ReaderCard {
+			return p.readCard()
+		}
+	case key.Matches(k, p.keys.Unbind) && ok:
+		if !row.Bound {
+			p.Status = status.Failed(p.C.T(row.Operator.OpNo+" 没有绑定授权卡", row.Operator.OpNo+" has no authorization card"))
+			return nil
+		}
+		op, card := row.Operator, row.Binding.CardNo
+		p.Asking = &confirm.Question{
+			Prompt: p.C.T(fmt.Sprintf("解除 %s %s 的授权卡 %s?", op.OpNo, op.Name, card),
+				fmt.Sprintf("Unbind card %s from %s %s?", card, op.OpNo, op.Name)),
+			Run: func() tea.Cmd { return p.unbind(op, card) },
+		}
+	}
+	return nil
+}
+
+func (p *bindingsPage) selected() (app.OperatorCard, bool) {
+	i, ok := p.Table.Selected()
+	if !ok || i >= len(p.rows) {
+		return app.OperatorCard{}, false
+	}
+	return p.rows[i], true
+}
+
+func (p *bindingsPage) openBind(op app.OperatorInfo) {
+	c := p.C
+	p.formOp, p.reading = op, false
+	p.Form = form.New(c, c.T(fmt.Sprintf("为 %s %s 绑定授权卡", op.OpNo, op.Name), fmt.Sprintf("Bind an authorization card to %s %s", op.OpNo, op.Name)))
+	p.Form.Note = c.T("请将卡放到读卡器上,或输入卡号后按回车", "Put the card on the reader, or type its number and press enter")
+	p.Form.Text(c.T("卡号", "Card no"), "", 20, false, "")
+	p.Status = status.Line{}
+}
+
+func (p *bindingsPage) readCard() tea.Cmd {
+	p.readSeq++
+	p.reading = true
+	seq, c := p.readSeq, p.C
+	return func() tea.Msg { return bindingsReadMsg{seq, common.ReadCard(c)} }
+}
+
+func (p *bindingsPage) bind() tea.Cmd {
+	c, op, cardNo := p.C, p.formOp, p.Form.Value(0)
+	if cardNo == "" {
+		p.Form.Err = c.T("请输入卡号或放卡", "type a card number or put the card on the reader")
+		return nil
+	}
+	actor := c.Actor
+	return func() tea.Msg {
+		ctx, cancel := common.CallContext(c)
+		defer cancel()
+		if err := c.Svc.BindCard(ctx, actor, op.ID, cardNo); err != nil {
+			return bindingsDoneMsg{listpage.Change{Err: err, Form: true}}
+		}
+		return bindingsDoneMsg{listpage.Change{Form: true, Note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
+			fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}}
+	}
+}
+
+func (p *bindingsPage) unbind(op app.OperatorInfo, cardNo string) tea.Cmd {
+	c, actor := p.C, p.C.Actor
+	return func() tea.Msg {
+		ctx, cancel := common.CallContext(c)
+		defer cancel()
+		if err := c.Svc.UnbindCard(ctx, actor, op.ID); err != nil {
+			return bindingsDoneMsg{listpage.Change{Err: err}}
+		}
+		return bindingsDoneMsg{listpage.Change{Note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
+			fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}}
+	}
+}
+
+func (p *bindingsPage) Title() string { return p.C.T("授权卡", "Auth") }

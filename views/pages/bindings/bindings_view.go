@@ -1,0 +1,42 @@
+package bindings
+
+import (
+	"cardcenter/views/common"
+
+	"charm.land/bubbles/v2/key"
+
+	"cardcenter/app"
+)
+
+func (p *bindingsPage) tableRows() [][]string {
+	c := p.C
+	out := make([][]string, len(p.rows))
+	for i, r := range p.rows {
+		card, st, at, by := c.T("未绑定", "none"), "", "", ""
+		if r.Bound {
+			card, st, at, by = r.Binding.CardNo, common.CardStatusName(c, r.Binding.CardStatus), common.FormatTime(c, r.Binding.BoundAt), r.Binding.BoundBy
+		}
+		out[i] = []string{r.Operator.OpNo, r.Operator.Name, card, st, at, by}
+	}
+	return out
+}
+
+func (p *bindingsPage) View() string {
+	c := p.C
+	if p.Form != nil {
+		s := p.Form.View()
+		if p.reading {
+			s += "\n\n" + c.Theme.Muted.Render(c.T("正在读卡…", "reading the card…"))
+		} else if p.reader == app.ReaderNoPCSC || p.reader == app.ReaderNone {
+			s += "\n\n" + c.Theme.Muted.Render(c.T("读卡器不可用,请输入卡号", "the reader is not available: type the number"))
+		}
+		return s
+	}
+	return p.Body(c.T("每位充值操作员至多一张授权卡,每张卡只属于一位操作员", "One authorization card per operator, one operator per card"))
+}
+
+func (p *bindingsPage) ShortHelp() []key.Binding {
+	return p.HelpWith(p.keys.Bind, p.keys.Unbind, p.keys.Reload)
+}
+
+func (p *bindingsPage) FullHelp() [][]key.Binding { return p.FullHelpWith(p.ShortHelp()) }

@@ -1,0 +1,3 @@
+package devices
+
+func (m devEndAskMsg) Failure() error { return m.err }

@@ -1,0 +1,24 @@
+package repair_test
+
+import (
+	"testing"
+
+	"cardcenter/views/viewtest"
+)
+
+// The screen against a host (see views/remote_desk_test.go): these tests run again with the
+// desk calling the ledger through the desk API across a loopback TLS socket.
+func TestRemoteDesk(t *testing.T) {
+	// The repair desk: one write, then already repaired; refusals; a lost answer.
+	for _, test := range []func(*testing.T){
+		TestRepairScreens,
+		TestRepairFlowWritesOnceAndTheNextTapShowsItRepaired,
+		TestRepairConfirmDefaultsToNo,
+		TestRepairCardTakenAwayMidWrite,
+		TestRepairRefusesLostCardsAndCannotTell,
+		TestRepairCompletionLostAfterTheWrite,
+		TestRepairTabByRole,
+	} {
+		viewtest.RunRemote(t, test)
+	}
+}

@@ -1,0 +1,21 @@
+package reports_test
+
+import (
+	"testing"
+
+	"cardcenter/views/viewtest"
+)
+
+// The screen against a host (see views/remote_desk_test.go): these tests run again with the
+// desk calling the ledger through the desk API across a loopback TLS socket.
+func TestRemoteDesk(t *testing.T) {
+	// Reports and their roles.
+	for _, test := range []func(*testing.T){
+		TestReportsScreens,
+		TestReportsRoles,
+		TestReportsLateReversalsAndAdjustments,
+		TestReportFailureThenReload,
+	} {
+		viewtest.RunRemote(t, test)
+	}
+}

@@ -1,4 +1,0 @@
-package views
-
-// The repair screen's constructor, for the external tests.
-var NewRepairPage = newRepairPage

@@ -1,4 +1,0 @@
-package views
-
-// The reports screen's constructor, for the external tests.
-var NewReportsPage = newReportsPage
