@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,8 +75,14 @@ func newPOSWorld(t *testing.T) *posWorld {
 // and what it printed.
 func (w *posWorld) pos(flags []string, action ...string) (int, string) {
 	w.t.Helper()
-	args := append([]string{"pos", "--host", w.url, "--device", "P1", "--db", w.site.Path, "--journal", w.journal,
-		"--reader", pcsctest.Reader0, "--card-wait", "5s", "--retry-for", "10s"}, flags...)
+	// --host takes a list (it may be given again), so a step that names its own host
+	// gets that host alone, not the site's host with it.
+	host := []string{"--host", w.url}
+	if slices.Contains(flags, "--host") {
+		host = nil
+	}
+	args := append(append(append([]string{"pos"}, host...), "--device", "P1", "--db", w.site.Path, "--journal", w.journal,
+		"--reader", pcsctest.Reader0, "--card-wait", "5s", "--retry-for", "10s"), flags...)
 	var out, errb bytes.Buffer
 	code := run(context.Background(), append(args, action...), &out, &errb)
 	return code, out.String() + errb.String()
