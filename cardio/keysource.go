@@ -3,6 +3,9 @@ package cardio
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -108,3 +111,33 @@ func (o *OneCard) forget() {
 
 // HeldUID is the UID whose keys are held (nil: none), for tests.
 func (o *OneCard) HeldUID() []byte { o.mu.Lock(); defer o.mu.Unlock(); return bytes.Clone(o.uid) }
+
+// HostKeys is the key source of a machine that holds no site key (a desk of a host, a POS):
+// Ask fetches from the host the keys of the card with this UID (upper-case hex) and, for a
+// write, this card number as read from the card; it checks that the answer is about that
+// card. How it asks (a desk's session, a POS's signed request) is the caller's; wrap it in
+// a OneCard to hold one card's keys between a read and a write.
+type HostKeys struct {
+	Ask func(ctx context.Context, uidHex, cardNo string) (a, b [6]byte, err error)
+}
+
+var _ KeySource = HostKeys{}
+
+func (h HostKeys) ReadKeys(ctx context.Context, uid []byte) (CardKeys, error) {
+	return h.ask(ctx, uid, "")
+}
+
+func (h HostKeys) WriteKeys(ctx context.Context, uid []byte, cardNo string) (CardKeys, error) {
+	if cardNo == "" {
+		return CardKeys{}, fmt.Errorf("write keys: no card number was read")
+	}
+	return h.ask(ctx, uid, cardNo)
+}
+
+func (h HostKeys) ask(ctx context.Context, uid []byte, cardNo string) (CardKeys, error) {
+	a, b, err := h.Ask(ctx, strings.ToUpper(hex.EncodeToString(uid)), cardNo)
+	if err != nil {
+		return CardKeys{}, err
+	}
+	return CardKeys{A: a, B: b}, nil
+}

@@ -77,7 +77,7 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		svc = client
-		keys = deskio.HostKeys{Desk: client, Actor: func() app.Actor { return c.Actor }}
+		keys = deskio.HostKeys(client, func() app.Actor { return c.Actor })
 		scope = func() string { return c.Actor.Session }
 		e.log.Info("desk on a host", "hosts", hostURLs.String())
 	} else {

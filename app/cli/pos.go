@@ -109,7 +109,7 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	}
 	// The card's keys come from the host, in a signed request like every other: no site
 	// key lives in a POS. They are held for the card on the reader only.
-	keys := &cardio.OneCard{Source: pos.HostKeys{Host: keyHost}}
+	keys := &cardio.OneCard{Source: pos.HostKeys(keyHost)}
 	cards := &pos.CardioCards{Station: cardio.Station{Keys: keys, TearCreditAfter: *tearAfter, Connect: pcscConnect(*reader, *wait)}}
 	term := pos.New(host, cards, j, st, clock)
 	term.Log = e.log

@@ -41,7 +41,7 @@ func BenchmarkCardPlacedToVerdict(b *testing.B) {
 	remote, ra := w.host.Login("clerk1")
 	w.site.Svc.ServeCardKeys(w.key)
 	keyed := func() app.DeskReader { // a new card placed: nothing held yet
-		return w.hostKeyedReader(w.card, deskio.HostKeys{Desk: remote, Actor: func() app.Actor { return ra }})
+		return w.hostKeyedReader(w.card, deskio.HostKeys(remote, func() app.Actor { return ra }))
 	}
 	local := func() app.DeskReader { return rd }
 	for _, c := range []struct {

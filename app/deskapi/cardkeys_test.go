@@ -14,7 +14,7 @@ import (
 
 // hostKeyedReader is a desk's reader whose only keys are the host's answers, in actor's
 // session: the desk side holds no site key.
-func (w *world) hostKeyedReader(r *vcard.Reader, d deskio.HostKeys) *countingReader {
+func (w *world) hostKeyedReader(r *vcard.Reader, d cardio.KeySource) *countingReader {
 	var held sync.Mutex
 	return &countingReader{DeskReader: &deskio.Reader{Station: cardio.Station{Keys: &cardio.OneCard{Source: d},
 		Connect: func(context.Context) (cardio.Transport, func(), error) {
@@ -35,7 +35,7 @@ func TestCardKeysFromTheHostInTheClerksSession(t *testing.T) {
 	before := w.read(w.card).Purse
 
 	d, a := w.host.Login("clerk1")
-	r := w.hostKeyedReader(w.card, deskio.HostKeys{Desk: d, Actor: func() app.Actor { return a }})
+	r := w.hostKeyedReader(w.card, deskio.HostKeys(d, func() app.Actor { return a }))
 	dc, err := app.LookAtCard(ctx, d, a, r)
 	if err != nil || len(dc.Items) != 1 || dc.Items[0].Recharge.ID == 0 {
 		t.Fatalf("look at the card with the host's keys: %+v %v", dc, err)
@@ -53,7 +53,7 @@ func TestCardKeysFromTheHostInTheClerksSession(t *testing.T) {
 
 	ended := func(name string, a app.Actor) {
 		t.Helper()
-		r := w.hostKeyedReader(w.card, deskio.HostKeys{Desk: d, Actor: func() app.Actor { return a }})
+		r := w.hostKeyedReader(w.card, deskio.HostKeys(d, func() app.Actor { return a }))
 		before := w.site.Ledger().Audit
 		_, err := app.LookAtCard(ctx, d, a, r)
 		if !errors.Is(err, app.CodeKeysRefused) || !errors.Is(err, app.CodeSessionEnded) {

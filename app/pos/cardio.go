@@ -2,9 +2,7 @@ package pos
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"cardcenter/app"
@@ -57,27 +55,12 @@ type KeyHost interface {
 // the card on its reader, so that no site key lives in a terminal. Key B comes only under an
 // open authorization; wrap it in a cardio.OneCard to hold one card's keys between the read
 // and the write of a recharge.
-type HostKeys struct{ Host KeyHost }
-
-var _ cardio.KeySource = HostKeys{}
-
-func (h HostKeys) ReadKeys(ctx context.Context, uid []byte) (cardio.CardKeys, error) {
-	return h.ask(ctx, uid, "")
-}
-
-func (h HostKeys) WriteKeys(ctx context.Context, uid []byte, cardNo string) (cardio.CardKeys, error) {
-	if cardNo == "" {
-		return cardio.CardKeys{}, fmt.Errorf("write keys: no card number was read")
-	}
-	return h.ask(ctx, uid, cardNo)
-}
-
-func (h HostKeys) ask(ctx context.Context, uid []byte, cardNo string) (cardio.CardKeys, error) {
-	uidHex := strings.ToUpper(hex.EncodeToString(uid))
-	ans, err := h.Host.CardKeys(ctx, uidHex, cardNo)
-	if err != nil {
-		return cardio.CardKeys{}, err
-	}
-	a, b, err := ans.For(uidHex, cardNo != "")
-	return cardio.CardKeys{A: a, B: b}, err
+func HostKeys(host KeyHost) cardio.HostKeys {
+	return cardio.HostKeys{Ask: func(ctx context.Context, uidHex, cardNo string) (a, b [6]byte, err error) {
+		ans, err := host.CardKeys(ctx, uidHex, cardNo)
+		if err != nil {
+			return a, b, err
+		}
+		return ans.For(uidHex, cardNo != "")
+	}}
 }
