@@ -125,14 +125,7 @@ func addFields(s *schema, t reflect.Type, where string) {
 				panic(fmt.Sprintf("deskapi: two fields named %q in %s", name, where))
 			}
 		}
-		lim := 0
-		if l := f.Tag.Get("limit"); l != "" {
-			n, err := strconv.Atoi(l)
-			if err != nil || n <= 0 {
-				panic(fmt.Sprintf("deskapi: bad limit %q on %s.%s", l, where, f.Name))
-			}
-			lim = n
-		}
+		lim := strictjson.Limit(f, "deskapi: "+where)
 		s.fields = append(s.fields, field{name: name, required: !strings.Contains(opts, "omitempty"),
 			schema: schemaOf(f.Type, lim, where+"."+f.Name)})
 	}

@@ -86,14 +86,7 @@ func schemaOf(t reflect.Type, limit int) *wireSchema {
 			if name == "" {
 				panic(fmt.Sprintf("posapi: field %s of %v has no json name", f.Name, t))
 			}
-			lim := 0
-			if l := f.Tag.Get("limit"); l != "" {
-				n, err := strconv.Atoi(l)
-				if err != nil || n <= 0 {
-					panic(fmt.Sprintf("posapi: bad limit %q on %v.%s", l, t, f.Name))
-				}
-				lim = n
-			}
+			lim := strictjson.Limit(f, fmt.Sprintf("posapi: %v", t))
 			s.fields = append(s.fields, wireField{name: name, required: !strings.Contains(opts, "omitempty"),
 				schema: schemaOf(f.Type, lim)})
 		}

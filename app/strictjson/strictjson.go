@@ -8,7 +8,9 @@ package strictjson
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"unicode/utf8"
 )
@@ -91,4 +93,18 @@ func Text(tok json.Token, raw []byte, limit int, multiline bool) (str, why strin
 		}
 	}
 	return str, ""
+}
+
+// Limit is the length bound a struct field's `limit:"N"` tag gives (0: none); a tag that
+// is not a positive number is a programming error, found when the schema is built.
+func Limit(f reflect.StructField, where string) int {
+	l := f.Tag.Get("limit")
+	if l == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n <= 0 {
+		panic(fmt.Sprintf("%s: bad limit %q on field %s", where, l, f.Name))
+	}
+	return n
 }
