@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sort"
 
 	"cardcenter/app"
@@ -23,6 +24,7 @@ type command struct {
 
 // env is what every command gets from the composition root.
 type env struct {
+	stdin          io.Reader // a person's answers to a prompt before a screen opens
 	stdout, stderr io.Writer
 	log            *slog.Logger
 	clock          app.Clock
@@ -52,7 +54,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, clock: app.SystemClock{}, cfg: app.DefaultConfig(),
+	e := &env{stdin: os.Stdin, stdout: stdout, stderr: stderr, clock: app.SystemClock{}, cfg: app.DefaultConfig(),
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if len(args) == 0 {
 		args = []string{"desk"} // the desk is what a clerk opens

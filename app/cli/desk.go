@@ -37,6 +37,8 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	fs.Var(&pinList, "pin-sha256", "with --host: the host's certificate SHA-256 fingerprint (as serve prints it): trust exactly that certificate; with several hosts, one for all or one per host in the order of --host")
 	insecure := fs.Bool(sitecert.InsecureFlag, false, "with --host: talk plain HTTP to a host other than this machine: passwords and session tokens cross the network in clear")
 	timeout := fs.Duration("timeout", deskapi.DefaultTimeout, "with --host: how long to wait for each answer of the host")
+	caFile := fs.String("ca", "", "with --host: the site CA's certificate file (PEM): trust the host certificates it signed, for their host names, instead of fingerprints")
+	knownHosts := fs.String("known-hosts", defaultKnownHosts(), "with --host and neither --pin-sha256 nor --ca: the fingerprints confirmed at this desk; a host not in it is shown with its fingerprint and trusted only if the clerk types yes")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,8 +47,8 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	if len(hostURLs) > 0 && dbSet {
 		return app.E(app.CodeBadInput, "--host or --db, not both: the ledger is the host's or this file")
 	}
-	if len(hostURLs) == 0 && (len(pinList) > 0 || *insecure) {
-		return app.E(app.CodeBadInput, "--pin-sha256 and --%s go with --host", sitecert.InsecureFlag)
+	if len(hostURLs) == 0 && (len(pinList) > 0 || *insecure || *caFile != "") {
+		return app.E(app.CodeBadInput, "--pin-sha256, --ca and --%s go with --host", sitecert.InsecureFlag)
 	}
 	keyFileSet := false
 	fs.Visit(func(f *flag.Flag) { keyFileSet = keyFileSet || f.Name == "site-key" })
@@ -72,7 +74,8 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	if len(hostURLs) > 0 {
 		// The ledger is the host's, and so is the site key: no database and no key here;
 		// each card's keys come from the host in the clerk's session.
-		client, err := connectDesk(ctx, hostURLs, pinList, *insecure, *timeout)
+		trust := deskTrust{caFile: *caFile, knownHosts: *knownHosts, in: e.stdin, out: e.stdout}
+		client, err := connectDesk(ctx, hostURLs, pinList, *insecure, trust, *timeout)
 		if err != nil {
 			return err
 		}
@@ -122,16 +125,19 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// connectDesk reaches the host's desk API, https with its certificate pinned (or plain
-// http to this machine only, unless insecure).
-func connectDesk(ctx context.Context, urls, pins []string, insecure bool, timeout time.Duration) (*deskapi.Client, error) {
+// connectDesk reaches the host's desk API, https with its certificate pinned or signed by
+// the site CA (or plain http to this machine only, unless insecure).
+func connectDesk(ctx context.Context, urls, pins []string, insecure bool, trust deskTrust, timeout time.Duration) (*deskapi.Client, error) {
 	list, err := pinHosts(urls, pins, insecure)
 	if err != nil {
 		return nil, err
 	}
+	if err := trust.trust(ctx, list, timeout); err != nil {
+		return nil, err
+	}
 	hosts := make([]deskapi.Host, len(list))
 	for i, h := range list {
-		hosts[i] = deskapi.Host{URL: h.URL, Pin: h.Pin}
+		hosts[i] = deskapi.Host{URL: h.URL, Pin: h.Pin, CA: h.CA}
 	}
 	// Each host that does not answer costs up to one timeout before the next is tried.
 	cctx, cancel := context.WithTimeout(ctx, time.Duration(len(hosts))*timeout)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/x509"
 	"strings"
 
 	"cardcenter/app"
@@ -23,10 +24,11 @@ func (l *listFlag) Set(v string) error {
 }
 
 // pinnedHost is one host of the site as a client is told it: its URL and, for https, the
-// fingerprint of the certificate it must present.
+// fingerprint of the certificate it must present, or the site CA that must have signed it.
 type pinnedHost struct {
 	URL string
 	Pin *sitecert.Fingerprint
+	CA  *x509.CertPool
 }
 
 // pinHosts pairs the site's host URLs with their fingerprints: none, one for every host

@@ -3,6 +3,7 @@ package deskapi
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,10 +58,12 @@ type Options struct {
 }
 
 // Host is one host of the site as a desk reaches it: its base URL (https://HOST:PORT) and
-// the fingerprint of its certificate (nil: the system's roots, or Options.Pin).
+// the fingerprint of its certificate, or the site CA that signed it (neither: the
+// system's roots, or Options.Pin).
 type Host struct {
 	URL string
 	Pin *sitecert.Fingerprint
+	CA  *x509.CertPool
 }
 
 type dialedHost struct {
@@ -97,6 +100,9 @@ func ConnectHosts(ctx context.Context, hosts []Host, opts Options) (*Client, err
 				pin = opts.Pin
 			}
 			hc = sitecert.PinnedClient(pin, opts.Timeout)
+			if pin == nil && h.CA != nil {
+				hc = sitecert.CAClient(h.CA, opts.Timeout)
+			}
 		}
 		c.hosts = append(c.hosts, dialedHost{base: strings.TrimRight(h.URL, "/"), http: hc})
 	}
