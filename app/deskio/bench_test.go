@@ -143,7 +143,13 @@ func openBenchLedger(b testing.TB) *benchLedger {
 	if path == "" {
 		b.Skip("set CARDCENTER_BENCH_DB to a generated ledger (cardcenter gen --recharges 10000000)")
 	}
-	raw, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
+	var raw *sql.DB
+	var err error
+	if store.IsPostgres(path) {
+		raw, err = store.OpenRaw(path)
+	} else {
+		raw, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
