@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/deskapi"
 	"cardcenter/app/posapi"
 	"cardcenter/cardio"
 	"cardcenter/store"
@@ -32,13 +33,15 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	rate := fs.Float64("rate", 0, "recharges per second (0: closed loop, as fast as possible)")
 	limit := fs.Duration("time-limit", 2*time.Minute, "stop sending after this long whatever is left")
 	dir := fs.String("dir", "", "directory for the temporary database (default: a new temp dir, removed after)")
+	desks := fs.Int("desks", 0, "desks logged in as clerks of their own, each looking up a card's recharges every --desk-every while the POS send")
+	deskEvery := fs.Duration("desk-every", time.Second, "how often each desk looks up a card (a clerk lays one far less often)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n < 1 || *n > 10_000_000 || *devices < 1 || *devices > 1000 || *rate < 0 {
-		return app.E(app.CodeBadInput, "--requests 1..10,000,000, --devices 1..1000, --rate ≥ 0")
+	if *n < 1 || *n > 10_000_000 || *devices < 1 || *devices > 1000 || *rate < 0 || *desks < 0 || *desks > 200 || *deskEvery < 10*time.Millisecond {
+		return app.E(app.CodeBadInput, "--requests 1..10,000,000, --devices 1..1000, --rate ≥ 0, --desks 0..200, --desk-every ≥ 10ms")
 	}
-	res, err := loadRun(ctx, e, loadPlan{requests: *n, devices: *devices, rate: *rate, limit: *limit, dir: *dir})
+	res, err := loadRun(ctx, e, loadPlan{requests: *n, devices: *devices, rate: *rate, limit: *limit, dir: *dir, desks: *desks, deskEvery: *deskEvery})
 	if err != nil {
 		return err
 	}
@@ -51,6 +54,8 @@ type loadPlan struct {
 	rate              float64
 	limit             time.Duration
 	dir               string
+	desks             int
+	deskEvery         time.Duration
 }
 
 type loadResult struct {
@@ -61,6 +66,7 @@ type loadResult struct {
 	p50, p90, p99  time.Duration
 	max            time.Duration
 	bookedRecounts int64
+	desk           deskLoadResult
 }
 
 func (r loadResult) String() string {
@@ -73,7 +79,8 @@ func (r loadResult) String() string {
 		"  throughput %.0f recharges/s\n  latency p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.2fms\n"+
 		"  ledger recount: %d booked\n",
 		r.plan.requests, r.plan.devices, mode, r.sent, r.sent-r.refused-r.noAnswer, r.refused, r.noAnswer,
-		r.elapsed.Seconds(), float64(r.sent)/r.elapsed.Seconds(), ms2(r.p50), ms2(r.p90), ms2(r.p99), ms2(r.max), r.bookedRecounts)
+		r.elapsed.Seconds(), float64(r.sent)/r.elapsed.Seconds(), ms2(r.p50), ms2(r.p90), ms2(r.p99), ms2(r.max), r.bookedRecounts) +
+		r.desk.String(r.plan)
 }
 
 func ms2(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -105,7 +112,11 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	if err != nil {
 		return loadResult{}, err
 	}
-	srv := &http.Server{Handler: posapi.NewServer(svc, nil), ReadHeaderTimeout: 5 * time.Second}
+	// The host's handler as serve composes it: desks and POS on one listener.
+	mux := http.NewServeMux()
+	mux.Handle(deskapi.PathPrefix, deskapi.NewServer(svc, nil))
+	mux.Handle("/", posapi.NewServer(svc, nil))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	tr := &http.Transport{MaxIdleConnsPerHost: p.devices * 2, MaxConnsPerHost: p.devices * 2, DisableCompression: true}
@@ -136,6 +147,13 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 			refused.Add(1)
 		}
 	}
+	desks, err := loginDesks(ctx, svc, "http://"+ln.Addr().String(), p.desks)
+	if err != nil {
+		return loadResult{}, err
+	}
+	posDone := make(chan struct{})
+	deskRes := make(chan deskLoadResult, 1)
+	go func() { deskRes <- runDesks(ctx, desks, p, posDone) }()
 	start := time.Now()
 	var wg sync.WaitGroup
 	if p.rate <= 0 {
@@ -165,6 +183,8 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	}
 	wg.Wait()
 	res := loadResult{plan: p, sent: sent.Load(), refused: refused.Load(), noAnswer: noAnswer.Load(), elapsed: time.Since(start)}
+	close(posDone)
+	res.desk = <-deskRes
 	done := lat[:0]
 	for _, l := range lat {
 		if l > 0 {

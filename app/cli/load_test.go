@@ -24,3 +24,17 @@ func TestLoadBooksEveryApprovedRecharge(t *testing.T) {
 		}
 	}
 }
+
+// The host serves desks beside the POS: clerks logged in over the desk API look up cards
+// while the recharges come, every lookup answered, and the recharges still all booked.
+func TestLoadServesDesksBesideThePOS(t *testing.T) {
+	e := &env{stdout: io.Discard, stderr: io.Discard, clock: app.SystemClock{}, cfg: app.DefaultConfig()}
+	res, err := loadRun(context.Background(), e, loadPlan{requests: 400, devices: 4, rate: 400, limit: time.Minute,
+		dir: t.TempDir(), desks: 3, deskEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.bookedRecounts != 400 || res.desk.failed != 0 || res.desk.lookups < 3 || res.desk.p50 <= 0 || res.desk.p99 < res.desk.p50 {
+		t.Fatalf("%s", res)
+	}
+}
