@@ -147,6 +147,36 @@ func (s *Service) verifyPINOutsideTx(ctx context.Context, cardNo, pin string) (h
 	return hash, s.cfg.Hasher.Verify(hash, pin)
 }
 
+// usableDevice is the device of a POS request after its signature: known, a recharge POS,
+// enabled.
+func usableDevice(tx ReadTx, deviceID string) (Device, error) {
+	dev, err := tx.Device(deviceID)
+	if err != nil {
+		return Device{}, notFound(err, CodeUnknownDevice, "device %s", deviceID)
+	}
+	if ref := deviceUsable(dev); ref != nil {
+		return Device{}, ref
+	}
+	return dev, nil
+}
+
+// openAuthorization is the device's open authorization (rule 1) and the operator it names,
+// as the requests of a signed-on POS find them. (Recharge checks the same with the batch
+// and authorization code between them, in checkRecharge.)
+func openAuthorization(tx ReadTx, dev Device) (Authorization, Operator, error) {
+	auth, err := tx.CurrentAuthorization(dev.ID)
+	if errors.Is(err, ErrNoRow) {
+		return Authorization{}, Operator{}, E(CodeNotAuthorized, "device %s", dev.ID)
+	} else if err != nil {
+		return Authorization{}, Operator{}, err
+	}
+	op, err := tx.Operator(auth.OperatorID)
+	if err != nil {
+		return Authorization{}, Operator{}, err
+	}
+	return auth, op, nil
+}
+
 func deviceUsable(d Device) *Error {
 	if d.Model != ModelRechargePOS {
 		return E(CodeNotRechargePOS, "device %s model %s", d.ID, d.Model)

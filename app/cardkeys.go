@@ -128,23 +128,11 @@ func (s *Service) sessionUser(ctx context.Context, actor Actor) string {
 func (s *Service) DeviceCardKeys(ctx context.Context, req DeviceCardKeyRequest) (CardSectorKeys, error) {
 	requester := "terminal:" + req.DeviceID
 	terminal := func(tx Tx) error {
-		dev, err := tx.Device(req.DeviceID)
-		if err != nil {
-			return notFound(err, CodeUnknownDevice, "device %s", req.DeviceID)
-		}
-		if ref := deviceUsable(dev); ref != nil {
-			return ref
-		}
-		if req.CardNo == "" {
-			return nil
-		}
-		auth, err := tx.CurrentAuthorization(dev.ID)
-		if errors.Is(err, ErrNoRow) {
-			return E(CodeNotAuthorized, "device %s", dev.ID)
-		} else if err != nil {
+		dev, err := usableDevice(tx, req.DeviceID)
+		if err != nil || req.CardNo == "" {
 			return err
 		}
-		op, err := tx.Operator(auth.OperatorID)
+		auth, op, err := openAuthorization(tx, dev)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -34,20 +33,11 @@ type SummaryResult struct {
 func (s *Service) Summary(ctx context.Context, req SummaryRequest) (SummaryResult, error) {
 	var out SummaryResult
 	err := s.store.View(ctx, func(tx ReadTx) error {
-		dev, err := tx.Device(req.DeviceID)
+		dev, err := usableDevice(tx, req.DeviceID)
 		if err != nil {
-			return notFound(err, CodeUnknownDevice, "device %s", req.DeviceID)
-		}
-		if ref := deviceUsable(dev); ref != nil {
-			return ref
-		}
-		auth, err := tx.CurrentAuthorization(dev.ID)
-		if errors.Is(err, ErrNoRow) {
-			return E(CodeNotAuthorized, "device %s", dev.ID)
-		} else if err != nil {
 			return err
 		}
-		op, err := tx.Operator(auth.OperatorID)
+		auth, op, err := openAuthorization(tx, dev)
 		if err != nil {
 			return err
 		}

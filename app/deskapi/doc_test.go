@@ -254,7 +254,7 @@ func TestDeskDocListsEveryStatus(t *testing.T) {
 	for _, m := range codeRow.FindAllStringSubmatch(string(b), -1) {
 		rows[app.Code(m[1])] = m[2]
 	}
-	clientOnly := map[app.Code]bool{posapi.CodeNoAnswer: true, posapi.CodeBadAnswer: true, app.CodeHostCertMismatch: true}
+	clientOnly := map[app.Code]bool{posapi.CodeNoAnswer: true, posapi.CodeBadAnswer: true, app.CodeHostCertMismatch: true, app.CodeHostCertUntrusted: true}
 	codes := append(app.Codes(), posapi.CodeUnauthenticated, posapi.CodeMalformed, posapi.CodeBodyTooLarge, posapi.CodeNotFoundPath,
 		posapi.CodeNoAnswer, posapi.CodeBadAnswer)
 	known := map[app.Code]bool{}
