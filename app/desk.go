@@ -150,11 +150,13 @@ func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64
 			if hold.err != nil {
 				return hold.err
 			}
-			// Another clerk's intent that is still fresh is a write under way at another desk
-			// (two desks on one recharge, or two copies of one card): wait for it. Only an
-			// intent left behind (a crash, a pulled card, a dropped connection) is resumed by
-			// someone else, and then the card decides first what became of it.
-			if existing.Staff != actor.User && now.Sub(existing.StartedAt) < RepairFresh {
+			// An intent still fresh that another desk began — another clerk's, or the same
+			// clerk's logged in at a second desk — is a write under way there (two desks on
+			// one recharge, or two copies of one card): wait for it. Only an intent left
+			// behind (a crash, a pulled card, a dropped connection) is resumed elsewhere, and
+			// then the card decides first what became of it.
+			sameDesk := existing.Staff == actor.User && existing.DeskSession == deskSessionOf(actor)
+			if !sameDesk && now.Sub(existing.StartedAt) < RepairFresh {
 				return E(CodeRepairInProgress, "recharge %d: %s began it at %s", r.ID, existing.Staff, existing.StartedAt.Format(time.TimeOnly))
 			}
 			rp, resumed = existing, true
@@ -172,7 +174,7 @@ func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64
 				return ref
 			}
 		}
-		rp = Repair{RechargeID: r.ID, Ref: RepairRef(r.ID), State: RepairIntent, Staff: actor.User,
+		rp = Repair{RechargeID: r.ID, Ref: RepairRef(r.ID), State: RepairIntent, Staff: actor.User, DeskSession: deskSessionOf(actor),
 			CardBalanceBefore: card.Balance, CardCounterBefore: card.Counter, StartedAt: now}
 		id, err := tx.InsertRepair(rp)
 		if err != nil {
@@ -267,4 +269,13 @@ func notFoundOr(err error, code Code, what string, args ...any) error {
 		return nil
 	}
 	return notFound(err, code, what, args...)
+}
+
+// deskSessionOf is how a repair names the desk that began it: the hash of its session, as
+// the ledger keeps sessions (never the token).
+func deskSessionOf(a Actor) string {
+	if a.Session == "" {
+		return ""
+	}
+	return SessionTokenHash(a.Session)
 }

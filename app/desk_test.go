@@ -417,3 +417,34 @@ func TestDesk_RolesAndUnknownIDs(t *testing.T) {
 	_, err = s.Svc.RepairOf(ctx, app.SystemActor, 9999)
 	wantCode(t, err, app.CodeNotFound)
 }
+
+// The same clerk logged in at two desks is two desks: while the intent one desk began is
+// fresh, the clerk's other desk is turned away as another clerk's would be (its card may be a
+// copy, or the other desk may still be writing); only the desk that began it resumes it at
+// once, after a torn write. Found by two desks in tmux with one account: the second desk
+// resumed the first's intent, found no Ref on its copy of the card and wrote it too.
+func TestDesk_SameClerkOnTwoDesksWaitsForTheOther(t *testing.T) {
+	s := apptest.New(t, apptest.Options{})
+	sess := s.Authorize("P1", 0)
+	res := cancelled(t, s, sess, apptest.UserCard(0), 50*yuan)
+	deskA, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1")
+	must(t, err)
+	deskB, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1")
+	must(t, err)
+	snap := app.CardSnapshot{Balance: 5 * yuan, Counter: 3}
+	rp, _, err := s.Svc.BeginRepair(ctx, deskA, res.RechargeID, snap)
+	must(t, err)
+	_, _, err = s.Svc.BeginRepair(ctx, deskB, res.RechargeID, snap)
+	wantCode(t, err, app.CodeRepairInProgress)
+	again, resumed, err := s.Svc.BeginRepair(ctx, deskA, res.RechargeID, snap)
+	must(t, err)
+	if !resumed || again.ID != rp.ID {
+		t.Fatalf("the desk that began it: %+v resumed %t", again, resumed)
+	}
+	s.Clock.Advance(app.RepairFresh)
+	left, resumed, err := s.Svc.BeginRepair(ctx, deskB, res.RechargeID, snap)
+	must(t, err)
+	if !resumed || left.ID != rp.ID {
+		t.Fatalf("an intent left behind: %+v resumed %t", left, resumed)
+	}
+}

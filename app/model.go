@@ -234,11 +234,15 @@ const (
 )
 
 type Repair struct {
-	ID                int64
-	RechargeID        int64
-	Ref               string // the transaction reference written to the card's log
-	State             RepairState
-	Staff             string
+	ID         int64
+	RechargeID int64
+	Ref        string // the transaction reference written to the card's log
+	State      RepairState
+	Staff      string
+	// DeskSession is the hash of the session of the desk that began it ("" for an actor
+	// without one): while the intent is fresh only that desk resumes it, not the same clerk
+	// at another desk.
+	DeskSession       string
 	CardBalanceBefore Fen
 	CardCounterBefore int64
 	CardBalanceAfter  Fen

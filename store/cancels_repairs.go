@@ -22,13 +22,13 @@ func (t *txn) InsertCancel(c app.Cancel) (int64, error) {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.DeviceID, c.Serial, c.OrigSerial, c.CardNo, c.Amount, ms(c.ReceivedAt), c.Status, c.Reason, nullID(c.RechargeID))
 }
 
-const repairCols = `id, recharge_id, ref, state, staff, card_balance_before, card_counter_before,
+const repairCols = `id, recharge_id, ref, state, staff, COALESCE(desk_session, ''), card_balance_before, card_counter_before,
 	COALESCE(card_balance_after, 0), COALESCE(card_counter_after, 0), started_at, finished_at`
 
 func (t *txn) repairWhere(where string, arg any) (app.Repair, error) {
 	var r app.Repair
 	var started, finished sql.NullInt64
-	err := t.one("repair", []any{&r.ID, &r.RechargeID, &r.Ref, &r.State, &r.Staff, &r.CardBalanceBefore, &r.CardCounterBefore,
+	err := t.one("repair", []any{&r.ID, &r.RechargeID, &r.Ref, &r.State, &r.Staff, &r.DeskSession, &r.CardBalanceBefore, &r.CardCounterBefore,
 		&r.CardBalanceAfter, &r.CardCounterAfter, &started, &finished},
 		`SELECT `+repairCols+` FROM repairs WHERE `+where, arg)
 	r.StartedAt, r.FinishedAt = fromMs(started), fromMs(finished)
@@ -42,8 +42,8 @@ func (t *txn) RepairByRecharge(rechargeID int64) (app.Repair, error) {
 }
 
 func (t *txn) InsertRepair(r app.Repair) (int64, error) {
-	return t.insert("insert repair", `INSERT INTO repairs(recharge_id, ref, state, staff, card_balance_before, card_counter_before, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.RechargeID, r.Ref, r.State, r.Staff, r.CardBalanceBefore, r.CardCounterBefore, ms(r.StartedAt))
+	return t.insert("insert repair", `INSERT INTO repairs(recharge_id, ref, state, staff, desk_session, card_balance_before, card_counter_before, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.RechargeID, r.Ref, r.State, r.Staff, nullStr(r.DeskSession), r.CardBalanceBefore, r.CardCounterBefore, ms(r.StartedAt))
 }
 
 func (t *txn) FinishRepair(id int64, state app.RepairState, balanceAfter app.Fen, counterAfter int64, at time.Time) (bool, error) {
@@ -59,11 +59,11 @@ func (t *txn) RepairsOfCard(cardNo string) ([]app.Repair, error) {
 func scanRepairRow(r *sql.Rows) (app.Repair, error) {
 	var x app.Repair
 	var started, finished sql.NullInt64
-	err := r.Scan(&x.ID, &x.RechargeID, &x.Ref, &x.State, &x.Staff, &x.CardBalanceBefore, &x.CardCounterBefore,
+	err := r.Scan(&x.ID, &x.RechargeID, &x.Ref, &x.State, &x.Staff, &x.DeskSession, &x.CardBalanceBefore, &x.CardCounterBefore,
 		&x.CardBalanceAfter, &x.CardCounterAfter, &started, &finished)
 	x.StartedAt, x.FinishedAt = fromMs(started), fromMs(finished)
 	return x, err
 }
 
-const repairColsQualified = `p.id, p.recharge_id, p.ref, p.state, p.staff, p.card_balance_before, p.card_counter_before,
+const repairColsQualified = `p.id, p.recharge_id, p.ref, p.state, p.staff, COALESCE(p.desk_session, ''), p.card_balance_before, p.card_counter_before,
 	COALESCE(p.card_balance_after, 0), COALESCE(p.card_counter_after, 0), p.started_at, p.finished_at`

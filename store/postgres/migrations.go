@@ -543,6 +543,19 @@ CREATE TRIGGER staff_name_fixed BEFORE UPDATE ON staff FOR EACH ROW EXECUTE FUNC
 CREATE TRIGGER staff_no_delete BEFORE DELETE ON staff FOR EACH ROW EXECUTE FUNCTION cc_refuse('staff: an account is disabled, never deleted');
 CREATE TRIGGER staff_no_truncate BEFORE TRUNCATE ON staff EXECUTE FUNCTION cc_refuse('staff: an account is disabled, never deleted');
 `,
+	// 4: a repair names the desk session that began it (SQLite migration 12); it never
+	// changes.
+	`
+ALTER TABLE repairs ADD COLUMN desk_session TEXT;
+CREATE FUNCTION cc_repairs_desk_session_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.desk_session IS DISTINCT FROM OLD.desk_session THEN
+		RAISE EXCEPTION 'repairs: the desk that began a repair never changes';
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER repairs_desk_session_fixed BEFORE UPDATE ON repairs FOR EACH ROW EXECUTE FUNCTION cc_repairs_desk_session_fixed();
+`,
 }
 
 // PGSchemaVersion is the PostgreSQL schema version this program writes.

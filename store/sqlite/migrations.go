@@ -679,6 +679,16 @@ CREATE TRIGGER staff_name_fixed BEFORE UPDATE OF username ON staff
 CREATE TRIGGER staff_no_delete BEFORE DELETE ON staff
 	BEGIN SELECT RAISE(ABORT, 'staff: an account is disabled, never deleted'); END;
 `,
+	// 12: a repair names the desk session that began it (the session's token hash; NULL
+	// before this version and for actors without a session), so that the same clerk
+	// logged in at a second desk waits for a fresh intent as another clerk does. Like the
+	// rest of an intent it never changes.
+	`
+ALTER TABLE repairs ADD COLUMN desk_session TEXT;
+CREATE TRIGGER repairs_desk_session_fixed BEFORE UPDATE OF desk_session ON repairs
+	WHEN NEW.desk_session IS NOT OLD.desk_session
+	BEGIN SELECT RAISE(ABORT, 'repairs: the desk that began a repair never changes'); END;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.
