@@ -182,7 +182,9 @@ func TestTwoDesksRepairTheSameRechargeOnce(t *testing.T) {
 	if err := raw.QueryRow(`SELECT COUNT(*) FROM repairs WHERE state <> 'written'`).Scan(&other); err != nil || other != 0 {
 		t.Fatalf("%d repairs left in another state (%v)", other, err)
 	}
-	// DOUBT: the copies' balances are logged, not asserted: the first run read 13520 on both
-	// files although desk b showed 35.20 and was refused; not yet explained.
+	// FINDING, not yet fixed: both copies end at 13520 (both 3520 just before the confirm keys),
+	// though the refused desk shows 35.20 and "recharge already repaired": the refused desk's
+	// card was credited too. The balances are logged, not asserted, until that is fixed at its
+	// root; the assertion to restore is exactly one copy at 13520 and the other at 3520.
 	t.Logf("balances: reader 0 copy %d fen, reader 1 copy %d fen", balance(card0), balance(card1))
 }
