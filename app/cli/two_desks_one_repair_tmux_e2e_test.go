@@ -155,8 +155,8 @@ func TestTwoDesksRepairTheSameRechargeOnce(t *testing.T) {
 	waitAny(bd, "Confirm the repair")
 	keys(a, "y")
 	keys(bd, "y")
-	sa := waitAny(a, "written to the card", "lready repaired", "refused", "rror")
-	sb := waitAny(bd, "written to the card", "lready repaired", "refused", "rror")
+	sa := waitAny(a, "written to the card", "lready repaired", "in progress", "refused", "rror")
+	sb := waitAny(bd, "written to the card", "lready repaired", "in progress", "refused", "rror")
 	t.Logf("desk a:\n%s\ndesk b:\n%s", sa, sb)
 	wa, wb := strings.Contains(sa, "written to the card"), strings.Contains(sb, "written to the card")
 	if wa == wb {
@@ -166,8 +166,10 @@ func TestTwoDesksRepairTheSameRechargeOnce(t *testing.T) {
 	if wb {
 		refused = sa
 	}
-	if !strings.Contains(refused, "recharge already repaired") {
-		t.Fatalf("the other desk was not told the recharge is already repaired:\n%s", refused)
+	// The other desk is told the repair is under way at the first desk (it began before the
+	// first finished) or already done (it began after).
+	if !strings.Contains(refused, "recharge already repaired") && !strings.Contains(refused, "repair of this recharge is in progress") {
+		t.Fatalf("the other desk was not told the recharge is being or was repaired:\n%s", refused)
 	}
 	raw, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
 	if err != nil {
@@ -182,13 +184,16 @@ func TestTwoDesksRepairTheSameRechargeOnce(t *testing.T) {
 	if err := raw.QueryRow(`SELECT COUNT(*) FROM repairs WHERE state <> 'written'`).Scan(&other); err != nil || other != 0 {
 		t.Fatalf("%d repairs left in another state (%v)", other, err)
 	}
-	// FINDING, not yet fixed: both copies end at 13520 (both 3520 just before the confirm keys),
-	// though the refused desk shows 35.20 and "recharge already repaired": the refused desk's
-	// card was credited too. Cause (app/desk.go beginRepair): a fresh intent is resumed when
-	// existing.Staff == actor.User, and both desks are logged in as the same clerk (the demo has
-	// one clerk and `cardcenter staff` cannot add one), so the second desk resumes the first
-	// desk's intent, writes, and only CompleteRepair refuses it. The fix belongs there (key the
-	// resume on the session, not the user); until then the balances are logged, not asserted;
-	// the assertion to restore is exactly one copy at 13520 and the other at 3520.
-	t.Logf("balances: reader 0 copy %d fen, reader 1 copy %d fen", balance(card0), balance(card1))
+	// Exactly one copy of the card got the 100 元: the one on the desk that wrote. Both desks
+	// are logged in as the same clerk (the demo has one); until the repair named the desk
+	// session that began it, the second desk resumed the first desk's fresh intent, found no
+	// Ref on its own copy and wrote it too (app/desk.go beginRepair, TestDesk_SameClerkOnTwoDesksWaitsForTheOther).
+	b0, b1 := balance(card0), balance(card1)
+	writer, idle := b0, b1
+	if wb {
+		writer, idle = b1, b0
+	}
+	if writer != 3520+10000 || idle != 3520 {
+		t.Fatalf("balances: reader 0 copy %d fen, reader 1 copy %d fen; want the writing desk's at 13520 and the other at 3520", b0, b1)
+	}
 }
