@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"cardcenter/cardio"
+	"cardcenter/cardio/pcsctest"
+	"cardcenter/cardio/vcard"
+)
+
+// tmuxSite is a demo site run as processes, for the end-to-end tests of desks on a host:
+// the real binary's serve with its self-signed certificate, virtual cards on the vpcd
+// readers, and desks in tmux sessions.
+type tmuxSite struct {
+	t                *testing.T
+	bin, dir, demo   string
+	db, siteKey, tls string
+	url, fp          string
+	host             *exec.Cmd
+}
+
+// newTmuxSite needs pcscd, vpcd and tmux (under CI=true their absence fails the test).
+func newTmuxSite(t *testing.T) *tmuxSite {
+	t.Helper()
+	pcsctest.Stack(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed (scripts/deps.sh installs it)")
+		}
+		t.Skip("tmux is not installed: apt-get install -y tmux")
+	}
+	s := &tmuxSite{t: t, bin: buildCardcenter(t), dir: t.TempDir()}
+	s.demo = filepath.Join(s.dir, "demo")
+	if out, err := exec.Command(s.bin, "demo", "setup", "--dir", s.demo).CombinedOutput(); err != nil {
+		t.Fatalf("demo setup: %v\n%s", err, out)
+	}
+	s.db, s.siteKey, s.tls = filepath.Join(s.demo, "demo.db"), filepath.Join(s.demo, "site.key"), filepath.Join(s.dir, "tls")
+	return s
+}
+
+// freeAddr is a loopback address nothing listens on now, for a host restarted on the same
+// address.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startHost runs serve on listen and waits for its URL and fingerprint.
+func (s *tmuxSite) startHost(listen string) {
+	t := s.t
+	t.Helper()
+	cmd := exec.Command(s.bin, "serve", "--db", s.db, "--site-key", s.siteKey, "--listen", listen, "--tls-self-signed", s.tls)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var url, fp string
+	sc := bufio.NewScanner(stdout)
+	for (url == "" || fp == "") && sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "serving "); ok {
+			url = u
+		}
+		if f, ok := strings.CutPrefix(sc.Text(), "certificate sha256 "); ok {
+			fp = f
+		}
+	}
+	if url == "" || fp == "" {
+		t.Fatalf("serve said no URL or fingerprint (%q %q)", url, fp)
+	}
+	go io.Copy(io.Discard, stdout)
+	s.url, s.fp, s.host = url, fp, cmd
+}
+
+// killHost kills the host with SIGKILL: no shutdown, no last write.
+func (s *tmuxSite) killHost() {
+	s.host.Process.Kill()
+	s.host.Wait()
+}
+
+// card serves a card file on a vpcd port (35963: reader 0, 35964: reader 1).
+func (s *tmuxSite) card(file, vpcd string) {
+	c := exec.Command(s.bin, "vcard", "--state", file, "--vpcd", vpcd)
+	if err := c.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { c.Process.Signal(os.Interrupt); c.Wait() })
+}
+
+// balance reads a card file's purse, as an independent reader with the site key.
+func (s *tmuxSite) balance(file string) int64 {
+	t := s.t
+	t.Helper()
+	key, _, err := cardio.LoadSiteKey(s.siteKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip, err := vcard.LoadChip(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cardio.Read(vcard.InProc{R: vcard.NewReader(chip)}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Purse.Balance
+}
+
+// tmuxDesk is one desk process in its own tmux session, with a home of its own that holds
+// no site key.
+type tmuxDesk struct {
+	t       *testing.T
+	session string
+}
+
+func (s *tmuxSite) desk(session, reader string, extra ...string) tmuxDesk {
+	t := s.t
+	t.Helper()
+	exec.Command("tmux", "kill-session", "-t", session).Run()
+	home := filepath.Join(s.dir, session)
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"env", "-u", cardio.SiteKeyEnv, "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_DATA_HOME=" + filepath.Join(home, ".local/share"), "XDG_STATE_HOME=" + filepath.Join(home, ".local/state"),
+		s.bin, "desk", "--host", s.url, "--pin-sha256", s.fp,
+		"--reader", "'" + reader + "'", "--lang", "en", "--log", filepath.Join(home, "desk.log")}, extra...)
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", strings.Join(args, " ")).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", session).Run() })
+	return tmuxDesk{t: t, session: session}
+}
+
+func (d tmuxDesk) keys(k ...string) {
+	d.t.Helper()
+	if out, err := exec.Command("tmux", append([]string{"send-keys", "-t", d.session}, k...)...).CombinedOutput(); err != nil {
+		d.t.Fatalf("send-keys %v: %v %s", k, err, out)
+	}
+}
+
+func (d tmuxDesk) screen() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", d.session).Output()
+	return string(out)
+}
+
+// waitAny waits until the screen shows one of what, and returns the screen.
+func (d tmuxDesk) waitAny(what ...string) string {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := d.screen()
+		for _, w := range what {
+			if strings.Contains(s, w) {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("%s never showed %q:\n%s", d.session, what, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
