@@ -5,7 +5,9 @@ package deskapitest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"cardcenter/app"
@@ -26,6 +28,34 @@ type Host struct {
 func Start(t testing.TB, svc deskapi.Ledger) *Host {
 	t.Helper()
 	srv := httptest.NewTLSServer(deskapi.NewServer(svc, nil))
+	t.Cleanup(srv.Close)
+	return &Host{T: t, URL: srv.URL, Pin: sitecert.Of(srv.Certificate().Raw), Svc: svc, srv: srv}
+}
+
+// Cut says what becomes of one call to a desk method on a host that StartCutting serves.
+type Cut int
+
+const (
+	Pass       Cut = iota // answered as usual
+	LoseAnswer            // done by the ledger, and the connection dropped before the answer
+	LoseCall              // the connection dropped before the ledger saw the call
+)
+
+// StartCutting is Start with a network that may cut each call to a desk method (the path
+// PathPrefix+method) on its way in or its way out, as cut decides.
+func StartCutting(t testing.TB, svc deskapi.Ledger, cut func(method string) Cut) *Host {
+	t.Helper()
+	real := deskapi.NewServer(svc, nil)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch cut(strings.TrimPrefix(r.URL.Path, deskapi.PathPrefix)) {
+		case LoseCall:
+			panic(http.ErrAbortHandler)
+		case LoseAnswer:
+			real.ServeHTTP(httptest.NewRecorder(), r)
+			panic(http.ErrAbortHandler)
+		}
+		real.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return &Host{T: t, URL: srv.URL, Pin: sitecert.Of(srv.Certificate().Raw), Svc: svc, srv: srv}
 }

@@ -1,0 +1,74 @@
+package deskio_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"cardcenter/app"
+	"cardcenter/app/deskapi/deskapitest"
+	"cardcenter/app/posapi"
+)
+
+// Issue 11.5: a desk on a host whose connection is cut while it records a repair it has
+// written to the card — the host did it and the answer was lost, or the call never reached
+// the ledger. The desk is told it got no answer; the next read of the card, on the same
+// connection-less desk, settles the repair by what the card shows, and nothing is written
+// twice: the card holds the credit once and the ledger one finished repair.
+func TestCutConnectionWhileRecordingARepairWritesNothingTwice(t *testing.T) {
+	for _, cut := range []deskapitest.Cut{deskapitest.LoseAnswer, deskapitest.LoseCall} {
+		name := map[deskapitest.Cut]string{deskapitest.LoseAnswer: "answer lost", deskapitest.LoseCall: "call lost"}[cut]
+		t.Run(name, func(t *testing.T) {
+			d := newDesk(t)
+			ctx := context.Background()
+			d.posRecharge(50*app.Yuan, false, true)
+			var cuts atomic.Int32
+			host := deskapitest.StartCutting(t, d.site.Svc, func(method string) deskapitest.Cut {
+				if method == "CompleteRepair" && cuts.Add(1) == 1 {
+					return cut
+				}
+				return deskapitest.Pass
+			})
+			desk, clerk := host.Login("clerk1")
+			dc, err := app.LookAtCard(ctx, desk, clerk, d.reader)
+			if err != nil || len(dc.Items) != 1 || dc.Items[0].Verdict.OnCard != app.NotOnCard {
+				t.Fatalf("first look %+v %v", dc, err)
+			}
+			id := dc.Items[0].Recharge.ID
+			if _, err := app.RepairCard(ctx, desk, clerk, d.reader, id, dc.Card); !errors.Is(err, posapi.CodeNoAnswer) {
+				t.Fatalf("repair with its record cut: %v, want NO_ANSWER", err)
+			}
+			if got := d.read().Purse.Balance; got != int64(62*app.Yuan) {
+				t.Fatalf("the card after the write: %d fen", got)
+			}
+			// The clerk reads the card again and, if the desk still shows the recharge, repairs
+			// it again: the card shows the credit, so nothing more is written.
+			again, err := app.LookAtCard(ctx, desk, clerk, d.reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range again.Items {
+				if it.Recharge.ID != id {
+					continue
+				}
+				if _, err := app.RepairCard(ctx, desk, clerk, d.reader, id, again.Card); err != nil && !errors.Is(err, app.CodeAlreadyRepaired) {
+					t.Fatalf("second repair: %v", err)
+				}
+			}
+			if got := d.read().Purse.Balance; got != int64(62*app.Yuan) {
+				t.Fatalf("the card holds %d fen after the second read, want 6200: credited twice", got)
+			}
+			rp, err := d.site.Svc.RepairOf(ctx, app.SystemActor, id)
+			if err != nil || (rp.State != app.RepairWritten && rp.State != app.RepairFoundOnCard) {
+				t.Fatalf("the repair: %+v %v", rp, err)
+			}
+			if r := d.site.RechargeOf(id); r.CardWrite != app.WriteRepaired && r.CardWrite != app.WriteFoundOnCard {
+				t.Fatalf("the recharge: %+v", r)
+			}
+			if cuts.Load() < 1 {
+				t.Fatal("no call was cut: the test proves nothing")
+			}
+		})
+	}
+}
