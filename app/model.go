@@ -241,8 +241,8 @@ type Repair struct {
 	Staff      string
 	// DeskSession is the hash of the session of the desk that began it ("" for an actor
 	// without one): while the intent is fresh only that desk resumes it, not the same clerk
-	// at another desk.
-	DeskSession       string
+	// at another desk. It stays off the wire: no desk learns another desk's session.
+	DeskSession       string `json:"-"`
 	CardBalanceBefore Fen
 	CardCounterBefore int64
 	CardBalanceAfter  Fen
