@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"cardcenter/cardio/pcsctest"
 )
 
 // Issue 11.3: `make demo` runs the site as a real one: scripts/demo.sh starts the host as its
@@ -17,13 +15,7 @@ import (
 // certificate. The clerk logs in and sees 张三's recharge that never landed; when the desk
 // closes, the script stops the host it started.
 func TestDemoScriptRunsTheDeskAsAClientOfItsHost(t *testing.T) {
-	pcsctest.Stack(t)
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed (scripts/deps.sh installs it)")
-		}
-		t.Skip("tmux is not installed: apt-get install -y tmux")
-	}
+	needTmux(t)
 	bin := buildCardcenter(t)
 	dir := filepath.Join(t.TempDir(), "demo")
 	script, err := filepath.Abs("../../scripts/demo.sh")
@@ -37,29 +29,10 @@ func TestDemoScriptRunsTheDeskAsAClientOfItsHost(t *testing.T) {
 		t.Fatalf("tmux: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", session).Run() })
-	screen := func() string {
-		out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", session).Output()
-		return string(out)
-	}
-	waitFor := func(what string) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(screen(), what) {
-			if time.Now().After(deadline) {
-				t.Fatalf("the screen never showed %q:\n%s", what, screen())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	keys := func(k ...string) {
-		t.Helper()
-		if out, err := exec.Command("tmux", append([]string{"send-keys", "-t", session}, k...)...).CombinedOutput(); err != nil {
-			t.Fatalf("send-keys %v: %v %s", k, err, out)
-		}
-	}
-	waitFor("Log in")
-	keys("clerk", "Tab", "demo-clerk-1", "Enter")
-	waitFor("not on card")
+	d := tmuxDesk{t: t, session: session}
+	d.waitAny("Log in")
+	d.keys("clerk", "Tab", "demo-clerk-1", "Enter")
+	d.waitAny("not on card")
 
 	// The desk is a client of the host the script started: https, and the desk's log says so.
 	out, err := os.ReadFile(filepath.Join(dir, "serve.out"))
@@ -78,11 +51,11 @@ func TestDemoScriptRunsTheDeskAsAClientOfItsHost(t *testing.T) {
 	if log, _ := os.ReadFile(filepath.Join(dir, "desk.log")); !strings.Contains(string(log), "desk on a host") {
 		t.Fatalf("the desk's log does not say it runs on the host:\n%s", log)
 	}
-	keys("q")
+	d.keys("q")
 	deadline := time.Now().Add(15 * time.Second)
 	for exec.Command("tmux", "has-session", "-t", session).Run() == nil {
 		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not end:\n%s", screen())
+			t.Fatalf("the demo did not end:\n%s", d.screen())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -30,13 +30,7 @@ type tmuxSite struct {
 // newTmuxSite needs pcscd, vpcd and tmux (under CI=true their absence fails the test).
 func newTmuxSite(t *testing.T) *tmuxSite {
 	t.Helper()
-	pcsctest.Stack(t)
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed (scripts/deps.sh installs it)")
-		}
-		t.Skip("tmux is not installed: apt-get install -y tmux")
-	}
+	needTmux(t)
 	s := &tmuxSite{t: t, bin: buildCardcenter(t), dir: t.TempDir()}
 	s.demo = filepath.Join(s.dir, "demo")
 	if out, err := exec.Command(s.bin, "demo", "setup", "--dir", s.demo).CombinedOutput(); err != nil {
@@ -44,6 +38,18 @@ func newTmuxSite(t *testing.T) *tmuxSite {
 	}
 	s.db, s.siteKey, s.tls = filepath.Join(s.demo, "demo.db"), filepath.Join(s.demo, "site.key"), filepath.Join(s.dir, "tls")
 	return s
+}
+
+// needTmux needs pcscd, vpcd and tmux; under CI=true their absence fails the test.
+func needTmux(t *testing.T) {
+	t.Helper()
+	pcsctest.Stack(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed (scripts/deps.sh installs it)")
+		}
+		t.Skip("tmux is not installed: apt-get install -y tmux")
+	}
 }
 
 // freeAddr is a loopback address nothing listens on now, for a host restarted on the same
