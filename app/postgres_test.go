@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"flag"
-	"os"
 	"testing"
 
 	"cardcenter/store/pgtest"
@@ -40,16 +38,7 @@ func TestOnPostgres(t *testing.T) {
 		t.Run(name, test)
 	}
 	t.Run("Property_MoneyInvariant", func(t *testing.T) {
-		checks := flag.Lookup("rapid.checks")
-		old := checks.Value.String()
-		n := os.Getenv("CARDCENTER_PG_CHECKS")
-		if n == "" {
-			n = "8"
-		}
-		if err := checks.Value.Set(n); err != nil {
-			t.Fatal(err)
-		}
-		defer checks.Value.Set(old)
+		pgtest.FewerChecks(t)
 		TestProperty_MoneyInvariant(t)
 	})
 }

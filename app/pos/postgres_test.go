@@ -1,8 +1,6 @@
 package pos_test
 
 import (
-	"flag"
-	"os"
 	"testing"
 
 	"cardcenter/store/pgtest"
@@ -19,15 +17,6 @@ func TestFaultSchedulesOnPostgres(t *testing.T) {
 		t.Skip("the whole package already runs on PostgreSQL")
 	}
 	t.Setenv(pgtest.Env, "postgres")
-	checks := flag.Lookup("rapid.checks")
-	old := checks.Value.String()
-	n := os.Getenv("CARDCENTER_PG_CHECKS")
-	if n == "" {
-		n = "8"
-	}
-	if err := checks.Value.Set(n); err != nil {
-		t.Fatal(err)
-	}
-	defer checks.Value.Set(old)
+	pgtest.FewerChecks(t)
 	TestGeneratedFaultSchedules(t)
 }
