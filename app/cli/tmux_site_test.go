@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"os"
@@ -11,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"cardcenter/app"
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsctest"
 	"cardcenter/cardio/vcard"
+	"cardcenter/store"
 )
 
 // tmuxSite is a demo site run as processes, for the end-to-end tests of desks on a host:
@@ -38,6 +41,24 @@ func newTmuxSite(t *testing.T) *tmuxSite {
 	}
 	s.db, s.siteKey, s.tls = filepath.Join(s.demo, "demo.db"), filepath.Join(s.demo, "site.key"), filepath.Join(s.dir, "tls")
 	return s
+}
+
+// addClerk makes a clerk account on the site's ledger before its host starts.
+func (s *tmuxSite) addClerk(user, password string) {
+	t := s.t
+	t.Helper()
+	key, _, err := cardio.LoadSiteKey(s.siteKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(s.db, store.Options{SealKey: key.LedgerSealKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := app.New(st, app.SystemClock{}, app.DefaultConfig(), nil).CreateStaff(context.Background(), app.SystemActor, user, "柜员", app.RoleClerk, password); err != nil {
+		t.Fatalf("clerk %s: %v", user, err)
+	}
 }
 
 // needTmux needs pcscd, vpcd and tmux; under CI=true their absence fails the test.
