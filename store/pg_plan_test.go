@@ -41,7 +41,7 @@ func TestPGQueryPlansUseTheirIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	checkPGPlans(t, st, raw, planMinRows)
+	checkPGPlans(t, st, raw)
 }
 
 // planMinRows: below this many rows a table may be read whole.
@@ -113,7 +113,7 @@ func (n planNode) String() string {
 	return s
 }
 
-func checkPGPlans(t *testing.T, st *store.Store, raw *sql.DB, minRows int64) {
+func checkPGPlans(t *testing.T, st *store.Store, raw *sql.DB) {
 	t.Helper()
 	one := func(dest any, q string) {
 		t.Helper()
@@ -205,7 +205,7 @@ func checkPGPlans(t *testing.T, st *store.Store, raw *sql.DB, minRows int64) {
 		}
 		got := strings.Join(lines, "\n")
 		for _, n := range nodes {
-			if n.NodeType == "Seq Scan" && rows[n.Relation] >= minRows {
+			if n.NodeType == "Seq Scan" && rows[n.Relation] >= planMinRows {
 				t.Errorf("%s reads %s (%d rows) whole:\n%s", c.name, n.Relation, rows[n.Relation], got)
 			}
 		}

@@ -122,6 +122,12 @@ func (s *tmuxSite) killHost() {
 	s.host.Wait()
 }
 
+// stopHost stops the host as an operator does (SIGINT: it finishes what it serves).
+func (s *tmuxSite) stopHost() {
+	s.host.Process.Signal(os.Interrupt)
+	s.host.Wait()
+}
+
 // card serves a card file on a vpcd port (35963: reader 0, 35964: reader 1).
 func (s *tmuxSite) card(file, vpcd string) {
 	c := exec.Command(s.bin, "vcard", "--state", file, "--vpcd", vpcd)

@@ -76,8 +76,8 @@ func Peek(ctx context.Context, hostURL string, timeout time.Duration) (Fingerpri
 	}
 	// Nothing is sent on this connection and nothing it says is believed: the fingerprint
 	// only goes before a person's eyes.
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout},
-		Config: &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true}}
+	d := tls.Dialer{Config: &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true}}
+	// One bound for the dial and the handshake.
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	conn, err := d.DialContext(cctx, "tcp", addr)
