@@ -57,7 +57,7 @@ type method struct {
 	fn      reflect.Value // bound to the ledger
 	actor   bool          // its second parameter is the actor, built from the session
 	args    []reflect.Type
-	schemas []*schema
+	schemas []*strictjson.Schema
 	nres    int // results before the error
 }
 
@@ -69,7 +69,7 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	methods map[string]*method
-	login   *schema
+	login   *strictjson.Schema
 }
 
 // NewServer returns the desk API over svc. Every method of app.Desk is served by its name
@@ -80,7 +80,7 @@ func NewServer(svc Ledger, log *slog.Logger) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), methods: map[string]*method{},
-		login: schemaFor(reflect.TypeFor[LoginRequest]())}
+		login: schemaFor(reflect.TypeFor[LoginRequest](), "LoginRequest")}
 	desk := reflect.TypeFor[app.Desk]()
 	bound := reflect.ValueOf(app.Desk(svc))
 	for i := 0; i < desk.NumMethod(); i++ {
@@ -123,7 +123,7 @@ func newMethod(m reflect.Method, fn reflect.Value) *method {
 	}
 	for j := first; j < t.NumIn(); j++ {
 		mm.args = append(mm.args, t.In(j))
-		mm.schemas = append(mm.schemas, schemaOf(t.In(j), 0, m.Name+" argument "+strconv.Itoa(j-first)))
+		mm.schemas = append(mm.schemas, schemaFor(t.In(j), m.Name+" argument "+strconv.Itoa(j-first)))
 	}
 	return mm
 }

@@ -8,24 +8,25 @@ import (
 	"testing"
 
 	"cardcenter/app/apptest"
+	"cardcenter/app/strictjson"
 )
 
 // docRows lists the field table of an endpoint as docs/pos-protocol.md must show it.
-func docRows(s *wireSchema, prefix string) []string {
+func docRows(s *strictjson.Schema, prefix string) []string {
 	var rows []string
-	for _, f := range s.fields {
-		name := prefix + f.name
+	for _, f := range s.Fields {
+		name := prefix + f.Name
 		req := "required"
-		if !f.required {
+		if !f.Required {
 			req = "optional"
 		}
-		switch f.schema.kind {
-		case wireString:
-			rows = append(rows, fmt.Sprintf("| `%s` | string | at most %d characters | %s |", name, f.schema.limit, req))
-		case wireInt:
+		switch f.Schema.Kind {
+		case strictjson.String:
+			rows = append(rows, fmt.Sprintf("| `%s` | string | at most %d characters | %s |", name, f.Schema.Limit, req))
+		case strictjson.Int:
 			rows = append(rows, fmt.Sprintf("| `%s` | integer | | %s |", name, req))
-		case wireArray:
-			rows = append(rows, fmt.Sprintf("| `%s` | array | at most %d elements | %s |", name, f.schema.limit, req))
+		case strictjson.Array:
+			rows = append(rows, fmt.Sprintf("| `%s` | array | at most %d elements | %s |", name, f.Schema.Limit, req))
 		}
 	}
 	return rows

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/strictjson"
 )
 
 // Server answers recharge POS terminals. Create it with NewServer; it is an http.Handler.
@@ -22,7 +23,7 @@ type Server struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	// schemas: each endpoint's body, as the strict decoder checks it (docs are tested against it).
-	schemas map[string]*wireSchema
+	schemas map[string]*strictjson.Schema
 	// requests and results: each endpoint's request and result types (tests check their names).
 	requests, results map[string]reflect.Type
 }
@@ -32,7 +33,7 @@ func NewServer(svc *app.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), schemas: map[string]*wireSchema{},
+	s := &Server{svc: svc, clock: svc.Clock(), log: log, mux: http.NewServeMux(), schemas: map[string]*strictjson.Schema{},
 		requests: map[string]reflect.Type{}, results: map[string]reflect.Type{}}
 	handle(s, PathAuthorize, func(r app.AuthorizeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Authorize)
 	handle(s, PathRecharge, func(r app.RechargeRequest) (string, int64) { return r.DeviceID, r.Serial }, svc.Recharge)

@@ -1,8 +1,9 @@
-// Package strictjson holds the token-level pieces that both strict decoders share — the POS
-// protocol's (app/posapi) and the desk API's (app/deskapi): reading a token with the raw bytes
-// it came from (so strings are checked for valid UTF-8 before encoding/json repairs them),
-// naming a field's path, naming what a token is, and bounding a detail built from a sender's
-// keys. Each decoder keeps its own schema, its own pass and its own refusal.
+// Package strictjson is the one strict JSON decoder of both protocols — the POS protocol's
+// (app/posapi) and the desk API's (app/deskapi): a schema built from Go types (Rules.SchemaFor)
+// and a token-level pass over a body against it (Pass), refusing unknown, duplicate and
+// missing fields, keys that differ in case, invalid UTF-8, out-of-range integers and values
+// beyond their limits before encoding/json sees the body. Each protocol states its Rules and
+// turns a Refusal into its own MALFORMED_REQUEST.
 package strictjson
 
 import (
