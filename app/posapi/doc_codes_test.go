@@ -29,7 +29,9 @@ func readDoc(t *testing.T) string {
 }
 
 // clientOnly are the codes a client says of its own: the host never sends them.
-var clientOnly = map[app.Code]bool{CodeNoAnswer: true, CodeBadAnswer: true, app.CodeHostCertMismatch: true, app.CodeHostCertUntrusted: true}
+var clientOnly = map[app.Code]bool{CodeNoAnswer: true, CodeBadAnswer: true, app.CodeHostCertMismatch: true, app.CodeHostCertUntrusted: true,
+	app.CodeRechargeTimeout: true, app.CodeRechargeTimeoutPending: true, app.CodeRetapCard: true, app.CodeRetapPending: true,
+	app.CodeWrongCard: true, app.CodeCardCannotProve: true, app.CodeOfflinePending: true, app.CodeCardReadFailed: true}
 
 // declaredCodes reads, from the Go source of dir, every constant of type Code (app.Code)
 // given as a string literal: a code declared but left out of every catalogue would reach a
@@ -93,15 +95,8 @@ func TestProtocolDocListsEveryCode(t *testing.T) {
 	codes := map[app.Code]bool{}
 	for _, c := range app.Codes() {
 		codes[c] = true
-	}
-	for c, m := range protocolMessages {
-		codes[c] = true
-		if m[0] == "" || m[1] == "" {
+		if e := app.E(c, ""); e.ZH == "" || e.EN == "" || e.EN == "unknown error" {
 			t.Errorf("%s has no message", c)
-		}
-		// A code in both catalogues says the same in both.
-		if e := app.E(c, ""); codesInCatalogue(c) && (e.ZH != m[0] || e.EN != m[1]) {
-			t.Errorf("%s: the catalogue says %q/%q, the protocol %q/%q", c, e.ZH, e.EN, m[0], m[1])
 		}
 	}
 	for _, dir := range []string{"..", "."} {
@@ -134,15 +129,6 @@ func TestProtocolDocListsEveryCode(t *testing.T) {
 			t.Errorf("docs/pos-protocol.md lists %s, which no code declares", c)
 		}
 	}
-}
-
-func codesInCatalogue(c app.Code) bool {
-	for _, k := range app.Codes() {
-		if k == c {
-			return true
-		}
-	}
-	return false
 }
 
 var exampleRow = regexp.MustCompile("(?m)^\\| ([^|]+?) \\| `([^`]*)` \\|")

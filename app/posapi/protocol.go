@@ -138,22 +138,23 @@ func verify(received, expected string) bool {
 	return hmac.Equal(got, want)
 }
 
-// Protocol-level refusals: nothing is booked and nothing is kept.
+// Protocol-level refusals: nothing is booked and nothing is kept. The codes and their
+// messages are in app's one catalogue (app/errors_protocol.go).
 const (
-	CodeUnauthenticated app.Code = "UNAUTHENTICATED"
-	CodeBadSignature    app.Code = "BAD_SIGNATURE"
-	CodeStaleTimestamp  app.Code = "STALE_TIMESTAMP"
-	CodeBodyTooLarge    app.Code = "BODY_TOO_LARGE"
-	CodeMalformed       app.Code = "MALFORMED_REQUEST"
-	CodeDeviceMismatch  app.Code = "DEVICE_MISMATCH"
-	CodeHostUnavailable          = app.CodeHostUnavailable
-	CodeNotFoundPath    app.Code = "NO_SUCH_ENDPOINT"
+	CodeUnauthenticated = app.CodeUnauthenticated
+	CodeBadSignature    = app.CodeBadSignature
+	CodeStaleTimestamp  = app.CodeStaleTimestamp
+	CodeBodyTooLarge    = app.CodeBodyTooLarge
+	CodeMalformed       = app.CodeMalformed
+	CodeDeviceMismatch  = app.CodeDeviceMismatch
+	CodeHostUnavailable = app.CodeHostUnavailable
+	CodeNotFoundPath    = app.CodeNotFoundPath
 )
 
 // What a client says when no answer about the message arrived; the host never sends these.
 const (
-	CodeNoAnswer  app.Code = "NO_ANSWER"  // nothing came back: timeout, connection refused or lost
-	CodeBadAnswer app.Code = "BAD_ANSWER" // something came back that is not a verified answer of the host
+	CodeNoAnswer  = app.CodeNoAnswer
+	CodeBadAnswer = app.CodeBadAnswer
 )
 
 // notAboutTheMessage are the refusals that say nothing about the message's content: the
@@ -180,20 +181,8 @@ var notAboutTheMessage = map[app.Code]bool{
 // leave a POS's queue; any other may not.
 func IsFinalRefusal(code app.Code) bool { return code != "" && !notAboutTheMessage[code] }
 
-var protocolMessages = map[app.Code][2]string{
-	CodeUnauthenticated: {"缺少或无效的设备认证信息", "missing or malformed device authentication headers"},
-	CodeBadSignature:    {"报文签名错误", "message signature does not verify"},
-	CodeStaleTimestamp:  {"报文时间超出允许范围,请校对时钟", "message time outside the replay window; check the clock"},
-	CodeBodyTooLarge:    {"报文过长", "message body too large"},
-	CodeMalformed:       {"报文格式错误", "malformed message"},
-	CodeDeviceMismatch:  {"报文设备号与认证设备不符", "device in the body differs from the authenticated device"},
-	CodeHostUnavailable: {"系统暂时无法处理,请稍后重试", "host cannot take it now; retry later"},
-	CodeNotFoundPath:    {"无此接口", "no such endpoint"},
-	CodeNoAnswer:        {"主机无应答,请检查网络", "no answer from the host; check the network"},
-	CodeBadAnswer:       {"主机应答无法验证", "the host's answer could not be verified"},
-}
-
 func protocolError(code app.Code, detail string) *app.Error {
-	m := protocolMessages[code]
-	return &app.Error{Code: code, ZH: m[0], EN: m[1], Detail: detail}
+	e := app.E(code, "")
+	e.Detail = detail
+	return e
 }
