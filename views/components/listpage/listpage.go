@@ -27,6 +27,9 @@ type Base struct {
 	Form    *form.Model
 	Width   int
 	Height  int
+	// focus is the key of the row a change asked the cursor to go to once the list is
+	// loaded again ("" = where it is).
+	focus string
 }
 
 func New(c *common.Common, cols []table.Col, empty string) Base {
@@ -63,10 +66,11 @@ func Load[T any](b *Base, fetch func(app.Desk, context.Context, app.Actor) ([]T,
 	}
 }
 
-// ApplyRows takes the latest load's answer: an error goes to the status line, else the
-// rows go into *rows and the table, and the cursor goes to the row focus picks (focus
-// may be nil). It reports whether the rows were taken.
-func Apply[T any](b *Base, msg RowsMsg[T], rows *[]T, tableRows func() [][]string, focus func(T) bool) bool {
+// Apply takes the latest load's answer: an error goes to the status line, else the
+// rows go into *rows and the table (cells is a row's cells), and the cursor goes to the
+// row whose keyOf is the focus a change asked for (keyOf may be nil). It reports whether
+// the rows were taken.
+func Apply[T any](b *Base, msg RowsMsg[T], rows *[]T, cells func(T) []string, keyOf func(T) string) bool {
 	if msg.seq != b.LoadSeq {
 		return false
 	}
@@ -75,15 +79,35 @@ func Apply[T any](b *Base, msg RowsMsg[T], rows *[]T, tableRows func() [][]strin
 		return false
 	}
 	*rows, b.Loaded = msg.rows, true
-	b.Table.SetRows(tableRows())
-	if focus != nil {
+	b.Table.SetRows(TableRows(*rows, cells))
+	if keyOf != nil && b.focus != "" {
 		for i, r := range *rows {
-			if focus(r) {
+			if keyOf(r) == b.focus {
 				b.Table.Select(i)
 			}
 		}
 	}
+	b.focus = ""
 	return true
+}
+
+// TableRows is the table's rows for the list rows, cells being one row's cells.
+func TableRows[T any](rows []T, cells func(T) []string) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = cells(r)
+	}
+	return out
+}
+
+// Selected is the element of rows (the list the table shows) under the cursor, if any.
+func Selected[T any](b *Base, rows []T) (T, bool) {
+	i, ok := b.Table.Selected()
+	if !ok || i >= len(rows) {
+		var none T
+		return none, false
+	}
+	return rows[i], true
 }
 
 // RouteKey gives k to the open question, form or list first; it reports whether one of
@@ -138,11 +162,24 @@ func (b *Base) Body(caption string) string {
 }
 
 // Change is a change's answer: what to say, or the refusal; form says the answer belongs
-// to the open form (a refusal keeps it open, with the reason).
+// to the open form (a refusal keeps it open, with the reason); focus is the key of the
+// row changed, where the cursor goes once the list is loaded again ("" = where it is).
 type Change struct {
-	Note string
-	Err  error
-	Form bool
+	Note  string
+	Err   error
+	Form  bool
+	Focus string
+}
+
+// Do makes one change (inside a Cmd only) with the context of one call: its answer is
+// the refusal of do, or done (what to say, and where the cursor goes).
+func Do(c *common.Common, done Change, do func(ctx context.Context) error) Change {
+	ctx, cancel := common.CallContext(c)
+	defer cancel()
+	if err := do(ctx); err != nil {
+		return Change{Err: err, Form: done.Form}
+	}
+	return done
 }
 
 // ShowChange shows a change's answer; it reports whether the list should be loaded again.
@@ -159,6 +196,7 @@ func (b *Base) ShowChange(d Change) bool {
 		b.Form = nil
 	}
 	b.Status = status.Done(d.Note)
+	b.focus = d.Focus
 	return true
 }
 

@@ -45,7 +45,7 @@ func (p *auditPage) load() tea.Cmd {
 func (p *auditPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listpage.RowsMsg[app.AuditEntry]:
-		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, nil) {
+		if listpage.Apply(&p.Base, msg, &p.rows, p.cells, nil) {
 			p.Status = status.Line{}
 		}
 		return p, nil

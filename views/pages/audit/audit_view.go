@@ -9,15 +9,14 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"cardcenter/app"
 )
 
-func (p *auditPage) tableRows() [][]string {
+// cells is an entry's row of the table.
+func (p *auditPage) cells(e app.AuditEntry) []string {
 	c := p.C
-	out := make([][]string, len(p.rows))
-	for i, e := range p.rows {
-		out[i] = []string{common.FormatTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, auditDetail(c, e.Action, e.Detail)}
-	}
-	return out
+	return []string{common.FormatTime(c, e.At), e.Actor, auditKindName(c, e.Action), e.Subject, auditDetail(c, e.Action, e.Detail)}
 }
 
 func (p *auditPage) caption() string {
@@ -37,8 +36,7 @@ func (p *auditPage) caption() string {
 // column cuts it), unless there is something to say.
 func (p *auditPage) View() string {
 	if p.Status.Text == "" && p.Asking == nil && p.Form == nil {
-		if i, ok := p.Table.Selected(); ok && i < len(p.rows) {
-			e := p.rows[i]
+		if e, ok := listpage.Selected(&p.Base, p.rows); ok {
 			line := p.C.T("详情: ", "Detail: ") + e.Subject + "  " + auditDetail(p.C, e.Action, e.Detail)
 			if w := max(p.Width, 10); lipgloss.Width(line) > w {
 				line = ansi.Truncate(line, w, "")

@@ -7,6 +7,7 @@ import (
 	"cardcenter/views/components/listpage"
 	"cardcenter/views/components/status"
 	"cardcenter/views/components/table"
+	"context"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
@@ -51,7 +52,7 @@ func (p *bindingsPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.B
 func (p *bindingsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listpage.RowsMsg[app.OperatorCard]:
-		listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, nil)
+		listpage.Apply(&p.Base, msg, &p.rows, p.cells, nil)
 		return p, nil
 	case common.ReaderMsg:
 		p.reader = msg.State
@@ -91,7 +92,7 @@ func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	if cmd, taken := p.RouteKey(k, p.bind); taken {
 		return cmd
 	}
-	row, ok := p.selected()
+	row, ok := listpage.Selected(&p.Base, p.rows)
 	switch {
 	case key.Matches(k, p.keys.Reload):
 		return p.load()
@@ -113,14 +114,6 @@ func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
-}
-
-func (p *bindingsPage) selected() (app.OperatorCard, bool) {
-	i, ok := p.Table.Selected()
-	if !ok || i >= len(p.rows) {
-		return app.OperatorCard{}, false
-	}
-	return p.rows[i], true
 }
 
 func (p *bindingsPage) openBind(op app.OperatorInfo) {
@@ -146,28 +139,22 @@ func (p *bindingsPage) bind() tea.Cmd {
 		return nil
 	}
 	actor := c.Actor
-	return func() tea.Msg {
-		ctx, cancel := common.CallContext(c)
-		defer cancel()
-		if err := c.Svc.BindCard(ctx, actor, op.ID, cardNo); err != nil {
-			return bindingsDoneMsg{listpage.Change{Err: err, Form: true}}
-		}
-		return bindingsDoneMsg{listpage.Change{Form: true, Note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
-			fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}}
-	}
+	done := listpage.Change{Form: true, Note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
+		fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}
+	return p.change(done, func(ctx context.Context) error { return c.Svc.BindCard(ctx, actor, op.ID, cardNo) })
 }
 
 func (p *bindingsPage) unbind(op app.OperatorInfo, cardNo string) tea.Cmd {
 	c, actor := p.C, p.C.Actor
-	return func() tea.Msg {
-		ctx, cancel := common.CallContext(c)
-		defer cancel()
-		if err := c.Svc.UnbindCard(ctx, actor, op.ID); err != nil {
-			return bindingsDoneMsg{listpage.Change{Err: err}}
-		}
-		return bindingsDoneMsg{listpage.Change{Note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
-			fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}}
-	}
+	done := listpage.Change{Note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
+		fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}
+	return p.change(done, func(ctx context.Context) error { return c.Svc.UnbindCard(ctx, actor, op.ID) })
+}
+
+// change runs one change of a binding inside a Cmd and answers bindingsDoneMsg.
+func (p *bindingsPage) change(done listpage.Change, do func(ctx context.Context) error) tea.Cmd {
+	c := p.C
+	return func() tea.Msg { return bindingsDoneMsg{listpage.Do(c, done, do)} }
 }
 
 func (p *bindingsPage) Title() string { return p.C.T("授权卡", "Auth") }

@@ -8,17 +8,14 @@ import (
 	"cardcenter/app"
 )
 
-func (p *bindingsPage) tableRows() [][]string {
+// cells is an operator's row of the table, with its card if one is bound.
+func (p *bindingsPage) cells(r app.OperatorCard) []string {
 	c := p.C
-	out := make([][]string, len(p.rows))
-	for i, r := range p.rows {
-		card, st, at, by := c.T("未绑定", "none"), "", "", ""
-		if r.Bound {
-			card, st, at, by = r.Binding.CardNo, common.CardStatusName(c, r.Binding.CardStatus), common.FormatTime(c, r.Binding.BoundAt), r.Binding.BoundBy
-		}
-		out[i] = []string{r.Operator.OpNo, r.Operator.Name, card, st, at, by}
+	card, st, at, by := c.T("未绑定", "none"), "", "", ""
+	if r.Bound {
+		card, st, at, by = r.Binding.CardNo, common.CardStatusName(c, r.Binding.CardStatus), common.FormatTime(c, r.Binding.BoundAt), r.Binding.BoundBy
 	}
-	return out
+	return []string{r.Operator.OpNo, r.Operator.Name, card, st, at, by}
 }
 
 func (p *bindingsPage) View() string {

@@ -33,8 +33,6 @@ type devicesPage struct {
 	// dismissed; secretOf is its device.
 	provisioned string
 	secretOf    string
-	// focusID: put the cursor on this device when the list comes back.
-	focusID string
 	// ending: the device whose journal end the open form records (nil: another form).
 	ending *devRow
 	endSeq int // id of the last serial read for the question
@@ -53,10 +51,10 @@ func (d devRow) retired() bool {
 	return !d.Enabled && len(d.Ends) > 0 && d.Ends[len(d.Ends)-1].Kind == app.JournalRetired
 }
 
+// devicesDoneMsg: a change of the device Change.Focus.
 type devicesDoneMsg struct {
 	listpage.Change
 	provisioned string // the secret file written, if any
-	id          string
 }
 
 func New(c *common.Common) common.Page {
@@ -95,16 +93,13 @@ func (p *devicesPage) load() tea.Cmd {
 func (p *devicesPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listpage.RowsMsg[devRow]:
-		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, func(d devRow) bool { return d.ID == p.focusID }) {
-			p.focusID = ""
-		}
+		listpage.Apply(&p.Base, msg, &p.rows, p.cells, func(d devRow) string { return d.ID })
 		return p, nil
 	case devicesDoneMsg:
 		if msg.provisioned != "" {
-			p.provisioned, p.secretOf = msg.provisioned, msg.id
+			p.provisioned, p.secretOf = msg.provisioned, msg.Focus
 		}
 		if p.ShowChange(msg.Change) {
-			p.focusID = msg.id
 			return p, p.load()
 		}
 		return p, nil
@@ -128,7 +123,7 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	c := p.C
-	d, ok := p.selected()
+	d, ok := listpage.Selected(&p.Base, p.rows)
 	switch {
 	case key.Matches(k, p.keys.Reload):
 		return p.load()
@@ -154,14 +149,6 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
-}
-
-func (p *devicesPage) selected() (devRow, bool) {
-	i, ok := p.Table.Selected()
-	if !ok || i >= len(p.rows) {
-		return devRow{}, false
-	}
-	return p.rows[i], true
 }
 
 // The form's fields: id (registering only), name, model, location.
@@ -198,42 +185,40 @@ func (p *devicesPage) submit() tea.Cmd {
 		f.Err = c.T("编号、名称和机型都要填写", "ID, name and model are all needed")
 		return nil
 	}
-	create := p.editing == ""
-	return func() tea.Msg {
-		ctx, cancel := common.CallContext(c)
-		defer cancel()
-		if create {
+	if p.editing == "" {
+		return func() tea.Msg {
+			ctx, cancel := common.CallContext(c)
+			defer cancel()
 			_, secret, err := c.Svc.RegisterDevice(ctx, actor, in)
 			if err != nil {
 				return devicesDoneMsg{Change: listpage.Change{Err: err, Form: true}}
 			}
 			path, err := provisionSecret(c, in.ID, secret)
 			if err != nil {
-				return devicesDoneMsg{Change: listpage.Change{Err: err}, id: in.ID}
+				return devicesDoneMsg{Change: listpage.Change{Err: err}}
 			}
-			return devicesDoneMsg{Change: listpage.Change{Form: true, Note: c.T("已登记设备 "+in.ID, "Registered "+in.ID)}, provisioned: path, id: in.ID}
+			return devicesDoneMsg{Change: listpage.Change{Form: true, Note: c.T("已登记设备 "+in.ID, "Registered "+in.ID), Focus: in.ID}, provisioned: path}
 		}
-		if err := c.Svc.UpdateDevice(ctx, actor, in); err != nil {
-			return devicesDoneMsg{Change: listpage.Change{Err: err, Form: true}}
-		}
-		return devicesDoneMsg{Change: listpage.Change{Form: true, Note: c.T("已修改设备 "+in.ID, "Saved "+in.ID)}, id: in.ID}
 	}
+	done := listpage.Change{Form: true, Note: c.T("已修改设备 "+in.ID, "Saved "+in.ID), Focus: in.ID}
+	return p.change(done, func(ctx context.Context) error { return c.Svc.UpdateDevice(ctx, actor, in) })
 }
 
 func (p *devicesPage) setEnabled(d app.DeviceInfo, on bool) tea.Cmd {
 	c, actor := p.C, p.C.Actor
-	return func() tea.Msg {
-		ctx, cancel := common.CallContext(c)
-		defer cancel()
-		if err := c.Svc.SetDeviceEnabled(ctx, actor, d.ID, on); err != nil {
-			return devicesDoneMsg{Change: listpage.Change{Err: err}}
-		}
-		note := c.T("已停用设备 "+d.ID, d.ID+" disabled")
-		if on {
-			note = c.T("已启用设备 "+d.ID, d.ID+" enabled")
-		}
-		return devicesDoneMsg{Change: listpage.Change{Note: note}, id: d.ID}
+	note := c.T("已停用设备 "+d.ID, d.ID+" disabled")
+	if on {
+		note = c.T("已启用设备 "+d.ID, d.ID+" enabled")
 	}
+	done := listpage.Change{Note: note, Focus: d.ID}
+	return p.change(done, func(ctx context.Context) error { return c.Svc.SetDeviceEnabled(ctx, actor, d.ID, on) })
+}
+
+// change runs one change of a device that writes no secret inside a Cmd and answers
+// devicesDoneMsg.
+func (p *devicesPage) change(done listpage.Change, do func(ctx context.Context) error) tea.Cmd {
+	c := p.C
+	return func() tea.Msg { return devicesDoneMsg{Change: listpage.Do(c, done, do)} }
 }
 
 func (p *devicesPage) rotate(d app.DeviceInfo) tea.Cmd {
@@ -247,9 +232,9 @@ func (p *devicesPage) rotate(d app.DeviceInfo) tea.Cmd {
 		}
 		path, err := provisionSecret(c, d.ID, secret)
 		if err != nil {
-			return devicesDoneMsg{Change: listpage.Change{Err: err}, id: d.ID}
+			return devicesDoneMsg{Change: listpage.Change{Err: err}}
 		}
-		return devicesDoneMsg{Change: listpage.Change{Note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID)}, provisioned: path, id: d.ID}
+		return devicesDoneMsg{Change: listpage.Change{Note: c.T("已为 "+d.ID+" 更换密钥", "New secret for "+d.ID), Focus: d.ID}, provisioned: path}
 	}
 }
 
@@ -350,6 +335,6 @@ func (p *devicesPage) endJournal(id string, kind app.JournalEndKind, note string
 			what = c.T("更换", "replaced")
 		}
 		return devicesDoneMsg{Change: listpage.Change{Form: true, Note: c.T(fmt.Sprintf("已登记 %s %s(流水 %d 止)", id, what, e.LastSerial),
-			fmt.Sprintf("%s recorded %s (up to serial %d)", id, what, e.LastSerial))}, id: id}
+			fmt.Sprintf("%s recorded %s (up to serial %d)", id, what, e.LastSerial)), Focus: id}}
 	}
 }

@@ -17,20 +17,17 @@ func admModelName(c *common.Common, m string) string {
 	return m
 }
 
-func (p *devicesPage) tableRows() [][]string {
+// cells is a device's row of the table.
+func (p *devicesPage) cells(d devRow) []string {
 	c := p.C
-	out := make([][]string, len(p.rows))
-	for i, d := range p.rows {
-		st := c.T("启用", "enabled")
-		switch {
-		case d.retired():
-			st = c.T("退役", "retired")
-		case !d.Enabled:
-			st = c.T("停用", "disabled")
-		}
-		out[i] = []string{d.ID, st, admModelName(c, d.Model), d.Name, d.Location}
+	st := c.T("启用", "enabled")
+	switch {
+	case d.retired():
+		st = c.T("退役", "retired")
+	case !d.Enabled:
+		st = c.T("停用", "disabled")
 	}
-	return out
+	return []string{d.ID, st, admModelName(c, d.Model), d.Name, d.Location}
 }
 
 func (p *devicesPage) View() string {

@@ -125,7 +125,7 @@ func (p *exceptionsPage) onLoaded(msg excLoadedMsg) {
 		p.focusKey = sel.Case.Key()
 	}
 	p.rows, p.ops, p.Loaded = msg.cases, msg.ops, true
-	p.Table.SetRows(p.tableRows())
+	p.Table.SetRows(listpage.TableRows(p.rows, p.cells))
 	for i, cv := range p.rows {
 		if cv.Case.Key() == p.focusKey {
 			p.Table.Select(i)
@@ -139,13 +139,7 @@ func (p *exceptionsPage) onLoaded(msg excLoadedMsg) {
 	}
 }
 
-func (p *exceptionsPage) selected() (app.CaseView, bool) {
-	i, ok := p.Table.Selected()
-	if !ok || i >= len(p.rows) {
-		return app.CaseView{}, false
-	}
-	return p.rows[i], true
-}
+func (p *exceptionsPage) selected() (app.CaseView, bool) { return listpage.Selected(&p.Base, p.rows) }
 
 func (p *exceptionsPage) byKey(k string) (app.CaseView, bool) {
 	for _, cv := range p.rows {

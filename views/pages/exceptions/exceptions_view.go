@@ -12,25 +12,22 @@ import (
 	"cardcenter/app"
 )
 
-func (p *exceptionsPage) tableRows() [][]string {
+// cells is a case's row of the table.
+func (p *exceptionsPage) cells(cv app.CaseView) []string {
 	c := p.C
-	out := make([][]string, len(p.rows))
-	for i, cv := range p.rows {
-		k, r := cv.Case, cv.Facts.Recharge
-		pos, amount := "", ""
-		if k.DeviceID != "" {
-			pos = k.DeviceID
-			if k.Serial != 0 {
-				pos += "/" + strconv.FormatInt(k.Serial, 10)
-			}
+	k, r := cv.Case, cv.Facts.Recharge
+	pos, amount := "", ""
+	if k.DeviceID != "" {
+		pos = k.DeviceID
+		if k.Serial != 0 {
+			pos += "/" + strconv.FormatInt(k.Serial, 10)
 		}
-		if r.ID != 0 {
-			amount = app.FormatYuan(r.Amount)
-		}
-		out[i] = []string{k.Kind.Label(c.Lang), p.when(k.OpenedAt, "01-02 15:04"), k.CardNo, cv.Facts.HolderName, pos, excRight(amount, 8),
-			excStatusName(c, cv.Status)}
 	}
-	return out
+	if r.ID != 0 {
+		amount = app.FormatYuan(r.Amount)
+	}
+	return []string{k.Kind.Label(c.Lang), p.when(k.OpenedAt, "01-02 15:04"), k.CardNo, cv.Facts.HolderName, pos, excRight(amount, 8),
+		excStatusName(c, cv.Status)}
 }
 
 // excRight right-aligns an amount in its column.

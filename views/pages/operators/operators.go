@@ -6,6 +6,7 @@ import (
 	"cardcenter/views/components/listpage"
 	"cardcenter/views/components/status"
 	"cardcenter/views/components/table"
+	"context"
 	"fmt"
 	"strings"
 
@@ -25,7 +26,6 @@ type operatorsPage struct {
 	// What the open form does: formNew, formEdit or formPIN, for operator formOp.
 	formKind int
 	formOp   app.OperatorInfo
-	focusNo  string
 }
 
 const (
@@ -34,10 +34,7 @@ const (
 	opFormPIN
 )
 
-type operatorsDoneMsg struct {
-	listpage.Change
-	opNo string
-}
+type operatorsDoneMsg struct{ listpage.Change }
 
 func New(c *common.Common) common.Page {
 	p := &operatorsPage{keys: newOperatorsKeys(c)}
@@ -54,13 +51,10 @@ func (p *operatorsPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.
 func (p *operatorsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listpage.RowsMsg[app.OperatorInfo]:
-		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, func(o app.OperatorInfo) bool { return o.OpNo == p.focusNo }) {
-			p.focusNo = ""
-		}
+		listpage.Apply(&p.Base, msg, &p.rows, p.cells, func(o app.OperatorInfo) string { return o.OpNo })
 		return p, nil
 	case operatorsDoneMsg:
 		if p.ShowChange(msg.Change) {
-			p.focusNo = msg.opNo
 			return p, p.load()
 		}
 		return p, nil
@@ -74,7 +68,7 @@ func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	if cmd, taken := p.RouteKey(k, p.submit); taken {
 		return cmd
 	}
-	o, ok := p.selected()
+	o, ok := listpage.Selected(&p.Base, p.rows)
 	switch {
 	case key.Matches(k, p.keys.Reload):
 		return p.load()
@@ -86,14 +80,6 @@ func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		p.openForm(opFormPIN, o)
 	}
 	return nil
-}
-
-func (p *operatorsPage) selected() (app.OperatorInfo, bool) {
-	i, ok := p.Table.Selected()
-	if !ok || i >= len(p.rows) {
-		return app.OperatorInfo{}, false
-	}
-	return p.rows[i], true
 }
 
 func (p *operatorsPage) openForm(kind int, o app.OperatorInfo) {
@@ -144,14 +130,8 @@ func (p *operatorsPage) submit() tea.Cmd {
 			f.Err = c.T("两次输入的 PIN 不一致", "the two PINs differ")
 			return nil
 		}
-		return func() tea.Msg {
-			ctx, cancel := common.CallContext(c)
-			defer cancel()
-			if err := c.Svc.ResetPIN(ctx, actor, o.ID, pin); err != nil {
-				return operatorsDoneMsg{listpage.Change{Err: err, Form: true}, o.OpNo}
-			}
-			return operatorsDoneMsg{listpage.Change{Form: true, Note: c.T("已重置 "+o.OpNo+" 的 PIN,已解除锁定", "PIN of "+o.OpNo+" reset; unlocked")}, o.OpNo}
-		}
+		done := listpage.Change{Form: true, Note: c.T("已重置 "+o.OpNo+" 的 PIN,已解除锁定", "PIN of "+o.OpNo+" reset; unlocked"), Focus: o.OpNo}
+		return p.change(done, func(ctx context.Context) error { return c.Svc.ResetPIN(ctx, actor, o.ID, pin) })
 	}
 	in := app.OperatorInput{ID: o.ID, OpNo: f.Value(0), Name: f.Value(1)}
 	i := 2
@@ -179,21 +159,21 @@ func (p *operatorsPage) submit() tea.Cmd {
 		f.Err = c.T("工号和姓名都要填写", "the operator number and name are both needed")
 		return nil
 	}
-	create := p.formKind == opFormNew
-	return func() tea.Msg {
-		ctx, cancel := common.CallContext(c)
-		defer cancel()
-		if create {
-			if _, err := c.Svc.CreateOperator(ctx, actor, in); err != nil {
-				return operatorsDoneMsg{listpage.Change{Err: err, Form: true}, in.OpNo}
-			}
-			return operatorsDoneMsg{listpage.Change{Form: true, Note: c.T("已新建操作员 "+in.OpNo, "Created operator "+in.OpNo)}, in.OpNo}
-		}
-		if err := c.Svc.UpdateOperator(ctx, actor, in); err != nil {
-			return operatorsDoneMsg{listpage.Change{Err: err, Form: true}, in.OpNo}
-		}
-		return operatorsDoneMsg{listpage.Change{Form: true, Note: c.T("已修改操作员 "+in.OpNo, "Saved operator "+in.OpNo)}, in.OpNo}
+	if p.formKind == opFormNew {
+		done := listpage.Change{Form: true, Note: c.T("已新建操作员 "+in.OpNo, "Created operator "+in.OpNo), Focus: in.OpNo}
+		return p.change(done, func(ctx context.Context) error {
+			_, err := c.Svc.CreateOperator(ctx, actor, in)
+			return err
+		})
 	}
+	done := listpage.Change{Form: true, Note: c.T("已修改操作员 "+in.OpNo, "Saved operator "+in.OpNo), Focus: in.OpNo}
+	return p.change(done, func(ctx context.Context) error { return c.Svc.UpdateOperator(ctx, actor, in) })
+}
+
+// change runs one change of an operator inside a Cmd and answers operatorsDoneMsg.
+func (p *operatorsPage) change(done listpage.Change, do func(ctx context.Context) error) tea.Cmd {
+	c := p.C
+	return func() tea.Msg { return operatorsDoneMsg{listpage.Do(c, done, do)} }
 }
 
 func (p *operatorsPage) Title() string { return p.C.T("操作员", "Operators") }

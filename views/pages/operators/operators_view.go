@@ -9,29 +9,25 @@ import (
 	"cardcenter/app"
 )
 
-func (p *operatorsPage) tableRows() [][]string {
+// cells is an operator's row of the table.
+func (p *operatorsPage) cells(o app.OperatorInfo) []string {
 	c := p.C
-	limit := c.Svc.Settings().MaxWrongPINs
-	out := make([][]string, len(p.rows))
-	for i, o := range p.rows {
-		dmax := c.T("不限", "none")
-		if o.DailyMax > 0 {
-			dmax = app.FormatYuan(o.DailyMax)
-		}
-		dev := o.DesignatedDevice
-		if dev == "" {
-			dev = c.T("任一", "any")
-		}
-		pin := ""
-		switch {
-		case o.WrongPINs >= limit:
-			pin = c.T("已锁定", "locked")
-		case o.WrongPINs > 0:
-			pin = c.T(fmt.Sprintf("错 %d 次", o.WrongPINs), fmt.Sprintf("%d wrong", o.WrongPINs))
-		}
-		out[i] = []string{o.OpNo, o.Name, dmax, dev, common.YesNo(c, o.Merchant), common.YesNo(c, o.Enabled), pin}
+	dmax := c.T("不限", "none")
+	if o.DailyMax > 0 {
+		dmax = app.FormatYuan(o.DailyMax)
 	}
-	return out
+	dev := o.DesignatedDevice
+	if dev == "" {
+		dev = c.T("任一", "any")
+	}
+	pin := ""
+	switch {
+	case o.WrongPINs >= c.Svc.Settings().MaxWrongPINs:
+		pin = c.T("已锁定", "locked")
+	case o.WrongPINs > 0:
+		pin = c.T(fmt.Sprintf("错 %d 次", o.WrongPINs), fmt.Sprintf("%d wrong", o.WrongPINs))
+	}
+	return []string{o.OpNo, o.Name, dmax, dev, common.YesNo(c, o.Merchant), common.YesNo(c, o.Enabled), pin}
 }
 
 func (p *operatorsPage) View() string {

@@ -26,7 +26,6 @@ type staffPage struct {
 	rows      []app.StaffInfo
 	formKind  int
 	formStaff app.StaffInfo
-	focusUser string
 }
 
 const (
@@ -35,10 +34,7 @@ const (
 	staffFormRole
 )
 
-type staffDoneMsg struct {
-	listpage.Change
-	user string
-}
+type staffDoneMsg struct{ listpage.Change }
 
 // staffRoles are the roles in the order the role field offers them.
 var staffRoles = []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}
@@ -62,13 +58,10 @@ func (p *staffPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.Staf
 func (p *staffPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case listpage.RowsMsg[app.StaffInfo]:
-		if listpage.Apply(&p.Base, msg, &p.rows, p.tableRows, func(s app.StaffInfo) bool { return s.Username == p.focusUser }) {
-			p.focusUser = ""
-		}
+		listpage.Apply(&p.Base, msg, &p.rows, p.cells, func(s app.StaffInfo) string { return s.Username })
 		return p, nil
 	case staffDoneMsg:
 		if p.ShowChange(msg.Change) {
-			p.focusUser = msg.user
 			return p, p.load()
 		}
 		return p, nil
@@ -83,7 +76,7 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	c := p.C
-	st, ok := p.selected()
+	st, ok := listpage.Selected(&p.Base, p.rows)
 	switch {
 	case key.Matches(k, p.keys.Reload):
 		return p.load()
@@ -121,14 +114,6 @@ func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}}
 	}
 	return nil
-}
-
-func (p *staffPage) selected() (app.StaffInfo, bool) {
-	i, ok := p.Table.Selected()
-	if !ok || i >= len(p.rows) {
-		return app.StaffInfo{}, false
-	}
-	return p.rows[i], true
 }
 
 func (p *staffPage) roleChoices() []string {
@@ -178,12 +163,7 @@ func (p *staffPage) openForm(kind int, st app.StaffInfo) {
 func (p *staffPage) change(user, note string, form bool, do func(ctx context.Context) error) tea.Cmd {
 	c := p.C
 	return func() tea.Msg {
-		ctx, cancel := common.CallContext(c)
-		defer cancel()
-		if err := do(ctx); err != nil {
-			return staffDoneMsg{listpage.Change{Err: err, Form: form}, user}
-		}
-		return staffDoneMsg{listpage.Change{Form: form, Note: note}, user}
+		return staffDoneMsg{listpage.Do(c, listpage.Change{Note: note, Form: form, Focus: user}, do)}
 	}
 }
 

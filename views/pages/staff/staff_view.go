@@ -5,22 +5,21 @@ import (
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
+
+	"cardcenter/app"
 )
 
-func (p *staffPage) tableRows() [][]string {
+// cells is an account's row of the table.
+func (p *staffPage) cells(s app.StaffInfo) []string {
 	c := p.C
-	out := make([][]string, len(p.rows))
-	for i, s := range p.rows {
-		pw := ""
-		switch {
-		case s.Locked:
-			pw = c.T("已锁定 ", "locked ") + common.FormatTime(c, s.LockedAt)
-		case s.WrongTries > 0:
-			pw = c.T(fmt.Sprintf("错 %d 次", s.WrongTries), fmt.Sprintf("%d wrong", s.WrongTries))
-		}
-		out[i] = []string{s.Username, s.DisplayName, common.RoleName(c, s.Role), common.YesNo(c, s.Enabled), pw}
+	pw := ""
+	switch {
+	case s.Locked:
+		pw = c.T("已锁定 ", "locked ") + common.FormatTime(c, s.LockedAt)
+	case s.WrongTries > 0:
+		pw = c.T(fmt.Sprintf("错 %d 次", s.WrongTries), fmt.Sprintf("%d wrong", s.WrongTries))
 	}
-	return out
+	return []string{s.Username, s.DisplayName, common.RoleName(c, s.Role), common.YesNo(c, s.Enabled), pw}
 }
 
 func (p *staffPage) View() string {
