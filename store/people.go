@@ -89,14 +89,17 @@ func (t *txn) AppendAudit(e app.AuditEntry) error {
 	return err
 }
 
+// scanAuditEntry reads a row of SELECT id, at, actor, action, subject, detail FROM audit_log.
+func scanAuditEntry(r *sql.Rows) (app.AuditEntry, error) {
+	var e app.AuditEntry
+	var at sql.NullInt64
+	err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail)
+	e.At = fromMs(at)
+	return e, err
+}
+
 func (t *txn) Audit(limit int) ([]app.AuditEntry, error) {
-	return many(t, "audit", func(r *sql.Rows) (app.AuditEntry, error) {
-		var e app.AuditEntry
-		var at sql.NullInt64
-		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail)
-		e.At = fromMs(at)
-		return e, err
-	}, `SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+	return many(t, "audit", scanAuditEntry, `SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
 }
 
 func (t *txn) AuditExists(action, subject string) (bool, error) {
@@ -112,13 +115,7 @@ func (t *txn) StaffCount() (int64, error) {
 }
 
 func (t *txn) AuditFiltered(actor, action string, limit int) ([]app.AuditEntry, error) {
-	return many(t, "audit filtered", func(r *sql.Rows) (app.AuditEntry, error) {
-		var e app.AuditEntry
-		var at sql.NullInt64
-		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail)
-		e.At = fromMs(at)
-		return e, err
-	}, `SELECT id, at, actor, action, subject, detail FROM audit_log
+	return many(t, "audit filtered", scanAuditEntry, `SELECT id, at, actor, action, subject, detail FROM audit_log
 		WHERE (?1 = '' OR actor = ?1) AND (?2 = '' OR action = ?2) ORDER BY id DESC LIMIT ?3`, actor, action, limit)
 }
 

@@ -36,6 +36,17 @@ func scanDayOpTotals(r *sql.Rows) (dayOpTotals, error) {
 	return x, err
 }
 
+// lateReversals totals by day and operator the reversals processed after the day of their
+// recharge, on the days from..to of the recharges' column day: settle_day (the day of the
+// recharge) or reversal_day (the day the reversal was processed).
+func (t *txn) lateReversals(what, day, from, to string) ([]dayOpTotals, error) {
+	return many(t, what, scanDayOpTotals,
+		`SELECT r.`+day+`, r.operator_id, o.op_no, o.name, COUNT(*), SUM(r.amount)
+		 FROM recharges r JOIN operators o ON o.id = r.operator_id
+		 WHERE r.`+day+` BETWEEN ? AND ? AND r.reversal_day <> r.settle_day
+		 GROUP BY r.`+day+`, r.operator_id, o.op_no, o.name`, from, to)
+}
+
 // LiveReport computes the report from raw rows. The day's bookings and their reversals come
 // from the recharges_day_operator index alone (it covers every column used); the rare late
 // reversals and the cash adjustments from partial indexes of their own.
@@ -68,11 +79,7 @@ func (t *txn) LiveReport(from, to string) ([]app.ReportRow, error) {
 	}
 	// A reversal processed after its day was settled counts on the day it was processed:
 	// take it out of its recharge's day (which, settled, shows its frozen figures anyway)...
-	lateOut, err := many(t, "late reversals by recharge day", scanDayOpTotals,
-		`SELECT r.settle_day, r.operator_id, o.op_no, o.name, COUNT(*), SUM(r.amount)
-		 FROM recharges r JOIN operators o ON o.id = r.operator_id
-		 WHERE r.settle_day BETWEEN ? AND ? AND r.reversal_day <> r.settle_day
-		 GROUP BY r.settle_day, r.operator_id, o.op_no, o.name`, from, to)
+	lateOut, err := t.lateReversals("late reversals by recharge day", "settle_day", from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +89,7 @@ func (t *txn) LiveReport(from, to string) ([]app.ReportRow, error) {
 		row.Reversals.Amount -= x.sum
 	}
 	// ... and put it on the day it was processed, as a line of its own.
-	lateIn, err := many(t, "late reversals by reversal day", scanDayOpTotals,
-		`SELECT r.reversal_day, r.operator_id, o.op_no, o.name, COUNT(*), SUM(r.amount)
-		 FROM recharges r JOIN operators o ON o.id = r.operator_id
-		 WHERE r.reversal_day BETWEEN ? AND ? AND r.reversal_day <> r.settle_day
-		 GROUP BY r.reversal_day, r.operator_id, o.op_no, o.name`, from, to)
+	lateIn, err := t.lateReversals("late reversals by reversal day", "reversal_day", from, to)
 	if err != nil {
 		return nil, err
 	}

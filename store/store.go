@@ -14,6 +14,7 @@ import (
 	"database/sql"
 
 	"cardcenter/app"
+	"cardcenter/store/engine"
 	"cardcenter/store/postgres"
 	"cardcenter/store/sqlite"
 )
@@ -119,24 +120,26 @@ func (s *Store) Close() error {
 
 // Update runs fn in a durable write transaction (see app.Store).
 func (s *Store) Update(ctx context.Context, fn func(app.Tx) error) error {
+	run := s.overTxn(func(t *txn) error { return fn(t) })
 	if s.pg != nil {
-		return s.pg.Update(ctx, func(ctx context.Context, q postgres.Querier) error {
-			return fn(&txn{ctx: ctx, q: q, seal: s.seal})
-		})
+		return s.pg.Update(ctx, run)
 	}
-	return s.lite.Update(ctx, func(ctx context.Context, q sqlite.Querier) error {
-		return fn(&txn{ctx: ctx, q: q, seal: s.seal})
-	})
+	return s.lite.Update(ctx, run)
 }
 
 // View runs fn on a read snapshot.
 func (s *Store) View(ctx context.Context, fn func(app.ReadTx) error) error {
+	run := s.overTxn(func(t *txn) error { return fn(t) })
 	if s.pg != nil {
-		return s.pg.View(ctx, func(ctx context.Context, q postgres.Querier) error {
-			return fn(&txn{ctx: ctx, q: q, seal: s.seal})
-		})
+		return s.pg.View(ctx, run)
 	}
-	return s.lite.View(ctx, func(ctx context.Context, q sqlite.Querier) error {
+	return s.lite.View(ctx, run)
+}
+
+// overTxn is fn as an engine's transaction runs it: over the store's txn of the
+// transaction's context and querier.
+func (s *Store) overTxn(fn func(*txn) error) func(context.Context, engine.Querier) error {
+	return func(ctx context.Context, q engine.Querier) error {
 		return fn(&txn{ctx: ctx, q: q, seal: s.seal})
-	})
+	}
 }

@@ -7,14 +7,11 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/store/engine"
 )
 
-// querier is what a read or write transaction can do. (No QueryRow: the writer must be
-// able to refuse a statement, and a *sql.Row cannot carry an error made outside it.)
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
+// querier is what a read or write transaction can do (engine.Querier).
+type querier = engine.Querier
 
 // txn implements app.Tx (and so app.ReadTx) over one transaction.
 type txn struct {

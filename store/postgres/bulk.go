@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"cardcenter/app"
+	"cardcenter/store/engine"
 )
 
 // Bulk is the bulk loader's engine on PostgreSQL (cardcenter gen --db postgres://…). The
@@ -128,35 +129,15 @@ func NewBulk(dsn string, tables []string) (*Bulk, error) {
 
 // deferIndexes drops the plain (non-unique, non-partial, not a constraint's) indexes of
 // recharges and keeps their definitions for close.
-func (p *Bulk) deferIndexes(ctx context.Context) error {
-	rows, err := p.conn.QueryContext(ctx, `SELECT c.relname, pg_get_indexdef(x.indexrelid)
+func (p *Bulk) deferIndexes(ctx context.Context) (err error) {
+	p.deferred, err = engine.DeferIndexes(ctx, p.conn, `SELECT c.relname, pg_get_indexdef(x.indexrelid)
 		FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
 		WHERE t.relname = 'recharges' AND t.relnamespace = current_schema()::regnamespace
 		  AND NOT x.indisunique AND x.indpred IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
-		ORDER BY c.relname`)
-	if err != nil {
-		return fmt.Errorf("bulk: list indexes: %w", err)
-	}
-	var names []string
-	for rows.Next() {
-		var name, create string
-		if err := rows.Scan(&name, &create); err != nil {
-			rows.Close()
-			return fmt.Errorf("bulk: list indexes: %w", err)
-		}
-		names, p.deferred = append(names, name), append(p.deferred, create)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("bulk: list indexes: %w", err)
-	}
-	for _, name := range names {
-		if _, err := p.conn.ExecContext(ctx, `DROP INDEX `+pgx.Identifier{name}.Sanitize()); err != nil {
-			return fmt.Errorf("bulk: drop index %s: %w", name, err)
-		}
-	}
-	return nil
+		ORDER BY c.relname`,
+		func(name string) string { return pgx.Identifier{name}.Sanitize() })
+	return err
 }
 
 // Deferred are the CREATE statements of the indexes dropped for the load.

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"cardcenter/app"
+	"cardcenter/store/engine"
 )
 
 // The PostgreSQL ledger.
@@ -38,12 +39,6 @@ import (
 //
 // Reads: View is a READ ONLY REPEATABLE READ transaction, a consistent snapshot as on
 // SQLite, taking no lock.
-
-// Querier is what a transaction gives the store's statements.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
 
 // Options tune Open.
 type Options struct {
@@ -210,7 +205,7 @@ func migrateOne(ctx context.Context, db *sql.DB) (done bool, err error) {
 
 // Update runs fn in one write transaction (see the top of this file); fn gets the
 // transaction's context and its querier.
-func (d *DB) Update(ctx context.Context, fn func(context.Context, Querier) error) error {
+func (d *DB) Update(ctx context.Context, fn func(context.Context, engine.Querier) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -223,7 +218,7 @@ func (d *DB) Update(ctx context.Context, fn func(context.Context, Querier) error
 	return d.run(bg, nil, `SELECT cc_writer_lock()`, fn)
 }
 
-func (d *DB) run(ctx context.Context, opts *sql.TxOptions, first string, fn func(context.Context, Querier) error) (err error) {
+func (d *DB) run(ctx context.Context, opts *sql.TxOptions, first string, fn func(context.Context, engine.Querier) error) (err error) {
 	tx, err := d.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -255,7 +250,7 @@ func (d *DB) run(ctx context.Context, opts *sql.TxOptions, first string, fn func
 // SERIALIZABLE, and the whole of fn again on a serialization failure or a deadlock. The
 // use cases' closures are written to be run again (they set, never accumulate), but this is
 // not what the store uses: see Update.
-func (d *DB) updateSerializable(ctx context.Context, fn func(context.Context, Querier) error) error {
+func (d *DB) updateSerializable(ctx context.Context, fn func(context.Context, engine.Querier) error) error {
 	bg := context.WithoutCancel(ctx)
 	for attempt := 0; ; attempt++ {
 		err := d.run(bg, &sql.TxOptions{Isolation: sql.LevelSerializable}, "", fn)
@@ -269,7 +264,7 @@ func (d *DB) updateSerializable(ctx context.Context, fn func(context.Context, Qu
 }
 
 // View runs fn on a read snapshot (a READ ONLY REPEATABLE READ transaction).
-func (d *DB) View(ctx context.Context, fn func(context.Context, Querier) error) error {
+func (d *DB) View(ctx context.Context, fn func(context.Context, engine.Querier) error) error {
 	tx, err := d.pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)

@@ -135,24 +135,12 @@ func (s *bulkSink) writeBatches(b *store.Bulk) {
 }
 
 func (x *bulkBatch) write(b *store.Bulk) error {
-	for _, r := range x.staff {
-		b.InsertStaff(r)
-	}
-	for _, r := range x.holders {
-		b.InsertCardholder(r)
-	}
-	for _, r := range x.cards {
-		b.InsertCard(r)
-	}
-	for _, r := range x.devices {
-		b.InsertDevice(r)
-	}
-	for _, r := range x.operators {
-		b.InsertOperator(r)
-	}
-	for _, r := range x.bindings {
-		b.InsertBinding(r)
-	}
+	insertAll(x.staff, b.InsertStaff)
+	insertAll(x.holders, b.InsertCardholder)
+	insertAll(x.cards, b.InsertCard)
+	insertAll(x.devices, b.InsertDevice)
+	insertAll(x.operators, b.InsertOperator)
+	insertAll(x.bindings, b.InsertBinding)
 	for _, st := range x.auths {
 		if st.end != 0 {
 			b.EndAuthorization(st.end, st.at)
@@ -160,18 +148,10 @@ func (x *bulkBatch) write(b *store.Bulk) error {
 			b.InsertAuthorization(st.a)
 		}
 	}
-	for _, r := range x.recharges {
-		b.InsertRecharge(r)
-	}
-	for _, r := range x.reversals {
-		b.InsertReversal(r)
-	}
-	for _, r := range x.cancels {
-		b.InsertCancel(r)
-	}
-	for _, r := range x.repairs {
-		b.InsertRepair(r)
-	}
+	insertAll(x.recharges, b.InsertRecharge)
+	insertAll(x.reversals, b.InsertReversal)
+	insertAll(x.cancels, b.InsertCancel)
+	insertAll(x.repairs, b.InsertRepair)
 	for _, u := range x.updates {
 		if u.repairID != 0 {
 			b.LinkRepair(u.id, u.repairID)
@@ -180,19 +160,21 @@ func (x *bulkBatch) write(b *store.Bulk) error {
 			b.SetCardWrite(u.id, u.write)
 		}
 	}
-	for _, r := range x.answers {
-		b.InsertTerminalAnswer(r)
-	}
-	for _, r := range x.audit {
-		b.AppendAudit(r)
-	}
+	insertAll(x.answers, b.InsertTerminalAnswer)
+	insertAll(x.audit, b.AppendAudit)
 	for id, n := range x.next {
 		b.SetNextBatch(id, n)
 	}
-	for _, m := range x.memory {
-		b.InsertCardMemory(m)
-	}
+	insertAll(x.memory, b.InsertCardMemory)
 	return b.Err() // the first error sticks in b
+}
+
+// insertAll puts every row through insert, in order; an error sticks in the Bulk that
+// insert belongs to (bulkBatch.write reads it from there).
+func insertAll[T any](rows []T, insert func(T) error) {
+	for _, r := range rows {
+		insert(r)
+	}
 }
 
 // flush hands the current batch to the writer when it is full (or always, if force).

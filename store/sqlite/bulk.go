@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+
+	"cardcenter/store/engine"
 )
 
 // Bulk is the bulk loader's engine on SQLite (cardcenter gen): rows go in as they are,
@@ -71,31 +73,11 @@ func NewBulk(path string, txRows, cacheMiB int) (*Bulk, error) {
 
 // deferIndexes drops the non-unique, non-partial indexes of recharges (unique ones are
 // constraints and stay) and keeps their definitions for Close.
-func (b *Bulk) deferIndexes() error {
-	rows, err := b.db.Query(`SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_index_list('recharges') l ON l.name = m.name
-		WHERE m.type = 'index' AND l."unique" = 0 AND l.partial = 0 AND l.origin = 'c' ORDER BY m.name`)
-	if err != nil {
-		return fmt.Errorf("bulk: list indexes: %w", err)
-	}
-	var names []string
-	for rows.Next() {
-		var name, create string
-		if err := rows.Scan(&name, &create); err != nil {
-			rows.Close()
-			return fmt.Errorf("bulk: list indexes: %w", err)
-		}
-		names, b.deferred = append(names, name), append(b.deferred, create)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("bulk: list indexes: %w", err)
-	}
-	for _, name := range names {
-		if _, err := b.db.Exec(`DROP INDEX ` + name); err != nil {
-			return fmt.Errorf("bulk: drop index %s: %w", name, err)
-		}
-	}
-	return nil
+func (b *Bulk) deferIndexes() (err error) {
+	b.deferred, err = engine.DeferIndexes(context.Background(), b.db, `SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_index_list('recharges') l ON l.name = m.name
+		WHERE m.type = 'index' AND l."unique" = 0 AND l.partial = 0 AND l.origin = 'c' ORDER BY m.name`,
+		func(name string) string { return name })
+	return err
 }
 
 func (b *Bulk) begin() error {

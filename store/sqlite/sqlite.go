@@ -22,16 +22,11 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"cardcenter/app"
+	"cardcenter/store/engine"
 )
 
 // MinVersion: earlier versions have the WAL-reset corruption bug.
 const MinVersion = "3.51.3"
-
-// Querier is what a transaction gives the store's statements.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
 
 // Options tune Open.
 type Options struct {
@@ -271,12 +266,12 @@ func (d *DB) Close() error {
 
 // Update runs fn in a durable write transaction, through the group writer; fn gets the
 // transaction's context and its querier.
-func (d *DB) Update(ctx context.Context, fn func(context.Context, Querier) error) error {
+func (d *DB) Update(ctx context.Context, fn func(context.Context, engine.Querier) error) error {
 	return d.writer.do(ctx, fn)
 }
 
 // View runs fn on a read snapshot.
-func (d *DB) View(ctx context.Context, fn func(context.Context, Querier) error) error {
+func (d *DB) View(ctx context.Context, fn func(context.Context, engine.Querier) error) error {
 	tx, err := d.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)

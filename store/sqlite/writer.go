@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"cardcenter/store/engine"
 )
 
 // groupWriter serializes every write through the one writer connection and commits the
@@ -26,7 +28,7 @@ type groupWriter struct {
 
 type writeReq struct {
 	ctx context.Context
-	fn  func(context.Context, Querier) error
+	fn  func(context.Context, engine.Querier) error
 	err chan error
 }
 
@@ -38,7 +40,7 @@ func newGroupWriter(db *sql.DB, maxBatch int) *groupWriter {
 
 var errClosed = fmt.Errorf("store is closed")
 
-func (g *groupWriter) do(ctx context.Context, fn func(context.Context, Querier) error) (err error) {
+func (g *groupWriter) do(ctx context.Context, fn func(context.Context, engine.Querier) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
