@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -168,17 +169,14 @@ func queryText(typ byte, msg []byte) []byte {
 	return nil
 }
 
-// Issue 12, fault: a host's ledger commits a recharge and the acknowledgement of that
-// commit never reaches the host. The host cannot know whether the message was taken; it
-// must not say it was refused (the cash would be handed back while the card is credited)
-// nor book it again when the POS sends it again. It answers "no answer"
-// (HOST_UNAVAILABLE); the POS sends the same message again and is given the answer the
-// ledger kept when it committed; the ledger holds the recharge once.
-func TestCommitAcknowledgementLostIsAnsweredOnTheNextSend(t *testing.T) {
+// hostLedgerOnPostgres is a PostgreSQL site with cards user cards, closed in this process
+// so that only the hosts the test starts serve it: the site, POS P1's device (its secret)
+// and a connection of the test's own for looking at the rows.
+func hostLedgerOnPostgres(t *testing.T, cards int) (*apptest.Site, app.Device, *sql.DB) {
+	t.Helper()
 	pgtest.Require(t)
-	s := apptest.New(t, apptest.Options{Postgres: true, Cards: 2})
-	ctx := context.Background()
-	dev, err := s.Svc.DeviceWithKey(ctx, "P1")
+	s := apptest.New(t, apptest.Options{Postgres: true, Cards: cards})
+	dev, err := s.Svc.DeviceWithKey(context.Background(), "P1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +185,19 @@ func TestCommitAcknowledgementLostIsAnsweredOnTheNextSend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer raw.Close()
+	t.Cleanup(func() { raw.Close() })
+	return s, dev, raw
+}
+
+// Issue 12, fault: a host's ledger commits a recharge and the acknowledgement of that
+// commit never reaches the host. The host cannot know whether the message was taken; it
+// must not say it was refused (the cash would be handed back while the card is credited)
+// nor book it again when the POS sends it again. It answers "no answer"
+// (HOST_UNAVAILABLE); the POS sends the same message again and is given the answer the
+// ledger kept when it committed; the ledger holds the recharge once.
+func TestCommitAcknowledgementLostIsAnsweredOnTheNextSend(t *testing.T) {
+	s, dev, raw := hostLedgerOnPostgres(t, 2)
+	ctx := context.Background()
 	u, err := url.Parse(s.Path)
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,6 @@ import (
 	"cardcenter/app"
 	"cardcenter/app/apptest"
 	"cardcenter/app/posapi"
-	"cardcenter/store"
-	"cardcenter/store/pgtest"
 )
 
 // Issue 12, fault: a host cut off from its PostgreSQL ledger (its role may no longer log in
@@ -25,19 +23,8 @@ import (
 // exactly once and nothing else is in the ledger: no message half-written by the host that
 // lost its connection.
 func TestHostCutOffFromItsDatabaseRefusesCleanly(t *testing.T) {
-	pgtest.Require(t)
-	s := apptest.New(t, apptest.Options{Postgres: true, Cards: 4})
+	s, dev, raw := hostLedgerOnPostgres(t, 4)
 	ctx := context.Background()
-	dev, err := s.Svc.DeviceWithKey(ctx, "P1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Store.Close()
-	raw, err := store.OpenRaw(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	// Host A logs in to PostgreSQL as a role of its own, so that it alone can be cut off.
 	role := fmt.Sprintf("cc_host_a_%d", time.Now().UnixNano())
 	if _, err := raw.Exec(`CREATE ROLE ` + role + ` LOGIN SUPERUSER`); err != nil {
