@@ -51,14 +51,7 @@ func TestDemoScriptRunsTheDeskAsAClientOfItsHost(t *testing.T) {
 	if log, _ := os.ReadFile(filepath.Join(dir, "desk.log")); !strings.Contains(string(log), "desk on a host") {
 		t.Fatalf("the desk's log does not say it runs on the host:\n%s", log)
 	}
-	d.keys("q")
-	deadline := time.Now().Add(15 * time.Second)
-	for exec.Command("tmux", "has-session", "-t", session).Run() == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not end:\n%s", d.screen())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	d.quit(15*time.Second, "the demo")
 	// The script stopped its host: nothing listens there any more.
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"cardcenter/cardio"
-	"cardcenter/cardio/vcard"
 )
 
 // Issue 11: the desk on a host, as a site runs it — the real binary twice: cardcenter serve
@@ -53,14 +52,7 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 	if b := s.balance(card); b != 13520 {
 		t.Fatalf("a second tap wrote the card again: %d fen", b)
 	}
-	d.keys("q")
-	deadline := time.Now().Add(10 * time.Second)
-	for exec.Command("tmux", "has-session", "-t", session).Run() == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the desk did not quit:\n%s", d.screen())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	d.quit(10*time.Second, "the desk")
 	s.stopHost()
 	noKeysOnDisk(t, filepath.Join(s.dir, session), s.siteKey, card)
 
@@ -91,18 +83,7 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 // log included — holds a site key file or the site key or one of the card's sector keys.
 func noKeysOnDisk(t *testing.T, dir, siteKeyFile, cardFile string) {
 	t.Helper()
-	key, _, err := cardio.LoadSiteKey(siteKeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chip, err := vcard.LoadChip(cardFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cardio.Read(vcard.InProc{R: vcard.NewReader(chip)}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, c := readCardFile(t, siteKeyFile, cardFile)
 	noKeysUnder(t, dir, key, c.UID)
 }
 

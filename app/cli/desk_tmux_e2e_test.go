@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"cardcenter/cardio"
 	"cardcenter/cardio/pcsctest"
-	"cardcenter/cardio/vcard"
 )
 
 // The desk as a person uses it: the real binary in tmux (send-keys, capture-pane), the
@@ -76,18 +74,7 @@ func TestDeskRepairInTmux(t *testing.T) {
 	}
 	balanceOf := func(cardNo string) int64 {
 		t.Helper()
-		key, _, err := cardio.LoadSiteKey(filepath.Join(demo, "site.key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		chip, err := vcard.LoadChip(filepath.Join(demo, "card-"+cardNo+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := cardio.Read(vcard.InProc{R: vcard.NewReader(chip)}, key)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, c := readCardFile(t, filepath.Join(demo, "site.key"), filepath.Join(demo, "card-"+cardNo+".json"))
 		return c.Purse.Balance
 	}
 	balance := func() int64 { t.Helper(); return balanceOf("20260001") }

@@ -139,13 +139,20 @@ func (s *tmuxSite) card(file, vpcd string) {
 
 // balance reads a card file's purse, as an independent reader with the site key.
 func (s *tmuxSite) balance(file string) int64 {
-	t := s.t
+	s.t.Helper()
+	_, c := readCardFile(s.t, s.siteKey, file)
+	return c.Purse.Balance
+}
+
+// readCardFile reads a virtual card's file as an independent reader does, with the site
+// key file: the key, and the card it reads.
+func readCardFile(t *testing.T, siteKeyFile, cardFile string) (cardio.SiteKey, *cardio.Card) {
 	t.Helper()
-	key, _, err := cardio.LoadSiteKey(s.siteKey)
+	key, _, err := cardio.LoadSiteKey(siteKeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	chip, err := vcard.LoadChip(file)
+	chip, err := vcard.LoadChip(cardFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +160,7 @@ func (s *tmuxSite) balance(file string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Purse.Balance
+	return key, c
 }
 
 // tmuxDesk is one desk process in its own tmux session, with a home of its own that holds
@@ -161,6 +168,20 @@ func (s *tmuxSite) balance(file string) int64 {
 type tmuxDesk struct {
 	t       *testing.T
 	session string
+}
+
+// quit presses q and waits, up to within, for the desk's tmux session to end; what ended
+// it is named in the failure (the desk, or a script around it).
+func (d tmuxDesk) quit(within time.Duration, what string) {
+	d.t.Helper()
+	d.keys("q")
+	deadline := time.Now().Add(within)
+	for exec.Command("tmux", "has-session", "-t", d.session).Run() == nil {
+		if time.Now().After(deadline) {
+			d.t.Fatalf("%s did not end:\n%s", what, d.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func (s *tmuxSite) desk(session, reader string, extra ...string) tmuxDesk {
