@@ -62,7 +62,9 @@ func RepairCard(ctx context.Context, d Desk, actor Actor, reader DeskReader, rec
 		return Receipt{}, fmt.Errorf("%w: %w", E(CodeWriteUnknown, "recharge %d: put the card back", r.ID), err)
 	}
 	if _, err := d.CompleteRepair(ctx, actor, st.Repair.ID, RepairWritten, CardSnapshot{Balance: c.Balance(), Counter: c.Counter()}); err != nil {
-		return Receipt{}, err
+		// The money is on the card whatever the ledger's answer was: the clerk must be told
+		// that, not "not done", and the next read completes the intent from the card.
+		return Receipt{}, fmt.Errorf("%w: %w", E(CodeWrittenUnrecorded, "recharge %d, repair %d", r.ID, st.Repair.ID), err)
 	}
 	rc := st.Receipt
 	rc.Outcome, rc.Amount, rc.BalanceAfter = RepairWritten, r.Amount, c.Balance()

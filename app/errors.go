@@ -152,19 +152,20 @@ const (
 	CodeFurtherActivity  Code = "FURTHER_ACTIVITY"
 
 	// Desk repair.
-	CodeNotAwaitingDesk  Code = "NOT_AWAITING_DESK"
-	CodeAlreadyRepaired  Code = "ALREADY_REPAIRED"
-	CodeReversalPending  Code = "REVERSAL_PENDING"
-	CodeRepairInProgress Code = "REPAIR_IN_PROGRESS"
-	CodeCardChanged      Code = "CARD_CHANGED"
-	CodeCardMismatch     Code = "CARD_MISMATCH"
-	CodeCardBlocked      Code = "CARD_BLOCKED"
-	CodeCannotTell       Code = "CARD_CANNOT_TELL"
-	CodeWriteUnknown     Code = "WRITE_UNKNOWN"
-	CodeNotWritten       Code = "NOT_WRITTEN"
-	CodeCardBehindLedger Code = "CARD_BEHIND_LEDGER"
-	CodeAwaitingPOS      Code = "AWAITING_POS_UPLOAD"
-	CodeReversalNotDone  Code = "REVERSAL_NOT_APPLIED"
+	CodeNotAwaitingDesk   Code = "NOT_AWAITING_DESK"
+	CodeAlreadyRepaired   Code = "ALREADY_REPAIRED"
+	CodeReversalPending   Code = "REVERSAL_PENDING"
+	CodeRepairInProgress  Code = "REPAIR_IN_PROGRESS"
+	CodeCardChanged       Code = "CARD_CHANGED"
+	CodeCardMismatch      Code = "CARD_MISMATCH"
+	CodeCardBlocked       Code = "CARD_BLOCKED"
+	CodeCannotTell        Code = "CARD_CANNOT_TELL"
+	CodeWriteUnknown      Code = "WRITE_UNKNOWN"
+	CodeNotWritten        Code = "NOT_WRITTEN"
+	CodeWrittenUnrecorded Code = "WRITTEN_NOT_RECORDED"
+	CodeCardBehindLedger  Code = "CARD_BEHIND_LEDGER"
+	CodeAwaitingPOS       Code = "AWAITING_POS_UPLOAD"
+	CodeReversalNotDone   Code = "REVERSAL_NOT_APPLIED"
 
 	// The exceptions desk.
 	CodeSamePerson      Code = "SAME_PERSON_APPROVED"
@@ -226,19 +227,20 @@ var catalogue = map[Code][2]string{
 	CodeAlreadyCancelled: {"该笔充值已有撤销记录", "recharge already has a cancel record"},
 	CodeFurtherActivity:  {"该笔充值已有后续处理,不能冲正", "further activity prevents reversal"},
 
-	CodeNotAwaitingDesk:  {"该笔充值无需卡中心处理", "recharge is not awaiting the desk"},
-	CodeAlreadyRepaired:  {"该笔充值已处理过", "recharge already repaired"},
-	CodeReversalPending:  {"该笔充值有待处理的冲正,请稍后", "a reversal of this recharge is pending; try later"},
-	CodeRepairInProgress: {"该笔充值正在修复中", "a repair of this recharge is in progress"},
-	CodeCardChanged:      {"卡片与屏幕上显示的不一致,请重新读卡", "the card is not the one on screen, or it changed; read it again"},
-	CodeCardMismatch:     {"卡片与系统记录不符", "the card does not match the card center's record"},
-	CodeCardBlocked:      {"卡片状态为止付,不能写卡", "the card is blocked on the card itself; not written"},
-	CodeCannotTell:       {"无法从卡上判断是否已写入", "the card cannot tell whether the recharge landed"},
-	CodeWriteUnknown:     {"写卡结果未知:请放回原卡重新读卡,系统将据卡确认", "write outcome unknown: put the card back; the next read settles it"},
-	CodeNotWritten:       {"写卡未完成,卡上余额未变,可重试", "the write did not complete; the card is unchanged, try again"},
-	CodeCardBehindLedger: {"卡数据落后于系统记录,请持卡人到卡务中心处理", "the card is behind what the card center knows it reached; send the cardholder to the card center"},
-	CodeAwaitingPOS:      {"等待充值机上送:该机可能仍会冲正或确认此笔充值,暂不能补写", "waiting for the recharge POS: it may still reverse or confirm this recharge; no write yet"},
-	CodeReversalNotDone:  {"该笔充值有未能处理的冲正,待主管处理", "a reversal of this recharge could not be applied; a supervisor decides"},
+	CodeNotAwaitingDesk:   {"该笔充值无需卡中心处理", "recharge is not awaiting the desk"},
+	CodeAlreadyRepaired:   {"该笔充值已处理过", "recharge already repaired"},
+	CodeReversalPending:   {"该笔充值有待处理的冲正,请稍后", "a reversal of this recharge is pending; try later"},
+	CodeRepairInProgress:  {"该笔充值正在修复中", "a repair of this recharge is in progress"},
+	CodeCardChanged:       {"卡片与屏幕上显示的不一致,请重新读卡", "the card is not the one on screen, or it changed; read it again"},
+	CodeCardMismatch:      {"卡片与系统记录不符", "the card does not match the card center's record"},
+	CodeCardBlocked:       {"卡片状态为止付,不能写卡", "the card is blocked on the card itself; not written"},
+	CodeCannotTell:        {"无法从卡上判断是否已写入", "the card cannot tell whether the recharge landed"},
+	CodeWriteUnknown:      {"写卡结果未知:请放回原卡重新读卡,系统将据卡确认", "write outcome unknown: put the card back; the next read settles it"},
+	CodeNotWritten:        {"写卡未完成,卡上余额未变,可重试", "the write did not complete; the card is unchanged, try again"},
+	CodeWrittenUnrecorded: {"款项已在卡上,但系统未确认记录;重新读卡即按卡完成记录", "the money is on the card, but the ledger did not confirm the record; the next read of the card records it"},
+	CodeCardBehindLedger:  {"卡数据落后于系统记录,请持卡人到卡务中心处理", "the card is behind what the card center knows it reached; send the cardholder to the card center"},
+	CodeAwaitingPOS:       {"等待充值机上送:该机可能仍会冲正或确认此笔充值,暂不能补写", "waiting for the recharge POS: it may still reverse or confirm this recharge; no write yet"},
+	CodeReversalNotDone:   {"该笔充值有未能处理的冲正,待主管处理", "a reversal of this recharge could not be applied; a supervisor decides"},
 
 	CodeSamePerson:      {"批准写卡的人不能自己写卡,请另一位柜员操作", "the person who approved the write may not perform it; another clerk writes it"},
 	CodeCaseDecided:     {"该异常已处理", "this case is already decided"},

@@ -3,6 +3,7 @@ package repair
 import (
 	"cardcenter/views/common"
 	"cardcenter/views/components/confirm"
+	"errors"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -65,6 +66,9 @@ type repairPage struct {
 	target  *app.DeskItemVerdict
 	writing string // UID of the card being written
 	moved   bool   // the reader changed while writing
+	// onCard: the failed repair's money is on the card and only the ledger's record of it is
+	// missing; the screen must not say "not done" over a credited card.
+	onCard bool
 
 	note     string
 	noteKind noteKind
@@ -190,6 +194,7 @@ func (m *repairPage) keepFailure() string {
 // startRead reads the card on the reader under a new seq.
 func (m *repairPage) startRead() tea.Cmd {
 	m.seq++
+	m.onCard = false
 	m.card, m.target, m.state = nil, nil, repairReading
 	if m.c.Cards == nil {
 		m.state = repairNoReader
@@ -236,6 +241,11 @@ func (m *repairPage) onWrite(msg repairWriteMsg) {
 	if msg.err != nil {
 		m.state = repairFailed
 		m.sayErr(msg.err)
+		if m.onCard = errors.Is(msg.err, app.CodeWrittenUnrecorded); m.onCard {
+			if cause := causeOf(msg.err); cause != nil {
+				m.note += m.c.T("(", " (") + m.c.Msg(cause) + m.c.T(")", ")")
+			}
+		}
 		return
 	}
 	m.receipt, m.reprint, m.printed, m.state = msg.rc, false, "", repairDone
@@ -307,4 +317,14 @@ func repairRefs(rs []app.Repair) string {
 		s += r.Ref
 	}
 	return s
+}
+
+// causeOf is what a use case's refusal wraps (fmt.Errorf("%w: %w", refusal, cause)).
+func causeOf(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		if errs := j.Unwrap(); len(errs) == 2 {
+			return errs[1]
+		}
+	}
+	return nil
 }

@@ -424,8 +424,13 @@ func (m *repairPage) failedView(w int) string {
 	if m.card != nil {
 		lines = append(m.cardHeader(), "")
 	}
-	lines = append(lines, th.Bad.Render(m.c.T("未完成", "Not done")), "")
-	lines = append(lines, repairIndent(th.Bad, m.note, w)...)
+	if m.onCard {
+		lines = append(lines, th.Warn.Render(m.c.T("已写卡,尚未记录", "Written to the card; not yet recorded")), "")
+		lines = append(lines, repairIndent(th.Warn, m.note, w)...)
+	} else {
+		lines = append(lines, th.Bad.Render(m.c.T("未完成", "Not done")), "")
+		lines = append(lines, repairIndent(th.Bad, m.note, w)...)
+	}
 	lines = append(lines, "")
 	lines = append(lines, repairIndent(th.Muted, m.c.T("按 r 重新读卡,或拿开卡片再放上;系统按卡上的实际情况处理,不会重复写卡。",
 		"Press r to read the card again, or take it off and put it back: the desk goes by what the card shows and never writes twice."), w)...)
