@@ -22,8 +22,8 @@ var (
 const CodeSessionEnded Code = "SESSION_ENDED"
 
 func init() {
-	catalogue[CodeSessionEnded] = [2]string{"会话已结束(账户已停用或角色已变更),请重新登录",
-		"your session has ended (the account was disabled or its role changed); log in again"}
+	catalogue[CodeSessionEnded] = [2]string{"会话已结束(已退出、超时,或账户有变更),请重新登录",
+		"your session has ended (logged out, timed out, or the account changed); log in again"}
 }
 
 // allow checks actor against the stored staff record, never against what the caller says:

@@ -95,7 +95,7 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if r.ended && msg.actor.User == r.c.Actor.User && msg.actor.Role == r.c.Actor.Role {
 			// The same person again: the screens carry on with the new session.
 			r.c.Actor, r.ended = msg.actor, false
-			return r, nil
+			return r, r.toPages(common.SessionResumedMsg{})
 		}
 		r.ended = false
 		r.c.Actor, r.loggedIn, r.pw = msg.actor, true, nil
@@ -160,14 +160,7 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	} else if common.SessionEnded(msg) {
 		// The answer may be a screen's from before a logout: ask the ledger whether this
 		// session is the one that ended before covering the desk.
-		cmd := probeSession(r.c)
-		var cmds []tea.Cmd
-		for i, p := range r.pages {
-			var c tea.Cmd
-			r.pages[i], c = p.Update(msg)
-			cmds = append(cmds, c)
-		}
-		return r, tea.Batch(append(cmds, cmd)...)
+		return r, tea.Batch(r.toPages(msg), probeSession(r.c))
 	}
 	if m, ok := msg.(sessionOverMsg); ok {
 		if !r.ended && r.loggedIn && m.session == r.c.Actor.Session {
@@ -177,14 +170,19 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return r, nil
 	}
-	// Results of commands go to every page; each keeps only its own.
+	return r, r.toPages(msg)
+}
+
+// toPages gives msg to every page: results of commands (each page keeps only its own) and
+// what concerns all of them.
+func (r *Root) toPages(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i, p := range r.pages {
 		var cmd tea.Cmd
 		r.pages[i], cmd = p.Update(msg)
 		cmds = append(cmds, cmd)
 	}
-	return r, tea.Batch(cmds...)
+	return tea.Batch(cmds...)
 }
 
 func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {

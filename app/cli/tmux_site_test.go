@@ -45,6 +45,15 @@ func newTmuxSite(t *testing.T) *tmuxSite {
 
 // addClerk makes a clerk account on the site's ledger before its host starts.
 func (s *tmuxSite) addClerk(user, password string) {
+	s.t.Helper()
+	s.onLedger("clerk "+user, func(svc *app.Service) error {
+		return svc.CreateStaff(context.Background(), app.SystemActor, user, "柜员", app.RoleClerk, password)
+	})
+}
+
+// onLedger runs f on the site's ledger file beside its host, as a second host of the site
+// would: what f changes, the host sees on its next call.
+func (s *tmuxSite) onLedger(what string, f func(*app.Service) error) {
 	t := s.t
 	t.Helper()
 	key, _, err := cardio.LoadSiteKey(s.siteKey)
@@ -56,8 +65,8 @@ func (s *tmuxSite) addClerk(user, password string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := app.New(st, app.SystemClock{}, app.DefaultConfig(), nil).CreateStaff(context.Background(), app.SystemActor, user, "柜员", app.RoleClerk, password); err != nil {
-		t.Fatalf("clerk %s: %v", user, err)
+	if err := f(app.New(st, app.SystemClock{}, app.DefaultConfig(), nil)); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 

@@ -14,3 +14,7 @@ func SessionEnded(msg any) bool {
 	f, ok := msg.(Failed)
 	return ok && errors.Is(f.Failure(), app.CodeSessionEnded)
 }
+
+// SessionResumedMsg: the person whose session ended logged in again and the screens carry
+// on. A screen whose last call was refused for the ended session may make it again.
+type SessionResumedMsg struct{}

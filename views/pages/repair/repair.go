@@ -69,6 +69,8 @@ type repairPage struct {
 	// onCard: the failed repair's money is on the card and only the ledger's record of it is
 	// missing; the screen must not say "not done" over a credited card.
 	onCard bool
+	// sessionEnded: the failure was the ledger refusing the ended session.
+	sessionEnded bool
 
 	note     string
 	noteKind noteKind
@@ -128,6 +130,12 @@ func (m *repairPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		if m.state == repairPicking {
 			cmd = m.startRead()
 		}
+	case common.SessionResumedMsg:
+		// Refused for an ended session, the screen says "log in again"; now that the clerk has,
+		// the card still on the reader is read again under the new session.
+		if m.state == repairFailed && m.sessionEnded && m.reader == app.ReaderCard {
+			cmd = m.startRead()
+		}
 	case tea.KeyPressMsg:
 		cmd = m.onKey(msg)
 	default:
@@ -139,7 +147,10 @@ func (m *repairPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 
 func (m *repairPage) say(kind noteKind, zh, en string) { m.note, m.noteKind = m.c.T(zh, en), kind }
 
-func (m *repairPage) sayErr(err error) { m.note, m.noteKind = m.c.Msg(err), noteBad }
+func (m *repairPage) sayErr(err error) {
+	m.note, m.noteKind = m.c.Msg(err), noteBad
+	m.sessionEnded = errors.Is(err, app.CodeSessionEnded)
+}
 
 // onReader follows the reader: cards coming and going, pcscd and readers appearing.
 func (m *repairPage) onReader(msg common.ReaderMsg) tea.Cmd {
@@ -194,7 +205,7 @@ func (m *repairPage) keepFailure() string {
 // startRead reads the card on the reader under a new seq.
 func (m *repairPage) startRead() tea.Cmd {
 	m.seq++
-	m.onCard = false
+	m.onCard, m.sessionEnded = false, false
 	m.card, m.target, m.state = nil, nil, repairReading
 	if m.c.Cards == nil {
 		m.state = repairNoReader
