@@ -33,8 +33,17 @@ type ackLosingProxy struct {
 	ln     net.Listener
 	socket string // the server's Unix socket
 	armed  atomic.Bool
+	match  atomic.Pointer[[]byte] // armed for a write transaction that ran a statement holding this
 	cuts   atomic.Int32
 	wg     sync.WaitGroup
+}
+
+// arm cuts the acknowledgement of the next commit of a write transaction that ran a
+// statement holding sql ("" for any write transaction).
+func (p *ackLosingProxy) arm(sql string) {
+	m := bytes.ToLower([]byte(sql))
+	p.match.Store(&m)
+	p.armed.Store(true)
 }
 
 func startAckLosingProxy(t *testing.T, socket string) *ackLosingProxy {
@@ -62,6 +71,23 @@ func startAckLosingProxy(t *testing.T, socket string) *ackLosingProxy {
 		}
 	}()
 	return p
+}
+
+// ackLosingProxyTo starts a proxy to the PostgreSQL server of dsn (a Unix socket, as
+// store/pgtest gives) and returns it with the DSN that reaches the server through it.
+func ackLosingProxyTo(t *testing.T, dsn string) (*ackLosingProxy, string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	proxy := startAckLosingProxy(t, filepath.Join(q.Get("host"), ".s.PGSQL."+q.Get("port")))
+	q.Del("host")
+	q.Del("port")
+	u.RawQuery = q.Encode()
+	u.Host = proxy.ln.Addr().String()
+	return proxy, u.String()
 }
 
 func (p *ackLosingProxy) serve(client, server net.Conn) {
@@ -99,7 +125,7 @@ func (p *ackLosingProxy) serve(client, server net.Conn) {
 			break
 		}
 	}
-	write := false
+	write, matched := false, false
 	for {
 		typ, msg, err := readTyped(client)
 		if err != nil {
@@ -107,11 +133,17 @@ func (p *ackLosingProxy) serve(client, server net.Conn) {
 		}
 		if sql := queryText(typ, msg); sql != nil {
 			sql = bytes.ToLower(bytes.TrimSpace(sql))
+			var match []byte
+			if m := p.match.Load(); m != nil {
+				match = *m
+			}
 			switch {
 			case bytes.HasPrefix(sql, []byte("begin")):
-				write = !bytes.Contains(sql, []byte("read only"))
-			case bytes.Equal(bytes.TrimSuffix(sql, []byte(";")), []byte("commit")) && write && p.armed.CompareAndSwap(true, false):
+				write, matched = !bytes.Contains(sql, []byte("read only")), len(match) == 0
+			case bytes.Equal(bytes.TrimSuffix(sql, []byte(";")), []byte("commit")) && write && matched && p.armed.CompareAndSwap(true, false):
 				dropReply.Store(true)
+			case len(match) > 0 && bytes.Contains(sql, match):
+				matched = true
 			}
 		}
 		if forward(server, msg) != nil {
@@ -198,17 +230,8 @@ func hostLedgerOnPostgres(t *testing.T, cards int) (*apptest.Site, app.Device, *
 func TestCommitAcknowledgementLostIsAnsweredOnTheNextSend(t *testing.T) {
 	s, dev, raw := hostLedgerOnPostgres(t, 2)
 	ctx := context.Background()
-	u, err := url.Parse(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	proxy := startAckLosingProxy(t, filepath.Join(q.Get("host"), ".s.PGSQL."+q.Get("port")))
-	q.Del("host")
-	q.Del("port")
-	u.RawQuery = q.Encode()
-	u.Host = proxy.ln.Addr().String()
-	hostURL, stop := startServe(t, u.String())
+	proxy, dsn := ackLosingProxyTo(t, s.Path)
+	hostURL, stop := startServe(t, dsn)
 	defer stop()
 
 	pos := &posapi.Client{BaseURL: hostURL, HTTP: &http.Client{Timeout: 10 * time.Second}, DeviceID: "P1", Secret: dev.Secret}
@@ -218,7 +241,7 @@ func TestCommitAcknowledgementLostIsAnsweredOnTheNextSend(t *testing.T) {
 	}
 	req := app.RechargeRequest{DeviceID: "P1", Serial: 2, BatchNo: auth.BatchNo, AuthCode: auth.AuthCode,
 		CardNo: apptest.UserCard(0), CardBalance: 0, CardCounter: 0, Amount: 50 * app.Yuan}
-	proxy.armed.Store(true)
+	proxy.arm("")
 	_, err = pos.Recharge(ctx, req)
 	if proxy.cuts.Load() != 1 {
 		t.Fatalf("the proxy cut %d commits, want 1 (the recharge's): the window was not hit (answer %v)", proxy.cuts.Load(), err)

@@ -36,8 +36,8 @@ func TestCutConnectionWhileRecordingARepairWritesNothingTwice(t *testing.T) {
 				t.Fatalf("first look %+v %v", dc, err)
 			}
 			id := dc.Items[0].Recharge.ID
-			if _, err := app.RepairCard(ctx, desk, clerk, d.reader, id, dc.Card); !errors.Is(err, posapi.CodeNoAnswer) {
-				t.Fatalf("repair with its record cut: %v, want NO_ANSWER", err)
+			if _, err := app.RepairCard(ctx, desk, clerk, d.reader, id, dc.Card); !errors.Is(err, app.CodeWrittenUnrecorded) || !errors.Is(err, posapi.CodeNoAnswer) {
+				t.Fatalf("repair with its record cut: %v, want WRITTEN_NOT_RECORDED over NO_ANSWER", err)
 			}
 			if got := d.read().Purse.Balance; got != int64(62*app.Yuan) {
 				t.Fatalf("the card after the write: %d fen", got)
