@@ -35,13 +35,23 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	dir := fs.String("dir", "", "directory for the temporary database (default: a new temp dir, removed after)")
 	desks := fs.Int("desks", 0, "desks logged in as clerks of their own, each looking up a card's recharges every --desk-every while the POS send")
 	deskEvery := fs.Duration("desk-every", time.Second, "how often each desk looks up a card (a clerk lays one far less often)")
+	db := fs.String("db", "", "load an existing site instead of a fresh one — a copy, never a live ledger: the tool adds its own devices, operators, cards and staff (L…) and books recharges on them")
+	siteKey := fs.String("site-key", "", "with --db: the site key file, which seals its secrets (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	var seal []byte
+	if *db != "" {
+		key, _, err := cardio.LoadSiteKey(*siteKey)
+		if err != nil {
+			return err
+		}
+		seal = key.LedgerSealKey()
 	}
 	if *n < 1 || *n > 10_000_000 || *devices < 1 || *devices > 1000 || *rate < 0 || *desks < 0 || *desks > 200 || *deskEvery < 10*time.Millisecond {
 		return app.E(app.CodeBadInput, "--requests 1..10,000,000, --devices 1..1000, --rate ≥ 0, --desks 0..200, --desk-every ≥ 10ms")
 	}
-	res, err := loadRun(ctx, e, loadPlan{requests: *n, devices: *devices, rate: *rate, limit: *limit, dir: *dir, desks: *desks, deskEvery: *deskEvery})
+	res, err := loadRun(ctx, e, loadPlan{requests: *n, devices: *devices, rate: *rate, limit: *limit, dir: *dir, desks: *desks, deskEvery: *deskEvery, db: *db, seal: seal})
 	if err != nil {
 		return err
 	}
@@ -56,6 +66,8 @@ type loadPlan struct {
 	dir               string
 	desks             int
 	deskEvery         time.Duration
+	db                string // an existing site ("": a fresh one in dir)
+	seal              []byte // its ledger seal key
 }
 
 type loadResult struct {
@@ -87,7 +99,7 @@ func ms2(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	dir := p.dir
-	if dir == "" {
+	if dir == "" && p.db == "" {
 		d, err := os.MkdirTemp("", "cardcenter-load-")
 		if err != nil {
 			return loadResult{}, err
@@ -97,14 +109,23 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	}
 	cfg := e.cfg
 	cfg.Hasher = app.TestHasher() // PINs are not what is measured
-	// A site of its own, thrown away after: a key of its own too.
-	st, err := store.Open(filepath.Join(dir, "load.db"), store.Options{Create: true, SealKey: cardio.NewSiteKey().LedgerSealKey()})
+	// A site of its own, thrown away after, with a key of its own; or the copy of a site
+	// given, to see the host on a ledger of that size.
+	path, opts := filepath.Join(dir, "load.db"), store.Options{Create: true, SealKey: cardio.NewSiteKey().LedgerSealKey()}
+	if p.db != "" {
+		path, opts = p.db, store.Options{SealKey: p.seal}
+	}
+	st, err := store.Open(path, opts)
 	if err != nil {
 		return loadResult{}, err
 	}
 	defer st.Close()
 	svc := app.New(st, e.clock, cfg, e.log)
 	clients, sessions, err := loadSite(ctx, svc, p.devices, p.cards())
+	if err != nil {
+		return loadResult{}, fmt.Errorf("load: set up its devices and cards on %s (a site loaded before needs a fresh copy): %w", path, err)
+	}
+	before, err := svc.Report(ctx, app.SystemActor, svc.Today(), svc.Today())
 	if err != nil {
 		return loadResult{}, err
 	}
@@ -200,7 +221,7 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.bookedRecounts = rep.Total.Recharges.Count
+	res.bookedRecounts = rep.Total.Recharges.Count - before.Total.Recharges.Count // the site's own booked today are not the tool's
 	return res, nil
 }
 
@@ -212,7 +233,7 @@ func (p loadPlan) cards() int { return min(p.requests, 5000) }
 // authorizes every device.
 func loadSite(ctx context.Context, svc *app.Service, devices, cards int) ([]*posapi.Client, []app.AuthorizeResult, error) {
 	a := app.SystemActor
-	if err := svc.CreateStaff(ctx, a, "admin", "admin", app.RoleAdmin, "load-admin-pass"); err != nil {
+	if err := svc.CreateStaff(ctx, a, "loadadmin", "负载管理员", app.RoleAdmin, "load-admin-pass"); err != nil {
 		return nil, nil, err
 	}
 	for i := 0; i < cards; i++ {

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/apptest"
 )
 
 func TestLoadBooksEveryApprovedRecharge(t *testing.T) {
@@ -36,5 +38,29 @@ func TestLoadServesDesksBesideThePOS(t *testing.T) {
 	}
 	if res.bookedRecounts != 400 || res.desk.failed != 0 || res.desk.lookups < 3 || res.desk.p50 <= 0 || res.desk.p99 < res.desk.p50 {
 		t.Fatalf("%s", res)
+	}
+}
+
+// --db loads a copy of an existing site: the tool's devices, cards and staff are added
+// beside the site's own, and its recount counts only what it booked, not the recharges the
+// site already had that day.
+func TestLoadOnAnExistingSiteCountsOnlyItsOwn(t *testing.T) {
+	s := apptest.New(t, apptest.Options{})
+	sess := s.Authorize("P1", 0)
+	for i := 0; i < 3; i++ {
+		s.Recharge(sess, apptest.UserCard(i), 10*app.Yuan)
+	}
+	s.Store.Close()
+	e := &env{stdout: io.Discard, stderr: io.Discard, clock: s.Clock, cfg: app.DefaultConfig()}
+	plan := loadPlan{requests: 200, devices: 4, rate: 0, limit: time.Minute, db: s.Path, seal: apptest.SealKey, desks: 2, deskEvery: 20 * time.Millisecond}
+	res, err := loadRun(context.Background(), e, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.sent != 200 || res.refused != 0 || res.noAnswer != 0 || res.bookedRecounts != 200 || res.desk.failed != 0 {
+		t.Fatalf("%s", res)
+	}
+	if _, err := loadRun(context.Background(), e, plan); err == nil || !strings.Contains(err.Error(), "fresh copy") {
+		t.Fatalf("a second load on the same copy: %v, want a refusal that asks for a fresh copy", err)
 	}
 }
