@@ -19,9 +19,8 @@ import (
 // bindingsPage: the recharge operators and their authorization cards (rule 10). An admin
 // binds a card by putting it on the reader or typing its number, and unbinds one.
 type bindingsPage struct {
-	listpage.Base
+	listpage.List[app.OperatorCard]
 	keys   bindingsKeys
-	rows   []app.OperatorCard
 	reader app.ReaderState
 	// The bind dialog (admBase.form) is for formOp; readSeq names the latest card read.
 	formOp  app.OperatorInfo
@@ -35,25 +34,18 @@ type bindingsReadMsg struct {
 	card common.CardRead
 }
 
-type bindingsDoneMsg struct{ listpage.Change }
-
 func New(c *common.Common) common.Page {
 	p := &bindingsPage{keys: newBindingsKeys(c)}
-	p.Base = listpage.New(c, []table.Col{{Title: c.T("工号", "Op no"), Width: 6}, {Title: c.T("姓名", "Name"), Width: 10}, {Title: c.T("授权卡", "Card"), Width: 10},
+	p.List = listpage.NewList(c, []table.Col{{Title: c.T("工号", "Op no"), Width: 6}, {Title: c.T("姓名", "Name"), Width: 10}, {Title: c.T("授权卡", "Card"), Width: 10},
 		{Title: c.T("卡状态", "Status"), Width: 9}, {Title: c.T("绑定时间", "Bound at"), Width: 16}, {Title: c.T("绑定人", "Bound by"), Width: 0}},
-		c.T("还没有充值操作员", "no recharge operators yet"))
+		c.T("还没有充值操作员", "no recharge operators yet"), app.Desk.Bindings, p.cells, nil)
 	return p
 }
 
-func (p *bindingsPage) Init() tea.Cmd { return p.load() }
-
-func (p *bindingsPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.Bindings) }
+func (p *bindingsPage) Init() tea.Cmd { return p.Load() }
 
 func (p *bindingsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case listpage.RowsMsg[app.OperatorCard]:
-		listpage.Apply(&p.Base, msg, &p.rows, p.cells, nil)
-		return p, nil
 	case common.ReaderMsg:
 		p.reader = msg.State
 		if p.Form != nil && msg.State == app.ReaderCard {
@@ -77,25 +69,16 @@ func (p *bindingsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 		p.Form.Note = p.C.T(fmt.Sprintf("读卡器上的卡: %s(%s)— 按回车绑定", msg.card.CardNo, msg.card.Holder),
 			fmt.Sprintf("Card on the reader: %s (%s); enter binds it", msg.card.CardNo, msg.card.Holder))
 		return p, nil
-	case bindingsDoneMsg:
-		if p.ShowChange(msg.Change) {
-			return p, p.load()
-		}
-		return p, nil
-	case tea.KeyPressMsg:
-		return p, p.key(msg)
 	}
-	return p, nil
+	return p, p.Handle(msg, p.key)
 }
 
 func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.RouteKey(k, p.bind); taken {
+	if cmd, taken := p.Key(k, p.keys.Reload, p.bind); taken {
 		return cmd
 	}
-	row, ok := listpage.Selected(&p.Base, p.rows)
+	row, ok := p.Selected()
 	switch {
-	case key.Matches(k, p.keys.Reload):
-		return p.load()
 	case key.Matches(k, p.keys.Bind) && ok:
 		p.openBind(row.Operator)
 		if p.reader == app.ReaderCard {
@@ -141,20 +124,14 @@ func (p *bindingsPage) bind() tea.Cmd {
 	actor := c.Actor
 	done := listpage.Change{Form: true, Note: c.T(fmt.Sprintf("已将卡 %s 绑定到 %s %s", cardNo, op.OpNo, op.Name),
 		fmt.Sprintf("Card %s is now %s %s's authorization card", cardNo, op.OpNo, op.Name))}
-	return p.change(done, func(ctx context.Context) error { return c.Svc.BindCard(ctx, actor, op.ID, cardNo) })
+	return p.Change(done, func(ctx context.Context) error { return c.Svc.BindCard(ctx, actor, op.ID, cardNo) })
 }
 
 func (p *bindingsPage) unbind(op app.OperatorInfo, cardNo string) tea.Cmd {
 	c, actor := p.C, p.C.Actor
 	done := listpage.Change{Note: c.T(fmt.Sprintf("已解除 %s %s 的授权卡 %s", op.OpNo, op.Name, cardNo),
 		fmt.Sprintf("Card %s unbound from %s %s", cardNo, op.OpNo, op.Name))}
-	return p.change(done, func(ctx context.Context) error { return c.Svc.UnbindCard(ctx, actor, op.ID) })
-}
-
-// change runs one change of a binding inside a Cmd and answers bindingsDoneMsg.
-func (p *bindingsPage) change(done listpage.Change, do func(ctx context.Context) error) tea.Cmd {
-	c := p.C
-	return func() tea.Msg { return bindingsDoneMsg{listpage.Do(c, done, do)} }
+	return p.Change(done, func(ctx context.Context) error { return c.Svc.UnbindCard(ctx, actor, op.ID) })
 }
 
 func (p *bindingsPage) Title() string { return p.C.T("授权卡", "Auth") }

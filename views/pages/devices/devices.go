@@ -25,9 +25,8 @@ import (
 // new secret. The secret never reaches the screen: it is written once to the device's
 // provisioning file (app/provision, 0600), whose path the screen shows.
 type devicesPage struct {
-	listpage.Base
+	listpage.List[devRow]
 	keys    devicesKeys
-	rows    []devRow
 	editing string // the device the form edits; "" = registering a new one
 	// provisioned is the secret file written by a registration or a rotation, shown until
 	// dismissed; secretOf is its device.
@@ -59,57 +58,47 @@ type devicesDoneMsg struct {
 
 func New(c *common.Common) common.Page {
 	p := &devicesPage{keys: newDevicesKeys(c)}
-	p.Base = listpage.New(c, []table.Col{{Title: c.T("编号", "ID"), Width: 8}, {Title: c.T("状态", "State"), Width: 8}, {Title: c.T("机型", "Model"), Width: 14},
-		{Title: c.T("名称", "Name"), Width: 20}, {Title: c.T("地点", "Location"), Width: 0}}, c.T("还没有登记设备", "no devices registered yet"))
+	p.List = listpage.NewList(c, []table.Col{{Title: c.T("编号", "ID"), Width: 8}, {Title: c.T("状态", "State"), Width: 8}, {Title: c.T("机型", "Model"), Width: 14},
+		{Title: c.T("名称", "Name"), Width: 20}, {Title: c.T("地点", "Location"), Width: 0}}, c.T("还没有登记设备", "no devices registered yet"), devicesWithEnds, p.cells, func(d devRow) string { return d.ID })
 	return p
 }
 
-func (p *devicesPage) Init() tea.Cmd { return p.load() }
+func (p *devicesPage) Init() tea.Cmd { return p.Load() }
 
-// load reads the devices with their journal ends and last serials. A person who may not
-// read journal ends (the ledger says so) sees the devices without them.
-func (p *devicesPage) load() tea.Cmd {
-	return listpage.Load(&p.Base, func(svc app.Desk, ctx context.Context, actor app.Actor) ([]devRow, error) {
-		ds, err := svc.Devices(ctx, actor)
-		if err != nil {
+// devicesWithEnds reads the devices with their journal ends and last serials. A person who
+// may not read journal ends (the ledger says so) sees the devices without them.
+func devicesWithEnds(svc app.Desk, ctx context.Context, actor app.Actor) ([]devRow, error) {
+	ds, err := svc.Devices(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]devRow, len(ds))
+	for i, d := range ds {
+		rows[i].DeviceInfo = d
+		ends, err := svc.DeviceJournalEnds(ctx, actor, d.ID)
+		if err != nil && !errors.Is(err, app.CodePermission) {
 			return nil, err
 		}
-		rows := make([]devRow, len(ds))
-		for i, d := range ds {
-			rows[i].DeviceInfo = d
-			ends, err := svc.DeviceJournalEnds(ctx, actor, d.ID)
-			if err != nil && !errors.Is(err, app.CodePermission) {
-				return nil, err
-			}
-			rows[i].Ends = ends
-			if rows[i].LastSerial, err = svc.DeviceLastSerial(ctx, actor, d.ID); err != nil {
-				return nil, err
-			}
+		rows[i].Ends = ends
+		if rows[i].LastSerial, err = svc.DeviceLastSerial(ctx, actor, d.ID); err != nil {
+			return nil, err
 		}
-		return rows, nil
-	})
+	}
+	return rows, nil
 }
 
 func (p *devicesPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case listpage.RowsMsg[devRow]:
-		listpage.Apply(&p.Base, msg, &p.rows, p.cells, func(d devRow) string { return d.ID })
-		return p, nil
 	case devicesDoneMsg:
 		if msg.provisioned != "" {
 			p.provisioned, p.secretOf = msg.provisioned, msg.Focus
 		}
-		if p.ShowChange(msg.Change) {
-			return p, p.load()
-		}
-		return p, nil
+		return p, p.Changed(msg.Change)
 	case devEndAskMsg:
 		p.onEndAsk(msg)
 		return p, nil
-	case tea.KeyPressMsg:
-		return p, p.key(msg)
 	}
-	return p, nil
+	return p, p.Handle(msg, p.key)
 }
 
 func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
@@ -119,14 +108,12 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, taken := p.RouteKey(k, p.submit); taken {
+	if cmd, taken := p.Key(k, p.keys.Reload, p.submit); taken {
 		return cmd
 	}
 	c := p.C
-	d, ok := listpage.Selected(&p.Base, p.rows)
+	d, ok := p.Selected()
 	switch {
-	case key.Matches(k, p.keys.Reload):
-		return p.load()
 	case key.Matches(k, p.keys.New):
 		p.openForm(app.DeviceInfo{Model: app.ModelRechargePOS}, true)
 	case key.Matches(k, p.keys.Edit) && ok:
@@ -201,7 +188,7 @@ func (p *devicesPage) submit() tea.Cmd {
 		}
 	}
 	done := listpage.Change{Form: true, Note: c.T("已修改设备 "+in.ID, "Saved "+in.ID), Focus: in.ID}
-	return p.change(done, func(ctx context.Context) error { return c.Svc.UpdateDevice(ctx, actor, in) })
+	return p.Change(done, func(ctx context.Context) error { return c.Svc.UpdateDevice(ctx, actor, in) })
 }
 
 func (p *devicesPage) setEnabled(d app.DeviceInfo, on bool) tea.Cmd {
@@ -211,14 +198,7 @@ func (p *devicesPage) setEnabled(d app.DeviceInfo, on bool) tea.Cmd {
 		note = c.T("已启用设备 "+d.ID, d.ID+" enabled")
 	}
 	done := listpage.Change{Note: note, Focus: d.ID}
-	return p.change(done, func(ctx context.Context) error { return c.Svc.SetDeviceEnabled(ctx, actor, d.ID, on) })
-}
-
-// change runs one change of a device that writes no secret inside a Cmd and answers
-// devicesDoneMsg.
-func (p *devicesPage) change(done listpage.Change, do func(ctx context.Context) error) tea.Cmd {
-	c := p.C
-	return func() tea.Msg { return devicesDoneMsg{Change: listpage.Do(c, done, do)} }
+	return p.Change(done, func(ctx context.Context) error { return c.Svc.SetDeviceEnabled(ctx, actor, d.ID, on) })
 }
 
 func (p *devicesPage) rotate(d app.DeviceInfo) tea.Cmd {

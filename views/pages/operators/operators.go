@@ -20,9 +20,8 @@ import (
 // merchant flag, enabled, and whether wrong PINs have locked them. An admin creates and
 // edits them and resets a locked PIN.
 type operatorsPage struct {
-	listpage.Base
+	listpage.List[app.OperatorInfo]
 	keys operatorsKeys
-	rows []app.OperatorInfo
 	// What the open form does: formNew, formEdit or formPIN, for operator formOp.
 	formKind int
 	formOp   app.OperatorInfo
@@ -34,44 +33,24 @@ const (
 	opFormPIN
 )
 
-type operatorsDoneMsg struct{ listpage.Change }
-
 func New(c *common.Common) common.Page {
 	p := &operatorsPage{keys: newOperatorsKeys(c)}
-	p.Base = listpage.New(c, []table.Col{{Title: c.T("工号", "Op no"), Width: 6}, {Title: c.T("姓名", "Name"), Width: 10}, {Title: c.T("每日上限(元)", "Daily max"), Width: 12},
+	p.List = listpage.NewList(c, []table.Col{{Title: c.T("工号", "Op no"), Width: 6}, {Title: c.T("姓名", "Name"), Width: 10}, {Title: c.T("每日上限(元)", "Daily max"), Width: 12},
 		{Title: c.T("指定设备", "Device"), Width: 8}, {Title: c.T("商户", "Merch"), Width: 5}, {Title: c.T("启用", "On"), Width: 4}, {Title: c.T("PIN", "PIN"), Width: 0}},
-		c.T("还没有充值操作员", "no recharge operators yet"))
+		c.T("还没有充值操作员", "no recharge operators yet"), app.Desk.Operators, p.cells, func(o app.OperatorInfo) string { return o.OpNo })
 	return p
 }
 
-func (p *operatorsPage) Init() tea.Cmd { return p.load() }
+func (p *operatorsPage) Init() tea.Cmd { return p.Load() }
 
-func (p *operatorsPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.Operators) }
-
-func (p *operatorsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
-	switch msg := msg.(type) {
-	case listpage.RowsMsg[app.OperatorInfo]:
-		listpage.Apply(&p.Base, msg, &p.rows, p.cells, func(o app.OperatorInfo) string { return o.OpNo })
-		return p, nil
-	case operatorsDoneMsg:
-		if p.ShowChange(msg.Change) {
-			return p, p.load()
-		}
-		return p, nil
-	case tea.KeyPressMsg:
-		return p, p.key(msg)
-	}
-	return p, nil
-}
+func (p *operatorsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) { return p, p.Handle(msg, p.key) }
 
 func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.RouteKey(k, p.submit); taken {
+	if cmd, taken := p.Key(k, p.keys.Reload, p.submit); taken {
 		return cmd
 	}
-	o, ok := listpage.Selected(&p.Base, p.rows)
+	o, ok := p.Selected()
 	switch {
-	case key.Matches(k, p.keys.Reload):
-		return p.load()
 	case key.Matches(k, p.keys.New):
 		p.openForm(opFormNew, app.OperatorInfo{Enabled: true})
 	case key.Matches(k, p.keys.Edit) && ok:
@@ -131,7 +110,7 @@ func (p *operatorsPage) submit() tea.Cmd {
 			return nil
 		}
 		done := listpage.Change{Form: true, Note: c.T("已重置 "+o.OpNo+" 的 PIN,已解除锁定", "PIN of "+o.OpNo+" reset; unlocked"), Focus: o.OpNo}
-		return p.change(done, func(ctx context.Context) error { return c.Svc.ResetPIN(ctx, actor, o.ID, pin) })
+		return p.Change(done, func(ctx context.Context) error { return c.Svc.ResetPIN(ctx, actor, o.ID, pin) })
 	}
 	in := app.OperatorInput{ID: o.ID, OpNo: f.Value(0), Name: f.Value(1)}
 	i := 2
@@ -161,19 +140,13 @@ func (p *operatorsPage) submit() tea.Cmd {
 	}
 	if p.formKind == opFormNew {
 		done := listpage.Change{Form: true, Note: c.T("已新建操作员 "+in.OpNo, "Created operator "+in.OpNo), Focus: in.OpNo}
-		return p.change(done, func(ctx context.Context) error {
+		return p.Change(done, func(ctx context.Context) error {
 			_, err := c.Svc.CreateOperator(ctx, actor, in)
 			return err
 		})
 	}
 	done := listpage.Change{Form: true, Note: c.T("已修改操作员 "+in.OpNo, "Saved operator "+in.OpNo), Focus: in.OpNo}
-	return p.change(done, func(ctx context.Context) error { return c.Svc.UpdateOperator(ctx, actor, in) })
-}
-
-// change runs one change of an operator inside a Cmd and answers operatorsDoneMsg.
-func (p *operatorsPage) change(done listpage.Change, do func(ctx context.Context) error) tea.Cmd {
-	c := p.C
-	return func() tea.Msg { return operatorsDoneMsg{listpage.Do(c, done, do)} }
+	return p.Change(done, func(ctx context.Context) error { return c.Svc.UpdateOperator(ctx, actor, in) })
 }
 
 func (p *operatorsPage) Title() string { return p.C.T("操作员", "Operators") }

@@ -21,9 +21,8 @@ import (
 // and changes its role. The ledger decides every rule (password policy, the last admin);
 // the screen only checks that a password was typed the same twice.
 type staffPage struct {
-	listpage.Base
+	listpage.List[app.StaffInfo]
 	keys      staffKeys
-	rows      []app.StaffInfo
 	formKind  int
 	formStaff app.StaffInfo
 }
@@ -34,52 +33,32 @@ const (
 	staffFormRole
 )
 
-type staffDoneMsg struct{ listpage.Change }
-
 // staffRoles are the roles in the order the role field offers them.
 var staffRoles = []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}
 
 func New(c *common.Common) common.Page {
 	p := &staffPage{keys: newStaffKeys(c)}
-	p.Base = listpage.New(c, []table.Col{{Title: c.T("用户名", "User"), Width: 12}, {Title: c.T("姓名", "Name"), Width: 12}, {Title: c.T("角色", "Role"), Width: 10},
+	p.List = listpage.NewList(c, []table.Col{{Title: c.T("用户名", "User"), Width: 12}, {Title: c.T("姓名", "Name"), Width: 12}, {Title: c.T("角色", "Role"), Width: 10},
 		{Title: c.T("启用", "On"), Width: 4}, {Title: c.T("密码", "Password"), Width: 0}},
-		c.T("还没有账号", "no accounts yet"))
+		c.T("还没有账号", "no accounts yet"), app.Desk.StaffList, p.cells, func(s app.StaffInfo) string { return s.Username })
 	return p
 }
 
-func (p *staffPage) Init() tea.Cmd { return p.load() }
+func (p *staffPage) Init() tea.Cmd { return p.Load() }
 
 // Entered: the list is read again each time the desk switches here (a lock happens at
 // someone else's login, not on this screen).
-func (p *staffPage) Entered() tea.Cmd { return p.load() }
+func (p *staffPage) Entered() tea.Cmd { return p.Load() }
 
-func (p *staffPage) load() tea.Cmd { return listpage.Load(&p.Base, app.Desk.StaffList) }
-
-func (p *staffPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
-	switch msg := msg.(type) {
-	case listpage.RowsMsg[app.StaffInfo]:
-		listpage.Apply(&p.Base, msg, &p.rows, p.cells, func(s app.StaffInfo) string { return s.Username })
-		return p, nil
-	case staffDoneMsg:
-		if p.ShowChange(msg.Change) {
-			return p, p.load()
-		}
-		return p, nil
-	case tea.KeyPressMsg:
-		return p, p.key(msg)
-	}
-	return p, nil
-}
+func (p *staffPage) Update(msg tea.Msg) (common.Page, tea.Cmd) { return p, p.Handle(msg, p.key) }
 
 func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.RouteKey(k, p.submit); taken {
+	if cmd, taken := p.Key(k, p.keys.Reload, p.submit); taken {
 		return cmd
 	}
 	c := p.C
-	st, ok := listpage.Selected(&p.Base, p.rows)
+	st, ok := p.Selected()
 	switch {
-	case key.Matches(k, p.keys.Reload):
-		return p.load()
 	case key.Matches(k, p.keys.New):
 		p.openForm(staffFormNew, app.StaffInfo{Role: app.RoleClerk})
 	case key.Matches(k, p.keys.ResetPassword) && ok:
@@ -159,12 +138,9 @@ func (p *staffPage) openForm(kind int, st app.StaffInfo) {
 	}
 }
 
-// change runs one change of an account inside a Cmd and answers staffDoneMsg.
+// change runs one change of the account user inside a Cmd; the cursor follows it.
 func (p *staffPage) change(user, note string, form bool, do func(ctx context.Context) error) tea.Cmd {
-	c := p.C
-	return func() tea.Msg {
-		return staffDoneMsg{listpage.Do(c, listpage.Change{Note: note, Form: form, Focus: user}, do)}
-	}
+	return p.Change(listpage.Change{Note: note, Form: form, Focus: user}, do)
 }
 
 func (p *staffPage) submit() tea.Cmd {
