@@ -51,7 +51,7 @@ func runCard(args []string) error {
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), cardUsage) }
 	reader := fs.String("reader", "", "reader name (default: the first)")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for a card")
-	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	keyFile := siteKeyFlag(fs, "site key file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

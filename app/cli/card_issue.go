@@ -8,7 +8,6 @@ import (
 	"cardcenter/app"
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsc"
-	"cardcenter/store"
 )
 
 // runCardIssue personalises the blank card on a reader and records it in the ledger: the
@@ -23,18 +22,14 @@ func runCardIssue(ctx context.Context, e *env, args []string) error {
 	dept := fs.String("dept", "", "department")
 	years := fs.Int("years", 4, "validity in years")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for a card")
-	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	keyFile := siteKeyFlag(fs, "site key file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *years < 1 || *years > 10 {
 		return app.E(app.CodeBadInput, "--years must be 1..10")
 	}
-	key, _, err := cardio.LoadSiteKey(*keyFile)
-	if err != nil {
-		return err
-	}
-	svc, st, err := e.openService(*db, store.Options{SealKey: key.LedgerSealKey()})
+	key, svc, st, err := e.openSite(*db, *keyFile)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"sort"
 
 	"cardcenter/app"
+	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
@@ -121,6 +123,25 @@ func wrap(f func(args []string) error) func(context.Context, *env, []string) err
 }
 
 // openService opens the ledger at path and the use cases over it.
+// siteKeyFlag is the --site-key flag; what says what the key is for on this command.
+func siteKeyFlag(fs *flag.FlagSet, what string) *string {
+	return fs.String("site-key", "", what+" (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+}
+
+// openSite opens the ledger at db, sealed with the site key of keyFile ("": the default
+// place): how every command that reads or writes sealed secrets starts.
+func (e *env) openSite(db, keyFile string) (cardio.SiteKey, *app.Service, *store.Store, error) {
+	key, _, err := cardio.LoadSiteKey(keyFile)
+	if err != nil {
+		return cardio.SiteKey{}, nil, nil, err
+	}
+	svc, st, err := e.openService(db, store.Options{SealKey: key.LedgerSealKey()})
+	if err != nil {
+		return cardio.SiteKey{}, nil, nil, err
+	}
+	return key, svc, st, nil
+}
+
 func (e *env) openService(path string, opt store.Options) (*app.Service, *store.Store, error) {
 	st, err := store.Open(path, opt)
 	if err != nil {

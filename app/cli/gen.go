@@ -26,7 +26,7 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	days := fs.Int("days", 365, "over how many days, ending today (host clock)")
 	seed := fs.Uint64("seed", 1, "seed of the generator (same seed, same day: same site)")
 	force := fs.Bool("force", false, "replace an existing file")
-	siteKey := fs.String("site-key", "", "site key file, which seals the generated devices' secrets (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	siteKey := siteKeyFlag(fs, "site key file, which seals the generated devices' secrets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	desks := fs.Int("desks", 0, "desks logged in as clerks of their own, each looking up a card's recharges every --desk-every while the POS send")
 	deskEvery := fs.Duration("desk-every", time.Second, "how often each desk looks up a card (a clerk lays one far less often)")
 	db := fs.String("db", "", "load an existing site instead of a fresh one — a copy, never a live ledger: the tool adds its own devices, operators, cards and staff (L…) and books recharges on them")
-	siteKey := fs.String("site-key", "", "with --db: the site key file, which seals its secrets (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	siteKey := siteKeyFlag(fs, "with --db: the site key file, which seals its secrets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"cardcenter/app/sitecert"
 	"cardcenter/cardio"
 	"cardcenter/cardio/pcsc"
-	"cardcenter/store"
 	"cardcenter/views/posscreen"
 
 	tea "charm.land/bubbletea/v2"
@@ -271,11 +270,7 @@ func posSecret(ctx context.Context, e *env, device, file, db, keyFile string) ([
 	if db == "" {
 		return nil, app.E(app.CodeBadInput, "give --secret-file (or --db for the demo)")
 	}
-	key, _, err := cardio.LoadSiteKey(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	svc, st, err := e.openService(db, store.Options{SealKey: key.LedgerSealKey()})
+	_, svc, st, err := e.openSite(db, keyFile)
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,6 @@ import (
 	"cardcenter/app/deskapi"
 	"cardcenter/app/posapi"
 	"cardcenter/app/sitecert"
-	"cardcenter/cardio"
-	"cardcenter/store"
 )
 
 // runServe is the host that recharge POS terminals call, with the delayed reversal worker.
@@ -32,7 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	delay := fs.Duration("reversal-delay", e.cfg.ReversalDelay, "how long after arrival a reversal is applied (rule 12)")
 	every := fs.Duration("worker-interval", 5*time.Second, "how often the reversal worker looks for due reversals")
 	verbose := fs.Bool("v", false, "log every POS message")
-	siteKey := fs.String("site-key", "", "site key file, which seals the device secrets in the ledger (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	siteKey := siteKeyFlag(fs, "site key file, which seals the device secrets in the ledger")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -56,11 +54,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	e.cfg.ReversalDelay = *delay
 	e.log = log
-	key, _, err := cardio.LoadSiteKey(*siteKey)
-	if err != nil {
-		return err
-	}
-	svc, st, err := e.openService(*db, store.Options{SealKey: key.LedgerSealKey()})
+	key, svc, st, err := e.openSite(*db, *siteKey)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,6 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/posapi"
-	"cardcenter/cardio"
-	"cardcenter/store"
 )
 
 // runSign prints a signed curl command for one POS message, so a person can talk to
@@ -24,18 +22,14 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	body := fs.String("body", "", "JSON body (default: {\"device_id\":DEVICE})")
 	url := fs.String("url", "http://127.0.0.1:8620", "host base URL")
 	cacert := fs.String("cacert", "", "the host's certificate (e.g. the --tls-self-signed DIR/host.pem), for curl to trust")
-	siteKey := fs.String("site-key", "", "site key file, which unseals the device's secret (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	siteKey := siteKeyFlag(fs, "site key file, which unseals the device's secret")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(*path, "/v1/") {
 		return app.E(app.CodeBadInput, "--path must start with /v1/, got %q", *path)
 	}
-	key, _, err := cardio.LoadSiteKey(*siteKey)
-	if err != nil {
-		return err
-	}
-	svc, st, err := e.openService(*db, store.Options{SealKey: key.LedgerSealKey()})
+	_, svc, st, err := e.openSite(*db, *siteKey)
 	if err != nil {
 		return err
 	}

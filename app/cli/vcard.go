@@ -89,7 +89,7 @@ func vcardIssue(args []string) error {
 	balance := fs.String("balance", "0", "opening balance in yuan, e.g. 50 or 12.30")
 	uidHex := fs.String("uid", "", "4-byte UID in hex (default: random)")
 	years := fs.Int("years", 4, "valid for this many years")
-	keyFile := fs.String("site-key", "", "site key file (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
+	keyFile := siteKeyFlag(fs, "site key file")
 	force := fs.Bool("force", false, "overwrite an existing state file")
 	if err := fs.Parse(args); err != nil {
 		return err
