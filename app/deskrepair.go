@@ -47,22 +47,22 @@ type Verdict struct {
 	ZH, EN string
 }
 
-// VerdictFor decides from the card whether recharge r's credit reached it: the card's
-// transaction counter and balance first, the way campus systems of this era decide 补写卡,
-// but the log's references before "counter + 1 and balance = after", which another
-// transaction can imitate. Where the log cannot tell (a damaged slot), nothing else is
-// proof: the verdict is "cannot tell".
+// VerdictFor decides from the card whether recharge r's credit reached it. The log's
+// reference to r is proof and comes first: the card's counter and balance, by which campus
+// systems of this era decide 补写卡, can be imitated — "counter + 1 and balance = after" by
+// another recharge of the same amount (the cardholder recharging again after a Cancel), and
+// "as before the recharge" by a card restored to an older state and then credited with r
+// (the credit lands on the older state and comes to rest exactly where r began). Then the
+// counter and balance as before, then a log that accounts for every write since. Where the
+// log cannot tell (a damaged slot), nothing else is proof: the verdict is "cannot tell".
 func VerdictFor(r Recharge, c CardOnDesk) Verdict {
 	counter, balance := c.Counter(), c.Balance()
 	before, after := r.BalanceBefore, r.BalanceBefore+r.Amount
-	if counter == r.CounterBefore && balance == before {
-		return Verdict{NotOnCard, "卡上交易计数与余额均与充值前相同:未写入", "counter and balance are as before the recharge: not written"}
-	}
-	// The log before "counter + 1 and balance = after": another transaction of the same
-	// amount (the cardholder recharging again after a Cancel) leaves the card in exactly
-	// that state, and only the log's reference tells the two apart.
 	if found, _ := c.Holds(r.DeviceID, r.Serial, r.Amount); found {
 		return Verdict{AlreadyOnCard, "卡内交易记录中有该笔充值:已写入", "the card's log holds this recharge: written"}
+	}
+	if counter == r.CounterBefore && balance == before {
+		return Verdict{NotOnCard, "卡上交易计数与余额均与充值前相同:未写入", "counter and balance are as before the recharge: not written"}
 	}
 	if c.ProvesAbsent(r.DeviceID, r.Serial, r.Amount, r.CounterBefore) {
 		return Verdict{NotOnCard, "充值后卡上的每笔交易都在卡内记录中且不含该笔:未写入",

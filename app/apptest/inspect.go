@@ -156,33 +156,33 @@ func (s *Site) RechargeByKey(device string, serial int64) (app.Recharge, bool) {
 // RechargeOf returns recharge id, failing the test if there is none.
 func (s *Site) RechargeOf(id int64) app.Recharge {
 	s.T.Helper()
-	var r app.Recharge
-	s.view(func(tx app.ReadTx) (err error) { r, err = tx.Recharge(id); return })
-	return r
+	return viewOne(s, func(tx app.ReadTx) (app.Recharge, error) { return tx.Recharge(id) })
 }
 
 // ReversalOf returns reversal id, failing the test if there is none.
 func (s *Site) ReversalOf(id int64) app.Reversal {
 	s.T.Helper()
-	var r app.Reversal
-	s.view(func(tx app.ReadTx) (err error) { r, err = tx.Reversal(id); return })
-	return r
+	return viewOne(s, func(tx app.ReadTx) (app.Reversal, error) { return tx.Reversal(id) })
 }
 
 // CancelOf returns cancel record id, failing the test if there is none.
 func (s *Site) CancelOf(id int64) app.Cancel {
 	s.T.Helper()
-	var c app.Cancel
-	s.view(func(tx app.ReadTx) (err error) { c, err = tx.Cancel(id); return })
-	return c
+	return viewOne(s, func(tx app.ReadTx) (app.Cancel, error) { return tx.Cancel(id) })
 }
 
 // OperatorOf returns operator i of the fixture as stored now.
 func (s *Site) OperatorOf(i int) app.Operator {
 	s.T.Helper()
-	var o app.Operator
-	s.view(func(tx app.ReadTx) (err error) { o, err = tx.Operator(s.Ops[i].ID); return })
-	return o
+	return viewOne(s, func(tx app.ReadTx) (app.Operator, error) { return tx.Operator(s.Ops[i].ID) })
+}
+
+// viewOne is the one row get reads, failing the test if there is none.
+func viewOne[T any](s *Site, get func(app.ReadTx) (T, error)) T {
+	s.T.Helper()
+	var v T
+	s.view(func(tx app.ReadTx) (err error) { v, err = get(tx); return })
+	return v
 }
 
 // EditOperator changes operator i's attributes through the admin use case.
