@@ -104,7 +104,7 @@ func runPOS(ctx context.Context, e *env, args []string) error {
 	}
 	var host pos.Host = keyHost
 	if *dropAnswer != "" || *loseRequest != "" {
-		host = &pos.DroppingHost{Host: host, Drop: countKinds(*dropAnswer), Lose: countKinds(*loseRequest)}
+		host = pos.NewDroppingHost(host, countKinds(*dropAnswer), countKinds(*loseRequest))
 	}
 	// The card's keys come from the host, in a signed request like every other: no site
 	// key lives in a POS. They are held for the card on the reader only.

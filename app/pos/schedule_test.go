@@ -163,7 +163,7 @@ func (w *schedule) powerOn(p *schedPOS_) {
 		}
 		return vcard.InProc{R: p.reader}, func() {}, nil
 	}}}
-	p.term = pos.New(&faultyHost{Host: p.client, w: w, p: p}, p.cards, j, st, p.clock)
+	p.term = pos.New(&pos.InterceptedHost{Host: p.client, Around: (&faultyHost{w: w, p: p}).around}, p.cards, j, st, p.clock)
 	p.term.Wait = func(ctx context.Context, attempt int) error {
 		giveUp := 0.1
 		if w.down {
@@ -461,21 +461,23 @@ func (w *schedule) checkCardsEqualCash() {
 	}
 }
 
-// faultyHost is the network between a POS and the host during a schedule: when the step is
-// faulty, a message may be lost before the host sees it, its answer lost after the host
-// acted, or it may arrive twice. Every message sent is kept for late replays.
+// faultyHost is the network between a POS and the host during a schedule (the Around of a
+// pos.InterceptedHost): when the step is faulty, a message may be lost before the host sees
+// it, its answer lost after the host acted, or it may arrive twice. Every message sent is
+// kept for late replays. The two reads at start-up (summary, last serial) pass untouched.
 type faultyHost struct {
-	pos.Host
 	w *schedule
 	p *schedPOS_
 }
 
-func via[Req, Res any](h *faultyHost, name string, call func(context.Context, Req) (Res, error), ctx context.Context, req Req) (Res, error) {
-	var zero Res
+func (h *faultyHost) around(ctx context.Context, name string, req any, send func(context.Context) error) error {
 	w := h.w
-	if name != "outcomes" { // a read: replaying it proves nothing
-		w.sent = append(w.sent, sentMessage{device: h.p.id, serials: serialsOf(req),
-			call: func(ctx context.Context) error { _, err := call(ctx, req); return err }})
+	switch name {
+	case "summary", "last-serial":
+		return send(ctx)
+	case "outcomes": // a read: replaying it proves nothing
+	default:
+		w.sent = append(w.sent, sentMessage{device: h.p.id, serials: serialsOf(req), call: send})
 	}
 	fault := "none"
 	if w.down {
@@ -487,37 +489,15 @@ func via[Req, Res any](h *faultyHost, name string, call func(context.Context, Re
 	case "clock step": // the RTC or NTP steps right before this message goes
 		w.stepClock(h.p)
 	case "lost":
-		return zero, fmt.Errorf("%s lost on the way: %w", name, posapi.ErrNoAnswer)
+		return fmt.Errorf("%s lost on the way: %w", name, posapi.ErrNoAnswer)
 	case "answer lost":
-		call(ctx, req)
+		send(ctx)
 		w.down = rapid.Bool().Draw(w.rt, "the link stays down") // the answer was lost because the link broke
-		return zero, fmt.Errorf("%s answer lost: %w", name, posapi.ErrNoAnswer)
+		return fmt.Errorf("%s answer lost: %w", name, posapi.ErrNoAnswer)
 	case "twice":
-		call(ctx, req)
+		send(ctx)
 	}
-	return call(ctx, req)
-}
-
-func (h *faultyHost) Authorize(ctx context.Context, r app.AuthorizeRequest) (app.AuthorizeResult, error) {
-	return via(h, "authorize", h.Host.Authorize, ctx, r)
-}
-func (h *faultyHost) Recharge(ctx context.Context, r app.RechargeRequest) (app.RechargeResult, error) {
-	return via(h, "recharge", h.Host.Recharge, ctx, r)
-}
-func (h *faultyHost) Confirm(ctx context.Context, r app.ConfirmRequest) (app.ConfirmResult, error) {
-	return via(h, "confirm", h.Host.Confirm, ctx, r)
-}
-func (h *faultyHost) Cancel(ctx context.Context, r app.CancelRequest) (app.CancelResult, error) {
-	return via(h, "cancel", h.Host.Cancel, ctx, r)
-}
-func (h *faultyHost) Reverse(ctx context.Context, r app.ReverseRequest) (app.ReverseResult, error) {
-	return via(h, "reverse", h.Host.Reverse, ctx, r)
-}
-func (h *faultyHost) Batch(ctx context.Context, recs []app.OfflineRecord) (posapi.BatchResult, error) {
-	return via(h, "batch", h.Host.Batch, ctx, recs)
-}
-func (h *faultyHost) ReversalOutcomes(ctx context.Context, serials []int64) (app.ReversalOutcomesResult, error) {
-	return via(h, "outcomes", h.Host.ReversalOutcomes, ctx, serials)
+	return send(ctx)
 }
 
 // serialsOf names the idempotency keys a message is sent under.
