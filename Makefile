@@ -37,8 +37,11 @@ lint:
 # database of its own); the cluster is removed when they end. Under CI=true a PostgreSQL
 # test fails when there is no server, elsewhere it is skipped.
 PG_RUN ?= ./scripts/pg-run.sh
+# Then every screen test once more with its desk a client of a host (the desk API on a
+# loopback TLS socket, views/viewtest RemoteEnv): the same screens and the same ledger.
 test: deps lint
 	$(PG_RUN) env CI=$${CI:-} $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	env CI=$${CI:-} CARDCENTER_VIEWTEST_REMOTE=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./views/...
 
 # Every test of the app package on PostgreSQL (make test runs only the rule and property
 # tests there, beside the whole package on SQLite).

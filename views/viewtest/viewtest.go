@@ -47,9 +47,10 @@ func New(t testing.TB, actor app.Actor, lang string) *Desk {
 	if Remote(t) {
 		return NewRemote(t, actor, lang)
 	}
-	s := apptest.New(t, apptest.Options{})
+	s := apptest.New(t, apptest.Options{Config: longSessions})
 	if actor.Role.Valid() {
 		s.Staff(actor.User, actor.Role) // the ledger checks every actor against its account
+		actor = login(t, s.Svc, actor.User)
 	}
 	cards := NewCards()
 	c := &common.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
@@ -57,14 +58,27 @@ func New(t testing.TB, actor app.Actor, lang string) *Desk {
 	return &Desk{Site: s, C: c, Cards: cards}
 }
 
+// longSessions: screen tests move the clock by days, and their desks' sessions must outlive
+// that (sessions' ends: app TestSessions_EndWhenTheyShould, app/deskapi TestLoginAndSessions).
+func longSessions(c *app.Config) { c.SessionIdle, c.SessionLifetime = 1e6*time.Hour, 1e6*time.Hour }
+
+// login is user logged in to the ledger in process, as the desk's login screen does it: a
+// session of its own and its audit entry, as on a host.
+func login(t testing.TB, svc *app.Service, user string) app.Actor {
+	t.Helper()
+	a, err := svc.Login(context.Background(), user, deskapitest.Password(user))
+	if err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	return a
+}
+
 // NewRemote is New with the desk on a host: the same apptest site served by the desk API
 // (app/deskapi) on a loopback TLS socket, the screens' Desk a deskapi.Client with the host's
 // certificate pinned, and actor logged in through it (its Session is the host's token). The
 // host's manual clock is the desk's too, so screens show the same times as in process.
 func NewRemote(t testing.TB, actor app.Actor, lang string) *Desk {
-	// Screen tests move the clock by days; the in-process desk has no session to outlive,
-	// so neither has this one (sessions' ends: app/deskapi TestLoginAndSessions).
-	s := apptest.New(t, apptest.Options{Config: func(c *app.Config) { c.SessionIdle, c.SessionLifetime = 1e6*time.Hour, 1e6*time.Hour }})
+	s := apptest.New(t, apptest.Options{Config: longSessions})
 	host := deskapitest.Start(t, s.Svc)
 	client := host.Connect()
 	if actor.Role.Valid() {
@@ -88,9 +102,9 @@ func (d *Desk) Actor(user string, role app.Role) app.Actor {
 	if !role.Valid() {
 		return app.Actor{User: user, Role: role} // nobody: the login screen's
 	}
-	a := d.Site.Staff(user, role)
+	d.Site.Staff(user, role)
 	if d.Host == nil {
-		return a
+		return login(d.Site.T, d.Site.Svc, user)
 	}
 	_, la := d.Host.Login(user)
 	return la
