@@ -66,6 +66,16 @@ func twoDesksOneRepair(t *testing.T, userB, passB string) {
 	if !strings.Contains(refused, "recharge already repaired") && !strings.Contains(refused, "repair of this recharge is in progress") {
 		t.Fatalf("the other desk was not told the recharge is being or was repaired:\n%s", refused)
 	}
+	// Its card read again, the other desk shows the recharge repaired, and nothing to write.
+	loser := bd
+	if wb {
+		loser = a
+	}
+	loser.keys("r")
+	again := loser.waitAny("Already repaired (1")
+	if !strings.Contains(again, "Nothing awaits the desk for this card") {
+		t.Fatalf("the other desk, its card read again, still offers something:\n%s", again)
+	}
 	raw, err := sql.Open("sqlite3", "file:"+s.db+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
