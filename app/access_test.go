@@ -13,52 +13,12 @@ import (
 	"cardcenter/app/apptest"
 )
 
-// Who may call each use case that takes an actor: the ledger's word, whatever a screen
-// shows. A use case missing here fails TestAccess_EveryUseCaseAsEveryRole, so a new one
-// must be placed before it can land.
-var accessWant = map[string][]app.Role{
-	// The repair desk.
-	"CardQuestions": desk, "ReadCard": desk, "StartRepair": desk, "CompleteRepair": desk,
-	"AwaitingDesk": desk, "BeginRepair": desk, "LookAtCard": desk, "Repair": desk,
-	// The keys of the card on the desk's reader (app/cardkeys.go).
-	"CardKeys": desk,
-	// What any staff member may read (no secret in any of it).
-	"RepairOf": staff, "ReceiptOf": staff, "CardByNo": staff, "Device": staff, "Operators": staff,
-	// Finance: reports, settlement, exceptions.
-	"Report": finance, "IsSettled": finance, "Settle": finance, "Exceptions": finance, "Decide": finance,
-	"DeviceJournalEnds": finance, "DeviceLastSerial": finance,
-	// Administration.
-	"Devices": admin, "RegisterDevice": admin, "UpdateDevice": admin, "SetDeviceEnabled": admin,
-	"RotateDeviceSecret": admin, "EndDeviceJournal": admin, "CreateOperator": admin, "UpdateOperator": admin,
-	"ResetPIN": admin, "Bindings": admin, "BindCard": admin, "UnbindCard": admin, "CardDetail": admin,
-	"SetCardStatus": admin, "CreateStaff": admin, "SetStaffEnabled": admin, "IssueCard": admin,
-	"Audit": admin, "AuditFiltered": admin,
-	// Anyone ends their own session, even one the ledger has ended already.
-	"Logout":    nil,
-	"StaffList": admin, "ResetStaffPassword": admin, "UnlockStaff": admin, "SetStaffRole": admin,
-	// Everyone's own account.
-	"ChangeOwnPassword": staff,
-}
-
-// auditsRefusals: use cases whose every refusal is itself audited (a key request): refused,
-// they add one audit row and change nothing else.
-var auditsRefusals = map[string]bool{"CardKeys": true}
-
-// unchangedBut is whether the ledger after a refused call of m is the ledger before it, but
-// for the one audit row a use case in auditsRefusals adds.
-func unchangedBut(m string, before, after apptest.Ledger) bool {
-	if auditsRefusals[m] {
-		before.Audit++
-	}
-	return before == after
-}
-
+// Who may call what is apptest.AccessWant, shared with the desk API's test of the same over
+// the wire (app/deskapi).
 var (
-	desk    = []app.Role{app.RoleClerk, app.RoleAdmin}
-	staff   = []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}
-	finance = []app.Role{app.RoleSupervisor, app.RoleAdmin}
-	admin   = []app.Role{app.RoleAdmin}
-	roles   = []app.Role{app.RoleClerk, app.RoleSupervisor, app.RoleAdmin}
+	accessWant   = apptest.AccessWant
+	unchangedBut = apptest.UnchangedBut
+	roles        = apptest.Roles
 )
 
 var (
