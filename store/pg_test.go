@@ -103,3 +103,37 @@ func TestPGWriteCutOffMidTransaction(t *testing.T) {
 		t.Fatalf("the store does not write after the cut: %v", err)
 	}
 }
+
+// A postgresql:// address (libpq's other spelling) opens a PostgreSQL ledger as
+// postgres:// does, not a SQLite file of that name.
+func TestPGOpenPostgresqlScheme(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if !strings.HasPrefix(dsn, "postgres://") {
+		t.Fatalf("pgtest.DSN gave %q", dsn)
+	}
+	alt := "postgresql://" + strings.TrimPrefix(dsn, "postgres://")
+	if !IsPostgres(alt) {
+		t.Fatalf("IsPostgres(%q) = false", alt)
+	}
+	st, err := Open(alt, Options{Create: true})
+	if err != nil {
+		t.Fatalf("open %s: %v", alt, err)
+	}
+	defer st.Close()
+	if st.Backend() != "postgres" {
+		t.Fatalf("backend %q, want postgres", st.Backend())
+	}
+	if have, want, err := st.Schema(context.Background()); err != nil || have != want || want != PGSchemaVersion {
+		t.Fatalf("schema %d, want %d (PostgreSQL's %d): %v", have, want, PGSchemaVersion, err)
+	}
+	// The schema was laid in the very database the postgres:// spelling names.
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var n int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != PGSchemaVersion {
+		t.Fatalf("schema_migrations has %d rows (%v), want %d", n, err, PGSchemaVersion)
+	}
+}
