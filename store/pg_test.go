@@ -103,3 +103,96 @@ func TestPGWriteCutOffMidTransaction(t *testing.T) {
 		t.Fatalf("the store does not write after the cut: %v", err)
 	}
 }
+
+// A postgresql:// address (libpq's other spelling) opens a PostgreSQL ledger as
+// postgres:// does, not a SQLite file of that name.
+func TestPGOpenPostgresqlScheme(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if !strings.HasPrefix(dsn, "postgres://") {
+		t.Fatalf("pgtest.DSN gave %q", dsn)
+	}
+	alt := "postgresql://" + strings.TrimPrefix(dsn, "postgres://")
+	if !IsPostgres(alt) {
+		t.Fatalf("IsPostgres(%q) = false", alt)
+	}
+	st, err := Open(alt, Options{Create: true})
+	if err != nil {
+		t.Fatalf("open %s: %v", alt, err)
+	}
+	defer st.Close()
+	if st.Backend() != "postgres" {
+		t.Fatalf("backend %q, want postgres", st.Backend())
+	}
+	if have, want, err := st.Schema(context.Background()); err != nil || have != want || want != PGSchemaVersion {
+		t.Fatalf("schema %d, want %d (PostgreSQL's %d): %v", have, want, PGSchemaVersion, err)
+	}
+	// The schema was laid in the very database the postgres:// spelling names.
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var n int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != PGSchemaVersion {
+		t.Fatalf("schema_migrations has %d rows (%v), want %d", n, err, PGSchemaVersion)
+	}
+}
+
+// A unique violation that reaches PostgreSQL (here a second answer under the same
+// device and serial, which the use cases look for before they insert) comes back as
+// app.ErrDuplicate, as SQLite's does.
+func TestPGUniqueViolationIsErrDuplicate(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	st, err := Open(dsn, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO devices(id, name, model, location, enabled, secret) VALUES ('C1', 'c', '0101', '', 1, '\x636373310000'::bytea)`); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ans := app.StoredAnswer{DeviceID: "C1", Serial: 5, Kind: "probe", RequestHash: []byte{1}, Answer: []byte(`{}`), ReceivedAt: time.Now()}
+	if err := st.Update(ctx, func(tx app.Tx) error { return tx.InsertTerminalAnswer(ans) }); err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(ctx, func(tx app.Tx) error { return tx.InsertTerminalAnswer(ans) })
+	if !errors.Is(err, app.ErrDuplicate) {
+		t.Fatalf("second answer under C1/5: %v, want app.ErrDuplicate", err)
+	}
+	if !strings.Contains(err.Error(), "23505") && !strings.Contains(err.Error(), "unique") {
+		t.Fatalf("error %v lost PostgreSQL's message", err)
+	}
+}
+
+// A database whose schema_migrations records a version newer than this program knows is
+// refused with the error SQLite gives (TestOpenRefusesNewerSchema), and left as it is.
+func TestPGOpenRefusesNewerSchema(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	st, err := Open(dsn, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO schema_migrations(version) VALUES (?)`, PGSchemaVersion+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dsn, Options{})
+	if !errors.Is(err, app.CodeDatabaseTooOld) {
+		t.Fatalf("want DATABASE_NEWER_THAN_PROGRAM, got %v", err)
+	}
+	var have int
+	if err := raw.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&have); err != nil || have != PGSchemaVersion+1 {
+		t.Fatalf("schema_migrations now %d (%v)", have, err)
+	}
+}

@@ -67,6 +67,13 @@ func Open(dsn string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openOn(pool, opt)
+}
+
+// openOn opens the ledger on pool, which it owns from then on (closed if the open fails):
+// the durability check, the migrations, opt.Check. The check does not rely on the
+// sessions OpenPool asks for; a pool of sessions that are not durable is refused.
+func openOn(pool *sql.DB, opt Options) (*DB, error) {
 	n := opt.ReadConns
 	if n <= 0 {
 		n = 8

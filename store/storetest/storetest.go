@@ -37,6 +37,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("writes are serialized", func(t *testing.T) { testSerialized(t, b) })
 	t.Run("a failed write leaves nothing", func(t *testing.T) { testRollback(t, b) })
 	t.Run("two hosts on one ledger", func(t *testing.T) { testTwoHosts(t, b) })
+	t.Run("desk sessions across hosts", func(t *testing.T) { testSessionsAcrossHosts(t, b) })
 }
 
 // Raw opens a connection that bypasses the store, as any other program would.
@@ -562,5 +563,46 @@ func testTwoHosts(t *testing.T, b Backend) {
 	}
 	if strings.TrimSpace(day) == "" {
 		t.Fatal("no day")
+	}
+}
+
+// testSessionsAcrossHosts: two services, each with its own store, on one ledger. A desk
+// session opened on host A is good on host B (its token is all B is given); logged out on
+// B, it is ended on A as well: a session lives in the ledger, not in a host.
+func testSessionsAcrossHosts(t *testing.T, b Backend) {
+	s := site(t, b, nil)
+	other, err := store.Open(s.Path, store.Options{SealKey: apptest.SealKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	hostA, hostB := s.Svc, app.New(other, s.Clock, s.Cfg, nil)
+	ctx := context.Background()
+	s.Staff("super9", app.RoleSupervisor)
+	onA, err := hostA.Login(ctx, "super9", "super9-pass-1")
+	if err != nil || onA.Session == "" {
+		t.Fatalf("login on A: %+v %v", onA, err)
+	}
+	onB, err := hostB.SessionActor(ctx, onA.Session)
+	if err != nil || onB.User != "super9" || onB.Role != app.RoleSupervisor || onB.Session != onA.Session {
+		t.Fatalf("A's session on B: %+v %v", onB, err)
+	}
+	if _, err := hostB.Exceptions(ctx, onB); err != nil {
+		t.Fatalf("a desk call on B with A's session: %v", err)
+	}
+	if _, err := hostA.Exceptions(ctx, onA); err != nil {
+		t.Fatalf("a desk call on A before the logout: %v", err)
+	}
+	if err := hostB.Logout(ctx, onB); err != nil {
+		t.Fatalf("logout on B: %v", err)
+	}
+	if a, err := hostA.SessionActor(ctx, onA.Session); !isCode(err, app.CodeSessionEnded) {
+		t.Fatalf("A after the logout on B: %+v %v, want SESSION_ENDED", a, err)
+	}
+	if _, err := hostA.Exceptions(ctx, onA); !isCode(err, app.CodeSessionEnded) {
+		t.Fatalf("a desk call on A after the logout on B: %v, want SESSION_ENDED", err)
+	}
+	if _, err := hostB.Exceptions(ctx, onB); !isCode(err, app.CodeSessionEnded) {
+		t.Fatalf("a desk call on B after its logout: %v, want SESSION_ENDED", err)
 	}
 }
