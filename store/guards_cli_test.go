@@ -151,7 +151,18 @@ func rechargeOK(_ app.RechargeResult, err error) error { return err }
 func guardFixture(t *testing.T) string {
 	t.Helper()
 	// A SQLite file whatever CARDCENTER_TEST_DB says: this is the sqlite3 CLI's attack.
-	s := apptest.New(t, apptest.Options{Operators: 3, Cards: 8, Path: filepath.Join(t.TempDir(), "ledger.db")})
+	s := guardSite(t, apptest.Options{Operators: 3, Cards: 8, Path: filepath.Join(t.TempDir(), "ledger.db")})
+	path := filepath.Join(t.TempDir(), "fixture.db")
+	if _, err := s.RawDB().Exec(`VACUUM INTO ?`, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// guardSite is guardFixture's ledger, on the engine opts choose.
+func guardSite(t *testing.T, opts apptest.Options) *apptest.Site {
+	t.Helper()
+	s := apptest.New(t, opts)
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()
@@ -260,11 +271,7 @@ func guardFixture(t *testing.T) string {
 	if decided < 2 {
 		t.Fatalf("fixture: %d decisions of %d cases", decided, len(cases))
 	}
-	path := filepath.Join(t.TempDir(), "fixture.db")
-	if _, err := s.RawDB().Exec(`VACUUM INTO ?`, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return s
 }
 
 // sqliteCLI finds Debian's sqlite3 (scripts/deps.sh installs it).

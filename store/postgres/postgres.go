@@ -52,6 +52,8 @@ type Options struct {
 	// Check runs on the pool after the migrations (the store's seal key check); an error
 	// refuses the open.
 	Check func(*sql.DB) error
+	// MigrateTo stops migrations at a version (tests of upgrades from every version).
+	MigrateTo int
 }
 
 // DB is an open PostgreSQL ledger.
@@ -89,7 +91,11 @@ func openOn(pool *sql.DB, opt Options) (*DB, error) {
 	if err := CheckDurable(context.Background(), pool); err != nil {
 		return fail(err)
 	}
-	if err := migrate(pool, opt.Create); err != nil {
+	to := SchemaVersion
+	if opt.MigrateTo > 0 {
+		to = opt.MigrateTo
+	}
+	if err := migrate(pool, opt.Create, to); err != nil {
 		return fail(err)
 	}
 	if opt.Check != nil {
@@ -147,7 +153,8 @@ func Unavailable(err error) error {
 	return app.E(app.CodeDatabaseUnreachable, "%v", err)
 }
 
-func migrate(db *sql.DB, create bool) error {
+// migrate applies the migrations after the database's version, up to version to.
+func migrate(db *sql.DB, create bool, to int) error {
 	ctx := context.Background()
 	var exists bool
 	if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
@@ -167,7 +174,7 @@ func migrate(db *sql.DB, create bool) error {
 		}
 	}
 	for {
-		done, err := migrateOne(ctx, db)
+		done, err := migrateOne(ctx, db, to)
 		if err != nil || done {
 			return err
 		}
@@ -175,8 +182,8 @@ func migrate(db *sql.DB, create bool) error {
 }
 
 // migrateOne applies the next migration under the writer's lock (hosts starting together
-// apply it once); done when there is none left.
-func migrateOne(ctx context.Context, db *sql.DB) (done bool, err error) {
+// apply it once); done when there is none left before version to.
+func migrateOne(ctx context.Context, db *sql.DB, to int) (done bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -197,7 +204,7 @@ func migrateOne(ctx context.Context, db *sql.DB) (done bool, err error) {
 	if have > len(migrations) {
 		return false, app.E(app.CodeDatabaseTooOld, "schema %d, this program knows %d", have, len(migrations))
 	}
-	if have == len(migrations) {
+	if have >= to {
 		return true, tx.Commit()
 	}
 	if _, err := tx.ExecContext(ctx, migrations[have]); err != nil {
