@@ -169,30 +169,3 @@ func TestPGUniqueViolationIsErrDuplicate(t *testing.T) {
 		t.Fatalf("error %v lost PostgreSQL's message", err)
 	}
 }
-
-// A database whose schema_migrations records a version newer than this program knows is
-// refused with the error SQLite gives (TestOpenRefusesNewerSchema), and left as it is.
-func TestPGOpenRefusesNewerSchema(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	st, err := Open(dsn, Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	raw, err := OpenRaw(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`INSERT INTO schema_migrations(version) VALUES (?)`, PGSchemaVersion+1); err != nil {
-		t.Fatal(err)
-	}
-	_, err = Open(dsn, Options{})
-	if !errors.Is(err, app.CodeDatabaseTooOld) {
-		t.Fatalf("want DATABASE_NEWER_THAN_PROGRAM, got %v", err)
-	}
-	var have int
-	if err := raw.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&have); err != nil || have != PGSchemaVersion+1 {
-		t.Fatalf("schema_migrations now %d (%v)", have, err)
-	}
-}
