@@ -67,7 +67,9 @@ func startServeProcess(t *testing.T, bin, db string, extra ...string) *serveProc
 }
 
 // Issue 12: two `cardcenter serve` processes on one PostgreSQL ledger under a bounded load
-// of POS emulators, each with the list of both hosts (four start on A, two on B). Mid-load
+// of POS emulators, each with the list of both hosts (four start on A, two on B), and of the
+// load tool (`cardcenter load --db … --host A,B`: 400 recharges at 100/s from POS of its own,
+// A first, every one of them to be approved and booked once across the kill). Mid-load
 // host A is killed with SIGKILL: requests in flight on it get no answer and are sent, the
 // same bytes, to B. Afterwards every approved recharge is booked exactly once (and
 // reversed iff its reversal was acknowledged), and every acknowledged reversal is applied
@@ -98,6 +100,27 @@ func TestKillOneOfTwoHostsMidLoadOnPostgres(t *testing.T) {
 	bin := buildCardcenter(t)
 	flags := []string{"--worker-interval", "20ms", "--reversal-delay", "50ms"}
 	hostA, hostB := startServeProcess(t, bin, s.Path, flags...), startServeProcess(t, bin, s.Path, flags...)
+
+	// Beside the emulators, the bounded load tool: POS of its own on the same two hosts, A
+	// first, sending on a fixed schedule across the kill.
+	type loadAnswer struct {
+		res   loadResult
+		err   error
+		ended time.Time
+	}
+	const loadN = 400
+	loadDone, loadSending := make(chan loadAnswer, 1), make(chan struct{})
+	go func() {
+		e := &env{stdout: io.Discard, stderr: io.Discard, clock: app.SystemClock{}, cfg: app.DefaultConfig()}
+		res, err := loadRun(ctx, e, loadPlan{requests: loadN, devices: 8, rate: 100, limit: time.Minute, db: s.Path, seal: apptest.SealKey,
+			hosts: []string{hostA.url, hostB.url}, sending: func() { close(loadSending) }})
+		loadDone <- loadAnswer{res, err, time.Now()}
+	}()
+	select {
+	case <-loadSending:
+	case a := <-loadDone:
+		t.Fatalf("the load tool ended before sending: %v", a.err)
+	}
 
 	type sent struct {
 		device  string
@@ -185,6 +208,18 @@ func TestKillOneOfTwoHostsMidLoadOnPostgres(t *testing.T) {
 	if onA := nPOS - nPOS/3; len(approved) != nPOS*perPOS || len(failover) != onA {
 		t.Fatalf("%d approved of %d; %d POS failed over of the %d on A", len(approved), nPOS*perPOS, len(failover), onA)
 	}
+	// Every recharge of the load approved, across the kill, and booked exactly once (its
+	// recount counts its own operators' rows on the ledger).
+	la := <-loadDone
+	if la.err != nil {
+		t.Fatal(la.err)
+	}
+	if lr := la.res; lr.sent != loadN || lr.refused != 0 || lr.noAnswer != 0 || lr.bookedRecounts != loadN {
+		t.Fatalf("the load across the kill: %s", lr)
+	}
+	if !la.ended.After(time.Unix(0, killedAt.Load())) {
+		t.Fatal("the load ended before the kill: the kill did not land mid-load")
+	}
 
 	// B's worker applies the due reversals; then B is stopped too and the ledger read.
 	s.Reopen()
@@ -194,8 +229,8 @@ func TestKillOneOfTwoHostsMidLoadOnPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rc.Recharges.Count != int64(len(approved)) {
-			t.Fatalf("%d recharges booked, %d approved", rc.Recharges.Count, len(approved))
+		if rc.Recharges.Count != int64(len(approved)+loadN) {
+			t.Fatalf("%d recharges booked, %d approved (%d of them the load's)", rc.Recharges.Count, len(approved)+loadN, loadN)
 		}
 		if rc.Reversals.Count > int64(reversals) || rc.Reversed > int64(reversals) {
 			t.Fatalf("%+v: more reversals than the %d acknowledged", rc, reversals)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +38,21 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	deskEvery := fs.Duration("desk-every", time.Second, "how often each desk looks up a card (a clerk lays one far less often)")
 	db := fs.String("db", "", "load an existing site instead of a fresh one — a copy, never a live ledger: the tool adds its own devices, operators, cards and staff (L…) and books recharges on them")
 	siteKey := siteKeyFlag(fs, "with --db: the site key file, which seals its secrets")
+	hostList := fs.String("host", "", "with --db: send to these hosts (serve processes on that ledger), comma-separated, each POS failing over along the list, instead of a host of the tool's own; plain http:// only")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	var hosts []string
+	if *hostList != "" {
+		if *db == "" {
+			return app.E(app.CodeBadInput, "--host needs --db, the ledger its hosts serve")
+		}
+		for _, h := range strings.Split(*hostList, ",") {
+			if !strings.HasPrefix(h, "http://") {
+				return app.E(app.CodeBadInput, "--host %q: plain http:// on loopback only", h)
+			}
+			hosts = append(hosts, h)
+		}
 	}
 	var seal []byte
 	if *db != "" {
@@ -51,7 +65,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	if *n < 1 || *n > 10_000_000 || *devices < 1 || *devices > 1000 || *rate < 0 || *desks < 0 || *desks > 200 || *deskEvery < 10*time.Millisecond {
 		return app.E(app.CodeBadInput, "--requests 1..10,000,000, --devices 1..1000, --rate ≥ 0, --desks 0..200, --desk-every ≥ 10ms")
 	}
-	res, err := loadRun(ctx, e, loadPlan{requests: *n, devices: *devices, rate: *rate, limit: *limit, dir: *dir, desks: *desks, deskEvery: *deskEvery, db: *db, seal: seal})
+	res, err := loadRun(ctx, e, loadPlan{requests: *n, devices: *devices, rate: *rate, limit: *limit, dir: *dir, desks: *desks, deskEvery: *deskEvery, db: *db, seal: seal, hosts: hosts})
 	if err != nil {
 		return err
 	}
@@ -66,8 +80,10 @@ type loadPlan struct {
 	dir               string
 	desks             int
 	deskEvery         time.Duration
-	db                string // an existing site ("": a fresh one in dir)
-	seal              []byte // its ledger seal key
+	db                string   // an existing site ("": a fresh one in dir)
+	seal              []byte   // its ledger seal key
+	hosts             []string // serve processes on db to send to (none: a host of the tool's own)
+	sending           func()   // called as the first recharge goes (tests: to aim a fault at the load)
 }
 
 type loadResult struct {
@@ -125,26 +141,29 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	if err != nil {
 		return loadResult{}, fmt.Errorf("load: set up its devices and cards on %s (a site loaded before needs a fresh copy): %w", path, err)
 	}
-	before, err := svc.Report(ctx, app.SystemActor, svc.Today(), svc.Today())
-	if err != nil {
-		return loadResult{}, err
+	hosts := p.hosts
+	if len(hosts) == 0 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return loadResult{}, err
+		}
+		// The host's handler as serve composes it: desks and POS on one listener.
+		mux := http.NewServeMux()
+		mux.Handle(deskapi.PathPrefix, deskapi.NewServer(svc, nil))
+		mux.Handle("/", posapi.NewServer(svc, nil))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		hosts = []string{"http://" + ln.Addr().String()}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return loadResult{}, err
-	}
-	// The host's handler as serve composes it: desks and POS on one listener.
-	mux := http.NewServeMux()
-	mux.Handle(deskapi.PathPrefix, deskapi.NewServer(svc, nil))
-	mux.Handle("/", posapi.NewServer(svc, nil))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
 	tr := &http.Transport{MaxIdleConnsPerHost: p.devices * 2, MaxConnsPerHost: p.devices * 2, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	for _, c := range clients {
-		c.BaseURL, c.HTTP = "http://"+ln.Addr().String(), hc
+		c.HTTP = hc
+		for _, h := range hosts {
+			c.Hosts = append(c.Hosts, posapi.Host{URL: h})
+		}
 	}
 
 	lat := make([]time.Duration, p.requests)
@@ -168,13 +187,16 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 			refused.Add(1)
 		}
 	}
-	desks, err := loginDesks(ctx, svc, "http://"+ln.Addr().String(), p.desks)
+	desks, err := loginDesks(ctx, svc, hosts[0], p.desks)
 	if err != nil {
 		return loadResult{}, err
 	}
 	posDone := make(chan struct{})
 	deskRes := make(chan deskLoadResult, 1)
 	go func() { deskRes <- runDesks(ctx, desks, p, posDone) }()
+	if p.sending != nil {
+		p.sending()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	if p.rate <= 0 {
@@ -221,13 +243,20 @@ func loadRun(ctx context.Context, e *env, p loadPlan) (loadResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.bookedRecounts = rep.Total.Recharges.Count - before.Total.Recharges.Count // the site's own booked today are not the tool's
+	for _, row := range rep.Rows { // the tool's own operators: the site's (and other senders') are not its
+		if strings.HasPrefix(row.OpNo, loadOpPrefix) {
+			res.bookedRecounts += row.Recharges.Count
+		}
+	}
 	return res, nil
 }
 
 // cards: user cards to spread recharges over (each card's balance ceiling is not what is
 // measured: a request carries the balance the POS read).
 func (p loadPlan) cards() int { return min(p.requests, 5000) }
+
+// loadOpPrefix begins the numbers of the tool's operators: its recount counts their rows.
+const loadOpPrefix = "LO"
 
 // loadSite registers devices, operators with bound cards and user cards, and
 // authorizes every device.
@@ -254,7 +283,7 @@ func loadSite(ctx context.Context, svc *app.Service, devices, cards int) ([]*pos
 		if _, err := svc.IssueCard(ctx, a, app.IssueCardInput{HolderNo: "T" + card, HolderName: "操作员", CardNo: card}); err != nil {
 			return nil, nil, err
 		}
-		op, err := svc.CreateOperator(ctx, a, app.OperatorInput{OpNo: fmt.Sprintf("LO%03d", d), Name: "负载操作员", PIN: "123456", Enabled: true})
+		op, err := svc.CreateOperator(ctx, a, app.OperatorInput{OpNo: fmt.Sprintf("%s%03d", loadOpPrefix, d), Name: "负载操作员", PIN: "123456", Enabled: true})
 		if err != nil {
 			return nil, nil, err
 		}
