@@ -280,3 +280,47 @@ func TestStaff_PasswordPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The same with real sessions, through the use cases an admin has: disabling the account,
+// giving it another role, or resetting its password ends every session of it at once — each
+// refused SESSION_ENDED at its next call and by SessionActor (what a host checks a desk's
+// token with) — and leaves another account's session alone.
+func TestStaff_AdminChangesEndTheAccountsLiveSessions(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(s *apptest.Site) error
+	}{
+		{"disabled", func(s *apptest.Site) error { return s.Svc.SetStaffEnabled(ctx, s.Admin, "clerk2", false) }},
+		{"another role", func(s *apptest.Site) error { return s.Svc.SetStaffRole(ctx, s.Admin, "clerk2", app.RoleSupervisor) }},
+		{"password reset", func(s *apptest.Site) error {
+			return s.Svc.ResetStaffPassword(ctx, s.Admin, "clerk2", "clerk2-pass-9")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := apptest.New(t, apptest.Options{})
+			s.Staff("clerk2", app.RoleClerk)
+			s.Staff("clerk3", app.RoleClerk)
+			deskA, err := s.Svc.Login(ctx, "clerk2", "clerk2-pass-1")
+			must(t, err)
+			deskB, err := s.Svc.Login(ctx, "clerk2", "clerk2-pass-1")
+			must(t, err)
+			other, err := s.Svc.Login(ctx, "clerk3", "clerk3-pass-1")
+			must(t, err)
+			for _, a := range []app.Actor{deskA, deskB, other} {
+				if _, err := s.Svc.AwaitingDesk(ctx, a, apptest.UserCard(0)); err != nil {
+					t.Fatalf("before the change, %s: %v", a.User, err)
+				}
+			}
+			must(t, tc.change(s))
+			for _, a := range []app.Actor{deskA, deskB} {
+				_, err := s.Svc.AwaitingDesk(ctx, a, apptest.UserCard(0))
+				wantCode(t, err, app.CodeSessionEnded)
+				_, err = s.Svc.SessionActor(ctx, a.Session)
+				wantCode(t, err, app.CodeSessionEnded)
+			}
+			if _, err := s.Svc.AwaitingDesk(ctx, other, apptest.UserCard(0)); err != nil {
+				t.Fatalf("another account's session after the change: %v", err)
+			}
+		})
+	}
+}
