@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"database/sql"
 	"encoding/hex"
 	"io/fs"
 	"os"
@@ -57,11 +56,7 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 	noKeysOnDisk(t, filepath.Join(s.dir, session), s.siteKey, card)
 
 	// The host's ledger: one repair, by the session's clerk; the session is over.
-	raw, err := sql.Open("sqlite3", "file:"+s.db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := s.ledgerReadOnly()
 	var staff string
 	var n, open int
 	if err := raw.QueryRow(`SELECT COUNT(*), MAX(staff) FROM repairs WHERE state = 'written'`).Scan(&n, &staff); err != nil || n != 1 || staff != "clerk" {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,11 +32,7 @@ func hostKilledMidRepair(t *testing.T, afterWrite bool) {
 	d.waitAny("not on card")
 	d.keys("Enter")
 	d.waitAny("Confirm the repair")
-	raw, err := sql.Open("sqlite3", "file:"+s.db+"?mode=ro&_busy_timeout=1000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := s.ledgerReadOnly()
 	d.keys("y")
 	if afterWrite {
 		// The host is frozen (SIGSTOP) the moment the card holds the credit, so whatever the

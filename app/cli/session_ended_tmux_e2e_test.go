@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,11 +53,7 @@ func TestSessionEndedOnTheHostLetsTheClerkLogInAgainInTmux(t *testing.T) {
 		t.Fatalf("the card holds %d fen, want 13520: the 100 元 once", b)
 	}
 
-	raw, err := sql.Open("sqlite3", "file:"+s.db+"?mode=ro&_busy_timeout=1000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := s.ledgerReadOnly()
 	var repairs, sessions int
 	var staff, bySession, newest string
 	if err := raw.QueryRow(`SELECT COUNT(*), MIN(staff), MIN(desk_session) FROM repairs`).Scan(&repairs, &staff, &bySession); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"io"
 	"net"
 	"os"
@@ -49,6 +50,17 @@ func (s *tmuxSite) addClerk(user, password string) {
 	s.onLedger("clerk "+user, func(svc *app.Service) error {
 		return svc.CreateStaff(context.Background(), app.SystemActor, user, "柜员", app.RoleClerk, password)
 	})
+}
+
+// ledgerReadOnly is a read-only connection to the site's ledger file beside its host, for a
+// test to look at the rows (closed when the test ends).
+func (s *tmuxSite) ledgerReadOnly() *sql.DB {
+	raw, err := sql.Open("sqlite3", "file:"+s.db+"?mode=ro&_busy_timeout=1000")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { raw.Close() })
+	return raw
 }
 
 // onLedger runs f on the site's ledger file beside its host, as a second host of the site

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,11 +75,7 @@ func twoDesksOneRepair(t *testing.T, userB, passB string) {
 	if !strings.Contains(again, "Nothing awaits the desk for this card") {
 		t.Fatalf("the other desk, its card read again, still offers something:\n%s", again)
 	}
-	raw, err := sql.Open("sqlite3", "file:"+s.db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := s.ledgerReadOnly()
 	var n, other int
 	var staff string
 	wantStaff := "clerk"

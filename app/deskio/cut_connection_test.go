@@ -3,12 +3,10 @@ package deskio_test
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 
 	"cardcenter/app"
 	"cardcenter/app/deskapi/deskapitest"
-	"cardcenter/app/posapi"
 )
 
 // Issue 11.5: a desk on a host whose connection is cut while it records a repair it has
@@ -23,22 +21,9 @@ func TestCutConnectionWhileRecordingARepairWritesNothingTwice(t *testing.T) {
 			d := newDesk(t)
 			ctx := context.Background()
 			d.posRecharge(50*app.Yuan, false, true)
-			var cuts atomic.Int32
-			host := deskapitest.StartCutting(t, d.site.Svc, func(method string) deskapitest.Cut {
-				if method == "CompleteRepair" && cuts.Add(1) == 1 {
-					return cut
-				}
-				return deskapitest.Pass
-			})
+			host, cuts := d.cutOnce("CompleteRepair", cut)
 			desk, clerk := host.Login("clerk1")
-			dc, err := app.LookAtCard(ctx, desk, clerk, d.reader)
-			if err != nil || len(dc.Items) != 1 || dc.Items[0].Verdict.OnCard != app.NotOnCard {
-				t.Fatalf("first look %+v %v", dc, err)
-			}
-			id := dc.Items[0].Recharge.ID
-			if _, err := app.RepairCard(ctx, desk, clerk, d.reader, id, dc.Card); !errors.Is(err, app.CodeWrittenUnrecorded) || !errors.Is(err, posapi.CodeNoAnswer) {
-				t.Fatalf("repair with its record cut: %v, want WRITTEN_NOT_RECORDED over NO_ANSWER", err)
-			}
+			id := d.repairWithRecordCut(desk, clerk)
 			if got := d.read().Purse.Balance; got != int64(62*app.Yuan) {
 				t.Fatalf("the card after the write: %d fen", got)
 			}

@@ -34,6 +34,23 @@ func (d *desk) cutOnce(method string, cut deskapitest.Cut) (*deskapitest.Host, *
 	return host, &cuts
 }
 
+// repairWithRecordCut has desk look at the card and repair its one recharge, the record of
+// the write being cut: the desk is told the money is on the card, the record not confirmed.
+// It returns the recharge's id.
+func (d *desk) repairWithRecordCut(desk app.Desk, clerk app.Actor) int64 {
+	d.t.Helper()
+	ctx := context.Background()
+	dc, err := app.LookAtCard(ctx, desk, clerk, d.reader)
+	if err != nil || len(dc.Items) != 1 || dc.Items[0].Verdict.OnCard != app.NotOnCard {
+		d.t.Fatalf("first look %+v %v", dc, err)
+	}
+	id := dc.Items[0].Recharge.ID
+	if _, err := app.RepairCard(ctx, desk, clerk, d.reader, id, dc.Card); !errors.Is(err, app.CodeWrittenUnrecorded) || !errors.Is(err, posapi.CodeNoAnswer) {
+		d.t.Fatalf("repair with its record cut: %v, want WRITTEN_NOT_RECORDED over NO_ANSWER", err)
+	}
+	return id
+}
+
 // Issue 11.5, on any desk: desk A (clerk1) writes the card and the record of its write is
 // cut (the host did it and the answer was lost, or the call never reached the ledger).
 // The clerk carries the card to desk B, another clerk's on the same host: B's first read
@@ -51,14 +68,7 @@ func TestCutRepairIsSettledByTheNextReadOnAnotherDesk(t *testing.T) {
 			deskA, clerkA := host.Login("clerk1")
 			deskB, clerkB := host.Login("clerk2")
 
-			dc, err := app.LookAtCard(ctx, deskA, clerkA, d.reader)
-			if err != nil || len(dc.Items) != 1 || dc.Items[0].Verdict.OnCard != app.NotOnCard {
-				t.Fatalf("desk A's look %+v %v", dc, err)
-			}
-			id := dc.Items[0].Recharge.ID
-			if _, err := app.RepairCard(ctx, deskA, clerkA, d.reader, id, dc.Card); !errors.Is(err, app.CodeWrittenUnrecorded) || !errors.Is(err, posapi.CodeNoAnswer) {
-				t.Fatalf("desk A's repair with its record cut: %v, want WRITTEN_NOT_RECORDED over NO_ANSWER", err)
-			}
+			id := d.repairWithRecordCut(deskA, clerkA)
 			if cuts.Load() != 1 {
 				t.Fatalf("%d calls cut, want 1: the test proves nothing", cuts.Load())
 			}
