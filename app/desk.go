@@ -155,9 +155,8 @@ func (s *Service) beginRepair(ctx context.Context, actor Actor, rechargeID int64
 			// one recharge, or two copies of one card): wait for it. Only an intent left
 			// behind (a crash, a pulled card, a dropped connection) is resumed elsewhere, and
 			// then the card decides first what became of it.
-			sameDesk := existing.Staff == actor.User && existing.DeskSession == deskSessionOf(actor)
-			if !sameDesk && now.Sub(existing.StartedAt) < RepairFresh {
-				return E(CodeRepairInProgress, "recharge %d: %s began it at %s", r.ID, existing.Staff, existing.StartedAt.Format(time.TimeOnly))
+			if busy := busyElsewhere(existing, actor, now); busy != nil {
+				return busy
 			}
 			rp, resumed = existing, true
 			return nil
@@ -269,6 +268,21 @@ func notFoundOr(err error, code Code, what string, args ...any) error {
 		return nil
 	}
 	return notFound(err, code, what, args...)
+}
+
+// busyElsewhere is the refusal for a desk of repair intent rp when another desk began it
+// and may still be writing: fresh, and not this desk session's own. nil when the desk may
+// resume it. The repair (beginRepair) and the screen's read (settle) both ask it.
+func busyElsewhere(rp Repair, actor Actor, now time.Time) *Error {
+	if rp.ID == 0 || rp.State != RepairIntent {
+		return nil
+	}
+	sameDesk := rp.Staff == actor.User && rp.DeskSession == deskSessionOf(actor)
+	if sameDesk || now.Sub(rp.StartedAt) >= RepairFresh {
+		return nil
+	}
+	return E(CodeRepairInProgress, "recharge %d: %s began it at %s; another desk may resume it from %s", rp.RechargeID, rp.Staff,
+		rp.StartedAt.Format(time.TimeOnly), rp.StartedAt.Add(RepairFresh).Format(time.TimeOnly))
 }
 
 // deskSessionOf is how a repair names the desk that began it: the hash of its session, as

@@ -448,3 +448,49 @@ func TestDesk_SameClerkOnTwoDesksWaitsForTheOther(t *testing.T) {
 		t.Fatalf("an intent left behind: %+v resumed %t", left, resumed)
 	}
 }
+
+// A fresh intent another desk began shows on this desk's read as what it is — a repair in
+// progress elsewhere, nothing to write yet, with the time it may be resumed — by the same
+// check the repair makes; the desk that began it may resume it, and anyone once it is stale.
+// Before, the read offered the write and only the confirmed repair said REPAIR_IN_PROGRESS.
+func TestDesk_AFreshIntentElsewhereIsShownBeforeTheClerkConfirms(t *testing.T) {
+	s := apptest.New(t, apptest.Options{})
+	sess := s.Authorize("P1", 0)
+	res := cancelled(t, s, sess, apptest.UserCard(0), 50*yuan)
+	r := s.RechargeOf(res.RechargeID)
+	s.Staff("clerk2", app.RoleClerk)
+	deskA, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1")
+	must(t, err)
+	deskB, err := s.Svc.Login(ctx, "clerk2", "clerk2-pass-1")
+	must(t, err)
+	rd := &regressReader{regressCard{no: r.CardNo, uid: s.CardOf(r.CardNo).UID, balance: r.BalanceBefore, counter: r.CounterBefore}}
+	_, _, err = s.Svc.BeginRepair(ctx, deskA, r.ID, app.CardSnapshot{Balance: r.BalanceBefore, Counter: r.CounterBefore})
+	must(t, err)
+	item := func(a app.Actor) app.DeskItemVerdict {
+		t.Helper()
+		dc, err := s.Svc.LookAtCard(ctx, a, rd)
+		must(t, err)
+		if len(dc.Items) != 1 {
+			t.Fatalf("%s sees %+v", a.User, dc.Items)
+		}
+		return dc.Items[0]
+	}
+	if it := item(deskB); it.Blocker == nil || it.Blocker.Code != app.CodeRepairInProgress || it.Action != app.DeskNoAction {
+		t.Fatalf("desk B while desk A's intent is fresh: blocker %v action %d, want REPAIR_IN_PROGRESS and nothing to do", it.Blocker, it.Action)
+	}
+	_, err = s.Svc.Repair(ctx, deskB, rd, r.ID, rd.card)
+	wantCode(t, err, app.CodeRepairInProgress)
+	if it := item(deskA); it.Blocker != nil || it.Action != app.DeskWrite {
+		t.Fatalf("desk A, its own intent: blocker %v action %d, want the write", it.Blocker, it.Action)
+	}
+	s.Clock.Advance(app.RepairFresh)
+	if it := item(deskB); it.Blocker != nil || it.Action != app.DeskWrite {
+		t.Fatalf("desk B once the intent is stale: blocker %v action %d, want the write", it.Blocker, it.Action)
+	}
+	if _, err := s.Svc.Repair(ctx, deskB, rd, r.ID, rd.card); err != nil {
+		t.Fatalf("desk B resumes the stale intent: %v", err)
+	}
+	if rd.card.balance != r.BalanceBefore+50*yuan {
+		t.Fatalf("the card holds %d, want one credit", rd.card.balance)
+	}
+}

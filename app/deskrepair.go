@@ -144,6 +144,9 @@ func (s *Service) settle(actor Actor, it DeskItem, ledger Card, c CardOnDesk, me
 		out.Action = DeskRecordFound
 		return out
 	}
+	if out.Blocker = busyElsewhere(it.Repair, actor, s.clock.Now()); out.Blocker != nil {
+		return out
+	}
 	if it.Recharge.Amount > s.cfg.BalanceCeiling-c.Balance() {
 		out.Blocker = E(CodeOverCeiling, "card balance %d + %d > %d fen", c.Balance(), it.Recharge.Amount, s.cfg.BalanceCeiling)
 		return out
