@@ -473,3 +473,24 @@ func TestRepairCompletionLostAfterTheWrite(t *testing.T) {
 		t.Fatalf("repair %+v %v: want written after the next read", rp, err)
 	}
 }
+
+// Another desk's fresh intent on the recharge: the item is shown held, with who began it and
+// from when this desk may resume it, and enter writes nothing; once it is stale this desk
+// may write it.
+func TestRepairShowsAFreshIntentOfAnotherDesk(t *testing.T) {
+	d := viewtest.NewRepairDesk(t, "en")
+	d.POSRecharge(50*app.Yuan, false, true)
+	other := d.Site.Staff("clerk2", app.RoleClerk)
+	if _, _, err := d.Site.Svc.BeginRepair(context.Background(), other, 1, app.CardSnapshot{Balance: d.Balance(), Counter: 0}); err != nil {
+		t.Fatal(err)
+	}
+	p := d.Put(d.Page())
+	viewtest.Want(t, p, "a repair of this recharge is in progress", "clerk2 began it at 10:00:00 at another desk; this desk may resume it from", "10:02:00")
+	p = viewtest.Keys(p, "enter")
+	if s := viewtest.PageScreen(p); strings.Contains(s, "Confirm the repair") || d.Balance() != 12*app.Yuan {
+		t.Fatalf("a held item was offered for writing (card %d):\n%s", d.Balance(), s)
+	}
+	d.Site.Clock.Advance(app.RepairFresh)
+	p = d.Put(d.Take(p))
+	viewtest.Want(t, p, "enter writes 50.00 yuan")
+}

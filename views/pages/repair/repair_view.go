@@ -315,6 +315,12 @@ func (m *repairPage) itemDetail(it *app.DeskItemVerdict, w int) []string {
 		if it.Wait != nil && it.Blocker.Code == app.CodeAwaitingPOS {
 			out = append(out, repairIndent(th.Muted, m.waitText(it.Wait), w)...)
 		}
+		if rp := it.Repair; rp.ID != 0 && it.Blocker.Code == app.CodeRepairInProgress {
+			loc := m.c.Svc.Settings().Location
+			began, from := rp.StartedAt.In(loc).Format("15:04:05"), rp.StartedAt.Add(app.RepairFresh).In(loc).Format("15:04:05")
+			out = append(out, repairIndent(th.Muted, m.c.T(rp.Staff+" 于 "+began+" 在另一柜台开始;"+from+" 起本柜台可接续",
+				rp.Staff+" began it at "+began+" at another desk; this desk may resume it from "+from), w)...)
+		}
 	case it.Action == app.DeskWrite:
 		out = append(out, repairIndent(th.Good, m.c.T("enter 补写 ", "enter writes ")+app.FormatYuan(it.Recharge.Amount)+m.c.T(" 元到卡上", " yuan to the card"), w)...)
 	case it.Action == app.DeskRecordFound:
