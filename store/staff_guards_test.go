@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"cardcenter/app/apptest"
@@ -9,7 +10,9 @@ import (
 // Migration 10: a desk account is disabled, never deleted, renamed or replaced (the audit
 // log and allow() know it by name), and its lock columns hold what they stand for.
 func TestStaffAccountsAreNeverDeletedRenamedOrReplaced(t *testing.T) {
-	s := apptest.New(t, apptest.Options{})
+	// A SQLite file whatever CARDCENTER_TEST_DB says: these are SQLite's statements (INSERT
+	// OR REPLACE, its typing). PostgreSQL's staff guards: TestMoneyTablesRefuseRewritesThroughPostgreSQL.
+	s := apptest.New(t, apptest.Options{Path: filepath.Join(t.TempDir(), "ledger.db")})
 	db := s.RawDB()
 	for _, q := range []string{
 		`DELETE FROM staff WHERE username = 'clerk1'`,
