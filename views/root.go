@@ -39,6 +39,44 @@ type Root struct {
 	trayNote string // the demo tray's last answer
 	// pw is the open "change my password" dialog (nil: none); it covers the page.
 	pw *passwordDialog
+	// gen counts the logins that built the pages: a page's answer arriving after the pages
+	// were built anew (another person logged in) is dropped (see pageMsg).
+	gen int
+}
+
+// pageMsg is a page's own answer (a Cmd it returned), routed back to that page alone: the
+// root tags every page Cmd with the page's place and the login that built it.
+type pageMsg struct {
+	gen, page int
+	msg       tea.Msg
+}
+
+// routed tags cmd's message for page i of login gen; a batch is tagged Cmd by Cmd.
+func routed(gen, i int, cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		switch m := cmd().(type) {
+		case nil:
+			return nil
+		case tea.BatchMsg:
+			out := make(tea.BatchMsg, len(m))
+			for j, c := range m {
+				out[j] = routed(gen, i, c)
+			}
+			return out
+		default:
+			return pageMsg{gen, i, m}
+		}
+	}
+}
+
+// update gives msg to page i and routes what it returns back to it.
+func (r *Root) update(i int, msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	r.pages[i], cmd = r.pages[i].Update(msg)
+	return routed(r.gen, i, cmd)
 }
 
 // trayMsg is the demo card tray's answer to a swap.
@@ -101,13 +139,14 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		r.c.Actor, r.loggedIn, r.pw = msg.actor, true, nil
 		r.keys = newRootKeys(r.c)
 		r.pages, r.active = nil, 0
+		r.gen++
 		var cmds []tea.Cmd
 		for _, s := range r.specs {
 			if s.Allowed(msg.actor.Role) {
 				p := s.New(r.c)
 				p.SetSize(r.c.Width, r.contentHeight())
 				r.pages = append(r.pages, p)
-				cmds = append(cmds, p.Init())
+				cmds = append(cmds, routed(r.gen, len(r.pages)-1, p.Init()))
 			}
 		}
 		if !r.watching {
@@ -121,13 +160,18 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return r, tea.Batch(cmds...)
 	case common.ReaderMsg:
 		r.reader = msg.State
-		cmds := []tea.Cmd{watchReader(r.c, msg.State)}
-		for i, p := range r.pages {
-			var cmd tea.Cmd
-			r.pages[i], cmd = p.Update(msg)
-			cmds = append(cmds, cmd)
+		return r, tea.Batch(watchReader(r.c, msg.State), r.toPages(msg))
+	case pageMsg:
+		if msg.gen != r.gen || msg.page >= len(r.pages) {
+			return r, nil // for pages another login replaced
 		}
-		return r, tea.Batch(cmds...)
+		cmd := r.update(msg.page, msg.msg)
+		if !r.ended && common.SessionEnded(msg.msg) {
+			// The answer may be a screen's from before a logout: ask the ledger whether this
+			// session is the one that ended before covering the desk.
+			cmd = tea.Batch(cmd, probeSession(r.c))
+		}
+		return r, cmd
 	case tea.KeyPressMsg:
 		if msg.String() == "f5" && r.c.DemoTray != "" && !r.busy() {
 			return r, swapDemoCard(r.c.DemoTray)
@@ -150,17 +194,13 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if r.ended {
 		// While the login is over the desk its own answers go to it; the screens' answers
-		// still go to the screens, which keep their state for whoever logs in.
+		// (pageMsg, above) still go to the screens, which keep their state for whoever logs in.
 		switch msg.(type) {
 		case loginFailedMsg, firstRunMsg:
 			var cmd tea.Cmd
 			r.login, cmd = r.login.Update(msg)
 			return r, cmd
 		}
-	} else if common.SessionEnded(msg) {
-		// The answer may be a screen's from before a logout: ask the ledger whether this
-		// session is the one that ended before covering the desk.
-		return r, tea.Batch(r.toPages(msg), probeSession(r.c))
 	}
 	if m, ok := msg.(sessionOverMsg); ok {
 		if !r.ended && r.loggedIn && m.session == r.c.Actor.Session {
@@ -173,14 +213,12 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return r, r.toPages(msg)
 }
 
-// toPages gives msg to every page: results of commands (each page keeps only its own) and
-// what concerns all of them.
+// toPages gives msg to every page: what concerns all of them (the reader, a new session);
+// a page's own answers come back to it alone (pageMsg).
 func (r *Root) toPages(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
-	for i, p := range r.pages {
-		var cmd tea.Cmd
-		r.pages[i], cmd = p.Update(msg)
-		cmds = append(cmds, cmd)
+	for i := range r.pages {
+		cmds = append(cmds, r.update(i, msg))
 	}
 	return tea.Batch(cmds...)
 }
@@ -246,9 +284,7 @@ func (r *Root) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return r, nil
 		}
 	}
-	var cmd tea.Cmd
-	r.pages[r.active], cmd = page.Update(msg)
-	return r, cmd
+	return r, r.update(r.active, msg)
 }
 
 // enterer is a page that reads its data again each time the desk switches to it.
@@ -257,7 +293,7 @@ type enterer interface{ Entered() tea.Cmd }
 // entered tells the page just switched to that it is on screen.
 func (r *Root) entered() tea.Cmd {
 	if e, ok := r.pages[r.active].(enterer); ok {
-		return e.Entered()
+		return routed(r.gen, r.active, e.Entered())
 	}
 	return nil
 }
