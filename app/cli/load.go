@@ -17,13 +17,16 @@ import (
 	"cardcenter/app"
 	"cardcenter/app/deskapi"
 	"cardcenter/app/posapi"
+	"cardcenter/app/sitecert"
 	"cardcenter/cardio"
 	"cardcenter/store"
 )
 
 // runLoad measures recharge throughput and latency through the real HTTP path with durable
-// commits: it builds a fresh site in a temporary database, serves it on loopback, and sends
-// a fixed number of signed recharges from many simulated POS, then stops by itself.
+// commits: it builds a fresh site in a temporary database (or adds its own POS and cards to
+// a copy of a site, --db), serves it on loopback (or sends to running hosts on that ledger,
+// --host), and sends a fixed number of signed recharges from many simulated POS, then
+// stops by itself.
 // Closed loop (--rate 0): every POS sends as fast as answers come. Open loop (--rate R):
 // recharges are sent on a fixed schedule and latency counts from the scheduled time, so a
 // slow host cannot hide behind fewer sends.
@@ -38,20 +41,20 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	deskEvery := fs.Duration("desk-every", time.Second, "how often each desk looks up a card (a clerk lays one far less often)")
 	db := fs.String("db", "", "load an existing site instead of a fresh one — a copy, never a live ledger: the tool adds its own devices, operators, cards and staff (L…) and books recharges on them")
 	siteKey := siteKeyFlag(fs, "with --db: the site key file, which seals its secrets")
-	hostList := fs.String("host", "", "with --db: send to these hosts (serve processes on that ledger), comma-separated, each POS failing over along the list, instead of a host of the tool's own; plain http:// only")
+	var hosts listFlag
+	fs.Var(&hosts, "host", "with --db: send to these hosts (serve processes on that ledger), comma-separated or repeated, each POS failing over along the list, instead of a host of the tool's own; plain http:// on this machine only")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var hosts []string
-	if *hostList != "" {
-		if *db == "" {
-			return app.E(app.CodeBadInput, "--host needs --db, the ledger its hosts serve")
+	if len(hosts) > 0 && *db == "" {
+		return app.E(app.CodeBadInput, "--host needs --db, the ledger its hosts serve")
+	}
+	for _, h := range hosts {
+		if err := sitecert.CheckHostURL(h, false, false); err != nil {
+			return err
 		}
-		for _, h := range strings.Split(*hostList, ",") {
-			if !strings.HasPrefix(h, "http://") {
-				return app.E(app.CodeBadInput, "--host %q: plain http:// on loopback only", h)
-			}
-			hosts = append(hosts, h)
+		if !strings.HasPrefix(h, "http://") {
+			return app.E(app.CodeBadInput, "--host %s: the load tool pins no certificate; give the hosts' plain http:// on this machine", h)
 		}
 	}
 	var seal []byte

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -62,5 +63,22 @@ func TestLoadOnAnExistingSiteCountsOnlyItsOwn(t *testing.T) {
 	}
 	if _, err := loadRun(context.Background(), e, plan); err == nil || !strings.Contains(err.Error(), "fresh copy") {
 		t.Fatalf("a second load on the same copy: %v, want a refusal that asks for a fresh copy", err)
+	}
+}
+
+// --host names running hosts on the ledger --db names, each plain http:// on this machine
+// (the tool pins no certificate); anything else is refused before any work.
+func TestLoadRefusesHostsItCannotReach(t *testing.T) {
+	e := &env{stdout: io.Discard, stderr: io.Discard, clock: app.SystemClock{}, cfg: app.DefaultConfig()}
+	for _, args := range [][]string{
+		{"--host", "http://127.0.0.1:1"},
+		{"--db", "x.db", "--host", "http://10.0.0.1:8620"},
+		{"--db", "x.db", "--host", "https://127.0.0.1:8620"},
+		{"--db", "x.db", "--host", "127.0.0.1:8620"},
+	} {
+		err := runLoad(context.Background(), e, args)
+		if !errors.Is(err, app.CodeBadInput) && !errors.Is(err, app.CodePlainHTTPRefused) {
+			t.Errorf("load %v: %v, want a refusal", args, err)
+		}
 	}
 }
