@@ -66,11 +66,10 @@ type repairPage struct {
 	target  *app.DeskItemVerdict
 	writing string // UID of the card being written
 	moved   bool   // the reader changed while writing
-	// onCard: the failed repair's money is on the card and only the ledger's record of it is
-	// missing; the screen must not say "not done" over a credited card.
-	onCard bool
-	// sessionEnded: the failure was the ledger refusing the ended session.
-	sessionEnded bool
+	// failure is the refusal the screen shows, if any: the failed screen says "written, not
+	// yet recorded" for a credited card (never "not done"), and reads the card again after
+	// a new login if it was the ended session.
+	failure error
 
 	note     string
 	noteKind noteKind
@@ -133,7 +132,7 @@ func (m *repairPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 	case common.SessionResumedMsg:
 		// Refused for an ended session, the screen says "log in again"; now that the clerk has,
 		// the card still on the reader is read again under the new session.
-		if m.state == repairFailed && m.sessionEnded && m.reader == app.ReaderCard {
+		if m.state == repairFailed && errors.Is(m.failure, app.CodeSessionEnded) && m.reader == app.ReaderCard {
 			cmd = m.startRead()
 		}
 	case tea.KeyPressMsg:
@@ -149,7 +148,7 @@ func (m *repairPage) say(kind noteKind, zh, en string) { m.note, m.noteKind = m.
 
 func (m *repairPage) sayErr(err error) {
 	m.note, m.noteKind = m.c.Msg(err), noteBad
-	m.sessionEnded = errors.Is(err, app.CodeSessionEnded)
+	m.failure = err
 }
 
 // onReader follows the reader: cards coming and going, pcscd and readers appearing.
@@ -205,7 +204,7 @@ func (m *repairPage) keepFailure() string {
 // startRead reads the card on the reader under a new seq.
 func (m *repairPage) startRead() tea.Cmd {
 	m.seq++
-	m.onCard, m.sessionEnded = false, false
+	m.failure = nil
 	m.card, m.target, m.state = nil, nil, repairReading
 	if m.c.Cards == nil {
 		m.state = repairNoReader
@@ -252,7 +251,7 @@ func (m *repairPage) onWrite(msg repairWriteMsg) {
 	if msg.err != nil {
 		m.state = repairFailed
 		m.sayErr(msg.err)
-		if m.onCard = errors.Is(msg.err, app.CodeWrittenUnrecorded); m.onCard {
+		if m.writtenUnrecorded() {
 			if cause := causeOf(msg.err); cause != nil {
 				m.note += m.c.T("(", " (") + m.c.Msg(cause) + m.c.T(")", ")")
 			}
@@ -328,6 +327,11 @@ func repairRefs(rs []app.Repair) string {
 		s += r.Ref
 	}
 	return s
+}
+
+// writtenUnrecorded: the failed repair's money is on the card, only its record is missing.
+func (m *repairPage) writtenUnrecorded() bool {
+	return errors.Is(m.failure, app.CodeWrittenUnrecorded)
 }
 
 // causeOf is what a use case's refusal wraps (fmt.Errorf("%w: %w", refusal, cause)).

@@ -430,7 +430,7 @@ func (m *repairPage) failedView(w int) string {
 	if m.card != nil {
 		lines = append(m.cardHeader(), "")
 	}
-	if m.onCard {
+	if m.writtenUnrecorded() {
 		lines = append(lines, th.Warn.Render(m.c.T("已写卡,尚未记录", "Written to the card; not yet recorded")), "")
 		lines = append(lines, repairIndent(th.Warn, m.note, w)...)
 	} else {
