@@ -15,9 +15,8 @@ import (
 // connection-less desk, settles the repair by what the card shows, and nothing is written
 // twice: the card holds the credit once and the ledger one finished repair.
 func TestCutConnectionWhileRecordingARepairWritesNothingTwice(t *testing.T) {
-	for _, cut := range []deskapitest.Cut{deskapitest.LoseAnswer, deskapitest.LoseCall} {
-		name := map[deskapitest.Cut]string{deskapitest.LoseAnswer: "answer lost", deskapitest.LoseCall: "call lost"}[cut]
-		t.Run(name, func(t *testing.T) {
+	for _, cut := range deskapitest.Cuts {
+		t.Run(cut.String(), func(t *testing.T) {
 			d := newDesk(t)
 			ctx := context.Background()
 			d.posRecharge(50*app.Yuan, false, true)

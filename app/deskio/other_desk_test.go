@@ -57,9 +57,8 @@ func (d *desk) repairWithRecordCut(desk app.Desk, clerk app.Actor) int64 {
 // settles the repair from the card — finished, written, the credit once on the card — and
 // offers nothing more to write.
 func TestCutRepairIsSettledByTheNextReadOnAnotherDesk(t *testing.T) {
-	for _, cut := range []deskapitest.Cut{deskapitest.LoseAnswer, deskapitest.LoseCall} {
-		name := map[deskapitest.Cut]string{deskapitest.LoseAnswer: "answer lost", deskapitest.LoseCall: "call lost"}[cut]
-		t.Run(name, func(t *testing.T) {
+	for _, cut := range deskapitest.Cuts {
+		t.Run(cut.String(), func(t *testing.T) {
 			d := newDesk(t)
 			ctx := context.Background()
 			d.posRecharge(50*app.Yuan, false, true)

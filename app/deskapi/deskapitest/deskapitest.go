@@ -41,6 +41,19 @@ const (
 	LoseCall              // the connection dropped before the ledger saw the call
 )
 
+// Cuts are the two ways a call is lost, for a test to run once each.
+var Cuts = []Cut{LoseAnswer, LoseCall}
+
+func (c Cut) String() string {
+	switch c {
+	case LoseAnswer:
+		return "answer lost"
+	case LoseCall:
+		return "call lost"
+	}
+	return "passed"
+}
+
 // StartCutting is Start with a network that may cut each call to a desk method (the path
 // PathPrefix+method) on its way in or its way out, as cut decides.
 func StartCutting(t testing.TB, svc deskapi.Ledger, cut func(method string) Cut) *Host {
