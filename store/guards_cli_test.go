@@ -339,17 +339,7 @@ func TestMoneyTablesRefuseRewritesThroughTheSQLiteCLI(t *testing.T) {
 	defer db.Close()
 
 	// Every table is classified.
-	var tables []string
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
+	tables := tableNames(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	for _, name := range tables {
 		protected := slices.ContainsFunc(protectedTables, func(p protectedTable) bool { return p.table == name })
 		if protected == slices.Contains(freeTables, name) {
@@ -607,4 +597,26 @@ func (ti tableInfo) attacksOn(t *testing.T, db *sql.DB, mutable []string, dir st
 		}
 	}
 	return out
+}
+
+// tableNames is the one column of names query lists (a catalog's tables).
+func tableNames(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

@@ -78,17 +78,7 @@ func TestMoneyTablesRefuseRewritesThroughPostgreSQL(t *testing.T) {
 	}
 
 	guarded := append(slices.Clone(protectedTables), pgGuardedTables...)
-	var tables []string
-	rows, err := raw.Query(`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
+	tables := tableNames(t, raw, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
 	for _, name := range tables {
 		g := slices.ContainsFunc(guarded, func(p protectedTable) bool { return p.table == name })
 		free := slices.Contains(freeTables, name) && !slices.Contains([]string{"staff", "staff_sessions"}, name)
