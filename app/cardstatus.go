@@ -12,8 +12,9 @@ const (
 )
 
 // CardStatusRule is everything the system says about one status: the one home of rule 10.
-// A new status is one line here (plus its value in the schema's CHECK, which a test
-// compares with this table); every screen and command only displays it.
+// A new status is a constant and one line here (and, if it refuses with a code of its own,
+// that code in errors.go); the ledger takes its statuses from this table at every open
+// (store/cardstatuses.go), and every screen and command only displays it.
 type CardStatusRule struct {
 	Status CardStatus
 	// MayAuthorize: an authorization card in this status may authorise a POS.

@@ -1,29 +1,22 @@
 package app_test
 
 import (
-	"regexp"
-	"slices"
 	"testing"
 
 	"cardcenter/app"
-	"cardcenter/store"
 )
 
-// The card status table is the one home of rule 10: every status the schema allows is in
-// it with a name in both languages and a refusal unless it is usable, and every status in
-// it is one the schema allows. A new status that is only half added fails here.
-func TestCardStatusTableMatchesTheSchema(t *testing.T) {
-	m := regexp.MustCompile(`status\s+TEXT NOT NULL CHECK \(status IN \(([^)]*)\)\)`).FindStringSubmatch(store.Schema())
-	if m == nil {
-		t.Fatal("the schema has no CHECK of cards.status")
-	}
-	var schema []app.CardStatus
-	for _, q := range regexp.MustCompile(`'([a-z_]+)'`).FindAllStringSubmatch(m[1], -1) {
-		schema = append(schema, app.CardStatus(q[1]))
-	}
-	var table []app.CardStatus
+// The card status table is the one home of rule 10: every status in it has a name in both
+// languages, and a refusal the catalogue knows exactly when a use is refused. The database
+// takes its statuses from this table at every open (store/cardstatuses_test.go), so a new
+// status is a line here and, for a refusal of its own, a code in errors.go.
+func TestCardStatusTableIsWhole(t *testing.T) {
+	seen := map[app.CardStatus]bool{}
 	for _, r := range app.CardStatuses {
-		table = append(table, r.Status)
+		if seen[r.Status] || !r.Status.Valid() {
+			t.Errorf("status %s is listed twice or is not valid", r.Status)
+		}
+		seen[r.Status] = true
 		if r.ZH == "" || r.EN == "" {
 			t.Errorf("status %s has no name in both languages", r.Status)
 		}
@@ -34,10 +27,8 @@ func TestCardStatusTableMatchesTheSchema(t *testing.T) {
 			t.Errorf("status %s refuses with %s, which the catalogue does not know", r.Status, r.Refusal)
 		}
 	}
-	slices.Sort(schema)
-	slices.Sort(table)
-	if !slices.Equal(schema, table) {
-		t.Fatalf("the schema allows %v, the table has %v", schema, table)
+	if !seen[app.CardNormal] || len(seen) < 2 {
+		t.Fatalf("the table lacks the usable status or any other: %v", seen)
 	}
 	if app.CardStatus("stolen").Valid() || app.CardStatus("stolen").Rule().MayRecharge {
 		t.Fatal("an unknown status may be used")

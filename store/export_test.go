@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"testing"
 
 	"cardcenter/app"
 )
@@ -56,4 +57,26 @@ func PGPlans(st *Store, call func(tx app.Tx)) ([]string, error) {
 		}
 	}
 	return plans, nil
+}
+
+// QueryColumn is the one column of text query lists (a catalog's tables, a table's codes).
+func QueryColumn(t testing.TB, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

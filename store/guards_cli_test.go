@@ -16,6 +16,7 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
+	"cardcenter/store"
 )
 
 // protectedTables are the ledger's money tables and what may legitimately change in each;
@@ -126,6 +127,7 @@ var protectedTables = []protectedTable{
 // freeTables hold master data that admins edit; every table of the schema is in exactly
 // one of the two lists, so a new table must be classified.
 var freeTables = []string{"cardholders", "cards", "devices", "operators", "auth_cards", "staff",
+	"card_statuses",       // filled from app.CardStatuses at every open (store/cardstatuses.go)
 	"pending_conversions", // the program's own bookkeeping of conversions still to run at open
 	"staff_sessions"}      // no money; its own triggers are tried in app/sessions_test.go
 
@@ -339,7 +341,7 @@ func TestMoneyTablesRefuseRewritesThroughTheSQLiteCLI(t *testing.T) {
 	defer db.Close()
 
 	// Every table is classified.
-	tables := tableNames(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	tables := store.QueryColumn(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	for _, name := range tables {
 		protected := slices.ContainsFunc(protectedTables, func(p protectedTable) bool { return p.table == name })
 		if protected == slices.Contains(freeTables, name) {
@@ -597,26 +599,4 @@ func (ti tableInfo) attacksOn(t *testing.T, db *sql.DB, mutable []string, dir st
 		}
 	}
 	return out
-}
-
-// tableNames is the one column of names query lists (a catalog's tables).
-func tableNames(t *testing.T, db *sql.DB, query string) []string {
-	t.Helper()
-	rows, err := db.Query(query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return names
 }

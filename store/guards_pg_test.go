@@ -78,7 +78,7 @@ func TestMoneyTablesRefuseRewritesThroughPostgreSQL(t *testing.T) {
 	}
 
 	guarded := append(slices.Clone(protectedTables), pgGuardedTables...)
-	tables := tableNames(t, raw, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
+	tables := store.QueryColumn(t, raw, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
 	for _, name := range tables {
 		g := slices.ContainsFunc(guarded, func(p protectedTable) bool { return p.table == name })
 		free := slices.Contains(freeTables, name) && !slices.Contains([]string{"staff", "staff_sessions"}, name)

@@ -17,7 +17,7 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	db, err := postgres.Open(dsn, postgres.Options{Create: opt.Create, ReadConns: opt.ReadConns,
-		Serializable: opt.pgSerializable, MigrateTo: opt.migrateTo, Check: func(pool *sql.DB) error { return checkSealKey(pool, seal) }})
+		Serializable: opt.pgSerializable, MigrateTo: opt.migrateTo, Check: afterMigrations(seal, opt.migrateTo == 0 || opt.migrateTo >= postgres.CardStatusesSince)})
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	db, err := sqlite.Open(path, sqlite.Options{Create: opt.Create, MaxBatch: opt.MaxBatch, ReadConns: opt.ReadConns,
 		MigrateTo: opt.migrateTo, BulkLoad: opt.bulkLoad, Seal: liteSealer(seal),
-		Check: func(w *sql.DB) error { return checkSealKey(w, seal) }})
+		Check: afterMigrations(seal, opt.migrateTo == 0 || opt.migrateTo >= sqlite.CardStatusesSince)})
 	if err != nil {
 		return nil, err
 	}

@@ -556,10 +556,24 @@ BEGIN
 END $$;
 CREATE TRIGGER repairs_desk_session_fixed BEFORE UPDATE ON repairs FOR EACH ROW EXECUTE FUNCTION cc_repairs_desk_session_fixed();
 `,
+	// 5: card statuses are a table the program fills from app.CardStatuses at every open
+	// (SQLite migration 13, store/cardstatuses.go); cards.status refers to it instead of
+	// a CHECK listing version 1's five.
+	`
+CREATE TABLE card_statuses (
+	code TEXT PRIMARY KEY CHECK (code ~ '^[a-z][a-z_]{0,31}$')
+);
+INSERT INTO card_statuses(code) VALUES ('normal'), ('lost'), ('frozen'), ('bad'), ('cancelled');
+ALTER TABLE cards DROP CONSTRAINT cards_status_check;
+ALTER TABLE cards ADD CONSTRAINT cards_status_known FOREIGN KEY (status) REFERENCES card_statuses(code);
+`,
 }
 
 // PGSchemaVersion is the PostgreSQL schema version this program writes.
 var SchemaVersion = len(migrations)
+
+// CardStatusesSince is the first version with the card_statuses table.
+const CardStatusesSince = 5
 
 // PGSchema is every PostgreSQL migration's SQL in order (tests key template databases by it).
 func Schema() string { return strings.Join(migrations, "\n") }

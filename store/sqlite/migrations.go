@@ -689,10 +689,37 @@ CREATE TRIGGER repairs_desk_session_fixed BEFORE UPDATE OF desk_session ON repai
 	WHEN NEW.desk_session IS NOT OLD.desk_session
 	BEGIN SELECT RAISE(ABORT, 'repairs: the desk that began a repair never changes'); END;
 `,
+	// 13: card statuses become a table that the program fills from app.CardStatuses at
+	// every open (store/cardstatuses.go), and cards.status refers to it instead of a CHECK
+	// that lists version 1's five: so a new status is a line in app/cardstatus.go and no
+	// migration. The database still refuses a status no program knows (the foreign key).
+	// SQLite cannot drop a CHECK, so cards is rebuilt; the foreign keys that point at it
+	// are deferred to the commit, by when every card is back under the same number.
+	`
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE card_statuses (
+	code TEXT PRIMARY KEY CHECK (code GLOB '[a-z]*' AND code NOT GLOB '*[^a-z_]*' AND length(code) <= 32)
+) WITHOUT ROWID;
+INSERT INTO card_statuses(code) VALUES ('normal'), ('lost'), ('frozen'), ('bad'), ('cancelled');
+CREATE TEMP TABLE cards_v12 AS SELECT card_no, uid, holder_id, status FROM main.cards;
+DROP TABLE main.cards;
+CREATE TABLE main.cards (
+	card_no    TEXT PRIMARY KEY,
+	uid        TEXT UNIQUE,          -- NULL until personalised through a reader
+	holder_id  INTEGER NOT NULL REFERENCES cardholders(id),
+	status     TEXT NOT NULL REFERENCES card_statuses(code)
+);
+CREATE INDEX main.cards_holder ON cards(holder_id);
+INSERT INTO main.cards(card_no, uid, holder_id, status) SELECT card_no, uid, holder_id, status FROM temp.cards_v12;
+DROP TABLE temp.cards_v12;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.
 var SchemaVersion = len(migrations)
+
+// CardStatusesSince is the first version with the card_statuses table.
+const CardStatusesSince = 13
 
 // Schema is every migration's SQL in order: the schema a ledger of this program has, as
 // text, for tests that hold the app's tables against it.
