@@ -35,30 +35,6 @@ type StoredAnswer struct {
 	ReceivedAt  time.Time
 }
 
-// ReportRow is one operator's line for one settlement day of the operator cash report.
-type ReportRow struct {
-	Day          string
-	OperatorID   int64
-	OpNo         string
-	OperatorName string
-	Recharges    Totals // every booked recharge of the day, reversed later or not
-	Reversals    Totals // processed reversals of those recharges
-	Cancels      int64  // shown, never counted in money (rule 13)
-	// LateReversals: reversals processed on this day of recharges booked on an earlier,
-	// already settled day (a line of its own: the earlier day stays frozen).
-	LateReversals Totals
-	// Adjustments: operator cash adjustments (长短款) decided on this day, signed.
-	Adjustments Totals
-	Settled     bool
-}
-
-// Cash is the POS现金充值 figure: what the operator must hand in — the day's bookings, less
-// the processed reversals of them, less late reversals processed on the day, plus the cash
-// adjustments (长短款) decided on the day.
-func (r ReportRow) Cash() Fen {
-	return r.Recharges.Amount - r.Reversals.Amount - r.LateReversals.Amount + r.Adjustments.Amount
-}
-
 // ReadTx is every question the use cases ask of the ledger.
 type ReadTx interface {
 	Device(id string) (Device, error)

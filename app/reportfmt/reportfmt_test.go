@@ -133,3 +133,36 @@ func TestXLSXOpensAndHoldsTheNumbers(t *testing.T) {
 		})
 	}
 }
+
+// Every line of the flat table has a cell under every heading, in both languages, and a
+// column is numeric exactly when its cells are numbers: the command line right-aligns by
+// FlatNumeric, so a column added with the wrong flag, or a cell put under another heading,
+// fails here.
+func TestFlatColumnsHoldWhatTheirHeadingsSay(t *testing.T) {
+	rep := app.Report{From: "2026-03-02", To: "2026-03-02", Rows: []app.ReportRow{{Day: "2026-03-02", OpNo: "OP1", OperatorName: "张三",
+		Recharges: app.Totals{Count: 3, Amount: 5000}, Reversals: app.Totals{Count: 1, Amount: 1000}, Cancels: 2,
+		LateReversals: app.Totals{Count: 1, Amount: 700}, Adjustments: app.Totals{Count: 1, Amount: -100}}}}
+	rep.Total = rep.Rows[0]
+	for _, lang := range []string{"zh", "en"} {
+		cells := reportfmt.Flat(rep, lang)
+		heads := cells[0]
+		for _, line := range cells[1:] {
+			if len(line) != len(heads) {
+				t.Fatalf("%s: a line of %d cells under %d headings: %q", lang, len(line), len(heads), line)
+			}
+		}
+		data := cells[1]
+		for i, h := range heads {
+			_, err := app.ParseYuan(strings.TrimPrefix(data[i], "-"))
+			if isNum := err == nil; isNum != reportfmt.FlatNumeric(i) {
+				t.Errorf("%s: column %d %q holds %q, numeric %v", lang, i, h, data[i], reportfmt.FlatNumeric(i))
+			}
+		}
+		if cash := data[len(heads)-2]; cash != app.FormatYuan(rep.Rows[0].Cash()) {
+			t.Errorf("%s: POS cash %q, the row's Cash() is %s", lang, cash, app.FormatYuan(rep.Rows[0].Cash()))
+		}
+	}
+	if reportfmt.FlatNumeric(-1) || reportfmt.FlatNumeric(len(reportfmt.FlatHeadings("zh"))) {
+		t.Error("a column outside the table is numeric")
+	}
+}
