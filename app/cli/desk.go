@@ -15,6 +15,7 @@ import (
 	"cardcenter/app"
 	"cardcenter/app/deskapi"
 	"cardcenter/app/deskio"
+	"cardcenter/app/localfile"
 	"cardcenter/app/provision"
 	"cardcenter/app/sitecert"
 	"cardcenter/cardio"
@@ -147,15 +148,11 @@ func connectDesk(ctx context.Context, urls, pins []string, insecure bool, trust 
 
 // defaultDeskDB is the ledger under the XDG data directory.
 func defaultDeskDB() string {
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "cardcenter.db"
-		}
-		dir = filepath.Join(home, ".local", "share")
+	path, err := localfile.DataDir("ledger.db")
+	if err != nil {
+		return "cardcenter.db"
 	}
-	return filepath.Join(dir, "cardcenter", "ledger.db")
+	return path
 }
 
 // langFromEnv: the desk speaks Chinese unless the locale says English.

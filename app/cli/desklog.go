@@ -8,21 +8,18 @@ import (
 	"syscall"
 
 	"cardcenter/app"
+	"cardcenter/app/localfile"
 )
 
 // defaultDeskLog is the desk's log under the XDG state directory: a log is state, not data
 // or config, and each user's own. It used to sit in the shared /tmp, where another user
 // could create it first (or as a symlink) and read or redirect every line.
 func defaultDeskLog() (string, error) {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" || !filepath.IsAbs(dir) { // the spec says a relative value is to be ignored
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("desk log: %w", err)
-		}
-		dir = filepath.Join(home, ".local", "state")
+	path, err := localfile.StateDir("desk.log")
+	if err != nil {
+		return "", fmt.Errorf("desk log: %w", err)
 	}
-	return filepath.Join(dir, "cardcenter", "desk.log"), nil
+	return path, nil
 }
 
 // openPrivateLog opens path for appending, creating it (and its directory, 0700) with mode

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"cardcenter/app"
+	"cardcenter/app/localfile"
 )
 
 // SecretLen is the length of a device secret.
@@ -22,15 +23,11 @@ const SecretLen = 32
 
 // DefaultDir is $XDG_DATA_HOME/cardcenter/provision (~/.local/share/cardcenter/provision).
 func DefaultDir() (string, error) {
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" || !filepath.IsAbs(dir) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("provisioning directory: %w", err)
-		}
-		dir = filepath.Join(home, ".local", "share")
+	dir, err := localfile.DataDir("provision")
+	if err != nil {
+		return "", fmt.Errorf("provisioning directory: %w", err)
 	}
-	return filepath.Join(dir, "cardcenter", "provision"), nil
+	return dir, nil
 }
 
 // FileName is the file of a device in dir. A device id is free text; anything but
@@ -65,25 +62,11 @@ func Write(dir, deviceID string, secret []byte) (string, error) {
 		return "", app.E(app.CodeUnsafeFile, "%s must be a directory (not a symlink) that only its owner can write to", dir)
 	}
 	path := FileName(dir, deviceID)
-	tmp, err := os.CreateTemp(dir, ".provision-*")
+	body := []byte(hex.EncodeToString(secret) + "\n")
+	err := localfile.WriteAtomic(path, body, 0o600)
+	clear(body)
 	if err != nil {
 		return "", fmt.Errorf("provisioning file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // gone after the rename; cleans up on any failure
-	body := []byte(hex.EncodeToString(secret) + "\n")
-	_, werr := tmp.Write(body)
-	clear(body)
-	cerr := tmp.Chmod(0o600) // CreateTemp makes 0600 already; say it anyway
-	serr := tmp.Sync()
-	if err := errors.Join(werr, cerr, serr, tmp.Close()); err != nil {
-		return "", fmt.Errorf("provisioning file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("provisioning file: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // the rename itself survives a power cut
-		d.Close()
 	}
 	return path, nil
 }

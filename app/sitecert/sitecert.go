@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/localfile"
 )
 
 // Fingerprint is the SHA-256 of a certificate's DER bytes: what `openssl x509 -noout
@@ -267,38 +268,16 @@ func MakeOrLoad(dir string, now time.Time, names []string) (Site, error) {
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb})
 	clear(kb)
 	// The key first, the certificate last: a certificate on disk always has its key.
-	if err := writeNew(dir, keyFile, keyPEM, 0o600); err != nil {
+	if err := localfile.WriteAtomic(keyFile, keyPEM, 0o600); err != nil {
 		return Site{}, fmt.Errorf("site certificate: %w", err)
 	}
 	clear(keyPEM)
-	if err := writeNew(dir, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	if err := localfile.WriteAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		return Site{}, fmt.Errorf("site certificate: %w", err)
 	}
 	s, err := Load(certFile, keyFile)
 	s.Made = true
 	return s, err
-}
-
-// writeNew writes b to path through a file made beside it and renamed over it: a symlink
-// planted at the name is replaced, never followed.
-func writeNew(dir, path string, b []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(b)
-	if err := errors.Join(werr, tmp.Chmod(mode), tmp.Sync(), tmp.Close()); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // Load reads a certificate and its key (PEM), as given with --tls-cert/--tls-key or made by

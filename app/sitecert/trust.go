@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"cardcenter/app"
+	"cardcenter/app/localfile"
 )
 
 // The three ways a desk trusts its host, strongest first: the fingerprint given at setup
@@ -179,7 +180,7 @@ func (k *KnownHosts) Remember(hostURL string, fp Fingerprint) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("known hosts: %w", err)
 	}
-	if err := writeNew(dir, k.Path, []byte(b.String()), 0o600); err != nil {
+	if err := localfile.WriteAtomic(k.Path, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("known hosts: %w", err)
 	}
 	return nil
