@@ -1,16 +1,13 @@
 package views
 
 import (
-	"bufio"
 	"cardcenter/app"
 	"cardcenter/views/common"
 	"cardcenter/views/components/confirm"
 	"cardcenter/views/theme"
-	"fmt"
+	"context"
 	"log/slog"
-	"net"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -83,20 +80,13 @@ func (r *Root) update(i int, msg tea.Msg) tea.Cmd {
 type trayMsg struct{ note string }
 
 // swapDemoCard asks the demo card tray to lay the next card on the reader.
-func swapDemoCard(sock string) tea.Cmd {
+func swapDemoCard(ctx context.Context, tray common.Tray) tea.Cmd {
 	return func() tea.Msg {
-		conn, err := net.DialTimeout("unix", sock, time.Second)
+		note, err := tray.Next(ctx)
 		if err != nil {
 			return trayMsg{"card tray: " + err.Error()}
 		}
-		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		fmt.Fprintln(conn, "next")
-		line, err := bufio.NewReader(conn).ReadString('\n')
-		if err != nil {
-			return trayMsg{"card tray: " + err.Error()}
-		}
-		return trayMsg{strings.TrimSpace(line)}
+		return trayMsg{note}
 	}
 }
 
@@ -173,8 +163,8 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return r, cmd
 	case tea.KeyPressMsg:
-		if msg.String() == "f5" && r.c.DemoTray != "" && !r.busy() {
-			return r, swapDemoCard(r.c.DemoTray)
+		if msg.String() == "f5" && r.c.Tray != nil && !r.busy() {
+			return r, swapDemoCard(r.c.Ctx, r.c.Tray)
 		}
 		return r.key(msg)
 	case trayMsg:
@@ -414,7 +404,7 @@ func (r *Root) tabLine() string {
 			break
 		}
 	}
-	if r.c.DemoTray != "" {
+	if r.c.Tray != nil {
 		line += th.Warn.Render("  " + r.c.T("演示:F5 换卡", "demo: F5 swaps the card"))
 		if r.trayNote != "" {
 			line += th.Muted.Render(" (" + r.trayNote + ")")

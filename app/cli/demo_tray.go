@@ -161,3 +161,29 @@ func (t *tray) serveControl(ln net.Listener) {
 		}()
 	}
 }
+
+// trayControl is the desk's side of the tray's control socket: F5 on the desk asks it to
+// lay the next card on the reader (views/common.Tray).
+type trayControl string
+
+func (sock trayControl) Next(ctx context.Context) (string, error) {
+	var d net.Dialer
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	conn, err := d.DialContext(dctx, "unix", string(sock))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return "", err
+	}
+	if _, err := fmt.Fprintln(conn, "next"); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}

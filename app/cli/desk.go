@@ -107,7 +107,20 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	}
 	cards := &deskio.PCSC{Keys: keys, Scope: scope}
 	cards.Choose(*reader)
-	c = &common.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, DemoTray: *demoTray, ProvisionDir: *provisionDir}
+	receipts, err := localfile.DataDir("receipts")
+	if err != nil {
+		return err
+	}
+	exports, err := localfile.DataDir("reports")
+	if err != nil {
+		return err
+	}
+	c = &common.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, ProvisionDir: *provisionDir,
+		Receipts: localfile.Folder{Dir: receipts, DirPerm: 0o700, FilePerm: 0o600},
+		Exports:  localfile.Folder{Dir: exports, DirPerm: 0o755, FilePerm: 0o644}}
+	if *demoTray != "" {
+		c.Tray = trayControl(*demoTray)
+	}
 	_, err = tea.NewProgram(views.NewRoot(c, views.Pages()), tea.WithContext(ctx)).Run()
 	// Leaving the desk logged in ends the session too (on a host its token would otherwise
 	// stay good until it idles out), within a short wait: the desk is closing.

@@ -26,12 +26,26 @@ type Common struct {
 	Cards  CardSource
 	Width  int
 	Height int
-	// DemoTray is the demo card tray's control socket: in demo mode F5 swaps the card on
-	// the reader (cardcenter demo tray). Empty outside the demo.
-	DemoTray string
+	// Receipts and Exports are where the repair screen saves a receipt and the reports
+	// screen an export (app/localfile.Folder under $XDG_DATA_HOME/cardcenter).
+	Receipts, Exports Folder
+	// Tray is the demo's card tray: in demo mode F5 lays the next card on the reader
+	// (cardcenter demo tray). Nil outside the demo.
+	Tray Tray
 	// ProvisionDir is where the devices screen writes a device's secret file (0600) when
 	// it registers the device or rotates its secret (app/provision).
 	ProvisionDir string
+}
+
+// Folder is where a screen saves a file it hands out, under a name of its own; it says
+// where the file is. The file appears whole or not at all.
+type Folder interface {
+	Save(name string, data []byte) (path string, err error)
+}
+
+// Tray lays the next card on the reader and says which (the demo's card tray).
+type Tray interface {
+	Next(ctx context.Context) (note string, err error)
 }
 
 // T picks the text for the desk's language.

@@ -23,6 +23,7 @@ import (
 	"cardcenter/app/apptest"
 	"cardcenter/app/deskapi/deskapitest"
 	"cardcenter/app/deskio"
+	"cardcenter/app/localfile"
 	"cardcenter/cardio"
 	"cardcenter/cardio/vcard"
 )
@@ -54,8 +55,19 @@ func New(t testing.TB, actor app.Actor, lang string) *Desk {
 	}
 	cards := NewCards()
 	c := &common.Common{Ctx: context.Background(), Svc: s.Svc, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
-		ProvisionDir: filepath.Join(t.TempDir(), "provision")}
+		ProvisionDir: filepath.Join(t.TempDir(), "provision"), Receipts: folder(t, "receipts"), Exports: folder(t, "reports")}
 	return &Desk{Site: s, C: c, Cards: cards}
+}
+
+// folder is a desk's folder as the desk makes it (app/localfile), under the test's
+// $XDG_DATA_HOME when it set one to look at the files, else in a folder of its own: a
+// test never writes into the home directory.
+func folder(t testing.TB, name string) localfile.Folder {
+	dir, err := localfile.DataDir(name)
+	if err != nil || os.Getenv("XDG_DATA_HOME") == "" {
+		dir = filepath.Join(t.TempDir(), name)
+	}
+	return localfile.Folder{Dir: dir, DirPerm: 0o700, FilePerm: 0o600}
 }
 
 // longSessions: screen tests move the clock by days, and their desks' sessions must outlive
@@ -91,7 +103,7 @@ func NewRemote(t testing.TB, actor app.Actor, lang string) *Desk {
 	}
 	cards := NewCards()
 	c := &common.Common{Ctx: context.Background(), Svc: client, Actor: actor, Lang: lang, Cards: cards, Width: Width, Height: Height,
-		ProvisionDir: filepath.Join(t.TempDir(), "provision")}
+		ProvisionDir: filepath.Join(t.TempDir(), "provision"), Receipts: folder(t, "receipts"), Exports: folder(t, "reports")}
 	return &Desk{Site: s, C: c, Cards: cards, Host: host}
 }
 

@@ -2,8 +2,6 @@ package repair
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -100,52 +98,15 @@ func (m *repairPage) loadReceipt(seq int, rechargeID int64) tea.Cmd {
 	}
 }
 
-// print saves the receipt as a UTF-8 text file (the desk has no printer of its own):
-// $XDG_DATA_HOME/cardcenter/receipts/<repair ref>.txt.
+// print saves the receipt as a UTF-8 text file (the desk has no printer of its own) in the
+// desk's receipts folder, as <repair ref>.txt.
 func (m *repairPage) print(rc app.Receipt, reprint bool) tea.Cmd {
 	text := repairReceiptText(m.c, rc, reprint, m.c.Svc.Settings().Location)
+	receipts := m.c.Receipts
 	return func() tea.Msg {
-		dir, err := repairReceiptDir()
-		if err != nil {
-			return repairPrintMsg{ref: rc.RepairRef, err: err}
-		}
-		path := filepath.Join(dir, rc.RepairRef+".txt")
-		return repairPrintMsg{ref: rc.RepairRef, path: path, err: repairWriteFile(path, []byte(text))}
+		path, err := receipts.Save(rc.RepairRef+".txt", []byte(text))
+		return repairPrintMsg{ref: rc.RepairRef, path: path, err: err}
 	}
-}
-
-func repairReceiptDir() (string, error) {
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		base = filepath.Join(home, ".local", "share")
-	}
-	dir := filepath.Join(base, "cardcenter", "receipts")
-	return dir, os.MkdirAll(dir, 0o700)
-}
-
-// repairWriteFile writes the file whole or not at all.
-func repairWriteFile(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".receipt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // listReaders asks the card source for its readers.
