@@ -188,8 +188,8 @@ func (s *Service) ReadCard(ctx context.Context, actor Actor, c CardFacts) (DeskC
 		if err != nil {
 			return notFound(err, CodeUnknownCard, "card %s", c.CardNo())
 		}
-		if lc.UID != "" && !SameUID(lc.UID, c.UID()) {
-			return E(CodeCardMismatch, "card %s is UID %s in the ledger, %s on the reader", c.CardNo(), lc.UID, c.UID())
+		if err := lc.OnChip(c.UID()); err != nil {
+			return err
 		}
 		dc.Ledger = lc
 		dc.Holder, err = tx.Cardholder(lc.HolderID)
@@ -344,8 +344,8 @@ func (s *Service) StartRepair(ctx context.Context, actor Actor, rechargeID int64
 	if r.CardNo != c.CardNo() {
 		return RepairStart{}, E(CodeCardMismatch, "recharge %d is for card %s, the reader has %s", r.ID, r.CardNo, c.CardNo())
 	}
-	if ledgerCard.UID != "" && !SameUID(ledgerCard.UID, c.UID()) {
-		return RepairStart{}, E(CodeCardMismatch, "card %s is UID %s in the ledger, %s on the reader", c.CardNo(), ledgerCard.UID, c.UID())
+	if err := ledgerCard.OnChip(c.UID()); err != nil {
+		return RepairStart{}, err
 	}
 	iv := s.settle(actor, item, ledgerCard, c, mem)
 	if iv.Blocker != nil {

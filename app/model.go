@@ -298,5 +298,14 @@ type Totals struct {
 	Amount Fen   `json:"amount"` // fen
 }
 
+// OnChip refuses a chip whose UID is not the one the ledger holds for the card: a card
+// number copied onto another chip. A card not yet personalised (no UID on record) passes.
+func (c Card) OnChip(uid string) error {
+	if c.UID != "" && !SameUID(c.UID, uid) {
+		return E(CodeCardMismatch, "card %s is UID %s in the ledger, %s on the reader", c.CardNo, c.UID, uid)
+	}
+	return nil
+}
+
 // SameUID compares two card UIDs as the ledger and the readers write them (hex, either case).
 func SameUID(a, b string) bool { return strings.EqualFold(a, b) }

@@ -75,8 +75,8 @@ func ReadCard(c *Common) CardRead {
 	rec, err := c.Svc.CardByNo(ctx, c.Actor, r.CardNo)
 	if err != nil {
 		r.Err = err
-	} else if rec.UID != "" && !strings.EqualFold(rec.UID, r.UID) {
-		r.Err = app.E(app.CodeCardMismatch, "card %s: UID %s on the reader, %s on record", r.CardNo, r.UID, rec.UID)
+	} else {
+		r.Err = rec.OnChip(r.UID)
 	}
 	return r
 }
