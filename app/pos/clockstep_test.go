@@ -56,10 +56,7 @@ func TestQueuedReversalSurvivesAPOSClockStep(t *testing.T) {
 			if c := w.report().Total.Cash(); c != 0 {
 				t.Fatalf("cash %d after a reversed timeout", c)
 			}
-			w.site.Clock.Advance(w.site.Cfg.WriteUnknownAfter + time.Minute)
-			if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
-				t.Fatalf("the desk is offered a reversed recharge: %+v", items)
-			}
+			w.noneAwaitsDesk(w.site.Cfg.WriteUnknownAfter+time.Minute, "the desk is offered a reversed recharge")
 		})
 	}
 }
@@ -71,12 +68,7 @@ func TestQueuedCancelSurvivesAPOSClockStep(t *testing.T) {
 		t.Run(fmt.Sprintf("step %v", step), func(t *testing.T) {
 			w := newWorld(t)
 			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
-			w.tearCredit(apptest.UserCard(0), 1)
-			if _, err := w.term.Recharge(ctx, 40); !errors.Is(err, pos.CodeRetap) {
-				t.Fatalf("want RETAP_CARD, got %v", err)
-			}
+			w.tornRecharge(40)
 			w.clock.Step(step)
 			if err := w.term.CancelRetap(ctx); err != nil {
 				t.Fatal(err)
@@ -131,10 +123,7 @@ func TestQueuedConfirmSurvivesAPOSClockStep(t *testing.T) {
 				if r, _ := w.site.RechargeByKey("P1", serial); r.CardWrite != app.WriteWritten {
 					t.Fatalf("recharge %d card write %q, want written: the POS dropped its confirm", serial, r.CardWrite)
 				}
-				w.site.Clock.Advance(w.site.Cfg.WriteUnknownAfter + time.Minute)
-				if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
-					t.Fatalf("a confirmed recharge awaits the desk: %+v", items)
-				}
+				w.noneAwaitsDesk(w.site.Cfg.WriteUnknownAfter+time.Minute, "a confirmed recharge")
 			})
 		}
 	}

@@ -176,12 +176,7 @@ func TestQueuedCancelIsKeptOnEveryKindOfNoAnswer(t *testing.T) {
 		t.Run(k.kind, func(t *testing.T) {
 			w, p, seen := proxied(t)
 			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
-			w.tearCredit(apptest.UserCard(0), 1)
-			if _, err := w.term.Recharge(ctx, 40); !errors.Is(err, pos.CodeRetap) {
-				t.Fatalf("want RETAP_CARD, got %v", err)
-			}
+			w.tornRecharge(40)
 			cancelSerial := w.term.State().NextSerial
 			p.arm(k.kind, posapi.PathCancel, 2)
 			if err := w.term.CancelRetap(ctx); err != nil {
@@ -229,15 +224,7 @@ func TestUploadKeepsTheQueueOnEveryKindOfNoAnswer(t *testing.T) {
 		t.Run(k.kind, func(t *testing.T) {
 			w, p, _ := proxied(t)
 			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
-			w.tearCredit(apptest.UserCard(0), 1)
-			w.term.Recharge(ctx, 10)
-			w.host.down = true
-			w.term.Wait = func(context.Context, int) error { return errors.New("offline") }
-			if err := w.term.CancelRetap(ctx); !errors.Is(err, pos.CodeQueuePending) {
-				t.Fatalf("want OFFLINE_RECORDS_PENDING, got %v", err)
-			}
+			w.cancelQueuedOffline()
 			w.host.down = false
 			p.arm(k.kind, posapi.PathBatch, 1)
 			if _, err := w.term.Upload(ctx); !errors.Is(err, posapi.ErrNoAnswer) || posapi.Reason(err).Code != k.reason {

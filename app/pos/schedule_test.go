@@ -109,18 +109,7 @@ func newSchedule(t *testing.T, rt *rapid.T) *schedule {
 	w := &schedule{t: t, rt: rt, site: s, key: cardio.NewSiteKey(), told: map[rechargeKey]*toldCash{}}
 	w.handler.Store(posapi.NewServer(s.Svc, nil))
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.handler.Load().ServeHTTP(rw, r) }))
-	issue := func(no string, uid byte) *vcard.Reader {
-		chip, err := vcard.NewBlankChip([]byte{0x77, 0x00, 0x00, uid})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := vcard.NewReader(chip)
-		if _, err := cardio.Issue(vcard.InProc{R: r}, w.key, cardio.Personal{CardNo: no, Holder: "H" + no,
-			Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	issue := func(no string, uid byte) *vcard.Reader { return issueCard(t, w.key, []byte{0x77, 0x00, 0x00, uid}, no) }
 	for i := 0; i < schedCards; i++ {
 		w.cards = append(w.cards, issue(apptest.UserCard(i), byte(i+1)))
 	}

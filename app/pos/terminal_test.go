@@ -67,16 +67,7 @@ func newWorld(t *testing.T) *world {
 		journal: filepath.Join(t.TempDir(), "pos.json"), clock: clock,
 		host: &flakyHost{Host: &posapi.Client{BaseURL: srv.URL, DeviceID: "P1", Secret: dev.Secret, Clock: clock}}}
 	for i, no := range []string{apptest.AuthCard(0), apptest.UserCard(0), apptest.UserCard(1)} {
-		chip, err := vcard.NewBlankChip([]byte{0x04, 0x10, 0x20, byte(i + 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := vcard.NewReader(chip)
-		if _, err := cardio.Issue(vcard.InProc{R: r}, w.key, cardio.Personal{CardNo: no, Holder: "H" + no,
-			Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
-			t.Fatal(err)
-		}
-		w.cards[no] = r
+		w.cards[no] = issueCard(t, w.key, []byte{0x04, 0x10, 0x20, byte(i + 1)}, no)
 	}
 	w.powerOn()
 	return w
@@ -235,20 +226,11 @@ func (h *flakyHost) Summary(ctx context.Context) (app.SummaryResult, error) {
 func TestRechargeWritesTheCardAndConfirms(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	out, err := w.term.Recharge(ctx, 50)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := w.recharged(50)
 	if got := w.balance(apptest.UserCard(0)); got != 50*app.Yuan || out.BalanceAfter != got {
 		t.Fatalf("card balance %d, outcome %+v", got, out)
 	}
-	w.site.Clock.Advance(time.Hour)
-	items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
-	if len(items) != 0 {
-		t.Fatalf("a confirmed recharge awaits the desk: %+v", items)
-	}
+	w.noneAwaitsDesk(time.Hour, "a confirmed recharge")
 	sum, err := w.term.Summary(ctx)
 	if err != nil || sum.Session.Recharges.Count != 1 || sum.Session.Cash != 50*app.Yuan {
 		t.Fatalf("summary %+v %v", sum, err)
@@ -369,10 +351,7 @@ func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
 			if r.Total.Recharges.Count != 1 || r.Total.Cash() != 30*app.Yuan {
 				t.Fatalf("host holds %+v", r.Total)
 			}
-			w.site.Clock.Advance(time.Hour)
-			if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
-				t.Fatalf("confirmed recharge awaits the desk: %+v", items)
-			}
+			w.noneAwaitsDesk(time.Hour, "confirmed recharge")
 		})
 	}
 }
@@ -382,12 +361,7 @@ func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
 func TestCancelAtRetapIsRecordedAndAwaitsTheDesk(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	w.tearCredit(apptest.UserCard(0), 1)
-	if _, err := w.term.Recharge(ctx, 40); !errors.Is(err, pos.CodeRetap) {
-		t.Fatalf("want RETAP_CARD, got %v", err)
-	}
+	w.tornRecharge(40)
 	w.host.down = true
 	if err := w.term.CancelRetap(ctx); err != nil { // drains once the network heals
 		t.Fatal(err)
@@ -410,15 +384,7 @@ func TestCancelAtRetapIsRecordedAndAwaitsTheDesk(t *testing.T) {
 func TestOfflineRecordsUploadBeforeAnythingElse(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	w.tearCredit(apptest.UserCard(0), 1)
-	w.term.Recharge(ctx, 10)
-	w.host.down = true
-	w.term.Wait = func(context.Context, int) error { return errors.New("still offline") }
-	if err := w.term.CancelRetap(ctx); !errors.Is(err, pos.CodeQueuePending) {
-		t.Fatalf("want OFFLINE_RECORDS_PENDING, got %v", err)
-	}
+	w.cancelQueuedOffline()
 	if _, err := w.term.Summary(ctx); !errors.Is(err, pos.CodeQueuePending) {
 		t.Fatalf("summary with records pending: %v", err)
 	}
@@ -463,10 +429,7 @@ func TestLostConfirmIsResent(t *testing.T) {
 	if len(w.term.State().Unconfirmed) != 0 {
 		t.Fatal("confirm not resent")
 	}
-	w.site.Clock.Advance(time.Hour)
-	if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
-		t.Fatalf("confirmed recharge awaits the desk: %+v", items)
-	}
+	w.noneAwaitsDesk(time.Hour, "confirmed recharge")
 }
 
 // A replaced POS (its journal lost) must not reuse serials the host kept for the device:
@@ -474,11 +437,7 @@ func TestLostConfirmIsResent(t *testing.T) {
 func TestNewJournalContinuesAfterTheHostsLastSerial(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	if _, err := w.term.Recharge(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	w.recharged(10)
 	used := w.term.State().NextSerial - 1
 	w.journal = filepath.Join(t.TempDir(), "replacement.json")
 	w.powerOn()
