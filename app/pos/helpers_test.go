@@ -3,31 +3,12 @@ package pos_test
 import (
 	"context"
 	"errors"
-	"testing"
 	"time"
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
 	"cardcenter/app/pos"
-	"cardcenter/cardio"
-	"cardcenter/cardio/vcard"
 )
-
-// issueCard personalises a blank virtual chip with that UID as card no, valid four years
-// from apptest.Start: the cards the worlds of these tests put on their POS's reader.
-func issueCard(t testing.TB, key cardio.SiteKey, uid []byte, no string) *vcard.Reader {
-	t.Helper()
-	chip, err := vcard.NewBlankChip(uid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := vcard.NewReader(chip)
-	if _, err := cardio.Issue(vcard.InProc{R: r}, key, cardio.Personal{CardNo: no, Holder: "H" + no,
-		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // recharged authorizes the operator, puts user card 0 on the reader and recharges it by
 // yuan, failing the test if the POS does not end with the card written.

@@ -109,7 +109,9 @@ func newSchedule(t *testing.T, rt *rapid.T) *schedule {
 	w := &schedule{t: t, rt: rt, site: s, key: cardio.NewSiteKey(), told: map[rechargeKey]*toldCash{}}
 	w.handler.Store(posapi.NewServer(s.Svc, nil))
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.handler.Load().ServeHTTP(rw, r) }))
-	issue := func(no string, uid byte) *vcard.Reader { return issueCard(t, w.key, []byte{0x77, 0x00, 0x00, uid}, no) }
+	issue := func(no string, uid byte) *vcard.Reader {
+		return apptest.IssueCard(t, w.key, []byte{0x77, 0x00, 0x00, uid}, apptest.Holder(no, 0))
+	}
 	for i := 0; i < schedCards; i++ {
 		w.cards = append(w.cards, issue(apptest.UserCard(i), byte(i+1)))
 	}

@@ -67,7 +67,7 @@ func newWorld(t *testing.T) *world {
 		journal: filepath.Join(t.TempDir(), "pos.json"), clock: clock,
 		host: &flakyHost{Host: &posapi.Client{BaseURL: srv.URL, DeviceID: "P1", Secret: dev.Secret, Clock: clock}}}
 	for i, no := range []string{apptest.AuthCard(0), apptest.UserCard(0), apptest.UserCard(1)} {
-		w.cards[no] = issueCard(t, w.key, []byte{0x04, 0x10, 0x20, byte(i + 1)}, no)
+		w.cards[no] = apptest.IssueCard(t, w.key, []byte{0x04, 0x10, 0x20, byte(i + 1)}, apptest.Holder(no, 0))
 	}
 	w.powerOn()
 	return w
