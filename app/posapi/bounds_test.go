@@ -1,7 +1,6 @@
 package posapi_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -17,12 +16,8 @@ import (
 // is booked.
 func TestRechargeOverHTTPRefusesNumbersTheCardCannotHold(t *testing.T) {
 	h := newHost(t)
-	ctx := context.Background()
 	c := h.client(t, "P1")
-	auth, err := c.Authorize(ctx, app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := authorize(t, c)
 	for i, tc := range []struct {
 		balance, counter string
 		field            string

@@ -17,10 +17,7 @@ import (
 func TestWhoReadsTheLedgerFileCannotSignAsAPOS(t *testing.T) {
 	h := newHost(t)
 	c := h.client(t, "P1")
-	auth, err := c.Authorize(context.Background(), app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := authorize(t, c)
 	var fileSecret []byte
 	var fileCode string
 	if err := h.site.RawDB().QueryRow(`SELECT d.secret, a.auth_code FROM devices d JOIN authorizations a ON a.device_id = d.id
