@@ -32,8 +32,7 @@ func eachClockStep(t *testing.T, test func(t *testing.T, step time.Duration, w *
 func TestQueuedReversalSurvivesAPOSClockStep(t *testing.T) {
 	eachClockStep(t, func(t *testing.T, step time.Duration, w *world) {
 		ctx := context.Background()
-		w.authorize()
-		w.put(apptest.UserCard(0))
+		w.ready()
 		rechargeSerial := w.term.State().NextSerial
 		w.host.dropNext = map[string]int{"recharge": 1}
 		w.host.afterAnswer = func(kind string) {
@@ -97,8 +96,7 @@ func TestQueuedConfirmSurvivesAPOSClockStep(t *testing.T) {
 			t.Run(fmt.Sprintf("step %v lost first %v", step, lostFirst), func(t *testing.T) {
 				w := newWorld(t)
 				ctx := context.Background()
-				w.authorize()
-				w.put(apptest.UserCard(0))
+				w.ready()
 				serial := w.term.State().NextSerial
 				if lostFirst {
 					w.host.dropNext = map[string]int{"confirm": 1}
@@ -136,8 +134,7 @@ func TestQueuedConfirmSurvivesAPOSClockStep(t *testing.T) {
 func TestRechargeAfterAPOSClockStepIsBookedOnce(t *testing.T) {
 	eachClockStep(t, func(t *testing.T, step time.Duration, w *world) {
 		ctx := context.Background()
-		w.authorize()
-		w.put(apptest.UserCard(0))
+		w.ready()
 		w.clock.Step(step)
 		out, err := w.term.Recharge(ctx, 30)
 		if err != nil {

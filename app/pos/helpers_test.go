@@ -10,12 +10,19 @@ import (
 	"cardcenter/app/pos"
 )
 
+// ready authorizes the operator and puts user card 0 on the reader: the POS as a test's
+// first recharge finds it.
+func (w *world) ready() {
+	w.t.Helper()
+	w.authorize()
+	w.put(apptest.UserCard(0))
+}
+
 // recharged authorizes the operator, puts user card 0 on the reader and recharges it by
 // yuan, failing the test if the POS does not end with the card written.
 func (w *world) recharged(yuan int64) pos.Outcome {
 	w.t.Helper()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	out, err := w.term.Recharge(context.Background(), yuan)
 	if err != nil {
 		w.t.Fatal(err)
@@ -27,8 +34,7 @@ func (w *world) recharged(yuan int64) pos.Outcome {
 // leaving the field in the credit: the POS must ask for a re-tap (请重刷卡).
 func (w *world) tornRecharge(yuan int64) {
 	w.t.Helper()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.tearCredit(apptest.UserCard(0), 1)
 	if _, err := w.term.Recharge(context.Background(), yuan); !errors.Is(err, pos.CodeRetap) {
 		w.t.Fatalf("want RETAP_CARD, got %v", err)
@@ -40,8 +46,7 @@ func (w *world) tornRecharge(yuan int64) {
 // the POS says so. The host stays down.
 func (w *world) cancelQueuedOffline() {
 	w.t.Helper()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.tearCredit(apptest.UserCard(0), 1)
 	w.term.Recharge(context.Background(), 10)
 	w.host.down = true

@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"cardcenter/app"
-	"cardcenter/app/apptest"
 	"cardcenter/app/pos"
 	"cardcenter/app/posapi"
 )
@@ -164,8 +163,7 @@ func checkWaited(t *testing.T, seen []pos.Waiting, kind app.OfflineKind, serial 
 func TestQueuedReversalIsKeptOnEveryKindOfNoAnswer(t *testing.T) {
 	eachNoAnswer(t, func(t *testing.T, k noAnswerKind, w *world, p *faultProxy, seen *[]pos.Waiting) {
 		ctx := context.Background()
-		w.authorize()
-		w.put(apptest.UserCard(0))
+		w.ready()
 		rechargeSerial := w.term.State().NextSerial
 		w.host.dropNext = map[string]int{"recharge": 1}
 		p.arm(k.kind, posapi.PathReverse, 3)
@@ -204,8 +202,7 @@ func TestQueuedCancelIsKeptOnEveryKindOfNoAnswer(t *testing.T) {
 func TestConfirmIsKeptOnEveryKindOfNoAnswer(t *testing.T) {
 	eachNoAnswer(t, func(t *testing.T, k noAnswerKind, w *world, p *faultProxy, seen *[]pos.Waiting) {
 		ctx := context.Background()
-		w.authorize()
-		w.put(apptest.UserCard(0))
+		w.ready()
 		serial := w.term.State().NextSerial
 		p.arm(k.kind, posapi.PathConfirm, 3)
 		if _, err := w.term.Recharge(ctx, 60); err != nil {
@@ -264,8 +261,7 @@ func (h *failingHost) Reverse(ctx context.Context, r app.ReverseRequest) (app.Re
 func TestQueuedRecordIsKeptOnAnErrorThatIsNotAnAnswer(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"recharge": 1}
 	j := mustJournal(t, w.journal)
 	w.term = pos.New(&failingHost{Host: w.host, fail: 1}, w.reader, j, w.term.State(), w.clock)

@@ -233,8 +233,7 @@ func mustJournal(t *testing.T, path string) *pos.Journal {
 func TestLateReversalOutcomeSaysTheDayItCountsOn(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"recharge": 1}
 	w.host.afterAnswer = func(kind string) { w.host.down = true } // the link breaks with the answer
 	w.term.Wait = func(context.Context, int) error { return errors.New("offline") }

@@ -245,8 +245,7 @@ func TestRechargeWritesTheCardAndConfirms(t *testing.T) {
 func TestTimeoutReversesAutomatically(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"recharge": 1, "reverse": 2} // the reversal's answers are lost twice too
 	_, err := w.term.Recharge(ctx, 100)
 	if !errors.Is(err, pos.CodeTimeout) {
@@ -324,8 +323,7 @@ func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
 		t.Run(fmt.Sprintf("tear-after-%d", k), func(t *testing.T) {
 			w := newWorld(t)
 			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
+			w.ready()
 			w.tearCredit(apptest.UserCard(0), k)
 			_, err := w.term.Recharge(ctx, 30)
 			// Every APDU of the credit, the last included, can tear: its answer is lost.
@@ -414,8 +412,7 @@ func TestOfflineRecordsUploadBeforeAnythingElse(t *testing.T) {
 func TestLostConfirmIsResent(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"confirm": 1}
 	if _, err := w.term.Recharge(ctx, 60); err != nil {
 		t.Fatal(err)
@@ -447,8 +444,7 @@ func TestNewJournalContinuesAfterTheHostsLastSerial(t *testing.T) {
 	if got := w.term.State().NextSerial; got != used+1 {
 		t.Fatalf("replacement POS starts at serial %d, the host kept up to %d", got, used)
 	}
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	if _, err := w.term.Recharge(ctx, 10); err != nil {
 		t.Fatalf("recharge on the replacement POS: %v", err)
 	}

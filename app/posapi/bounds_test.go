@@ -15,9 +15,7 @@ import (
 // 4294967296 was booked too. Both are refused with BAD_INPUT naming the field, and nothing
 // is booked.
 func TestRechargeOverHTTPRefusesNumbersTheCardCannotHold(t *testing.T) {
-	h := newHost(t)
-	c := h.client(t, "P1")
-	auth := authorize(t, c)
+	h, c, auth := authorizedHost(t)
 	for i, tc := range []struct {
 		balance, counter string
 		field            string

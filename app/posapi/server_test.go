@@ -29,6 +29,14 @@ func newHost(t *testing.T) *host {
 	return &host{site: s, srv: srv}
 }
 
+// authorizedHost is a new host with P1's client, its operator 0 authorized (authorize).
+func authorizedHost(t *testing.T) (*host, *posapi.Client, app.AuthorizeResult) {
+	t.Helper()
+	h := newHost(t)
+	c := h.client(t, "P1")
+	return h, c, authorize(t, c)
+}
+
 // authorize authorizes operator 0 through c with serial 1, the first message of every
 // fixture device, and fails the test if the host refuses.
 func authorize(t *testing.T, c *posapi.Client) app.AuthorizeResult {
@@ -82,10 +90,8 @@ func (h *host) send(t *testing.T, method, path string, hdr map[string]string, bo
 }
 
 func TestSignedRechargeFlowAndByteIdenticalReplay(t *testing.T) {
-	h := newHost(t)
+	h, c, auth := authorizedHost(t)
 	ctx := context.Background()
-	c := h.client(t, "P1")
-	auth := authorize(t, c)
 	req := app.RechargeRequest{DeviceID: "P1", Serial: 2, BatchNo: auth.BatchNo, AuthCode: auth.AuthCode,
 		CardNo: apptest.UserCard(0), CardBalance: 1000, CardCounter: 7, Amount: 100 * app.Yuan}
 	res, err := c.Recharge(ctx, req)
@@ -121,10 +127,8 @@ func TestSignedRechargeFlowAndByteIdenticalReplay(t *testing.T) {
 }
 
 func TestRefusalsBeforeAnythingIsBooked(t *testing.T) {
-	h := newHost(t)
+	h, c, auth := authorizedHost(t)
 	ctx := context.Background()
-	c := h.client(t, "P1")
-	auth := authorize(t, c)
 	good := app.RechargeRequest{DeviceID: "P1", Serial: 2, BatchNo: auth.BatchNo, AuthCode: auth.AuthCode,
 		CardNo: apptest.UserCard(0), Amount: 50 * app.Yuan}
 	body, _ := json.Marshal(good)
