@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"testing"
 
 	"cardcenter/app"
@@ -12,7 +11,6 @@ import (
 // programs (no check), as a stored account, and as a session (account + session row).
 func BenchmarkAccessCheck(b *testing.B) {
 	s := apptest.New(b, apptest.Options{})
-	ctx := context.Background()
 	sess, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1")
 	if err != nil {
 		b.Fatal(err)

@@ -107,7 +107,6 @@ func TestAccess_EveryUseCaseAsEveryRole(t *testing.T) {
 // is refused by every use case at its next call, with SESSION_ENDED.
 func TestAccess_TheStoredAccountDecides(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	ctx := context.Background()
 	gone := s.Staff("gone", app.RoleAdmin)
 	must(t, s.Svc.SetStaffEnabled(ctx, s.Admin, "gone", false))
 	demoted := s.Staff("demoted", app.RoleAdmin)

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -14,7 +13,6 @@ import (
 // code), or not taken (send it again) — never "accepted" for a refused record with no
 // reason.
 func TestBatchItemsSayWhatBecameOfEachRecord(t *testing.T) {
-	ctx := context.Background()
 	s := apptest.New(t, apptest.Options{})
 	sess := s.Authorize("P1", 0)
 	reqA, _ := s.Recharge(sess, apptest.UserCard(0), 10*yuan)

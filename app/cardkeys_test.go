@@ -59,7 +59,6 @@ func lastKeysAudit(t *testing.T, s *apptest.Site, requester string, refused bool
 
 func TestCardKeys_DeskGetsTheKeysOfItsCardOnly(t *testing.T) {
 	s := keysHost(t)
-	ctx := context.Background()
 	card := apptest.UserCard(0)
 	uid := uidOf(t, s, card)
 
@@ -124,7 +123,6 @@ func TestCardKeys_DeskGetsTheKeysOfItsCardOnly(t *testing.T) {
 // An ended session (logged out) gets no keys, whatever the account.
 func TestCardKeys_EndedSessionGetsNone(t *testing.T) {
 	s := keysHost(t)
-	ctx := context.Background()
 	actor, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1")
 	must(t, err)
 	uid := uidOf(t, s, apptest.UserCard(0))
@@ -149,7 +147,6 @@ func TestCardKeys_NoSiteKeyNoKeys(t *testing.T) {
 
 func TestCardKeys_POSGetsKeyBOnlyUnderAnOpenAuthorization(t *testing.T) {
 	s := keysHost(t)
-	ctx := context.Background()
 	auth, card := apptest.AuthCard(0), apptest.UserCard(0)
 	req := func(device, cardNo, uid string) app.DeviceCardKeyRequest {
 		return app.DeviceCardKeyRequest{DeviceID: device, UID: uid, CardNo: cardNo}

@@ -77,14 +77,11 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (ConfirmResul
 }
 
 // CancelRequest is the operator pressing Cancel at 请重刷卡 (rule 4). It is recorded only:
-// the recharge stays booked and the operator keeps the cash (rule 13).
-type CancelRequest struct {
-	DeviceID   string `json:"device_id" limit:"64"`
-	Serial     int64  `json:"serial"`
-	OrigSerial int64  `json:"orig_serial"`
-	CardNo     string `json:"card_no" limit:"64"`
-	Amount     Fen    `json:"amount"`
-}
+// the recharge stays booked and the operator keeps the cash (rule 13). It names the
+// recharge field for field as a confirm does (device, serial, the original's serial, card
+// and amount), so it is ConfirmRequest's struct under a name of its own: the two messages
+// cannot drift apart on the wire, and one cannot be passed where the other is meant.
+type CancelRequest ConfirmRequest
 
 // CancelResult acknowledges a cancel record. A cancel is always acknowledged, so that the
 // POS's upload queue moves on; Status says what became of it.

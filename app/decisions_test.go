@@ -8,20 +8,23 @@ import (
 	"cardcenter/app/apptest"
 )
 
-// cannotTellCase books a cancelled recharge whose card cannot prove it (no log) and lays the
-// card at the desk, which opens a cannot_tell case.
-func cannotTellCase(t *testing.T, s *apptest.Site) (app.RechargeRequest, app.RechargeResult, *regressReader, app.CaseView) {
-	t.Helper()
+// cannotTellCard books a cancelled recharge of 50 yuan on a card at 20 yuan, counter 4, and
+// gives the card as it comes back: counter + 1 and the balance after, but no log at all, so
+// that it cannot prove the recharge (a second recharge of the same amount leaves it so too).
+func cannotTellCard(s *apptest.Site) (app.RechargeRequest, app.RechargeResult, *regressReader) {
+	s.T.Helper()
 	sess := s.Authorize("P1", 0)
 	card := apptest.UserCard(0)
-	req := s.RechargeReq(sess, card, 20*yuan, 50*yuan)
-	req.CardCounter = 4
-	res, err := s.Svc.Recharge(ctx, req)
-	must(t, err)
-	_, err = s.Svc.Cancel(ctx, app.CancelRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial, CardNo: card, Amount: req.Amount})
-	must(t, err)
-	rd := &regressReader{regressCard{no: card, uid: s.CardOf(card).UID, balance: 70 * yuan, counter: 5}}
-	_, err = s.Svc.LookAtCard(ctx, s.Clerk, rd)
+	req, res := s.RechargeCounted(sess, card, 20*yuan, 50*yuan, 4)
+	s.Cancel(req)
+	return req, res, &regressReader{regressCard{no: card, uid: s.CardOf(card).UID, balance: 70 * yuan, counter: 5}}
+}
+
+// cannotTellCase lays cannotTellCard's card at the desk, which opens a cannot_tell case.
+func cannotTellCase(t *testing.T, s *apptest.Site) (app.RechargeRequest, app.RechargeResult, *regressReader, app.CaseView) {
+	t.Helper()
+	req, res, rd := cannotTellCard(s)
+	_, err := s.Svc.LookAtCard(ctx, s.Clerk, rd)
 	must(t, err)
 	cases, err := s.Svc.Exceptions(ctx, s.Staff("boss1", app.RoleSupervisor))
 	must(t, err)

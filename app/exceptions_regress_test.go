@@ -180,13 +180,8 @@ func TestCardBehindTheLedgerIsRefusedAtThePOSAndShownAtTheDesk(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
 	sess := s.Authorize("P1", 0)
 	card := apptest.UserCard(0)
-	req := s.RechargeReq(sess, card, 35*yuan, 100*yuan)
-	req.CardCounter = 8
-	res, err := s.Svc.Recharge(ctx, req)
-	must(t, err)
-	_, err = s.Svc.Confirm(ctx, app.ConfirmRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial,
-		CardNo: card, Amount: req.Amount})
-	must(t, err)
+	req, res := s.RechargeCounted(sess, card, 35*yuan, 100*yuan, 8)
+	s.Confirm(req)
 	if res.CounterAfter != 9 {
 		t.Fatalf("fixture: counter after %d", res.CounterAfter)
 	}
@@ -199,10 +194,7 @@ func TestCardBehindTheLedgerIsRefusedAtThePOSAndShownAtTheDesk(t *testing.T) {
 	next.CardCounter = 9
 	wantCode(t, rechargeErr(s, next), app.CodeCardBehindLedger)
 	// A card that went on (spent at the canteen) is fine.
-	next = s.RechargeReq(sess, card, 120*yuan, 50*yuan)
-	next.CardCounter = 11
-	_, err = s.Svc.Recharge(ctx, next)
-	must(t, err)
+	s.RechargeCounted(sess, card, 120*yuan, 50*yuan, 11)
 	if n := s.Count(`SELECT COUNT(*) FROM exception_cases WHERE kind = 'card_behind' AND card_no = ?`, card); n != 1 {
 		t.Fatalf("%d card-behind cases, want one for the remembered state", n)
 	}
@@ -210,18 +202,10 @@ func TestCardBehindTheLedgerIsRefusedAtThePOSAndShownAtTheDesk(t *testing.T) {
 	// At the desk: a cancelled recharge of the card waits, and the card is read behind.
 	s2 := apptest.New(t, apptest.Options{})
 	sess2 := s2.Authorize("P1", 0)
-	r1 := s2.RechargeReq(sess2, card, 35*yuan, 100*yuan)
-	r1.CardCounter = 8
-	_, err = s2.Svc.Recharge(ctx, r1)
-	must(t, err)
-	_, err = s2.Svc.Confirm(ctx, app.ConfirmRequest{DeviceID: "P1", Serial: s2.NextSerial("P1"), OrigSerial: r1.Serial, CardNo: card, Amount: r1.Amount})
-	must(t, err)
-	r2 := s2.RechargeReq(sess2, card, 135*yuan, 20*yuan)
-	r2.CardCounter = 9
-	res2, err := s2.Svc.Recharge(ctx, r2)
-	must(t, err)
-	_, err = s2.Svc.Cancel(ctx, app.CancelRequest{DeviceID: "P1", Serial: s2.NextSerial("P1"), OrigSerial: r2.Serial, CardNo: card, Amount: r2.Amount})
-	must(t, err)
+	r1, _ := s2.RechargeCounted(sess2, card, 35*yuan, 100*yuan, 8)
+	s2.Confirm(r1)
+	r2, res2 := s2.RechargeCounted(sess2, card, 135*yuan, 20*yuan, 9)
+	s2.Cancel(r2)
 	uid := s2.CardOf(card).UID
 	rd := &regressReader{regressCard{no: card, uid: uid, balance: 35 * yuan, counter: 8, log: []regressEntry{
 		{terminal: "P1", serial: r1.Serial, amount: 100 * yuan, counter: 9}, // the log survived; the purse did not
@@ -250,15 +234,7 @@ func TestCardBehindTheLedgerIsRefusedAtThePOSAndShownAtTheDesk(t *testing.T) {
 // recharge of the same amount leaves the card exactly so: it proves nothing.
 func TestCounterPlusOneWithoutTheLogIsCannotTell(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	sess := s.Authorize("P1", 0)
-	card := apptest.UserCard(0)
-	req := s.RechargeReq(sess, card, 20*yuan, 50*yuan)
-	req.CardCounter = 4
-	res, err := s.Svc.Recharge(ctx, req)
-	must(t, err)
-	_, err = s.Svc.Cancel(ctx, app.CancelRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial, CardNo: card, Amount: req.Amount})
-	must(t, err)
-	rd := &regressReader{regressCard{no: card, uid: s.CardOf(card).UID, balance: 70 * yuan, counter: 5}} // no log at all
+	_, res, rd := cannotTellCard(s)
 	dc, err := s.Svc.LookAtCard(ctx, s.Clerk, rd)
 	must(t, err)
 	if len(dc.Items) != 1 || dc.Items[0].Verdict.OnCard != app.CannotTell || dc.Items[0].Blocker == nil ||

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
@@ -40,6 +41,23 @@ func rowOf(rep app.Report, day, opNo string) (app.ReportRow, bool) {
 		}
 	}
 	return app.ReportRow{}, false
+}
+
+// march is that moment of March 2026 in the fixture's zone (Beijing time): the settlement
+// tests set the clock around the cut-off of the days they settle.
+func march(d, h, m, sec int) time.Time {
+	return time.Date(2026, 3, d, h, m, sec, 0, apptest.Start.Location())
+}
+
+// rechargedAt is a fresh site on which operator 0, authorized on P1, recharged user card 0
+// by amount at that moment.
+func rechargedAt(t *testing.T, at time.Time, amount app.Fen) (*apptest.Site, apptest.Session, app.RechargeRequest) {
+	t.Helper()
+	s := apptest.New(t, apptest.Options{})
+	p := s.Authorize("P1", 0)
+	s.Clock.Set(at)
+	req, _ := s.Recharge(p, apptest.UserCard(0), amount)
+	return s, p, req
 }
 
 // today is the settlement day of apptest.Start.

@@ -229,11 +229,18 @@ func (c simDeskCard) ProvesAbsent(terminal string, serial int64, amount app.Fen,
 	if found, _ := c.Holds(terminal, serial, amount); found || counterBefore > c.counter {
 		return false
 	}
+	return logCovers(c.log, func(e simLogEntry) int64 { return e.counter }, counterBefore, c.counter)
+}
+
+// logCovers reports whether a card's log holds an entry for every counter in (from, to]:
+// only then does a write the log does not hold prove absent (every write moves the
+// counter, and each left its entry).
+func logCovers[E any](log []E, counter func(E) int64, from, to int64) bool {
 	have := map[int64]bool{}
-	for _, e := range c.log {
-		have[e.counter] = true
+	for _, e := range log {
+		have[counter(e)] = true
 	}
-	for n := counterBefore + 1; n <= c.counter; n++ {
+	for n := from + 1; n <= to; n++ {
 		if !have[n] {
 			return false
 		}

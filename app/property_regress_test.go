@@ -18,7 +18,6 @@ import (
 // not to wait for the reversal: AwaitingDesk said ReversalPending while BeginRepair
 // resumed the intent.
 func TestPropertyRegress_IntentBeforeReversalResumes(t *testing.T) {
-	ctx := context.Background()
 	s := apptest.New(t, apptest.Options{})
 	sess := s.Authorize("P1", 0)
 	req, res := s.Recharge(sess, apptest.UserCard(0), 100*app.Yuan) // its answer is lost at the POS
@@ -113,16 +112,7 @@ func (c regressCard) ProvesAbsent(terminal string, serial int64, amount app.Fen,
 	if found, _ := c.Holds(terminal, serial, amount); found {
 		return false
 	}
-	have := map[int64]bool{}
-	for _, e := range c.log {
-		have[e.counter] = true
-	}
-	for n := counterBefore + 1; n <= c.counter; n++ {
-		if !have[n] {
-			return false
-		}
-	}
-	return true
+	return logCovers(c.log, func(e regressEntry) int64 { return e.counter }, counterBefore, c.counter)
 }
 
 // regressReader is a desk reader with one card on it; Credit lands the repair.
@@ -143,7 +133,6 @@ func (r *regressReader) Credit(_ context.Context, _ app.CardOnDesk, terminal str
 // card's log shows the credit is the second recharge's. The desk said "already on card"
 // for the first and would never credit it: the cardholder paid twice for one credit.
 func TestPropertyRegress_VerdictTrustsTheLogOverACoincidence(t *testing.T) {
-	ctx := context.Background()
 	s := apptest.New(t, apptest.Options{})
 	card := apptest.UserCard(0)
 	p1, p2 := s.Authorize("P1", 0), s.Authorize("P2", 1)

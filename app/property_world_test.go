@@ -136,22 +136,21 @@ func (w *simWorld) fatalf(format string, args ...any) {
 }
 
 func (w *simWorld) pos(id string) *simPOS {
-	for _, p := range w.poss {
-		if p.id == id {
-			return p
-		}
-	}
-	w.fatalf("no POS %s", id)
-	return nil
+	return named(w, "POS", w.poss, func(p *simPOS) string { return p.id }, id)
 }
 
 func (w *simWorld) card(no string) *simCard {
-	for _, c := range w.cards {
-		if c.no == no {
-			return c
+	return named(w, "card", w.cards, func(c *simCard) string { return c.no }, no)
+}
+
+// named is the one of xs whose name is want; a step naming none is a bug of the test itself.
+func named[T any](w *simWorld, what string, xs []*T, name func(*T) string, want string) *T {
+	for _, x := range xs {
+		if name(x) == want {
+			return x
 		}
 	}
-	w.fatalf("no card %s", no)
+	w.fatalf("no %s %s", what, want)
 	return nil
 }
 

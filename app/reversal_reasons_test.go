@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 // got the money, or a tombstone) reversed nothing: it is DUPLICATE_REVERSAL, and says as
 // what the first is recorded. Only a recharge that was reversed makes ALREADY_REVERSED.
 func TestASecondReversalSaysWhatTheFirstBecame(t *testing.T) {
-	ctx := context.Background()
 	s := apptest.New(t, apptest.Options{})
 	sess := s.Authorize("P1", 0)
 	rev := func(orig int64, card string, amount app.Fen) (int64, app.ReverseResult) {
@@ -79,7 +77,6 @@ func TestASecondReversalSaysWhatTheFirstBecame(t *testing.T) {
 // A cancel of a recharge the desk settled (found on the card, or repaired) says so, not
 // "already confirmed as written": no POS confirmed it.
 func TestCancelOfARechargeSettledAtTheDeskSaysSo(t *testing.T) {
-	ctx := context.Background()
 	s := apptest.New(t, apptest.Options{})
 	sess := s.Authorize("P1", 0)
 	req, res := s.Recharge(sess, apptest.UserCard(0), 20*yuan)

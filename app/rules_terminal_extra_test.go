@@ -13,7 +13,6 @@ import (
 // recharges: whoever holds the card must not book cash in the operator's name.
 func TestRule10_LostAuthorizationCardEndsTheOpenSession(t *testing.T) {
 	s := apptest.New(t, apptest.Options{})
-	ctx := context.Background()
 	sess := s.Authorize("P1", 0)
 	s.Recharge(sess, apptest.UserCard(0), 10*app.Yuan)
 	if err := s.Svc.SetCardStatus(ctx, s.Admin, apptest.AuthCard(0), app.CardLost); err != nil {

@@ -14,7 +14,6 @@ import (
 // when the account is disabled, given another role or a new password. The ledger keeps only
 // the token's hash.
 func TestSessions_EndWhenTheyShould(t *testing.T) {
-	ctx := context.Background()
 	login := func(s *apptest.Site) app.Actor {
 		t.Helper()
 		a, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1")

@@ -2,21 +2,14 @@ package app_test
 
 import (
 	"testing"
-	"time"
 
 	"cardcenter/app"
-	"cardcenter/app/apptest"
 )
 
 // Settle says when the first unsettled day may be settled, and how many reversals hold it.
 func TestSettleSaysWhenAndWhyNotYet(t *testing.T) {
-	s := apptest.New(t, apptest.Options{})
-	loc := apptest.Start.Location()
-	at := func(d, h, m, sec int) time.Time { return time.Date(2026, 3, d, h, m, sec, 0, loc) }
-	p := s.Authorize("P1", 0)
-	s.Clock.Set(at(2, 23, 59, 30))
-	req, _ := s.Recharge(p, apptest.UserCard(0), 30*yuan)
-	until := at(3, 0, 1, 30) // midnight plus the 90 s reversal delay
+	s, _, req := rechargedAt(t, march(2, 23, 59, 30), 30*yuan)
+	until := march(3, 0, 1, 30) // midnight plus the 90 s reversal delay
 
 	res, err := s.Svc.Settle(ctx, s.Admin)
 	must(t, err)
@@ -24,7 +17,7 @@ func TestSettleSaysWhenAndWhyNotYet(t *testing.T) {
 		t.Fatalf("before the cut-off: %+v", res)
 	}
 	// The POS's reversal arrives late (00:01:00): it is applied at 00:02:30, and holds the day.
-	s.Clock.Set(at(3, 0, 1, 0))
+	s.Clock.Set(march(3, 0, 1, 0))
 	_, err = s.Svc.Reverse(ctx, app.ReverseRequest{DeviceID: "P1", Serial: s.NextSerial("P1"), OrigSerial: req.Serial, CardNo: req.CardNo, Amount: req.Amount})
 	must(t, err)
 	s.Clock.Set(until)
@@ -33,7 +26,7 @@ func TestSettleSaysWhenAndWhyNotYet(t *testing.T) {
 	if len(res.Settled) != 0 || res.Waiting != "2026-03-02" || !res.WaitingUntil.Equal(until) || res.PendingReversals != 1 {
 		t.Fatalf("with a pending reversal: %+v", res)
 	}
-	s.Clock.Set(at(3, 0, 2, 30))
+	s.Clock.Set(march(3, 0, 2, 30))
 	res, err = s.Svc.Settle(ctx, s.Admin)
 	must(t, err)
 	if len(res.Settled) != 1 || res.Waiting != "" || res.Reason != nil || res.PendingReversals != 0 {

@@ -82,6 +82,27 @@ func (s *Service) passwordTry(tx Tx, st Staff, now time.Time, audit func(action,
 	return E(CodeStaffLocked, "%s after %d wrong passwords", st.Username, n), nil
 }
 
+// passwordLock is the lock rule a login and a password change share, applied in the write
+// transaction to the account as it is now (ok: whether the password given is its own). A
+// locked account is refused whatever the password, so that the lock cannot be guessed
+// past; a wrong password counts towards the lock (passwordTry); a right one clears the
+// count. failed is the audit action of a refusal; wrong the code of a wrong password.
+// A nil refusal and nil error: the caller goes on.
+func (s *Service) passwordLock(tx Tx, cur Staff, ok bool, now time.Time, audit func(action, detail string) error, failed string, wrong Code) (*Error, error) {
+	if cur.Locked() {
+		return E(CodeStaffLocked, "%s", cur.Username), audit(failed, "locked")
+	}
+	if !ok {
+		return s.passwordTry(tx, cur, now, audit, failed, wrong)
+	}
+	if cur.WrongTries != 0 {
+		if err := tx.SetStaffLock(cur.Username, 0, time.Time{}); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
 // checkLogin is Login's rule: the account exists, is enabled and not locked, and the
 // password is its own. Every try is audited, good (login) or not (login_failed, with why
 // in the detail; never the password); a wrong password counts towards the lock and a good
@@ -121,22 +142,13 @@ func (s *Service) checkLogin(ctx context.Context, username, password string) (St
 		if cur.PasswordHash != hashed { // changed since it was read (or created): check again
 			ok = s.cfg.Hasher.Verify(cur.PasswordHash, password)
 		}
-		switch {
-		case !cur.Enabled:
+		if !cur.Enabled {
 			// The same refusal as a wrong password: a disabled account is not worth guessing at.
 			refusal = E(CodeBadCredentials, "")
 			return audit("login_failed", "disabled")
-		case cur.Locked():
-			refusal = E(CodeStaffLocked, "%s", cur.Username)
-			return audit("login_failed", "locked")
-		case !ok:
-			refusal, err = s.passwordTry(tx, cur, now, audit, "login_failed", CodeBadCredentials)
-			return err
 		}
-		if cur.WrongTries != 0 {
-			if err := tx.SetStaffLock(cur.Username, 0, time.Time{}); err != nil {
-				return err
-			}
+		if refusal, err = s.passwordLock(tx, cur, ok, now, audit, "login_failed", CodeBadCredentials); refusal != nil || err != nil {
+			return err
 		}
 		st = cur
 		return audit("login", "role="+string(cur.Role))
@@ -300,22 +312,13 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, oldPasswor
 		if cur.PasswordHash != st.PasswordHash {
 			ok = s.cfg.Hasher.Verify(cur.PasswordHash, oldPassword)
 		}
-		switch {
-		case cur.Locked():
-			refusal = E(CodeStaffLocked, "%s", cur.Username)
-			return audit("password_change_failed", "locked")
-		case !ok:
-			refusal, err = s.passwordTry(tx, cur, now, audit, "password_change_failed", CodeWrongPassword)
+		if refusal, err = s.passwordLock(tx, cur, ok, now, audit, "password_change_failed", CodeWrongPassword); refusal != nil || err != nil {
 			return err
 		}
+		// UpdateStaff leaves the lock columns alone, so the count cleared above stays cleared.
 		cur.PasswordHash = hash
 		if err := tx.UpdateStaff(cur); err != nil {
 			return err
-		}
-		if cur.WrongTries != 0 {
-			if err := tx.SetStaffLock(cur.Username, 0, time.Time{}); err != nil {
-				return err
-			}
 		}
 		return audit("password_change", "")
 	})

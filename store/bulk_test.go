@@ -89,37 +89,56 @@ func TestBulkLoadEndsWithTheLedgersSchema(t *testing.T) {
 // the load, and the half-written file is removed.
 func TestBulkLoadKeepsTheSchemasGuards(t *testing.T) {
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	for _, c := range []struct {
-		name string
-		bad  func(b *Bulk)
-		want string
-	}{
-		{"jiao in an amount", func(b *Bulk) { b.InsertRecharge(bulkRecharge(2, 150, "10000001", at)) }, "CHECK constraint failed"},
-		{"unknown card", func(b *Bulk) { b.InsertRecharge(bulkRecharge(2, 100*app.Yuan, "99999999", at)) }, "FOREIGN KEY constraint failed"},
-		{"key used twice", func(b *Bulk) {
-			r := bulkRecharge(2, 100*app.Yuan, "10000001", at)
-			r.Serial = 2 // recharge 1's
-			b.InsertRecharge(r)
-		}, "a recharge is never replaced"}, // the guard against REPLACE speaks before the UNIQUE index
-		{"card write backwards", func(b *Bulk) { b.SetCardWrite(1, app.WritePending) }, "card write state may only move forward"},
-	} {
+	for _, c := range badBulkLoads(at) {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "bad.db")
-			b, err := BulkLoad(path, BulkOptions{SealKey: testSealKey})
-			if err != nil {
-				t.Fatal(err)
-			}
-			bulkSite(t, b, at)
-			b.InsertRecharge(bulkRecharge(1, 100*app.Yuan, "10000001", at))
-			c.bad(b)
-			b.AppendAudit(app.AuditEntry{At: at, Actor: "t", Action: "after", Subject: "s"}) // the error sticks
-			if err := b.Close(); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("close after %s: %v, want %q", c.name, err, c.want)
-			}
+			c.check(t, path, at, c.sqlite)
 			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("the failed load left %s: %v", path, err)
 			}
 		})
+	}
+}
+
+// badBulkLoad is a bulk load the schema's guards must refuse on either engine; sqlite and
+// pg are what each engine's refusal says.
+type badBulkLoad struct {
+	name       string
+	bad        func(b *Bulk)
+	sqlite, pg string
+}
+
+func badBulkLoads(at time.Time) []badBulkLoad {
+	return []badBulkLoad{
+		{"jiao in an amount", func(b *Bulk) { b.InsertRecharge(bulkRecharge(2, 150, "10000001", at)) },
+			"CHECK constraint failed", "violates check constraint"},
+		{"unknown card", func(b *Bulk) { b.InsertRecharge(bulkRecharge(2, 100*app.Yuan, "99999999", at)) },
+			"FOREIGN KEY constraint failed", "violates foreign key constraint"},
+		{"key used twice", func(b *Bulk) {
+			r := bulkRecharge(2, 100*app.Yuan, "10000001", at)
+			r.Serial = 2 // recharge 1's
+			b.InsertRecharge(r)
+		}, "a recharge is never replaced", // SQLite: the guard against REPLACE speaks before the UNIQUE index
+			"duplicate key value"},
+		{"card write backwards", func(b *Bulk) { b.SetCardWrite(1, app.WritePending) },
+			"card write state may only move forward", "card write state may only move forward"},
+	}
+}
+
+// check loads the fixture site and a good recharge into target, then the bad row and one
+// more (the first error sticks), and fails the test unless Close refuses saying want.
+func (c badBulkLoad) check(t *testing.T, target string, at time.Time, want string) {
+	t.Helper()
+	b, err := BulkLoad(target, BulkOptions{SealKey: testSealKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bulkSite(t, b, at)
+	b.InsertRecharge(bulkRecharge(1, 100*app.Yuan, "10000001", at))
+	c.bad(b)
+	b.AppendAudit(app.AuditEntry{At: at, Actor: "t", Action: "after", Subject: "s"})
+	if err := b.Close(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("close after %s: %v, want %q", c.name, err, want)
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -57,32 +58,43 @@ func isCode(err error, c app.Code) bool {
 	return errors.As(err, &e) && e.Code == c
 }
 
+// pgProbeLedger is a new PostgreSQL ledger at dsn with one device, C1, to keep answers
+// under (its secret only needs to look sealed here), and a raw connection to the same
+// database; both are closed when the test ends.
+func pgProbeLedger(t *testing.T, dsn string) (*Store, *sql.DB) {
+	t.Helper()
+	st, err := Open(dsn, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	if _, err := raw.Exec(`INSERT INTO devices(id, name, model, location, enabled, secret) VALUES ('C1', 'c', '0101', '', 1, '\x636373310000'::bytea)`); err != nil {
+		t.Fatal(err)
+	}
+	return st, raw
+}
+
+// probeAnswer is a stored answer of C1 under serial.
+func probeAnswer(serial int64) app.StoredAnswer {
+	return app.StoredAnswer{DeviceID: "C1", Serial: serial, Kind: "probe", RequestHash: []byte{1}, Answer: []byte(`{}`), ReceivedAt: time.Now()}
+}
+
 // A host cut off from the database in the middle of a write: the write fails, nothing of
 // it is kept (the server rolls back the session's transaction, releasing the writer's
 // lock), and the store writes again once the server is reachable.
 func TestPGWriteCutOffMidTransaction(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	name := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
-	st, err := Open(dsn, Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, raw := pgProbeLedger(t, dsn)
 	ctx := context.Background()
-	ans := func(serial int64) app.StoredAnswer {
-		return app.StoredAnswer{DeviceID: "C1", Serial: serial, Kind: "probe", RequestHash: []byte{1}, Answer: []byte(`{}`), ReceivedAt: time.Now()}
-	}
-	raw, err := OpenRaw(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	// A device to keep answers under (its secret only needs to look sealed here).
-	if _, err := raw.Exec(`INSERT INTO devices(id, name, model, location, enabled, secret) VALUES ('C1', 'c', '0101', '', 1, '\x636373310000'::bytea)`); err != nil {
-		t.Fatal(err)
-	}
+	ans := probeAnswer
 	wrote := false
-	err = st.Update(ctx, func(tx app.Tx) error {
+	err := st.Update(ctx, func(tx app.Tx) error {
 		if err := tx.InsertTerminalAnswer(ans(1)); err != nil {
 			return err
 		}
@@ -143,25 +155,13 @@ func TestPGOpenPostgresqlScheme(t *testing.T) {
 // app.ErrDuplicate, as SQLite's does.
 func TestPGUniqueViolationIsErrDuplicate(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	st, err := Open(dsn, Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	raw, err := OpenRaw(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`INSERT INTO devices(id, name, model, location, enabled, secret) VALUES ('C1', 'c', '0101', '', 1, '\x636373310000'::bytea)`); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := pgProbeLedger(t, dsn)
 	ctx := context.Background()
-	ans := app.StoredAnswer{DeviceID: "C1", Serial: 5, Kind: "probe", RequestHash: []byte{1}, Answer: []byte(`{}`), ReceivedAt: time.Now()}
+	ans := probeAnswer(5)
 	if err := st.Update(ctx, func(tx app.Tx) error { return tx.InsertTerminalAnswer(ans) }); err != nil {
 		t.Fatal(err)
 	}
-	err = st.Update(ctx, func(tx app.Tx) error { return tx.InsertTerminalAnswer(ans) })
+	err := st.Update(ctx, func(tx app.Tx) error { return tx.InsertTerminalAnswer(ans) })
 	if !errors.Is(err, app.ErrDuplicate) {
 		t.Fatalf("second answer under C1/5: %v, want app.ErrDuplicate", err)
 	}

@@ -21,19 +21,16 @@ func (s *Site) RawDB() *sql.DB {
 	if s.raw != nil {
 		return s.raw
 	}
+	var db *sql.DB
+	var err error
 	if store.IsPostgres(s.Path) {
-		db, err := store.OpenRaw(s.Path)
-		must(s.T, err)
-		db.SetMaxOpenConns(1)
-		must(s.T, db.Ping())
-		s.raw = db
-		s.T.Cleanup(func() { db.Close(); s.raw = nil })
-		return db
+		db, err = store.OpenRaw(s.Path)
+	} else {
+		q := url.Values{}
+		q.Set("_busy_timeout", "10000")
+		q.Set("_foreign_keys", "1")
+		db, err = sql.Open("sqlite3", "file:"+url.PathEscape(s.Path)+"?"+q.Encode())
 	}
-	q := url.Values{}
-	q.Set("_busy_timeout", "10000")
-	q.Set("_foreign_keys", "1")
-	db, err := sql.Open("sqlite3", "file:"+url.PathEscape(s.Path)+"?"+q.Encode())
 	must(s.T, err)
 	db.SetMaxOpenConns(1)
 	must(s.T, db.Ping())

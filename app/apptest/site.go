@@ -226,6 +226,41 @@ func (s *Site) Recharge(sess Session, card string, amount app.Fen) (app.Recharge
 	return req, res
 }
 
+// RechargeCounted books a recharge of a card the POS read at counter (the tests of the
+// card's memory need the counter exact, not RechargeReq's) and fails the test if refused.
+func (s *Site) RechargeCounted(sess Session, card string, balance, amount app.Fen, counter int64) (app.RechargeRequest, app.RechargeResult) {
+	s.T.Helper()
+	req := s.RechargeReq(sess, card, balance, amount)
+	req.CardCounter = counter
+	res, err := s.Svc.Recharge(context.Background(), req)
+	must(s.T, err)
+	return req, res
+}
+
+// about is the record a POS sends about the recharge req afterwards, a confirm (or, as
+// app.CancelRequest, a cancel): from its device, with a fresh serial.
+func (s *Site) about(req app.RechargeRequest) app.ConfirmRequest {
+	return app.ConfirmRequest{DeviceID: req.DeviceID, Serial: s.NextSerial(req.DeviceID), OrigSerial: req.Serial,
+		CardNo: req.CardNo, Amount: req.Amount}
+}
+
+// Confirm sends the POS's confirm of the recharge req and fails the test if refused.
+func (s *Site) Confirm(req app.RechargeRequest) app.ConfirmResult {
+	s.T.Helper()
+	res, err := s.Svc.Confirm(context.Background(), s.about(req))
+	must(s.T, err)
+	return res
+}
+
+// Cancel sends the operator's cancel of the recharge req and fails the test if the host
+// refuses the message (a cancel it records as a conflict is not a refusal: Status says so).
+func (s *Site) Cancel(req app.RechargeRequest) app.CancelResult {
+	s.T.Helper()
+	res, err := s.Svc.Cancel(context.Background(), app.CancelRequest(s.about(req)))
+	must(s.T, err)
+	return res
+}
+
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {

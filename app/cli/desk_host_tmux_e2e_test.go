@@ -19,8 +19,7 @@ import (
 // own. A clerk logs in, repairs 张三's recharge once, a second tap shows it repaired; the
 // ledger on the host records the clerk of the session, and leaving the desk ends it.
 func TestDeskOnAHostRepairInTmux(t *testing.T) {
-	s := newTmuxSite(t)
-	s.startHost("127.0.0.1:0")
+	s := newHostedTmuxSite(t)
 	tray := exec.Command(s.bin, "demo", "tray", "--dir", s.demo, "--put", "1")
 	if err := tray.Start(); err != nil {
 		t.Fatal(err)
@@ -36,10 +35,7 @@ func TestDeskOnAHostRepairInTmux(t *testing.T) {
 	d.waitAny("Log in")
 	d.keys("clerk", "Tab", "demo-clerk-1", "Enter")
 	d.waitAny("not on card")
-	d.keys("Enter")
-	d.waitAny("Confirm the repair")
-	d.keys("y")
-	d.waitAny("written to the card")
+	d.repair("written to the card")
 	if b := s.balance(card); b != 3520+10000 {
 		t.Fatalf("after the repair the card holds %d fen, want 13520", b)
 	}

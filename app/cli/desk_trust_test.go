@@ -20,11 +20,8 @@ import (
 // refuses the host when it later presents another certificate. Nothing is sent to a host
 // before its certificate is trusted.
 func TestDeskTrustsAHostOnFirstUseOnlyWhenTheClerkConfirms(t *testing.T) {
-	s := apptest.New(t, apptest.Options{})
-	s.Store.Close()
-	url, stop, lines := startServeOut(t, s.Path, "--tls-self-signed", filepath.Join(t.TempDir(), "tls"))
+	_, url, stop, _, fp := serveSelfSigned(t)
 	defer stop()
-	fp, _ := certificateLine(t, lines)
 	ctx := context.Background()
 	known := filepath.Join(t.TempDir(), "cfg", "cardcenter", "known_hosts")
 	connect := func(answer string) (string, error) {

@@ -109,10 +109,7 @@ func hostKilledMidRepair(t *testing.T, afterWrite bool) {
 			break
 		}
 		if strings.Contains(scr, "not on card") {
-			d.keys("Enter")
-			d.waitAny("Confirm the repair")
-			d.keys("y")
-			d.waitAny("Repaired.")
+			d.repair("Repaired.")
 			break
 		}
 		if time.Now().After(deadline) {

@@ -15,10 +15,7 @@ import (
 func TestMigrateMovesAGeneratedSiteToPostgres(t *testing.T) {
 	pgtest.Require(t)
 	dir := t.TempDir()
-	gen := filepath.Join(dir, "gen.db")
-	if code, out, errOut := runCmd(t, "gen", "--db", gen, "--recharges", "3000", "--days", "40", "--seed", "9"); code != 0 {
-		t.Fatalf("gen: exit %d\n%s%s", code, out, errOut)
-	}
+	gen := generated(t, dir, "3000", "40", "9")
 	_, wantReport, _ := runCmd(t, "report", "--db", gen, "--days", "45", "--format", "csv")
 	if strings.Count(wantReport, "\n") < 20 {
 		t.Fatalf("fixture: a report of %q", wantReport)
@@ -63,13 +60,21 @@ func TestMigrateMovesAGeneratedSiteToPostgres(t *testing.T) {
 	}
 }
 
+// generated is the ledger cardcenter gen writes in dir with that many recharges over that
+// many days from that seed.
+func generated(t *testing.T, dir, recharges, days, seed string) string {
+	t.Helper()
+	gen := filepath.Join(dir, "gen.db")
+	if code, out, errOut := runCmd(t, "gen", "--db", gen, "--recharges", recharges, "--days", days, "--seed", seed); code != 0 {
+		t.Fatalf("gen: exit %d\n%s%s", code, out, errOut)
+	}
+	return gen
+}
+
 func TestMigrateRefusals(t *testing.T) {
 	pgtest.Require(t)
 	dir := t.TempDir()
-	gen := filepath.Join(dir, "gen.db")
-	if code, out, errOut := runCmd(t, "gen", "--db", gen, "--recharges", "50", "--days", "3", "--seed", "1"); code != 0 {
-		t.Fatalf("gen: exit %d\n%s%s", code, out, errOut)
-	}
+	gen := generated(t, dir, "50", "3", "1")
 	foreign := pgtest.DSN(t)
 	raw, err := store.OpenRaw(foreign)
 	if err != nil {

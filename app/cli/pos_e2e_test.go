@@ -57,16 +57,7 @@ func newPOSWorld(t *testing.T) *posWorld {
 			t.Fatal(err)
 		}
 		w.uids[no] = uid
-		chip, err := vcard.NewBlankChip(uid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := vcard.NewReader(chip)
-		if _, err := cardio.Issue(vcard.InProc{R: r}, key, cardio.Personal{CardNo: no, Holder: "H" + no,
-			Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
-			t.Fatal(err)
-		}
-		w.cards[no] = r
+		w.cards[no] = apptest.IssueCard(t, key, uid, apptest.Holder(no, 0))
 	}
 	return w
 }

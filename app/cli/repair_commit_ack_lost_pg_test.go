@@ -45,15 +45,8 @@ func TestRepairCompletionAcknowledgementLostOnPostgres(t *testing.T) {
 	fp, _ := certificateLine(t, lines)
 
 	// The card and a recharge of it whose write did not land, its cancel reported: the desk's.
-	chip, err := vcard.NewBlankChip([]byte{0xB2, 0x00, 0x00, 0x01}) // the UID the fixture gave UserCard(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	card := vcard.NewReader(chip)
-	if _, err := cardio.Issue(vcard.InProc{R: card}, apptest.SiteKey, cardio.Personal{CardNo: apptest.UserCard(0), Holder: "S1",
-		Issued: time.Now().AddDate(0, -1, 0), Expires: time.Now().AddDate(4, 0, 0), Balance: int64(12 * app.Yuan)}); err != nil {
-		t.Fatal(err)
-	}
+	card := apptest.IssueCard(t, apptest.SiteKey, []byte{0xB2, 0x00, 0x00, 0x01}, // the UID the fixture gave UserCard(0)
+		cardio.Personal{CardNo: apptest.UserCard(0), Holder: "S1", Issued: time.Now().AddDate(0, -1, 0), Expires: time.Now().AddDate(4, 0, 0), Balance: int64(12 * app.Yuan)})
 	pos := &posapi.Client{BaseURL: hostURL, HTTP: sitecert.PinnedClient(&fp, 10*time.Second), DeviceID: "P1", Secret: dev.Secret}
 	auth, err := pos.Authorize(ctx, app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +19,7 @@ import (
 // same pinned certificate, and says how a desk connects; a desk pinned to the certificate
 // logs in and works; one pinned to another sends nothing.
 func TestServeAnswersDesksBesideTheTerminals(t *testing.T) {
-	s := apptest.New(t, apptest.Options{})
-	s.Store.Close()
-	url, stop, lines := startServeOut(t, s.Path, "--tls-self-signed", filepath.Join(t.TempDir(), "tls"))
-	fp, _ := certificateLine(t, lines)
+	s, url, stop, lines, fp := serveSelfSigned(t)
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(strings.Join(lines(), "\n"), "desks: cardcenter desk --host "+url+" --pin-sha256 "+fp.String()) {
 		if time.Now().After(deadline) {

@@ -90,6 +90,18 @@ func writeSelfSigned(t *testing.T, certFile, keyFile string) *x509.CertPool {
 
 // certificateLine waits for serve to print its certificate's fingerprint and returns the
 // lines printed after "serving …".
+// serveSelfSigned starts serve on the fixture's ledger (closed here: serve opens it) with a
+// self-signed certificate, and gives the site, what startServeOut gives, and the
+// certificate's fingerprint as serve printed it.
+func serveSelfSigned(t *testing.T) (s *apptest.Site, url string, stop func() int, lines func() []string, fp sitecert.Fingerprint) {
+	t.Helper()
+	s = apptest.New(t, apptest.Options{})
+	s.Store.Close()
+	url, stop, lines = startServeOut(t, s.Path, "--tls-self-signed", filepath.Join(t.TempDir(), "tls"))
+	fp, _ = certificateLine(t, lines)
+	return s, url, stop, lines, fp
+}
+
 func certificateLine(t *testing.T, lines func() []string) (sitecert.Fingerprint, []string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

@@ -16,8 +16,7 @@ import (
 // and finds the card's screen as it was, and the repair is then done once, under the new
 // session (the ledger's, never a name the desk sends).
 func TestSessionEndedOnTheHostLetsTheClerkLogInAgainInTmux(t *testing.T) {
-	s := newTmuxSite(t)
-	s.startHost("127.0.0.1:0")
+	s := newHostedTmuxSite(t)
 	card := filepath.Join(s.demo, "card-20260001.json")
 	s.card(card, "127.0.0.1:35963")
 	d := s.desk("cardcenter-e2e-session-ended", "Virtual PCD 00 00")
@@ -28,10 +27,7 @@ func TestSessionEndedOnTheHostLetsTheClerkLogInAgainInTmux(t *testing.T) {
 	s.onLedger("reset the clerk's password", func(svc *app.Service) error {
 		return svc.ResetStaffPassword(context.Background(), app.SystemActor, "clerk", "demo-clerk-2")
 	})
-	d.keys("Enter")
-	d.waitAny("Confirm the repair")
-	d.keys("y")
-	ended := d.waitAny("session has ended", "rror", "Repaired.")
+	ended := d.repair("session has ended", "rror", "Repaired.")
 	if !strings.Contains(ended, "session has ended") || !strings.Contains(ended, "clerk") {
 		t.Fatalf("the repair under an ended session:\n%s", ended)
 	}
@@ -45,10 +41,7 @@ func TestSessionEndedOnTheHostLetsTheClerkLogInAgainInTmux(t *testing.T) {
 		t.Fatalf("after logging in again:\n%s", back)
 	}
 	d.waitAny("not on card")
-	d.keys("Enter")
-	d.waitAny("Confirm the repair")
-	d.keys("y")
-	d.waitAny("Repaired.")
+	d.repair("Repaired.")
 	if b := s.balance(card); b != 3520+10000 {
 		t.Fatalf("the card holds %d fen, want 13520: the 100 元 once", b)
 	}

@@ -32,6 +32,14 @@ type tmuxSite struct {
 }
 
 // newTmuxSite needs pcscd, vpcd and tmux (under CI=true their absence fails the test).
+// newHostedTmuxSite is a tmux site whose host already serves, on a loopback port of its own.
+func newHostedTmuxSite(t *testing.T) *tmuxSite {
+	t.Helper()
+	s := newTmuxSite(t)
+	s.startHost("127.0.0.1:0")
+	return s
+}
+
 func newTmuxSite(t *testing.T) *tmuxSite {
 	t.Helper()
 	needTmux(t)
@@ -234,6 +242,16 @@ func (d tmuxDesk) keys(k ...string) {
 func (d tmuxDesk) screen() string {
 	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", d.session).Output()
 	return string(out)
+}
+
+// repair presses Enter on the card's screen, confirms the repair with y, and waits until
+// the screen shows one of then, which it returns.
+func (d tmuxDesk) repair(then ...string) string {
+	d.t.Helper()
+	d.keys("Enter")
+	d.waitAny("Confirm the repair")
+	d.keys("y")
+	return d.waitAny(then...)
 }
 
 // waitAny waits until the screen shows one of what, and returns the screen.

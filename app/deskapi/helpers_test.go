@@ -37,16 +37,7 @@ func newWorld(t testing.TB) *world {
 
 func (w *world) issue(uid []byte, cardNo string, balance app.Fen) *vcard.Reader {
 	w.t.Helper()
-	chip, err := vcard.NewBlankChip(uid)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	r := vcard.NewReader(chip)
-	if _, err := cardio.Issue(vcard.InProc{R: r}, w.key, cardio.Personal{CardNo: cardNo, Holder: "H" + cardNo,
-		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: int64(balance)}); err != nil {
-		w.t.Fatal(err)
-	}
-	return r
+	return apptest.IssueCard(w.t, w.key, uid, apptest.Holder(cardNo, balance))
 }
 
 func (w *world) read(r *vcard.Reader) *cardio.Card {

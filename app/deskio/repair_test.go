@@ -27,15 +27,9 @@ type desk struct {
 func newDesk(t *testing.T) *desk {
 	s := apptest.New(t, apptest.Options{})
 	d := &desk{t: t, site: s, key: cardio.NewSiteKey()}
-	chip, err := vcard.NewBlankChip([]byte{0xB2, 0x00, 0x00, 0x01}) // the UID the fixture gave UserCard(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.card = vcard.NewReader(chip)
-	if _, err := cardio.Issue(vcard.InProc{R: d.card}, d.key, cardio.Personal{CardNo: apptest.UserCard(0), Holder: "S1",
-		Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0), Balance: int64(12 * app.Yuan)}); err != nil {
-		t.Fatal(err)
-	}
+	p := apptest.Holder(apptest.UserCard(0), 12*app.Yuan)
+	p.Holder = "S1"
+	d.card = apptest.IssueCard(t, d.key, []byte{0xB2, 0x00, 0x00, 0x01}, p) // the UID the fixture gave UserCard(0)
 	d.reader = &deskio.Reader{Station: cardio.Station{Keys: cardio.LocalKeys{Site: d.key}, Connect: func(context.Context) (cardio.Transport, func(), error) {
 		return vcard.InProc{R: d.card}, func() {}, nil
 	}}}

@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"cardcenter/app"
-	"cardcenter/app/apptest"
 	"cardcenter/app/pos"
 	"cardcenter/app/posapi"
 )
@@ -32,10 +31,14 @@ type faultProxy struct {
 }
 
 // The kinds of "no answer" a POS meets, and the reason the POS must show for each.
-var noAnswerKinds = []struct {
+// noAnswerKind is a way a message gets no answer the POS can trust, and the reason the POS
+// then gives.
+type noAnswerKind struct {
 	kind   string
 	reason app.Code
-}{
+}
+
+var noAnswerKinds = []noAnswerKind{
 	{"gateway 502", posapi.CodeBadAnswer},                 // a proxy's error page, unsigned
 	{"answer unsigned", posapi.CodeBadAnswer},             // the host's approval with its signature stripped
 	{"answer tampered", posapi.CodeBadAnswer},             // one byte of the answer changed on the way
@@ -109,6 +112,17 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 
 // proxied is a world whose POS reaches the host through a faultProxy, and whose retries
 // record what the POS said it was waiting for.
+// eachNoAnswer runs test once for every kind of "no answer", each in a world of its own
+// behind a fault proxy (proxied).
+func eachNoAnswer(t *testing.T, test func(t *testing.T, k noAnswerKind, w *world, p *faultProxy, seen *[]pos.Waiting)) {
+	for _, k := range noAnswerKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			w, p, seen := proxied(t)
+			test(t, k, w, p, seen)
+		})
+	}
+}
+
 func proxied(t *testing.T) (*world, *faultProxy, *[]pos.Waiting) {
 	w := newWorld(t)
 	c := w.host.Host.(*posapi.Client)
@@ -147,111 +161,84 @@ func checkWaited(t *testing.T, seen []pos.Waiting, kind app.OfflineKind, serial 
 // A queued reversal whose answers are each kind of "no answer" stays queued, the POS says
 // what it waits for and why, and once the path heals the host records it.
 func TestQueuedReversalIsKeptOnEveryKindOfNoAnswer(t *testing.T) {
-	for _, k := range noAnswerKinds {
-		t.Run(k.kind, func(t *testing.T) {
-			w, p, seen := proxied(t)
-			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
-			rechargeSerial := w.term.State().NextSerial
-			w.host.dropNext = map[string]int{"recharge": 1}
-			p.arm(k.kind, posapi.PathReverse, 3)
-			if _, err := w.term.Recharge(ctx, 100); !errors.Is(err, pos.CodeTimeout) {
-				t.Fatalf("want RECHARGE_TIMEOUT, reversal acknowledged; got %v", err)
-			}
-			checkWaited(t, *seen, app.OfflineReversal, rechargeSerial+1, k.reason, 3)
-			if _, ok := w.term.Progress(); ok {
-				t.Fatal("still says it is waiting after the reversal was acknowledged")
-			}
-			if n := w.site.Count(`SELECT COUNT(*) FROM reversals WHERE device_id = 'P1' AND orig_serial = ?`, rechargeSerial); n != 1 {
-				t.Fatalf("the host holds %d reversals", n)
-			}
-		})
-	}
+	eachNoAnswer(t, func(t *testing.T, k noAnswerKind, w *world, p *faultProxy, seen *[]pos.Waiting) {
+		ctx := context.Background()
+		w.ready()
+		rechargeSerial := w.term.State().NextSerial
+		w.host.dropNext = map[string]int{"recharge": 1}
+		p.arm(k.kind, posapi.PathReverse, 3)
+		if _, err := w.term.Recharge(ctx, 100); !errors.Is(err, pos.CodeTimeout) {
+			t.Fatalf("want RECHARGE_TIMEOUT, reversal acknowledged; got %v", err)
+		}
+		checkWaited(t, *seen, app.OfflineReversal, rechargeSerial+1, k.reason, 3)
+		if _, ok := w.term.Progress(); ok {
+			t.Fatal("still says it is waiting after the reversal was acknowledged")
+		}
+		if n := w.site.Count(`SELECT COUNT(*) FROM reversals WHERE device_id = 'P1' AND orig_serial = ?`, rechargeSerial); n != 1 {
+			t.Fatalf("the host holds %d reversals", n)
+		}
+	})
 }
 
 // The same for a cancel record.
 func TestQueuedCancelIsKeptOnEveryKindOfNoAnswer(t *testing.T) {
-	for _, k := range noAnswerKinds {
-		t.Run(k.kind, func(t *testing.T) {
-			w, p, seen := proxied(t)
-			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
-			w.tearCredit(apptest.UserCard(0), 1)
-			if _, err := w.term.Recharge(ctx, 40); !errors.Is(err, pos.CodeRetap) {
-				t.Fatalf("want RETAP_CARD, got %v", err)
-			}
-			cancelSerial := w.term.State().NextSerial
-			p.arm(k.kind, posapi.PathCancel, 2)
-			if err := w.term.CancelRetap(ctx); err != nil {
-				t.Fatal(err)
-			}
-			checkWaited(t, *seen, app.OfflineCancel, cancelSerial, k.reason, 2)
-			if r := w.report(); r.Total.Cancels != 1 {
-				t.Fatalf("the host holds %d cancels", r.Total.Cancels)
-			}
-		})
-	}
+	eachNoAnswer(t, func(t *testing.T, k noAnswerKind, w *world, p *faultProxy, seen *[]pos.Waiting) {
+		ctx := context.Background()
+		w.tornRecharge(40)
+		cancelSerial := w.term.State().NextSerial
+		p.arm(k.kind, posapi.PathCancel, 2)
+		if err := w.term.CancelRetap(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkWaited(t, *seen, app.OfflineCancel, cancelSerial, k.reason, 2)
+		if r := w.report(); r.Total.Cancels != 1 {
+			t.Fatalf("the host holds %d cancels", r.Total.Cancels)
+		}
+	})
 }
 
 // The same for a confirm: the one sent right after the card write, and then the retries of
 // the next operation.
 func TestConfirmIsKeptOnEveryKindOfNoAnswer(t *testing.T) {
-	for _, k := range noAnswerKinds {
-		t.Run(k.kind, func(t *testing.T) {
-			w, p, seen := proxied(t)
-			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
-			serial := w.term.State().NextSerial
-			p.arm(k.kind, posapi.PathConfirm, 3)
-			if _, err := w.term.Recharge(ctx, 60); err != nil {
-				t.Fatal(err)
-			}
-			if u := w.term.State().Unconfirmed; len(u) != 1 {
-				t.Fatalf("confirm not kept: %+v", u)
-			}
-			if _, err := w.term.Summary(ctx); err != nil {
-				t.Fatal(err)
-			}
-			checkWaited(t, *seen, "confirm", serial+1, k.reason, 2)
-			if r, _ := w.site.RechargeByKey("P1", serial); r.CardWrite != app.WriteWritten {
-				t.Fatalf("card write %q", r.CardWrite)
-			}
-		})
-	}
+	eachNoAnswer(t, func(t *testing.T, k noAnswerKind, w *world, p *faultProxy, seen *[]pos.Waiting) {
+		ctx := context.Background()
+		w.ready()
+		serial := w.term.State().NextSerial
+		p.arm(k.kind, posapi.PathConfirm, 3)
+		if _, err := w.term.Recharge(ctx, 60); err != nil {
+			t.Fatal(err)
+		}
+		if u := w.term.State().Unconfirmed; len(u) != 1 {
+			t.Fatalf("confirm not kept: %+v", u)
+		}
+		if _, err := w.term.Summary(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkWaited(t, *seen, "confirm", serial+1, k.reason, 2)
+		if r, _ := w.site.RechargeByKey("P1", serial); r.CardWrite != app.WriteWritten {
+			t.Fatalf("card write %q", r.CardWrite)
+		}
+	})
 }
 
 // "3. 脱机批上送记录" meets the same: a batch that gets no answer keeps every record.
 func TestUploadKeepsTheQueueOnEveryKindOfNoAnswer(t *testing.T) {
-	for _, k := range noAnswerKinds {
-		t.Run(k.kind, func(t *testing.T) {
-			w, p, _ := proxied(t)
-			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
-			w.tearCredit(apptest.UserCard(0), 1)
-			w.term.Recharge(ctx, 10)
-			w.host.down = true
-			w.term.Wait = func(context.Context, int) error { return errors.New("offline") }
-			if err := w.term.CancelRetap(ctx); !errors.Is(err, pos.CodeQueuePending) {
-				t.Fatalf("want OFFLINE_RECORDS_PENDING, got %v", err)
-			}
-			w.host.down = false
-			p.arm(k.kind, posapi.PathBatch, 1)
-			if _, err := w.term.Upload(ctx); !errors.Is(err, posapi.ErrNoAnswer) || posapi.Reason(err).Code != k.reason {
-				t.Fatalf("upload through %s: %v", k.kind, err)
-			}
-			if q := w.term.State().Queue; len(q) != 1 {
-				t.Fatalf("queue after a batch with no answer: %+v", q)
-			}
-			items, err := w.term.Upload(ctx)
-			if err != nil || len(items) != 1 || !items[0].Accepted || len(w.term.State().Queue) != 0 {
-				t.Fatalf("upload after the path healed: %+v %v, queue %+v", items, err, w.term.State().Queue)
-			}
-		})
-	}
+	eachNoAnswer(t, func(t *testing.T, k noAnswerKind, w *world, p *faultProxy, seen *[]pos.Waiting) {
+		ctx := context.Background()
+		w.cancelQueuedOffline()
+		w.host.down = false
+		p.arm(k.kind, posapi.PathBatch, 1)
+		if _, err := w.term.Upload(ctx); !errors.Is(err, posapi.ErrNoAnswer) || posapi.Reason(err).Code != k.reason {
+			t.Fatalf("upload through %s: %v", k.kind, err)
+		}
+		if q := w.term.State().Queue; len(q) != 1 {
+			t.Fatalf("queue after a batch with no answer: %+v", q)
+		}
+		items, err := w.term.Upload(ctx)
+		if err != nil || len(items) != 1 || !items[0].Accepted || len(w.term.State().Queue) != 0 {
+			t.Fatalf("upload after the path healed: %+v %v, queue %+v", items, err, w.term.State().Queue)
+		}
+	})
 }
 
 // failingHost fails the next Reverse with an error that is neither an answer nor "no
@@ -274,8 +261,7 @@ func (h *failingHost) Reverse(ctx context.Context, r app.ReverseRequest) (app.Re
 func TestQueuedRecordIsKeptOnAnErrorThatIsNotAnAnswer(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"recharge": 1}
 	j := mustJournal(t, w.journal)
 	w.term = pos.New(&failingHost{Host: w.host, fail: 1}, w.reader, j, w.term.State(), w.clock)

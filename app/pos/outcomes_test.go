@@ -142,12 +142,7 @@ func (w *world) rewriteJournal(edit func(*pos.State)) {
 func TestReversalSetAsideOrRefusedIsAnAlarmAtOnce(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	out, err := w.term.Recharge(ctx, 30)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := w.recharged(30)
 	next := w.term.State().NextSerial
 	w.rewriteJournal(func(st *pos.State) {
 		st.Queue = []app.OfflineRecord{
@@ -193,12 +188,7 @@ func (h truncatingHost) Batch(ctx context.Context, recs []app.OfflineRecord) (po
 func TestUploadDropsOnlyWhatTheHostRecordedOrRefused(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	out, err := w.term.Recharge(ctx, 30)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := w.recharged(30)
 	next := w.term.State().NextSerial
 	cancel := func(serial int64) app.OfflineRecord {
 		return app.OfflineRecord{Kind: app.OfflineCancel, Serial: serial, OrigSerial: out.Serial, CardNo: out.CardNo, Amount: out.Amount}
@@ -243,8 +233,7 @@ func mustJournal(t *testing.T, path string) *pos.Journal {
 func TestLateReversalOutcomeSaysTheDayItCountsOn(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"recharge": 1}
 	w.host.afterAnswer = func(kind string) { w.host.down = true } // the link breaks with the answer
 	w.term.Wait = func(context.Context, int) error { return errors.New("offline") }

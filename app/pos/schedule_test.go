@@ -110,16 +110,7 @@ func newSchedule(t *testing.T, rt *rapid.T) *schedule {
 	w.handler.Store(posapi.NewServer(s.Svc, nil))
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.handler.Load().ServeHTTP(rw, r) }))
 	issue := func(no string, uid byte) *vcard.Reader {
-		chip, err := vcard.NewBlankChip([]byte{0x77, 0x00, 0x00, uid})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := vcard.NewReader(chip)
-		if _, err := cardio.Issue(vcard.InProc{R: r}, w.key, cardio.Personal{CardNo: no, Holder: "H" + no,
-			Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return apptest.IssueCard(t, w.key, []byte{0x77, 0x00, 0x00, uid}, apptest.Holder(no, 0))
 	}
 	for i := 0; i < schedCards; i++ {
 		w.cards = append(w.cards, issue(apptest.UserCard(i), byte(i+1)))

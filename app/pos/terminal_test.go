@@ -67,16 +67,7 @@ func newWorld(t *testing.T) *world {
 		journal: filepath.Join(t.TempDir(), "pos.json"), clock: clock,
 		host: &flakyHost{Host: &posapi.Client{BaseURL: srv.URL, DeviceID: "P1", Secret: dev.Secret, Clock: clock}}}
 	for i, no := range []string{apptest.AuthCard(0), apptest.UserCard(0), apptest.UserCard(1)} {
-		chip, err := vcard.NewBlankChip([]byte{0x04, 0x10, 0x20, byte(i + 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := vcard.NewReader(chip)
-		if _, err := cardio.Issue(vcard.InProc{R: r}, w.key, cardio.Personal{CardNo: no, Holder: "H" + no,
-			Issued: apptest.Start, Expires: apptest.Start.AddDate(4, 0, 0)}); err != nil {
-			t.Fatal(err)
-		}
-		w.cards[no] = r
+		w.cards[no] = apptest.IssueCard(t, w.key, []byte{0x04, 0x10, 0x20, byte(i + 1)}, apptest.Holder(no, 0))
 	}
 	w.powerOn()
 	return w
@@ -235,20 +226,11 @@ func (h *flakyHost) Summary(ctx context.Context) (app.SummaryResult, error) {
 func TestRechargeWritesTheCardAndConfirms(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	out, err := w.term.Recharge(ctx, 50)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := w.recharged(50)
 	if got := w.balance(apptest.UserCard(0)); got != 50*app.Yuan || out.BalanceAfter != got {
 		t.Fatalf("card balance %d, outcome %+v", got, out)
 	}
-	w.site.Clock.Advance(time.Hour)
-	items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0))
-	if len(items) != 0 {
-		t.Fatalf("a confirmed recharge awaits the desk: %+v", items)
-	}
+	w.noneAwaitsDesk(time.Hour, "a confirmed recharge")
 	sum, err := w.term.Summary(ctx)
 	if err != nil || sum.Session.Recharges.Count != 1 || sum.Session.Cash != 50*app.Yuan {
 		t.Fatalf("summary %+v %v", sum, err)
@@ -263,8 +245,7 @@ func TestRechargeWritesTheCardAndConfirms(t *testing.T) {
 func TestTimeoutReversesAutomatically(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"recharge": 1, "reverse": 2} // the reversal's answers are lost twice too
 	_, err := w.term.Recharge(ctx, 100)
 	if !errors.Is(err, pos.CodeTimeout) {
@@ -342,8 +323,7 @@ func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
 		t.Run(fmt.Sprintf("tear-after-%d", k), func(t *testing.T) {
 			w := newWorld(t)
 			ctx := context.Background()
-			w.authorize()
-			w.put(apptest.UserCard(0))
+			w.ready()
 			w.tearCredit(apptest.UserCard(0), k)
 			_, err := w.term.Recharge(ctx, 30)
 			// Every APDU of the credit, the last included, can tear: its answer is lost.
@@ -369,10 +349,7 @@ func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
 			if r.Total.Recharges.Count != 1 || r.Total.Cash() != 30*app.Yuan {
 				t.Fatalf("host holds %+v", r.Total)
 			}
-			w.site.Clock.Advance(time.Hour)
-			if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
-				t.Fatalf("confirmed recharge awaits the desk: %+v", items)
-			}
+			w.noneAwaitsDesk(time.Hour, "confirmed recharge")
 		})
 	}
 }
@@ -382,12 +359,7 @@ func TestRetapAfterATornWriteCreditsOnce(t *testing.T) {
 func TestCancelAtRetapIsRecordedAndAwaitsTheDesk(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	w.tearCredit(apptest.UserCard(0), 1)
-	if _, err := w.term.Recharge(ctx, 40); !errors.Is(err, pos.CodeRetap) {
-		t.Fatalf("want RETAP_CARD, got %v", err)
-	}
+	w.tornRecharge(40)
 	w.host.down = true
 	if err := w.term.CancelRetap(ctx); err != nil { // drains once the network heals
 		t.Fatal(err)
@@ -410,15 +382,7 @@ func TestCancelAtRetapIsRecordedAndAwaitsTheDesk(t *testing.T) {
 func TestOfflineRecordsUploadBeforeAnythingElse(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	w.tearCredit(apptest.UserCard(0), 1)
-	w.term.Recharge(ctx, 10)
-	w.host.down = true
-	w.term.Wait = func(context.Context, int) error { return errors.New("still offline") }
-	if err := w.term.CancelRetap(ctx); !errors.Is(err, pos.CodeQueuePending) {
-		t.Fatalf("want OFFLINE_RECORDS_PENDING, got %v", err)
-	}
+	w.cancelQueuedOffline()
 	if _, err := w.term.Summary(ctx); !errors.Is(err, pos.CodeQueuePending) {
 		t.Fatalf("summary with records pending: %v", err)
 	}
@@ -448,8 +412,7 @@ func TestOfflineRecordsUploadBeforeAnythingElse(t *testing.T) {
 func TestLostConfirmIsResent(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	w.host.dropNext = map[string]int{"confirm": 1}
 	if _, err := w.term.Recharge(ctx, 60); err != nil {
 		t.Fatal(err)
@@ -463,10 +426,7 @@ func TestLostConfirmIsResent(t *testing.T) {
 	if len(w.term.State().Unconfirmed) != 0 {
 		t.Fatal("confirm not resent")
 	}
-	w.site.Clock.Advance(time.Hour)
-	if items, _ := w.site.Svc.AwaitingDesk(ctx, app.SystemActor, apptest.UserCard(0)); len(items) != 0 {
-		t.Fatalf("confirmed recharge awaits the desk: %+v", items)
-	}
+	w.noneAwaitsDesk(time.Hour, "confirmed recharge")
 }
 
 // A replaced POS (its journal lost) must not reuse serials the host kept for the device:
@@ -474,11 +434,7 @@ func TestLostConfirmIsResent(t *testing.T) {
 func TestNewJournalContinuesAfterTheHostsLastSerial(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
-	if _, err := w.term.Recharge(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	w.recharged(10)
 	used := w.term.State().NextSerial - 1
 	w.journal = filepath.Join(t.TempDir(), "replacement.json")
 	w.powerOn()
@@ -488,8 +444,7 @@ func TestNewJournalContinuesAfterTheHostsLastSerial(t *testing.T) {
 	if got := w.term.State().NextSerial; got != used+1 {
 		t.Fatalf("replacement POS starts at serial %d, the host kept up to %d", got, used)
 	}
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	if _, err := w.term.Recharge(ctx, 10); err != nil {
 		t.Fatalf("recharge on the replacement POS: %v", err)
 	}

@@ -15,8 +15,7 @@ import (
 func TestUploadedReversalSetAsideSaysWhy(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.authorize()
-	w.put(apptest.UserCard(0))
+	w.ready()
 	orig := w.term.State().NextSerial
 	w.host.dropNext = map[string]int{"recharge": 1}
 	w.host.afterAnswer = func(kind string) {

@@ -1,7 +1,6 @@
 package posapi_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,13 +15,7 @@ import (
 // 4294967296 was booked too. Both are refused with BAD_INPUT naming the field, and nothing
 // is booked.
 func TestRechargeOverHTTPRefusesNumbersTheCardCannotHold(t *testing.T) {
-	h := newHost(t)
-	ctx := context.Background()
-	c := h.client(t, "P1")
-	auth, err := c.Authorize(ctx, app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, c, auth := authorizedHost(t)
 	for i, tc := range []struct {
 		balance, counter string
 		field            string

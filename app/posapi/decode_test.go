@@ -16,12 +16,7 @@ import (
 // one field spliced by edit (a JSON text fragment, so that tests can send what json.Marshal
 // never would).
 func authorized(t *testing.T) (*host, []byte, func(fields string) []byte) {
-	h := newHost(t)
-	c := h.client(t, "P1")
-	auth, err := c.Authorize(context.Background(), app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, _, auth := authorizedHost(t)
 	head := fmt.Sprintf(`{"device_id":"P1","serial":2,"batch_no":%d,"auth_code":%q,"card_balance":0,"card_counter":0`, auth.BatchNo, auth.AuthCode)
 	build := func(fields string) []byte { return []byte(head + "," + fields + "}") }
 	return h, build(`"card_no":"` + apptest.UserCard(0) + `","amount":10000`), build

@@ -84,10 +84,7 @@ func TestPOSFailsOverAndTheOtherHostReplaysTheSameBytes(t *testing.T) {
 		{URL: dead}, {URL: srvA.URL, HTTP: &http.Client{Transport: recA}}, {URL: srvB.URL, HTTP: &http.Client{Transport: recB}},
 	}}
 
-	auth, err := c.Authorize(ctx, app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := authorize(t, c)
 	if c.Current() != srvA.URL || recA.count() != 1 || recB.count() != 0 {
 		t.Fatalf("after the dead host: current %s, A %d answers, B %d", c.Current(), recA.count(), recB.count())
 	}

@@ -15,12 +15,7 @@ import (
 // The ledger holds neither in a usable form: the host refuses the signature, and the
 // code read from the file is not the session's.
 func TestWhoReadsTheLedgerFileCannotSignAsAPOS(t *testing.T) {
-	h := newHost(t)
-	c := h.client(t, "P1")
-	auth, err := c.Authorize(context.Background(), app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, c, auth := authorizedHost(t)
 	var fileSecret []byte
 	var fileCode string
 	if err := h.site.RawDB().QueryRow(`SELECT d.secret, a.auth_code FROM devices d JOIN authorizations a ON a.device_id = d.id

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +29,25 @@ func newHost(t *testing.T) *host {
 	return &host{site: s, srv: srv}
 }
 
+// authorizedHost is a new host with P1's client, its operator 0 authorized (authorize).
+func authorizedHost(t *testing.T) (*host, *posapi.Client, app.AuthorizeResult) {
+	t.Helper()
+	h := newHost(t)
+	c := h.client(t, "P1")
+	return h, c, authorize(t, c)
+}
+
+// authorize authorizes operator 0 through c with serial 1, the first message of every
+// fixture device, and fails the test if the host refuses.
+func authorize(t *testing.T, c *posapi.Client) app.AuthorizeResult {
+	t.Helper()
+	auth, err := c.Authorize(context.Background(), app.AuthorizeRequest{DeviceID: c.DeviceID, Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return auth
+}
+
 func (h *host) client(t *testing.T, device string) *posapi.Client {
 	d, err := h.site.Svc.DeviceWithKey(context.Background(), device)
 	if err != nil {
@@ -41,32 +59,39 @@ func (h *host) client(t *testing.T, device string) *posapi.Client {
 // post sends a hand-made request, for the tests of what a well-behaved client never sends.
 func (h *host) post(t *testing.T, path, device string, secret []byte, at time.Time, body []byte) (int, posapi.Answer, http.Header, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+path, bytes.NewReader(body))
-	ms := at.UnixMilli()
-	req.Header.Set(posapi.HeaderDevice, device)
-	req.Header.Set(posapi.HeaderTime, strconv.FormatInt(ms, 10))
-	req.Header.Set(posapi.HeaderSignature, posapi.Sign(secret, http.MethodPost, path, device, ms, body))
+	return h.send(t, http.MethodPost, path, signedHeaders(secret, http.MethodPost, path, device, at.UnixMilli(), body), body)
+}
+
+// send sends a request with exactly the headers given (nil: none) and decodes the answer,
+// failing the test if none came back or it is not JSON.
+func (h *host) send(t *testing.T, method, path string, hdr map[string]string, body []byte) (int, posapi.Answer, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	blob, _ := io.ReadAll(resp.Body)
+	blob, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the answer: %v", method, path, err)
+	}
 	var a posapi.Answer
 	if err := json.Unmarshal(blob, &a); err != nil {
-		t.Fatalf("answer %q: %v", blob, err)
+		t.Fatalf("%s %s: answer %q is not JSON: %v", method, path, blob, err)
 	}
 	return resp.StatusCode, a, resp.Header, blob
 }
 
 func TestSignedRechargeFlowAndByteIdenticalReplay(t *testing.T) {
-	h := newHost(t)
+	h, c, auth := authorizedHost(t)
 	ctx := context.Background()
-	c := h.client(t, "P1")
-	auth, err := c.Authorize(ctx, app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
 	req := app.RechargeRequest{DeviceID: "P1", Serial: 2, BatchNo: auth.BatchNo, AuthCode: auth.AuthCode,
 		CardNo: apptest.UserCard(0), CardBalance: 1000, CardCounter: 7, Amount: 100 * app.Yuan}
 	res, err := c.Recharge(ctx, req)
@@ -102,13 +127,8 @@ func TestSignedRechargeFlowAndByteIdenticalReplay(t *testing.T) {
 }
 
 func TestRefusalsBeforeAnythingIsBooked(t *testing.T) {
-	h := newHost(t)
+	h, c, auth := authorizedHost(t)
 	ctx := context.Background()
-	c := h.client(t, "P1")
-	auth, err := c.Authorize(ctx, app.AuthorizeRequest{DeviceID: "P1", Serial: 1, CardNo: apptest.AuthCard(0), PIN: apptest.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
 	good := app.RechargeRequest{DeviceID: "P1", Serial: 2, BatchNo: auth.BatchNo, AuthCode: auth.AuthCode,
 		CardNo: apptest.UserCard(0), Amount: 50 * app.Yuan}
 	body, _ := json.Marshal(good)

@@ -5,8 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -19,32 +17,16 @@ import (
 // the answer and whether its signature verifies for secret against the request's signature.
 func (h *host) raw(t *testing.T, method, path string, hdr map[string]string, body []byte, secret []byte) (int, posapi.Answer, bool, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	blob, _ := io.ReadAll(resp.Body)
-	var a posapi.Answer
-	if err := json.Unmarshal(blob, &a); err != nil {
-		t.Fatalf("%s %s: answer %q is not JSON: %v", method, path, blob, err)
-	}
+	status, a, header, blob := h.send(t, method, path, hdr, body)
 	signed := false
-	if sig := resp.Header.Get(posapi.HeaderSignature); sig != "" {
-		ht, err := strconv.ParseInt(resp.Header.Get(posapi.HeaderHostTime), 10, 64)
+	if sig := header.Get(posapi.HeaderSignature); sig != "" {
+		ht, err := strconv.ParseInt(header.Get(posapi.HeaderHostTime), 10, 64)
 		signed = err == nil && sig == posapi.SignResponse(secret, hdr[posapi.HeaderSignature], ht, blob)
 		if !signed {
 			t.Errorf("%s %s: a signature that does not verify: %s", method, path, sig)
 		}
 	}
-	return resp.StatusCode, a, signed, resp.Header
+	return status, a, signed, header
 }
 
 // signedHeaders are the three headers of a correctly signed request.
