@@ -156,3 +156,31 @@ func cardsIn(t *testing.T, db *sql.DB) []string {
 	t.Helper()
 	return QueryColumn(t, db, `SELECT card_no || '|' || COALESCE(uid, '-') || '|' || holder_id || '|' || status FROM cards ORDER BY card_no`)
 }
+
+// A move onto PostgreSQL carries a card status the source allows and the destination's
+// program does not (a card set to it by another version): the card finds its status there.
+func TestMoveCarriesACardStatusTheDestinationLacks(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	st, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.write.Exec(`INSERT INTO card_statuses(code) VALUES ('stolen');
+		INSERT INTO cardholders(holder_no, name) VALUES ('S1', '张三');
+		INSERT INTO cards(card_no, holder_id, status) VALUES ('U1', 1, 'stolen'), ('U2', 1, 'normal')`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := MoveToPostgres(t.Context(), path, dsn); err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	raw, err := OpenRaw(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if got := cardsIn(t, raw); !slices.Equal(got, []string{"U1|-|1|stolen", "U2|-|1|normal"}) {
+		t.Fatalf("cards on PostgreSQL after the move: %v", got)
+	}
+}

@@ -99,6 +99,9 @@ func MoveToPostgres(ctx context.Context, from, to string) (MoveReport, error) {
 	if _, err := conn.ExecContext(ctx, `SELECT cc_writer_lock()`); err != nil {
 		return rep, err
 	}
+	if err := copyCardStatuses(ctx, stx, conn); err != nil {
+		return rep, err
+	}
 	for _, table := range moveOrder {
 		n, err := copyTable(ctx, stx, conn, table)
 		if err != nil {
@@ -146,7 +149,7 @@ func refuseUnknownTables(ctx context.Context, tx *sql.Tx) error {
 		if err := rows.Scan(&name); err != nil {
 			return err
 		}
-		if name != "pending_conversions" && !slices.Contains(moveOrder, name) {
+		if name != "pending_conversions" && name != "card_statuses" && !slices.Contains(moveOrder, name) {
 			return app.E(app.CodeDatabaseTooOld, "table %s is unknown to this program", name)
 		}
 	}
@@ -159,6 +162,35 @@ func refuseUnknownTables(ctx context.Context, tx *sql.Tx) error {
 	}
 	if pending > 0 {
 		return app.E(app.CodeSiteKeyNeeded, "open the ledger once with the site key (serve or desk) before moving it")
+	}
+	return nil
+}
+
+// copyCardStatuses adds to the destination the card statuses the source allows that it
+// lacks: both ledgers hold this program's already (each fills card_statuses at open), but a
+// card may carry one only another version knows, and its row must find its status.
+func copyCardStatuses(ctx context.Context, stx *sql.Tx, conn *sql.Conn) error {
+	rows, err := stx.QueryContext(ctx, `SELECT code FROM card_statuses ORDER BY code`)
+	if err != nil {
+		return fmt.Errorf("copy card_statuses: %w", err)
+	}
+	var codes []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return fmt.Errorf("copy card_statuses: %w", err)
+		}
+		codes = append(codes, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("copy card_statuses: %w", err)
+	}
+	for _, c := range codes {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO card_statuses(code) VALUES ($1) ON CONFLICT (code) DO NOTHING`, c); err != nil {
+			return fmt.Errorf("copy card status %s: %w", c, err)
+		}
 	}
 	return nil
 }
