@@ -164,3 +164,113 @@ func TestEveryCodeIsDeclaredOnce(t *testing.T) {
 		}
 	}
 }
+
+// docs/rules.md gives each rule its home in app/: every file it names is there, and every
+// function it names in brackets after a file is declared in that file. A rule moved to
+// another file (or a function renamed) without the document fails here.
+func TestEveryRuleHomeInDocsRulesExists(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := regexp.MustCompile("`([a-z/_]+(?:\\.go|/))`(?: \\(((?:`\\w+`(?:, )?)+)\\))?")
+	seen := 0
+	for _, row := range regexp.MustCompile(`(?m)^\| \d+ \|.*\| ([^|]+) \|$`).FindAllStringSubmatch(string(doc), -1) {
+		for _, m := range home.FindAllStringSubmatch(row[1], -1) {
+			path := filepath.Join(repoRoot, "app", m[1])
+			src, err := os.ReadFile(path)
+			if strings.HasSuffix(m[1], "/") {
+				if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+					t.Errorf("docs/rules.md names app/%s, which is not a folder", m[1])
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("docs/rules.md names app/%s: %v", m[1], err)
+				continue
+			}
+			seen++
+			for _, name := range regexp.MustCompile("`(\\w+)`").FindAllStringSubmatch(m[2], -1) {
+				decl := regexp.MustCompile(`(?m)^(func (\([^)]*\) )?|var |type |const |\t)` + name[1] + `\b`)
+				if !decl.Match(src) {
+					t.Errorf("docs/rules.md names %s in app/%s, which does not declare it", name[1], m[1])
+				}
+			}
+		}
+	}
+	if seen < 15 {
+		t.Fatalf("found %d homes in docs/rules.md: the pattern no longer sees them", seen)
+	}
+}
+
+// The README's layout table matches the tree: every folder and file it names is there, and
+// every package folder of the four parts is named in it, so a package added, moved or
+// removed without the table fails here.
+func TestTheReadmeLayoutTableMatchesTheTree(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := regexp.MustCompile("`([^`]+)`")
+	named := map[string]bool{}
+	rows := regexp.MustCompile("(?m)^\\| (`[^|]+) \\| ([^\\n]+) \\|$").FindAllStringSubmatch(string(readme), -1)
+	if len(rows) < 15 {
+		t.Fatalf("found %d rows of the layout table: the pattern no longer sees them", len(rows))
+	}
+	for _, row := range rows {
+		var dirs []string
+		for _, m := range tick.FindAllStringSubmatch(row[1], -1) {
+			d := strings.TrimSuffix(m[1], "/")
+			if fi, err := os.Stat(filepath.Join(repoRoot, d)); err != nil || !fi.IsDir() {
+				t.Errorf("the layout table names %s/, which is not a folder", d)
+			}
+			dirs = append(dirs, d)
+			named[d] = true
+		}
+		for _, m := range tick.FindAllStringSubmatch(row[2], -1) {
+			tok := m[1]
+			switch {
+			case regexp.MustCompile(`^(app|store|cardio|views)/[a-z_/]+(\.go)?/?$`).MatchString(tok):
+				named[strings.TrimSuffix(tok, "/")] = true
+				if _, err := os.Stat(filepath.Join(repoRoot, tok)); err != nil {
+					t.Errorf("the layout table names %s, which is not there", tok)
+				}
+			case regexp.MustCompile(`^[a-z_/]+(\.go|/)$`).MatchString(tok):
+				found := false
+				for _, d := range dirs {
+					if _, err := os.Stat(filepath.Join(repoRoot, d, tok)); err == nil {
+						found = true
+						if strings.HasSuffix(tok, "/") {
+							named[filepath.Join(d, strings.TrimSuffix(tok, "/"))] = true
+						}
+					}
+				}
+				if !found {
+					t.Errorf("the layout table's row %v names %s, which none of its folders holds", dirs, tok)
+				}
+			}
+		}
+	}
+	for _, part := range []string{"app", "store", "cardio", "views"} {
+		err := filepath.WalkDir(filepath.Join(repoRoot, part), func(path string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() || d.Name() == "testdata" {
+				if err == nil && d.IsDir() {
+					return filepath.SkipDir
+				}
+				return err
+			}
+			rel, _ := filepath.Rel(repoRoot, path)
+			if goFiles, _ := filepath.Glob(filepath.Join(path, "*.go")); len(goFiles) == 0 {
+				return nil
+			}
+			// A package is named itself, or is a helper inside a named package (deskapitest).
+			if parent := filepath.Dir(rel); !named[rel] && !(named[parent] && parent != part) {
+				t.Errorf("package folder %s is not in the README's layout table", rel)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
