@@ -123,13 +123,15 @@ func Remote(t testing.TB) bool {
 	return strings.HasPrefix(t.Name(), RemotePrefix) || os.Getenv(RemoteEnv) == "1"
 }
 
-// RunRemote runs test as a subtest of t (which must be TestRemoteDesk) with its desks on a
-// host: the same screens, keys and golden files as in process.
-func RunRemote(t *testing.T, test func(*testing.T)) {
+// RunRemote runs each test as a subtest of t (which must be TestRemoteDesk) with its desks
+// on a host: the same screens, keys and golden files as in process.
+func RunRemote(t *testing.T, tests ...func(*testing.T)) {
 	t.Helper()
-	name := runtime.FuncForPC(reflect.ValueOf(test).Pointer()).Name()
-	name = name[strings.LastIndex(name, ".")+1:]
-	t.Run(name, test)
+	for _, test := range tests {
+		name := runtime.FuncForPC(reflect.ValueOf(test).Pointer()).Name()
+		name = name[strings.LastIndex(name, ".")+1:]
+		t.Run(name, test)
+	}
 }
 
 // Cards is a CardSource over virtual cards: Put one on the reader, Take it away.
