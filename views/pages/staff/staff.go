@@ -41,6 +41,7 @@ func New(c *common.Common) common.Page {
 	p.List = listpage.NewList(c, []table.Col{{Title: c.T("用户名", "User"), Width: 12}, {Title: c.T("姓名", "Name"), Width: 12}, {Title: c.T("角色", "Role"), Width: 10},
 		{Title: c.T("启用", "On"), Width: 4}, {Title: c.T("密码", "Password"), Width: 0}},
 		c.T("还没有账号", "no accounts yet"), app.Desk.StaffList, p.cells, func(s app.StaffInfo) string { return s.Username })
+	p.Reload = common.ReloadKey(c, "ctrl+r") // r resets a password
 	return p
 }
 
@@ -53,7 +54,7 @@ func (p *staffPage) Entered() tea.Cmd { return p.Load() }
 func (p *staffPage) Update(msg tea.Msg) (common.Page, tea.Cmd) { return p, p.Handle(msg, p.key) }
 
 func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.Key(k, p.keys.Reload, p.submit); taken {
+	if cmd, taken := p.Key(k, p.submit); taken {
 		return cmd
 	}
 	c := p.C
