@@ -27,6 +27,15 @@ func OpenPage(t *testing.T, lang string, actor app.Actor, build func(*common.Com
 	return d, p
 }
 
+// Shot presses keys on p, then compares the page with its golden file in the subtest
+// name (GoldenPage); it returns the page the keys made.
+func Shot(t *testing.T, p common.Page, name string, keys ...string) common.Page {
+	t.Helper()
+	p = Keys(p, keys...)
+	t.Run(name, func(t *testing.T) { GoldenPage(t, p) })
+	return p
+}
+
 func Keys(p common.Page, keys ...string) common.Page {
 	for _, k := range keys {
 		p = DrivePage(p, Key(k))

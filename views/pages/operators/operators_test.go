@@ -31,14 +31,10 @@ func TestAdmOperatorsScreens(t *testing.T) {
 			d, p := viewtest.OpenPage(t, lang, viewtest.Admin, operators.New)
 			lockOperator(t, d.Site, 1)
 			d.Site.EditOperator(0, func(in *app.OperatorInput) { in.DailyMax, in.DesignatedDevice, in.Merchant = 2000*app.Yuan, "P1", true })
-			p = viewtest.Keys(p, "r")
-			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "n")
-			t.Run("new", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "e")
-			t.Run("edit", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "down", "p")
-			t.Run("pin", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Shot(t, p, "list", "r")
+			p = viewtest.Shot(t, p, "new", "n")
+			p = viewtest.Shot(t, p, "edit", "esc", "e")
+			viewtest.Shot(t, p, "pin", "esc", "down", "p")
 		})
 	}
 }
