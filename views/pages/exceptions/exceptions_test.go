@@ -139,10 +139,7 @@ func TestExceptionsDesk(t *testing.T) {
 			d := excDesk(t, lang, app.Actor{})
 			d.C.Cards = nil // no reader watch in a synchronous root
 			m := viewtest.RunInit(viewtest.Drive(views.NewRoot(d.C, views.Pages()), tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height}))
-			m = viewtest.Type(m, "boss")
-			m = viewtest.Drive(m, viewtest.Key("tab"))
-			m = viewtest.Type(m, "boss-pass-1")
-			m = viewtest.Drive(m, viewtest.Key("enter"))
+			m = viewtest.LogIn(m, "boss", "boss-pass-1")
 			m = viewtest.Drive(m, viewtest.Key("tab"))
 			for _, step := range []string{"list", "detail"} {
 				t.Run(step, func(t *testing.T) {
@@ -377,10 +374,7 @@ func TestExceptionsReloads(t *testing.T) {
 	d.C.Cards = nil // no reader watch in a synchronous root
 	d.C.Actor = app.Actor{}
 	m := viewtest.RunInit(viewtest.Drive(views.NewRoot(d.C, views.Pages()), tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height}))
-	m = viewtest.Type(m, "boss")
-	m = viewtest.Drive(m, viewtest.Key("tab"))
-	m = viewtest.Type(m, "boss-pass-1")
-	m = viewtest.Drive(m, viewtest.Key("enter"))
+	m = viewtest.LogIn(m, "boss", "boss-pass-1")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	if s := viewtest.Screen(m); !strings.Contains(s, "2 open") {
 		t.Fatalf("the exceptions tab:\n%s", s)
