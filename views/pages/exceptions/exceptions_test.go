@@ -138,7 +138,7 @@ func TestExceptionsDesk(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			d := excDesk(t, lang, app.Actor{})
 			d.C.Cards = nil // no reader watch in a synchronous root
-			m := viewtest.RunInit(viewtest.Drive(views.NewRoot(d.C, views.Pages()), tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height}))
+			m := viewtest.OpenRoot(d.Desk)
 			m = viewtest.LogIn(m, "boss", "boss-pass-1")
 			m = viewtest.Drive(m, viewtest.Key("tab"))
 			for _, step := range []string{"list", "detail"} {
@@ -373,7 +373,7 @@ func TestExceptionsReloads(t *testing.T) {
 
 	d.C.Cards = nil // no reader watch in a synchronous root
 	d.C.Actor = app.Actor{}
-	m := viewtest.RunInit(viewtest.Drive(views.NewRoot(d.C, views.Pages()), tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height}))
+	m := viewtest.OpenRoot(d.Desk)
 	m = viewtest.LogIn(m, "boss", "boss-pass-1")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	if s := viewtest.Screen(m); !strings.Contains(s, "2 open") {

@@ -65,15 +65,7 @@ func TestAdmStaffUnlockAndResetAPassword(t *testing.T) {
 	for range "short" {
 		p = viewtest.Keys(p, "backspace")
 	}
-	p = viewtest.TypePage(p, "fresh-pass-7")
-	viewtest.WantNot(t, p, "fresh-pass-7") // masked
-	p = viewtest.Keys(p, "enter")
-	p = viewtest.TypePage(p, "fresh-pass-8")
-	p = viewtest.Keys(p, "enter")
-	viewtest.Want(t, p, "两次输入的密码不一致")
-	p = viewtest.Keys(p, "backspace")
-	p = viewtest.TypePage(p, "7")
-	p = viewtest.Keys(p, "enter")
+	p = viewtest.NewSecret(t, p, "fresh-pass-7", "两次输入的密码不一致")
 	viewtest.Want(t, p, "已重置 clerk1 的密码,已解除锁定")
 	viewtest.WantNot(t, p, "已锁定")
 	if _, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1"); !errors.Is(err, app.CodeBadCredentials) {
