@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"cardcenter/app"
@@ -175,13 +174,8 @@ func TestAdmDeskTabsForAnAdmin(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			d := viewtest.New(t, app.Actor{}, lang)
 			d.C.Cards = nil // no reader watch in synchronous tests
-			var m tea.Model = views.NewRoot(d.C, views.Pages())
-			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = viewtest.RunInit(m)
-			m = viewtest.Type(m, "admin")
-			m = viewtest.Drive(m, viewtest.Key("tab"))
-			m = viewtest.Type(m, "admin-pass-1")
-			m = viewtest.Drive(m, viewtest.Key("enter"))
+			m := viewtest.OpenRoot(d)
+			m = viewtest.LogIn(m, "admin", "admin-pass-1")
 			s := viewtest.Screen(m)
 			head := strings.SplitN(s, "\n", 2)[0]
 			if w := lipgloss.Width(head); w > viewtest.Width {

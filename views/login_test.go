@@ -35,10 +35,7 @@ func TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn(t *testing.T) {
 		{Roles: []app.Role{app.RoleAdmin}, New: viewtest.StubPage("Devices")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
 	m = viewtest.RunInit(m)
-	m = viewtest.Type(m, "clerk1")
-	m = viewtest.Drive(m, viewtest.Key("tab"))
-	m = viewtest.Type(m, "wrong-pass")
-	m = viewtest.Drive(m, viewtest.Key("enter"))
+	m = viewtest.LogIn(m, "clerk1", "wrong-pass")
 	if s := viewtest.Screen(m); !strings.Contains(s, "wrong user name or password") {
 		t.Fatalf("wrong password:\n%s", s)
 	}
@@ -58,10 +55,7 @@ func TestLogoutEndsTheSessionInTheLedger(t *testing.T) {
 	var m tea.Model = views.NewRoot(d.C, []common.PageSpec{{Roles: []app.Role{app.RoleClerk}, New: viewtest.StubPage("Repair")}})
 	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
 	m = viewtest.RunInit(m)
-	m = viewtest.Type(m, "clerk1")
-	m = viewtest.Drive(m, viewtest.Key("tab"))
-	m = viewtest.Type(m, "clerk-pass-1")
-	m = viewtest.Drive(m, viewtest.Key("enter"))
+	m = viewtest.LogIn(m, "clerk1", "clerk-pass-1")
 	held := d.C.Actor
 	if held.Session == "" {
 		t.Fatalf("logged in without a session: %+v", held)
@@ -90,10 +84,7 @@ func TestFirstRunCreatesTheAdmin(t *testing.T) {
 	}
 	m = viewtest.Type(m, "boss")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
-	m = viewtest.Type(m, "secret-pass-9")
-	m = viewtest.Drive(m, viewtest.Key("tab"))
-	m = viewtest.Type(m, "secret-pass-9")
-	m = viewtest.Drive(m, viewtest.Key("enter"))
+	m = viewtest.LogIn(m, "secret-pass-9", "secret-pass-9")
 	if s := viewtest.Screen(m); !strings.Contains(s, "boss · 管理员") || !strings.Contains(s, "设备") {
 		t.Fatalf("after creating the admin:\n%s", s)
 	}

@@ -5,10 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
-
 	"cardcenter/app"
-	"cardcenter/views"
 	"cardcenter/views/viewtest"
 )
 
@@ -21,14 +18,9 @@ func TestChangeMyPasswordDialog(t *testing.T) {
 			d.C.Cards = nil
 			s := d.Site
 			s.Staff("boss", app.RoleSupervisor)
-			var m tea.Model = views.NewRoot(d.C, views.Pages())
-			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = viewtest.RunInit(m)
+			m := viewtest.OpenRoot(d)
 			login := func(user, pass string) {
-				m = viewtest.Type(m, user)
-				m = viewtest.Drive(m, viewtest.Key("tab"))
-				m = viewtest.Type(m, pass)
-				m = viewtest.Drive(m, viewtest.Key("enter"))
+				m = viewtest.LogIn(m, user, pass)
 			}
 			login("boss", "boss-pass-1")
 			m = viewtest.Drive(m, viewtest.Key("?"))
@@ -85,9 +77,7 @@ func TestChangeMyPasswordDialog(t *testing.T) {
 func TestLoginSaysTheAccountIsLocked(t *testing.T) {
 	d := viewtest.New(t, app.Actor{}, "zh")
 	d.C.Cards = nil
-	var m tea.Model = views.NewRoot(d.C, views.Pages())
-	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-	m = viewtest.RunInit(m)
+	m := viewtest.OpenRoot(d)
 	m = viewtest.Type(m, "clerk1")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	for i := 1; i <= d.Site.Cfg.MaxWrongPasswords; i++ {

@@ -15,14 +15,12 @@ import (
 // (on the host, or in process: either way a session and its audit entry of its own).
 func TestRemoteDesk(t *testing.T) {
 	// Administration by role, the whole desk from the login, the password dialog, a session the ledger ends.
-	for _, test := range []func(*testing.T){
+	viewtest.RunRemote(t,
 		TestAdmScreensGiveNonAdminsNoChangeKeys,
 		TestLoginRefusesAWrongPasswordAndLetsTheRightOneIn,
 		TestLogoutEndsTheSessionInTheLedger,
 		TestDeskEveryScreen,
 		TestChangeMyPasswordDialog,
 		TestSessionEndedAsksForTheLoginAndKeepsTheScreens,
-	} {
-		viewtest.RunRemote(t, test)
-	}
+	)
 }

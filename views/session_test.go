@@ -10,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"cardcenter/app"
-	"cardcenter/views"
 	"cardcenter/views/viewtest"
 )
 
@@ -24,13 +21,8 @@ func TestSessionEndedAsksForTheLoginAndKeepsTheScreens(t *testing.T) {
 	d := viewtest.ReportsDesk(t, "en", true)
 	d.Site.Staff("fin", app.RoleSupervisor) // password fin-pass-1
 	d.C.Actor = app.Actor{}
-	var m tea.Model = views.NewRoot(d.C, views.Pages())
-	m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-	m = viewtest.RunInit(m)
-	m = viewtest.Type(m, "fin")
-	m = viewtest.Drive(m, viewtest.Key("tab"))
-	m = viewtest.Type(m, "fin-pass-1")
-	m = viewtest.Drive(m, viewtest.Key("enter"))
+	m := viewtest.OpenRoot(d)
+	m = viewtest.LogIn(m, "fin", "fin-pass-1")
 	m = viewtest.Drive(m, viewtest.Key("e")) // edit the history range: on-screen state to keep
 	before := viewtest.Screen(m)
 	first := d.C.Actor.Session

@@ -89,17 +89,14 @@ func Cell(s string, w int) string {
 	return s + strings.Repeat(" ", max(w-ansi.StringWidth(s), 0))
 }
 
-func RoleName(c *Common, r app.Role) string {
-	switch r {
-	case app.RoleClerk:
-		return c.T("柜员", "clerk")
-	case app.RoleSupervisor:
-		return c.T("主管", "supervisor")
-	case app.RoleAdmin:
-		return c.T("管理员", "admin")
-	}
-	return string(r)
+var roleNames = Names[app.Role]{
+	app.RoleClerk:      {"柜员", "clerk"},
+	app.RoleSupervisor: {"主管", "supervisor"},
+	app.RoleAdmin:      {"管理员", "admin"},
 }
+
+// RoleName names a role; a role the desk does not know shows as written.
+func RoleName(c *Common, r app.Role) string { return roleNames.Of(c, r, string(r)) }
 
 // repairFit cuts the view to the page's size so it never pushes the help bar away.
 func Fit(s string, w, h int) string {
@@ -115,12 +112,12 @@ func Fit(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
+var repairOutcomeNames = Names[app.RepairState]{
+	app.RepairWritten:     {"已补写", "written"},
+	app.RepairFoundOnCard: {"原已在卡上", "found on card"},
+}
+
+// RepairOutcomeName names how a repair ended; one not ended is in progress.
 func RepairOutcomeName(c *Common, s app.RepairState) string {
-	switch s {
-	case app.RepairWritten:
-		return c.T("已补写", "written")
-	case app.RepairFoundOnCard:
-		return c.T("原已在卡上", "found on card")
-	}
-	return c.T("进行中", "in progress")
+	return repairOutcomeNames.Of(c, s, c.T("进行中", "in progress"))
 }

@@ -27,6 +27,35 @@ func OpenPage(t *testing.T, lang string, actor app.Actor, build func(*common.Com
 	return d, p
 }
 
+// Shot presses keys on p, then compares the page with its golden file in the subtest
+// name (GoldenPage); it returns the page the keys made.
+func Shot(t *testing.T, p common.Page, name string, keys ...string) common.Page {
+	t.Helper()
+	p = Keys(p, keys...)
+	t.Run(name, func(t *testing.T) { GoldenPage(t, p) })
+	return p
+}
+
+// Fill types each field on the open form and presses enter after it.
+func Fill(p common.Page, fields ...string) common.Page {
+	for _, f := range fields {
+		p = Keys(TypePage(p, f), "enter")
+	}
+	return p
+}
+
+// NewSecret types secret and, wrong in its last character, its repeat on the open form:
+// it checks the secret is masked and the mismatch refused with mismatch, then corrects
+// the repeat and submits it.
+func NewSecret(t *testing.T, p common.Page, secret, mismatch string) common.Page {
+	t.Helper()
+	p = TypePage(p, secret)
+	WantNot(t, p, secret) // masked
+	p = Fill(p, "", secret[:len(secret)-1]+string(secret[len(secret)-1]+1))
+	Want(t, p, mismatch)
+	return Fill(Keys(p, "backspace"), secret[len(secret)-1:])
+}
+
 func Keys(p common.Page, keys ...string) common.Page {
 	for _, k := range keys {
 		p = DrivePage(p, Key(k))

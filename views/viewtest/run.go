@@ -101,6 +101,22 @@ func (r *Run) Settle() {
 	}
 }
 
+// OpenRoot is the whole desk on d (views.NewRoot with every screen) at 80×24, its Init run:
+// synchronous, for tests that Drive it.
+func OpenRoot(d *Desk) tea.Model {
+	var m tea.Model = views.NewRoot(d.C, views.Pages())
+	m = Drive(m, tea.WindowSizeMsg{Width: Width, Height: Height})
+	return RunInit(m)
+}
+
+// LogIn types user and pass at the login screen and presses enter (synchronous, as Drive).
+func LogIn(m tea.Model, user, pass string) tea.Model {
+	m = Type(m, user)
+	m = Drive(m, Key("tab"))
+	m = Type(m, pass)
+	return Drive(m, Key("enter"))
+}
+
 func (r *Run) Login(user, pass string) {
 	r.Type(user)
 	r.Key("tab")

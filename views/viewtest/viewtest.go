@@ -135,13 +135,15 @@ func Remote(t testing.TB) bool {
 	return strings.HasPrefix(t.Name(), RemotePrefix) || os.Getenv(RemoteEnv) == "1"
 }
 
-// RunRemote runs test as a subtest of t (which must be TestRemoteDesk) with its desks on a
-// host: the same screens, keys and golden files as in process.
-func RunRemote(t *testing.T, test func(*testing.T)) {
+// RunRemote runs each test as a subtest of t (which must be TestRemoteDesk) with its desks
+// on a host: the same screens, keys and golden files as in process.
+func RunRemote(t *testing.T, tests ...func(*testing.T)) {
 	t.Helper()
-	name := runtime.FuncForPC(reflect.ValueOf(test).Pointer()).Name()
-	name = name[strings.LastIndex(name, ".")+1:]
-	t.Run(name, test)
+	for _, test := range tests {
+		name := runtime.FuncForPC(reflect.ValueOf(test).Pointer()).Name()
+		name = name[strings.LastIndex(name, ".")+1:]
+		t.Run(name, test)
+	}
 }
 
 // Cards is a CardSource over virtual cards: Put one on the reader, Take it away.
@@ -222,19 +224,14 @@ func (c *Cards) Choose(name string)                        { c.name = name }
 func (c *Cards) Name() string                              { return c.name }
 
 // Screen is a model's view without colours, trailing spaces trimmed per line.
-func Screen(m tea.Model) string {
-	s := ansi.Strip(m.View().Content)
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	return strings.TrimRight(strings.Join(lines, "\n"), "\n") + "\n"
-}
+func Screen(m tea.Model) string { return plain(m.View().Content) }
 
 // PageScreen is a page's view without colours.
-func PageScreen(p common.Page) string {
-	s := ansi.Strip(p.View())
-	lines := strings.Split(s, "\n")
+func PageScreen(p common.Page) string { return plain(p.View()) }
+
+// plain is a view without colours, trailing spaces trimmed per line, one line end at the end.
+func plain(view string) string {
+	lines := strings.Split(ansi.Strip(view), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
 	}
@@ -274,7 +271,10 @@ const maxSteps = 500
 var steps int
 
 // RunCmd runs cmd as the program would and feeds back what it produces.
-func RunCmd(m tea.Model, cmd tea.Cmd) tea.Model {
+func RunCmd(m tea.Model, cmd tea.Cmd) tea.Model { return runCmd(m, cmd, Drive) }
+
+// runCmd runs cmd and gives its message to m with drive (a batch's commands each in turn).
+func runCmd[M any](m M, cmd tea.Cmd, drive func(M, tea.Msg) M) M {
 	if cmd == nil {
 		return m
 	}
@@ -282,38 +282,30 @@ func RunCmd(m tea.Model, cmd tea.Cmd) tea.Model {
 		panic("viewtest: more than 500 messages from one key: a timer that never stops?")
 	}
 	defer func() { steps-- }()
-	msg := cmd()
-	switch msg := msg.(type) {
+	switch msg := cmd().(type) {
 	case nil:
 		return m
 	case tea.BatchMsg:
 		for _, c := range msg {
-			m = RunCmd(m, c)
+			m = runCmd(m, c, drive)
 		}
 		return m
+	default:
+		return drive(m, msg)
 	}
-	return Drive(m, msg)
+}
+
+// namedKeys are the key presses Key makes from a name.
+var namedKeys = map[string]tea.KeyPressMsg{
+	"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+	"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown},
+	"backspace": {Code: tea.KeyBackspace}, "space": {Code: tea.KeySpace, Text: " "},
 }
 
 // Key makes a key press from a name ("enter", "esc", "tab", "up", "down") or text.
 func Key(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	if m, ok := namedKeys[k]; ok {
+		return m
 	}
 	r := []rune(k)
 	return tea.KeyPressMsg{Code: r[0], Text: k}
@@ -334,26 +326,7 @@ func DrivePage(p common.Page, msg tea.Msg) common.Page {
 }
 
 // RunPageCmd is RunCmd for a single screen.
-func RunPageCmd(p common.Page, cmd tea.Cmd) common.Page {
-	if cmd == nil {
-		return p
-	}
-	if steps++; steps > maxSteps {
-		panic("viewtest: more than 500 messages from one key: a timer that never stops?")
-	}
-	defer func() { steps-- }()
-	switch msg := cmd().(type) {
-	case nil:
-		return p
-	case tea.BatchMsg:
-		for _, c := range msg {
-			p = RunPageCmd(p, c)
-		}
-		return p
-	default:
-		return DrivePage(p, msg)
-	}
-}
+func RunPageCmd(p common.Page, cmd tea.Cmd) common.Page { return runCmd(p, cmd, DrivePage) }
 
 // TypePage sends each rune of s to a screen.
 func TypePage(p common.Page, s string) common.Page {

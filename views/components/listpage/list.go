@@ -16,17 +16,19 @@ import (
 // screen keeps only its own keys and forms.
 type List[T any] struct {
 	Base
-	Rows  []T
-	fetch func(app.Desk, context.Context, app.Actor) ([]T, error)
-	cells func(T) []string
-	keyOf func(T) string
+	Rows []T
+	// Reload loads the list again (r; a screen whose r is taken gives another key).
+	Reload key.Binding
+	fetch  func(app.Desk, context.Context, app.Actor) ([]T, error)
+	cells  func(T) []string
+	keyOf  func(T) string
 }
 
 // NewList is a list of T loaded by fetch (a method expression such as app.Desk.Operators),
 // shown by cells; keyOf names a row, for the cursor to follow a change (nil: it stays).
 func NewList[T any](c *common.Common, cols []table.Col, empty string, fetch func(app.Desk, context.Context, app.Actor) ([]T, error),
 	cells func(T) []string, keyOf func(T) string) List[T] {
-	return List[T]{Base: New(c, cols, empty), fetch: fetch, cells: cells, keyOf: keyOf}
+	return List[T]{Base: New(c, cols, empty), Reload: common.ReloadKey(c, "r"), fetch: fetch, cells: cells, keyOf: keyOf}
 }
 
 // Load asks for the list again.
@@ -76,12 +78,12 @@ func (l *List[T]) Handle(msg tea.Msg, onKey func(tea.KeyPressMsg) tea.Cmd) tea.C
 }
 
 // Key gives k to the open question, form or list first (onSubmit takes the form's
-// answer), then reloads on reload; it reports whether k was taken.
-func (l *List[T]) Key(k tea.KeyPressMsg, reload key.Binding, onSubmit func() tea.Cmd) (tea.Cmd, bool) {
+// answer), then reloads on Reload; it reports whether k was taken.
+func (l *List[T]) Key(k tea.KeyPressMsg, onSubmit func() tea.Cmd) (tea.Cmd, bool) {
 	if cmd, taken := l.RouteKey(k, onSubmit); taken {
 		return cmd, true
 	}
-	if key.Matches(k, reload) {
+	if key.Matches(k, l.Reload) {
 		return l.Load(), true
 	}
 	return nil, false

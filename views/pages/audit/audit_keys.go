@@ -4,8 +4,6 @@ import (
 	"cardcenter/views/common"
 
 	"charm.land/bubbles/v2/key"
-
-	"cardcenter/app"
 )
 
 // auditKeys are the audit log screen's keys (the screen is admins' only).
@@ -14,11 +12,10 @@ type auditKeys struct {
 }
 
 func newAuditKeys(c *common.Common) auditKeys {
-	admin := c.Actor.Role == app.RoleAdmin
 	return auditKeys{
-		Choose: common.Key(admin, "f", c.T("按人员/类别查询", "by person / kind"), "f"),
-		Clear:  common.Key(admin, "a", c.T("全部记录", "all entries"), "a"),
-		Reload: common.Key(admin, "r", c.T("刷新", "reload"), "r"),
+		Choose: common.AdminKey(c, "f", c.T("按人员/类别查询", "by person / kind"), "f"),
+		Clear:  common.AdminKey(c, "a", c.T("全部记录", "all entries"), "a"),
+		Reload: common.AdminKey(c, "r", c.T("刷新", "reload"), "r"),
 	}
 }
 

@@ -35,13 +35,10 @@ func TestAdmAuditScreens(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			d, p := viewtest.OpenPage(t, lang, viewtest.Admin, audit.New)
 			auditSite(t, d)
-			p = viewtest.Keys(p, "r")
-			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "f")
-			t.Run("query", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Shot(t, p, "list", "r")
+			p = viewtest.Shot(t, p, "query", "f")
 			p = viewtest.TypePage(p, "wang")
-			p = viewtest.Keys(p, "enter", "enter")
-			t.Run("by_person", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "by_person", "enter", "enter")
 		})
 	}
 }

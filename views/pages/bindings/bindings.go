@@ -74,7 +74,7 @@ func (p *bindingsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) {
 }
 
 func (p *bindingsPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.Key(k, p.keys.Reload, p.bind); taken {
+	if cmd, taken := p.Key(k, p.bind); taken {
 		return cmd
 	}
 	row, ok := p.Selected()

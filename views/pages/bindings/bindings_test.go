@@ -18,12 +18,9 @@ func TestAdmBindingsScreens(t *testing.T) {
 			if err := d.Site.Svc.UnbindCard(context.Background(), d.Site.Admin, d.Site.Ops[1].ID); err != nil {
 				t.Fatal(err)
 			}
-			p = viewtest.Keys(p, "r")
-			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "down", "b")
-			t.Run("bind", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "up", "u")
-			t.Run("unbind", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Shot(t, p, "list", "r")
+			p = viewtest.Shot(t, p, "bind", "down", "b")
+			viewtest.Shot(t, p, "unbind", "esc", "up", "u")
 		})
 	}
 }

@@ -33,7 +33,7 @@ func (p *bindingsPage) View() string {
 }
 
 func (p *bindingsPage) ShortHelp() []key.Binding {
-	return p.HelpWith(p.keys.Bind, p.keys.Unbind, p.keys.Reload)
+	return p.HelpWith(p.keys.Bind, p.keys.Unbind, p.Reload)
 }
 
 func (p *bindingsPage) FullHelp() [][]key.Binding { return p.FullHelpWith(p.ShortHelp()) }

@@ -15,13 +15,11 @@ func TestAdmCardsScreens(t *testing.T) {
 	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
 			_, p := viewtest.OpenPage(t, lang, viewtest.Admin, cards.New)
-			t.Run("empty", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "empty")
 			p = viewtest.Keys(p, "/")
 			p = viewtest.TypePage(p, apptest.AuthCard(0))
-			p = viewtest.Keys(p, "enter")
-			t.Run("card", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "l")
-			t.Run("confirm", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Shot(t, p, "card", "enter")
+			viewtest.Shot(t, p, "confirm", "l")
 		})
 	}
 }

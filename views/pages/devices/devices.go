@@ -108,7 +108,7 @@ func (p *devicesPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, taken := p.Key(k, p.keys.Reload, p.submit); taken {
+	if cmd, taken := p.Key(k, p.submit); taken {
 		return cmd
 	}
 	c := p.C

@@ -19,21 +19,17 @@ func TestAdmDevicesScreens(t *testing.T) {
 	for _, lang := range viewtest.Langs {
 		t.Run(lang, func(t *testing.T) {
 			_, p := viewtest.OpenPage(t, lang, viewtest.Admin, devices.New)
-			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "n")
-			t.Run("register", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "down", "e")
-			t.Run("edit", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "d")
-			t.Run("disable", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "list")
+			p = viewtest.Shot(t, p, "register", "n")
+			p = viewtest.Shot(t, p, "edit", "esc", "down", "e")
+			p = viewtest.Shot(t, p, "disable", "esc", "d")
 			p = viewtest.Keys(p, "n", "x") // P1
-			t.Run("retire", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "retire")
 			p = viewtest.TypePage(viewtest.Keys(p, "tab"), "机壳损坏,已报废")
-			p = viewtest.Keys(p, "enter")
-			t.Run("retire_confirm", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Shot(t, p, "retire_confirm", "enter")
 			p = viewtest.Keys(p, "y")
 			viewtest.Want(t, p, map[string]string{"zh": "已登记 P1 退役", "en": "P1 recorded retired"}[lang])
-			t.Run("retired", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "retired")
 		})
 	}
 }

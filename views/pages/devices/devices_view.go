@@ -64,7 +64,7 @@ func (p *devicesPage) FullHelp() [][]key.Binding {
 		return [][]key.Binding{p.ShortHelp()}
 	}
 	k := p.keys
-	return p.FullHelpWith(p.HelpWith(k.New, k.Edit, k.Toggle, k.Rotate, k.EndJournal, k.Reload))
+	return p.FullHelpWith(p.HelpWith(k.New, k.Edit, k.Toggle, k.Rotate, k.EndJournal, p.Reload))
 }
 
 // Capturing: the note of the secret file holds the keys until it is dismissed.

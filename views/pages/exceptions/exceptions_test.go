@@ -87,7 +87,7 @@ func TestExceptionsScreens(t *testing.T) {
 			tr := func(zh, en string) string { return d.C.T(zh, en) }
 			p := excPage(d)
 			viewtest.Want(t, p, tr("待处理 3 件", "3 open"), tr("卡上无法判断", "card cannot tell"), "P1/2", "20.00", "P2/2", "40.00")
-			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "list")
 
 			detail := viewtest.Keys(p, "enter")
 			viewtest.Want(t, detail, "cannot_tell/recharge:1", tr("撤销", "cancel"), tr("读卡", "read"), "clerk1")
@@ -124,10 +124,10 @@ func TestExceptionsScreens(t *testing.T) {
 			p = viewtest.TypePage(p, "POS journal shows the write failed")
 			p = viewtest.Keys(p, "enter", "y")
 			viewtest.Want(t, p, tr("已批准补写充值 #1", "Write of recharge #1 approved"), tr("已批准", "approved"))
-			t.Run("approved", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "approved")
 			p = viewtest.Keys(p, "enter")
 			viewtest.Want(t, p, tr("已批准补写 (批准人 boss", "Write approved (by boss"))
-			t.Run("approved_detail", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "approved_detail")
 		})
 	}
 }
@@ -138,11 +138,8 @@ func TestExceptionsDesk(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			d := excDesk(t, lang, app.Actor{})
 			d.C.Cards = nil // no reader watch in a synchronous root
-			m := viewtest.RunInit(viewtest.Drive(views.NewRoot(d.C, views.Pages()), tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height}))
-			m = viewtest.Type(m, "boss")
-			m = viewtest.Drive(m, viewtest.Key("tab"))
-			m = viewtest.Type(m, "boss-pass-1")
-			m = viewtest.Drive(m, viewtest.Key("enter"))
+			m := viewtest.OpenRoot(d.Desk)
+			m = viewtest.LogIn(m, "boss", "boss-pass-1")
 			m = viewtest.Drive(m, viewtest.Key("tab"))
 			for _, step := range []string{"list", "detail"} {
 				t.Run(step, func(t *testing.T) {
@@ -257,13 +254,12 @@ func TestExceptionsApproveAPickedRecharge(t *testing.T) {
 			for range behind {
 				p = viewtest.Keys(p, "down")
 			}
-			p = viewtest.Keys(p, "enter")
-			t.Run("detail", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Shot(t, p, "detail", "enter")
 			p = viewtest.Keys(p, "a")
 			viewtest.Want(t, p, "#2 P1/4 20.00")
-			t.Run("approve_pick", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "approve_pick")
 			p = viewtest.TypePage(viewtest.Keys(p, "tab"), "the POS journal shows it never landed")
-			p = viewtest.Keys(p, "enter", "y")
+			viewtest.Keys(p, "enter", "y")
 			for _, cv := range cases(t, d) {
 				if cv.Case.Kind == app.CaseCardBehind && (cv.Status != app.CaseApproved || cv.Approval.RechargeID != 2) {
 					t.Fatalf("card behind case %+v", cv)
@@ -377,11 +373,8 @@ func TestExceptionsReloads(t *testing.T) {
 
 	d.C.Cards = nil // no reader watch in a synchronous root
 	d.C.Actor = app.Actor{}
-	m := viewtest.RunInit(viewtest.Drive(views.NewRoot(d.C, views.Pages()), tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height}))
-	m = viewtest.Type(m, "boss")
-	m = viewtest.Drive(m, viewtest.Key("tab"))
-	m = viewtest.Type(m, "boss-pass-1")
-	m = viewtest.Drive(m, viewtest.Key("enter"))
+	m := viewtest.OpenRoot(d.Desk)
+	m = viewtest.LogIn(m, "boss", "boss-pass-1")
 	m = viewtest.Drive(m, viewtest.Key("tab"))
 	if s := viewtest.Screen(m); !strings.Contains(s, "2 open") {
 		t.Fatalf("the exceptions tab:\n%s", s)

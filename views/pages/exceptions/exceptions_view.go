@@ -295,19 +295,11 @@ func excRecordStatus(c *common.Common, kind, s string) string {
 	return s
 }
 
-func excMessageKind(c *common.Common, k string) string {
-	switch k {
-	case "recharge":
-		return c.T("充值", "recharge")
-	case "confirm":
-		return c.T("确认", "confirm")
-	case "cancel":
-		return c.T("撤销", "cancel")
-	case "reversal":
-		return c.T("冲正", "reversal")
-	}
-	return k
+var excMessageKinds = common.Names[string]{
+	"recharge": {"充值", "recharge"}, "confirm": {"确认", "confirm"}, "cancel": {"撤销", "cancel"}, "reversal": {"冲正", "reversal"},
 }
+
+func excMessageKind(c *common.Common, k string) string { return excMessageKinds.Of(c, k, k) }
 
 func excBookingName(c *common.Common, b app.Booking) string {
 	if b == app.Reversed {
@@ -316,32 +308,25 @@ func excBookingName(c *common.Common, b app.Booking) string {
 	return c.T("已记账", "booked")
 }
 
-func excWriteName(c *common.Common, w app.CardWrite) string {
-	switch w {
-	case app.WritePending:
-		return c.T("写卡未确认", "not confirmed")
-	case app.WriteWritten:
-		return c.T("已确认写卡", "confirmed")
-	case app.WriteCancelReported:
-		return c.T("POS 撤销上报", "cancel reported")
-	case app.WriteRepaired:
-		return c.T("已补写", "repaired")
-	case app.WriteFoundOnCard:
-		return c.T("原已在卡上", "found on card")
+var (
+	excWriteNames = common.Names[app.CardWrite]{
+		app.WritePending:        {"写卡未确认", "not confirmed"},
+		app.WriteWritten:        {"已确认写卡", "confirmed"},
+		app.WriteCancelReported: {"POS 撤销上报", "cancel reported"},
+		app.WriteRepaired:       {"已补写", "repaired"},
+		app.WriteFoundOnCard:    {"原已在卡上", "found on card"},
 	}
-	return string(w)
-}
+	excDecisionNames = common.Names[app.DecisionKind]{
+		app.DecideApproveWrite: {"批准补写", "write approved"},
+		app.DecideClose:        {"结案", "closed"},
+		app.DecideAdjustment:   {"长短款", "cash adjustment"},
+	}
+)
+
+func excWriteName(c *common.Common, w app.CardWrite) string { return excWriteNames.Of(c, w, string(w)) }
 
 func excDecisionName(c *common.Common, k app.DecisionKind) string {
-	switch k {
-	case app.DecideApproveWrite:
-		return c.T("批准补写", "write approved")
-	case app.DecideClose:
-		return c.T("结案", "closed")
-	case app.DecideAdjustment:
-		return c.T("长短款", "cash adjustment")
-	}
-	return string(k)
+	return excDecisionNames.Of(c, k, string(k))
 }
 
 func excJournalName(c *common.Common, k app.JournalEndKind) string {

@@ -10,9 +10,5 @@ import (
 // desk calling the ledger through the desk API across a loopback TLS socket.
 func TestRemoteDesk(t *testing.T) {
 	// A supervisor approves, a clerk writes.
-	for _, test := range []func(*testing.T){
-		TestDeskSupervisorApprovesAndAClerkWrites,
-	} {
-		viewtest.RunRemote(t, test)
-	}
+	viewtest.RunRemote(t, TestDeskSupervisorApprovesAndAClerkWrites)
 }

@@ -46,7 +46,7 @@ func (p *operatorsPage) Init() tea.Cmd { return p.Load() }
 func (p *operatorsPage) Update(msg tea.Msg) (common.Page, tea.Cmd) { return p, p.Handle(msg, p.key) }
 
 func (p *operatorsPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.Key(k, p.keys.Reload, p.submit); taken {
+	if cmd, taken := p.Key(k, p.submit); taken {
 		return cmd
 	}
 	o, ok := p.Selected()

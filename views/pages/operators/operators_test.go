@@ -31,14 +31,10 @@ func TestAdmOperatorsScreens(t *testing.T) {
 			d, p := viewtest.OpenPage(t, lang, viewtest.Admin, operators.New)
 			lockOperator(t, d.Site, 1)
 			d.Site.EditOperator(0, func(in *app.OperatorInput) { in.DailyMax, in.DesignatedDevice, in.Merchant = 2000*app.Yuan, "P1", true })
-			p = viewtest.Keys(p, "r")
-			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "n")
-			t.Run("new", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "e")
-			t.Run("edit", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "down", "p")
-			t.Run("pin", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			p = viewtest.Shot(t, p, "list", "r")
+			p = viewtest.Shot(t, p, "new", "n")
+			p = viewtest.Shot(t, p, "edit", "esc", "e")
+			viewtest.Shot(t, p, "pin", "esc", "down", "p")
 		})
 	}
 }
@@ -46,10 +42,7 @@ func TestAdmOperatorsScreens(t *testing.T) {
 func TestAdmCreateOperator(t *testing.T) {
 	d, p := viewtest.OpenPage(t, "zh", viewtest.Admin, operators.New)
 	p = viewtest.Keys(p, "n")
-	for _, field := range []string{"OP09", "新充值员", "2468", "2468", "500", "P2"} {
-		p = viewtest.TypePage(p, field)
-		p = viewtest.Keys(p, "enter")
-	}
+	p = viewtest.Fill(p, "OP09", "新充值员", "2468", "2468", "500", "P2")
 	p = viewtest.Keys(p, "space", "enter", "enter") // merchant: yes; enabled stays yes; submit
 	viewtest.Want(t, p, "已新建操作员 OP09", "OP09   新充值员   500.00       P2       是    是", "3/3")
 	ops, _ := d.Site.Svc.Operators(context.Background(), app.SystemActor)
@@ -65,10 +58,7 @@ func TestAdmCreateOperator(t *testing.T) {
 func TestAdmOperatorFormChecksBeforeAsking(t *testing.T) {
 	d, p := viewtest.OpenPage(t, "en", viewtest.Admin, operators.New)
 	p = viewtest.Keys(p, "n")
-	for _, field := range []string{"OP09", "New", "2468", "2469", "", ""} {
-		p = viewtest.TypePage(p, field)
-		p = viewtest.Keys(p, "enter")
-	}
+	p = viewtest.Fill(p, "OP09", "New", "2468", "2469", "", "")
 	p = viewtest.Keys(p, "enter", "enter")
 	viewtest.Want(t, p, "the two PINs differ")
 	p = viewtest.Keys(p, "up", "up", "up", "up", "backspace")
@@ -97,15 +87,7 @@ func TestAdmResetALockedPIN(t *testing.T) {
 	p = viewtest.Keys(p, "r")
 	viewtest.Want(t, p, "OP02   充值员2    不限         任一     否    是   已锁定")
 	p = viewtest.Keys(p, "down", "p")
-	p = viewtest.TypePage(p, "7777")
-	viewtest.WantNot(t, p, "7777") // masked
-	p = viewtest.Keys(p, "enter")
-	p = viewtest.TypePage(p, "7778")
-	p = viewtest.Keys(p, "enter")
-	viewtest.Want(t, p, "两次输入的 PIN 不一致")
-	p = viewtest.Keys(p, "backspace")
-	p = viewtest.TypePage(p, "7")
-	p = viewtest.Keys(p, "enter")
+	p = viewtest.NewSecret(t, p, "7777", "两次输入的 PIN 不一致")
 	viewtest.Want(t, p, "已重置 OP02 的 PIN,已解除锁定")
 	viewtest.WantNot(t, p, "已锁定")
 	if o := d.Site.OperatorOf(1); o.WrongPINs != 0 {

@@ -37,7 +37,7 @@ func (p *operatorsPage) View() string {
 }
 
 func (p *operatorsPage) ShortHelp() []key.Binding {
-	return p.HelpWith(p.keys.New, p.keys.Edit, p.keys.ResetPIN, p.keys.Reload)
+	return p.HelpWith(p.keys.New, p.keys.Edit, p.keys.ResetPIN, p.Reload)
 }
 
 func (p *operatorsPage) FullHelp() [][]key.Binding { return p.FullHelpWith(p.ShortHelp()) }

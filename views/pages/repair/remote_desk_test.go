@@ -10,7 +10,7 @@ import (
 // desk calling the ledger through the desk API across a loopback TLS socket.
 func TestRemoteDesk(t *testing.T) {
 	// The repair desk: one write, then already repaired; refusals; a lost answer.
-	for _, test := range []func(*testing.T){
+	viewtest.RunRemote(t,
 		TestRepairScreens,
 		TestRepairFlowWritesOnceAndTheNextTapShowsItRepaired,
 		TestRepairConfirmDefaultsToNo,
@@ -18,7 +18,5 @@ func TestRemoteDesk(t *testing.T) {
 		TestRepairRefusesLostCardsAndCannotTell,
 		TestRepairCompletionLostAfterTheWrite,
 		TestRepairTabByRole,
-	} {
-		viewtest.RunRemote(t, test)
-	}
+	)
 }

@@ -21,6 +21,12 @@ import (
 func TestRepairScreens(t *testing.T) {
 	notLanded := func(d *viewtest.RepairDesk) { d.POSRecharge(50*app.Yuan, false, true) }
 	putCard := func(r *viewtest.Run, d *viewtest.RepairDesk) { d.Cards.Put(d.Card) }
+	// toConfirm puts the card whose recharge did not land and asks to settle it.
+	toConfirm := func(r *viewtest.Run, d *viewtest.RepairDesk) {
+		d.Cards.Put(d.Card)
+		r.WaitFor(d.C.T("未写入", "not on card"))
+		r.Key("enter")
+	}
 	cases := []struct {
 		name  string
 		setup func(d *viewtest.RepairDesk)
@@ -42,22 +48,14 @@ func TestRepairScreens(t *testing.T) {
 				d.Credit(100, "P2", int64(100+i), cardio.KindRecharge)
 			}
 		}, putCard, "请主管处理", "supervisor decides"},
-		{"confirm", notLanded, func(r *viewtest.Run, d *viewtest.RepairDesk) {
-			d.Cards.Put(d.Card)
-			r.WaitFor(d.C.T("未写入", "not on card"))
-			r.Key("enter")
-		}, "确认补写", "Confirm the repair"},
+		{"confirm", notLanded, toConfirm, "确认补写", "Confirm the repair"},
 		{"receipt", notLanded, func(r *viewtest.Run, d *viewtest.RepairDesk) {
-			d.Cards.Put(d.Card)
-			r.WaitFor(d.C.T("未写入", "not on card"))
-			r.Key("enter")
+			toConfirm(r, d)
 			r.WaitFor(d.C.T("确认补写", "Confirm the repair"))
 			r.Key("y")
 		}, "补写成功", "Repaired."},
 		{"already_repaired_second_tap", notLanded, func(r *viewtest.Run, d *viewtest.RepairDesk) {
-			d.Cards.Put(d.Card)
-			r.WaitFor(d.C.T("未写入", "not on card"))
-			r.Key("enter")
+			toConfirm(r, d)
 			r.Key("y")
 			r.WaitFor(d.C.T("补写成功", "Repaired."))
 			d.Cards.Take()

@@ -475,39 +475,25 @@ func repairCell(s string, width int, right bool) string {
 	return s + pad
 }
 
-func repairReasonName(c *common.Common, r app.DeskReason) string {
-	switch r {
-	case app.DeskCancelReported:
-		return c.T("POS 撤销上报", "cancel reported")
-	case app.DeskWriteUnknown:
-		return c.T("写卡结果未知", "write unknown")
+var (
+	repairReasonNames  = common.Names[app.DeskReason]{app.DeskCancelReported: {"POS 撤销上报", "cancel reported"}, app.DeskWriteUnknown: {"写卡结果未知", "write unknown"}}
+	repairVerdictNames = common.Names[app.OnCard]{
+		app.NotOnCard:     {"未写入", "not on card"},
+		app.AlreadyOnCard: {"已在卡上", "already on card"},
+		app.BehindLedger:  {"卡落后于系统", "card behind"},
 	}
-	return string(r)
+	repairKindNames = common.Names[string]{"recharge": {"充值", "recharge"}, "spend": {"消费", "spend"}, "repair": {"补写", "repair"}}
+)
+
+func repairReasonName(c *common.Common, r app.DeskReason) string {
+	return repairReasonNames.Of(c, r, string(r))
 }
 
 func repairVerdictName(c *common.Common, v app.OnCard) string {
-	switch v {
-	case app.NotOnCard:
-		return c.T("未写入", "not on card")
-	case app.AlreadyOnCard:
-		return c.T("已在卡上", "already on card")
-	case app.BehindLedger:
-		return c.T("卡落后于系统", "card behind")
-	}
-	return c.T("无法判断", "cannot tell")
+	return repairVerdictNames.Of(c, v, c.T("无法判断", "cannot tell"))
 }
 
-func repairKindName(c *common.Common, k string) string {
-	switch k {
-	case "recharge":
-		return c.T("充值", "recharge")
-	case "spend":
-		return c.T("消费", "spend")
-	case "repair":
-		return c.T("补写", "repair")
-	}
-	return k
-}
+func repairKindName(c *common.Common, k string) string { return repairKindNames.Of(c, k, k) }
 
 // repairReceiptText is the receipt, as shown and as printed (UTF-8 text).
 func repairReceiptText(c *common.Common, rc app.Receipt, reprint bool, loc *time.Location) string {

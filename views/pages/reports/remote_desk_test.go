@@ -10,12 +10,10 @@ import (
 // desk calling the ledger through the desk API across a loopback TLS socket.
 func TestRemoteDesk(t *testing.T) {
 	// Reports and their roles.
-	for _, test := range []func(*testing.T){
+	viewtest.RunRemote(t,
 		TestReportsScreens,
 		TestReportsRoles,
 		TestReportsLateReversalsAndAdjustments,
 		TestReportFailureThenReload,
-	} {
-		viewtest.RunRemote(t, test)
-	}
+	)
 }

@@ -20,7 +20,6 @@ import (
 
 	"cardcenter/app"
 	"cardcenter/app/apptest"
-	"cardcenter/views"
 	"cardcenter/views/viewtest"
 )
 
@@ -276,13 +275,8 @@ func TestReportsRoles(t *testing.T) {
 		user, pass string
 		sees       bool
 	}{{"clerk1", "clerk-pass-1", false}, {"fin", "fin-pass-1", true}, {"admin", "admin-pass-1", true}} {
-		var m tea.Model = views.NewRoot(d.C, views.Pages())
-		m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-		m = viewtest.RunInit(m)
-		m = viewtest.Type(m, who.user)
-		m = viewtest.Drive(m, viewtest.Key("tab"))
-		m = viewtest.Type(m, who.pass)
-		m = viewtest.Drive(m, viewtest.Key("enter"))
+		m := viewtest.OpenRoot(d)
+		m = viewtest.LogIn(m, who.user, who.pass)
 		tabs := strings.SplitN(viewtest.Screen(m), "\n", 2)[0]
 		if strings.Contains(tabs, "报表") != who.sees {
 			t.Errorf("%s sees the reports tab: %t, want %t (tabs %q)", who.user, !who.sees, who.sees, tabs)
@@ -320,13 +314,8 @@ func TestReportsDesk(t *testing.T) {
 			d := viewtest.ReportsDesk(t, lang, true)
 			d.Site.Staff("fin", app.RoleSupervisor) // password fin-pass-1
 			d.C.Actor = app.Actor{}
-			var m tea.Model = views.NewRoot(d.C, views.Pages())
-			m = viewtest.Drive(m, tea.WindowSizeMsg{Width: viewtest.Width, Height: viewtest.Height})
-			m = viewtest.RunInit(m)
-			m = viewtest.Type(m, "fin")
-			m = viewtest.Drive(m, viewtest.Key("tab"))
-			m = viewtest.Type(m, "fin-pass-1")
-			m = viewtest.Drive(m, viewtest.Key("enter"))
+			m := viewtest.OpenRoot(d)
+			m = viewtest.LogIn(m, "fin", "fin-pass-1")
 			m = viewtest.Drive(m, viewtest.Key("right"))
 			s := viewtest.Screen(m)
 			lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

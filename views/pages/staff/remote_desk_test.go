@@ -10,9 +10,5 @@ import (
 // desk calling the ledger through the desk API across a loopback TLS socket.
 func TestRemoteDesk(t *testing.T) {
 	// Staff accounts.
-	for _, test := range []func(*testing.T){
-		TestAdmStaffUnlockAndResetAPassword,
-	} {
-		viewtest.RunRemote(t, test)
-	}
+	viewtest.RunRemote(t, TestAdmStaffUnlockAndResetAPassword)
 }

@@ -41,6 +41,7 @@ func New(c *common.Common) common.Page {
 	p.List = listpage.NewList(c, []table.Col{{Title: c.T("用户名", "User"), Width: 12}, {Title: c.T("姓名", "Name"), Width: 12}, {Title: c.T("角色", "Role"), Width: 10},
 		{Title: c.T("启用", "On"), Width: 4}, {Title: c.T("密码", "Password"), Width: 0}},
 		c.T("还没有账号", "no accounts yet"), app.Desk.StaffList, p.cells, func(s app.StaffInfo) string { return s.Username })
+	p.Reload = common.ReloadKey(c, "ctrl+r") // r resets a password
 	return p
 }
 
@@ -53,7 +54,7 @@ func (p *staffPage) Entered() tea.Cmd { return p.Load() }
 func (p *staffPage) Update(msg tea.Msg) (common.Page, tea.Cmd) { return p, p.Handle(msg, p.key) }
 
 func (p *staffPage) key(k tea.KeyPressMsg) tea.Cmd {
-	if cmd, taken := p.Key(k, p.keys.Reload, p.submit); taken {
+	if cmd, taken := p.Key(k, p.submit); taken {
 		return cmd
 	}
 	c := p.C
@@ -125,17 +126,23 @@ func (p *staffPage) openForm(kind int, st app.StaffInfo) {
 		p.Form.Text(c.T("密码", "Password"), "", 20, true, rule)
 		p.Form.Text(c.T("再输一次", "Again"), "", 20, true, "")
 	case staffFormPassword:
-		p.Form = form.New(c, c.T(fmt.Sprintf("重置 %s(%s)的密码", st.Username, st.DisplayName),
-			fmt.Sprintf("Reset the password of %s (%s)", st.Username, st.DisplayName)))
-		p.Form.Note = c.T("重置后错误次数清零、解除锁定;请当面告知本人新密码", "Resetting also unlocks; tell the person the new password in person")
+		p.Form = accountForm(c, st, "重置 %s(%s)的密码", "Reset the password of %s (%s)",
+			c.T("重置后错误次数清零、解除锁定;请当面告知本人新密码", "Resetting also unlocks; tell the person the new password in person"))
 		p.Form.Text(c.T("新密码", "New password"), "", 20, true, rule)
 		p.Form.Text(c.T("再输一次", "Again"), "", 20, true, "")
 	case staffFormRole:
-		p.Form = form.New(c, c.T(fmt.Sprintf("变更 %s(%s)的角色", st.Username, st.DisplayName),
-			fmt.Sprintf("Change the role of %s (%s)", st.Username, st.DisplayName)))
-		p.Form.Note = c.T("其登录中的桌面在下一步操作时结束,须重新登录", "A desk logged in as them ends at its next action and logs in again")
+		p.Form = accountForm(c, st, "变更 %s(%s)的角色", "Change the role of %s (%s)",
+			c.T("其登录中的桌面在下一步操作时结束,须重新登录", "A desk logged in as them ends at its next action and logs in again"))
 		p.Form.Choose(c.T("角色", "Role"), p.roleChoices(), roleIndex(st.Role))
 	}
+}
+
+// accountForm is a form about st's account: its title is zh or en filled with the user
+// name and the display name, its note what the change does.
+func accountForm(c *common.Common, st app.StaffInfo, zh, en, note string) *form.Model {
+	f := form.New(c, c.T(fmt.Sprintf(zh, st.Username, st.DisplayName), fmt.Sprintf(en, st.Username, st.DisplayName)))
+	f.Note = note
+	return f
 }
 
 // change runs one change of the account user inside a Cmd; the cursor follows it.

@@ -19,17 +19,12 @@ func TestAdmStaffScreens(t *testing.T) {
 			viewtest.LockStaff(t, d.Site, "clerk1")
 			d.Site.Svc.Login(context.Background(), "boss", "wrong-pass-0")
 			p = viewtest.DrivePage(p, viewtest.Ctrl('r'))
-			t.Run("list", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "n")
-			t.Run("new", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "down", "down", "r")
-			t.Run("reset", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "o")
-			t.Run("role", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "esc", "u")
-			t.Run("unlock", func(t *testing.T) { viewtest.GoldenPage(t, p) })
-			p = viewtest.Keys(p, "n", "d")
-			t.Run("disable", func(t *testing.T) { viewtest.GoldenPage(t, p) })
+			viewtest.Shot(t, p, "list")
+			p = viewtest.Shot(t, p, "new", "n")
+			p = viewtest.Shot(t, p, "reset", "esc", "down", "down", "r")
+			p = viewtest.Shot(t, p, "role", "esc", "o")
+			p = viewtest.Shot(t, p, "unlock", "esc", "u")
+			viewtest.Shot(t, p, "disable", "n", "d")
 		})
 	}
 }
@@ -70,15 +65,7 @@ func TestAdmStaffUnlockAndResetAPassword(t *testing.T) {
 	for range "short" {
 		p = viewtest.Keys(p, "backspace")
 	}
-	p = viewtest.TypePage(p, "fresh-pass-7")
-	viewtest.WantNot(t, p, "fresh-pass-7") // masked
-	p = viewtest.Keys(p, "enter")
-	p = viewtest.TypePage(p, "fresh-pass-8")
-	p = viewtest.Keys(p, "enter")
-	viewtest.Want(t, p, "两次输入的密码不一致")
-	p = viewtest.Keys(p, "backspace")
-	p = viewtest.TypePage(p, "7")
-	p = viewtest.Keys(p, "enter")
+	p = viewtest.NewSecret(t, p, "fresh-pass-7", "两次输入的密码不一致")
 	viewtest.Want(t, p, "已重置 clerk1 的密码,已解除锁定")
 	viewtest.WantNot(t, p, "已锁定")
 	if _, err := s.Svc.Login(ctx, "clerk1", "clerk-pass-1"); !errors.Is(err, app.CodeBadCredentials) {

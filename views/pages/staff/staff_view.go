@@ -30,7 +30,7 @@ func (p *staffPage) View() string {
 }
 
 func (p *staffPage) ShortHelp() []key.Binding {
-	return p.HelpWith(p.keys.New, p.keys.ResetPassword, p.keys.Unlock, p.keys.Enable, p.keys.Role, p.keys.Reload)
+	return p.HelpWith(p.keys.New, p.keys.ResetPassword, p.keys.Unlock, p.keys.Enable, p.keys.Role, p.Reload)
 }
 
 func (p *staffPage) FullHelp() [][]key.Binding { return p.FullHelpWith(p.ShortHelp()) }
