@@ -159,13 +159,9 @@ func (p *cardsPage) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.shown == nil {
 		return nil
 	}
-	for _, s := range []struct {
-		b  key.Binding
-		st app.CardStatus
-	}{{p.keys.Lost, app.CardLost}, {p.keys.Frozen, app.CardFrozen}, {p.keys.Bad, app.CardBad},
-		{p.keys.Normal, app.CardNormal}, {p.keys.Cancel, app.CardCancelled}} {
-		if key.Matches(k, s.b) {
-			p.ask(*p.shown, s.st)
+	for _, s := range p.keys.Set {
+		if key.Matches(k, s.Binding) {
+			p.ask(*p.shown, s.status)
 		}
 	}
 	return nil

@@ -63,7 +63,11 @@ func (p *cardsPage) ShortHelp() []key.Binding {
 	case p.shown == nil:
 		return []key.Binding{p.keys.Find, p.keys.Read}
 	}
-	return []key.Binding{p.keys.Lost, p.keys.Frozen, p.keys.Bad, p.keys.Normal, p.keys.Cancel, p.keys.Find, p.keys.Read}
+	var keys []key.Binding
+	for _, s := range p.keys.Set {
+		keys = append(keys, s.Binding)
+	}
+	return append(keys, p.keys.Find, p.keys.Read)
 }
 
 func (p *cardsPage) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }

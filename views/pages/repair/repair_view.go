@@ -119,10 +119,11 @@ func (m *repairPage) cardHeader() []string {
 	th := m.c.Theme
 	dc := m.card
 	status := common.CardStatusName(m.c, dc.Ledger.Status)
-	if dc.Ledger.Status == app.CardNormal && !dc.Card.Blocked() {
+	usable := dc.Ledger.Status.Rule().MayRepair // the ledger's word; the card's own byte below
+	if usable && !dc.Card.Blocked() {
 		status = th.Good.Render(status)
 	} else {
-		if dc.Card.Blocked() && dc.Ledger.Status == app.CardNormal {
+		if dc.Card.Blocked() && usable {
 			status = m.c.T("卡上止付", "blocked on the card")
 		}
 		status = th.Bad.Render(status)
