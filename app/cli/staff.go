@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
-	"syscall"
 
 	"cardcenter/app"
+	"cardcenter/app/localfile"
 	"cardcenter/store"
 )
 
@@ -95,23 +93,11 @@ func runStaff(ctx context.Context, e *env, args []string) error {
 
 // readPasswordFile reads the first line of a file only its owner can read.
 func readPasswordFile(path string) (string, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if errors.Is(err, syscall.ELOOP) {
-		return "", app.E(app.CodeUnsafeFile, "%s is a symbolic link", path)
-	}
+	b, err := localfile.ReadPrivate(path, 1024)
 	if err != nil {
 		return "", fmt.Errorf("password file: %w", err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("password file: %w", err)
-	}
-	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 {
-		return "", app.E(app.CodeUnsafeFile, "%s has mode %v; it must be readable by its owner only (chmod 600)", path, fi.Mode().Perm())
-	}
-	b := make([]byte, 1024)
-	n, _ := f.Read(b)
+	n := len(b)
 	line, _, _ := strings.Cut(string(b[:n]), "\n")
 	return strings.TrimSuffix(line, "\r"), nil
 }

@@ -8,9 +8,11 @@ package localfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"cardcenter/app"
 )
@@ -62,6 +64,29 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 		return fmt.Errorf("write %s: sync %s: %w", path, dir, err)
 	}
 	return nil
+}
+
+// ReadPrivate reads at most limit bytes of the secret at path (a key, a password, a device
+// secret), refusing (UNSAFE_FILE) a symlink, anything but a regular file, and a file that
+// group or others may read: whoever reads such a file holds what it guards. The caller
+// clears the bytes when done.
+func ReadPrivate(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, app.E(app.CodeUnsafeFile, "%s is a symbolic link", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 {
+		return nil, app.E(app.CodeUnsafeFile, "%s has mode %v; it must be readable by its owner only (chmod 600)", path, fi.Mode())
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
 }
 
 // Folder is a folder of files the desk hands out (receipts, exported reports): Save puts

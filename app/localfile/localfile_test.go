@@ -75,3 +75,30 @@ func TestFolderSavesOnlyPlainNames(t *testing.T) {
 		}
 	}
 }
+
+func TestReadPrivateRefusesWhatOthersCouldRead(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "key")
+	if err := os.WriteFile(own, []byte("0123456789"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := localfile.ReadPrivate(own, 4); err != nil || string(b) != "0123" {
+		t.Fatalf("ReadPrivate(owner only, 4) = %q, %v", b, err)
+	}
+	open := filepath.Join(dir, "open")
+	if err := os.WriteFile(open, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(own, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{open, link, dir} {
+		if _, err := localfile.ReadPrivate(p, 16); !errors.Is(err, app.CodeUnsafeFile) {
+			t.Errorf("ReadPrivate(%s) = %v, want UNSAFE_FILE", filepath.Base(p), err)
+		}
+	}
+	if _, err := localfile.ReadPrivate(filepath.Join(dir, "missing"), 16); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing file: %v", err)
+	}
+}

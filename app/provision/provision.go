@@ -7,12 +7,10 @@ package provision
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"cardcenter/app"
 	"cardcenter/app/localfile"
@@ -74,23 +72,11 @@ func Write(dir, deviceID string, secret []byte) (string, error) {
 // Read reads a secret file. A file that group or others can read, or a symlink, is
 // refused: whoever reads it can sign as the device.
 func Read(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if errors.Is(err, syscall.ELOOP) {
-		return nil, app.E(app.CodeUnsafeFile, "%s is a symbolic link", path)
-	}
+	b, err := localfile.ReadPrivate(path, 4*SecretLen)
 	if err != nil {
 		return nil, fmt.Errorf("device secret: %w", err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("device secret: %w", err)
-	}
-	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 {
-		return nil, app.E(app.CodeUnsafeFile, "%s has mode %v; it must be readable by its owner only (chmod 600)", path, fi.Mode().Perm())
-	}
-	b := make([]byte, 4*SecretLen)
-	n, _ := f.Read(b)
+	n := len(b)
 	s, err := hex.DecodeString(strings.TrimSpace(string(b[:n])))
 	clear(b)
 	if err != nil || len(s) != SecretLen {

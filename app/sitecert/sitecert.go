@@ -21,7 +21,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -29,7 +28,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"cardcenter/app"
@@ -300,22 +298,7 @@ func Load(certFile, keyFile string) (Site, error) {
 }
 
 func readPrivate(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if errors.Is(err, syscall.ELOOP) {
-		return nil, app.E(app.CodeUnsafeFile, "%s is a symbolic link", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("TLS key: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("TLS key: %w", err)
-	}
-	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 {
-		return nil, app.E(app.CodeUnsafeFile, "%s has mode %v; a TLS key must be readable by its owner only (chmod 600)", path, fi.Mode().Perm())
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	b, err := localfile.ReadPrivate(path, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("TLS key: %w", err)
 	}
