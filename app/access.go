@@ -69,3 +69,19 @@ func (s *Service) allow(ctx context.Context, actor Actor, roles ...Role) error {
 	}
 	return E(CodePermission, "%s (%s)", actor.User, st.Role)
 }
+
+// readAs is the shape of a use case that only reads: the actor is allowed (one of roles,
+// checked against the stored account), then read runs in one read transaction and its
+// answer is the use case's.
+func readAs[T any](ctx context.Context, s *Service, actor Actor, roles []Role, read func(ReadTx) (T, error)) (T, error) {
+	var out T
+	if err := s.allow(ctx, actor, roles...); err != nil {
+		return out, err
+	}
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = read(tx)
+		return err
+	})
+	return out, err
+}

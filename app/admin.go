@@ -386,49 +386,30 @@ func (s *Service) startSession(ctx context.Context, checked Staff) (Actor, error
 
 // Devices lists every terminal.
 func (s *Service) Devices(ctx context.Context, actor Actor) ([]DeviceInfo, error) {
-	if err := s.allow(ctx, actor, adminRoles...); err != nil {
-		return nil, err
-	}
-	var out []DeviceInfo
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	return readAs(ctx, s, actor, adminRoles, func(tx ReadTx) (out []DeviceInfo, err error) {
 		ds, err := tx.Devices()
 		for _, d := range ds {
 			out = append(out, d.Info())
 		}
-		return err
+		return out, err
 	})
-	return out, err
 }
 
 // Operators lists every recharge operator: any staff may read it (the desk names the
 // operator of each recharge), none sees a PIN's hash.
 func (s *Service) Operators(ctx context.Context, actor Actor) ([]OperatorInfo, error) {
-	if err := s.allow(ctx, actor, anyStaff...); err != nil {
-		return nil, err
-	}
-	var out []OperatorInfo
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	return readAs(ctx, s, actor, anyStaff, func(tx ReadTx) (out []OperatorInfo, err error) {
 		ops, err := tx.Operators()
 		for _, o := range ops {
 			out = append(out, o.Info())
 		}
-		return err
+		return out, err
 	})
-	return out, err
 }
 
 // Audit returns the newest limit audit entries, newest first.
 func (s *Service) Audit(ctx context.Context, actor Actor, limit int) ([]AuditEntry, error) {
-	if err := s.allow(ctx, actor, adminRoles...); err != nil {
-		return nil, err
-	}
-	var out []AuditEntry
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.Audit(limit)
-		return err
-	})
-	return out, err
+	return readAs(ctx, s, actor, adminRoles, func(tx ReadTx) ([]AuditEntry, error) { return tx.Audit(limit) })
 }
 
 // NeedsFirstAdmin reports whether no desk account exists yet: the desk's first run then

@@ -251,16 +251,10 @@ func (s *Service) CompleteRepair(ctx context.Context, actor Actor, repairID int6
 
 // RepairOf returns the repair record of a recharge, if any.
 func (s *Service) RepairOf(ctx context.Context, actor Actor, rechargeID int64) (Repair, error) {
-	if err := s.allow(ctx, actor, anyStaff...); err != nil {
-		return Repair{}, err
-	}
-	var rp Repair
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		rp, err = tx.RepairByRecharge(rechargeID)
-		return notFoundOr(err, CodeNotFound, "repair of recharge %d", rechargeID)
+	return readAs(ctx, s, actor, anyStaff, func(tx ReadTx) (Repair, error) {
+		rp, err := tx.RepairByRecharge(rechargeID)
+		return rp, notFoundOr(err, CodeNotFound, "repair of recharge %d", rechargeID)
 	})
-	return rp, err
 }
 
 func notFoundOr(err error, code Code, what string, args ...any) error {

@@ -66,14 +66,5 @@ func (s *Service) EndDeviceJournal(ctx context.Context, actor Actor, deviceID st
 
 // DeviceJournalEnds lists a device's recorded journal ends, oldest first.
 func (s *Service) DeviceJournalEnds(ctx context.Context, actor Actor, deviceID string) ([]JournalEnd, error) {
-	if err := s.allow(ctx, actor, financeRoles...); err != nil {
-		return nil, err
-	}
-	var out []JournalEnd
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.JournalEnds(deviceID)
-		return err
-	})
-	return out, err
+	return readAs(ctx, s, actor, financeRoles, func(tx ReadTx) ([]JournalEnd, error) { return tx.JournalEnds(deviceID) })
 }

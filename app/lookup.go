@@ -26,16 +26,10 @@ func (s *Service) DeviceWithKey(ctx context.Context, id string) (Device, error) 
 
 // CardByNo returns a card the card center knows.
 func (s *Service) CardByNo(ctx context.Context, actor Actor, cardNo string) (Card, error) {
-	if err := s.allow(ctx, actor, anyStaff...); err != nil {
-		return Card{}, err
-	}
-	var c Card
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		c, err = tx.Card(cardNo)
-		return notFoundOr(err, CodeUnknownCard, "card %s", cardNo)
+	return readAs(ctx, s, actor, anyStaff, func(tx ReadTx) (Card, error) {
+		c, err := tx.Card(cardNo)
+		return c, notFoundOr(err, CodeUnknownCard, "card %s", cardNo)
 	})
-	return c, err
 }
 
 // LastSerial is the highest terminal serial the host has kept for a device (0 if none). A

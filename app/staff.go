@@ -165,18 +165,13 @@ func (s *Service) checkLogin(ctx context.Context, username, password string) (St
 // StaffList lists every desk account for the staff screen: role, enabled, wrong tries and
 // lock; never a password's hash.
 func (s *Service) StaffList(ctx context.Context, actor Actor) ([]StaffInfo, error) {
-	if err := s.allow(ctx, actor, adminRoles...); err != nil {
-		return nil, err
-	}
-	var out []StaffInfo
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	return readAs(ctx, s, actor, adminRoles, func(tx ReadTx) (out []StaffInfo, err error) {
 		all, err := tx.AllStaff()
 		for _, st := range all {
 			out = append(out, st.Info())
 		}
-		return err
+		return out, err
 	})
-	return out, err
 }
 
 func staffOf(tx ReadTx, username string) (Staff, error) {
