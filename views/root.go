@@ -1,19 +1,19 @@
 package views
 
 import (
-	"cardcenter/app"
-	"cardcenter/views/common"
-	"cardcenter/views/components/confirm"
-	"cardcenter/views/theme"
 	"context"
 	"log/slog"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
+
+	"cardcenter/app"
+	"cardcenter/views/common"
+	"cardcenter/views/components/confirm"
+	"cardcenter/views/theme"
 )
 
 // Root is the desk: the login, then the screens the person's role may use, as tabs.
