@@ -51,7 +51,8 @@ func syncCardStatuses(db *sql.DB, schemaHasTable bool) error {
 		if have[r.Status] {
 			continue
 		}
-		if _, err := db.Exec(`INSERT INTO card_statuses(code) VALUES ($1)`, string(r.Status)); err != nil {
+		// Another host or process opening the ledger at the same moment may add it first.
+		if _, err := db.Exec(`INSERT INTO card_statuses(code) VALUES ($1) ON CONFLICT (code) DO NOTHING`, string(r.Status)); err != nil {
 			return fmt.Errorf("card status %s: %w", r.Status, err)
 		}
 	}

@@ -107,14 +107,9 @@ func runDesk(ctx context.Context, e *env, args []string) error {
 	}
 	cards := &deskio.PCSC{Keys: keys, Scope: scope}
 	cards.Choose(*reader)
-	receipts, err := localfile.DataDir("receipts")
-	if err != nil {
-		return err
-	}
-	exports, err := localfile.DataDir("reports")
-	if err != nil {
-		return err
-	}
+	// Without a home directory the desk still runs; saving a receipt or an export says why not.
+	receipts, _ := localfile.DataDir("receipts")
+	exports, _ := localfile.DataDir("reports")
 	c = &common.Common{Ctx: ctx, Svc: svc, Lang: *lang, Cards: cards, ProvisionDir: *provisionDir,
 		Receipts: localfile.Folder{Dir: receipts, DirPerm: 0o700, FilePerm: 0o600},
 		Exports:  localfile.Folder{Dir: exports, DirPerm: 0o755, FilePerm: 0o644}}

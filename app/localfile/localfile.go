@@ -86,7 +86,12 @@ func ReadPrivate(path string, limit int64) ([]byte, error) {
 	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 {
 		return nil, app.E(app.CodeUnsafeFile, "%s has mode %v; it must be readable by its owner only (chmod 600)", path, fi.Mode())
 	}
-	return io.ReadAll(io.LimitReader(f, limit))
+	b, err := io.ReadAll(io.LimitReader(f, limit))
+	if err != nil {
+		clear(b)
+		return nil, err
+	}
+	return b, nil
 }
 
 // Folder is a folder of files the desk hands out (receipts, exported reports): Save puts
@@ -99,6 +104,9 @@ type Folder struct {
 
 // Save writes data as the file name in the folder (made if missing) and says where.
 func (f Folder) Save(name string, data []byte) (string, error) {
+	if f.Dir == "" {
+		return "", fmt.Errorf("save %s: no folder to save it in (no home directory, and no absolute $XDG_DATA_HOME)", name)
+	}
 	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
 		return "", app.E(app.CodeBadInput, "save %q: not a plain file name", name)
 	}

@@ -102,3 +102,10 @@ func TestReadPrivateRefusesWhatOthersCouldRead(t *testing.T) {
 		t.Errorf("a missing file: %v", err)
 	}
 }
+
+// A desk without a home directory has folders with no place: saving says so.
+func TestFolderWithoutAPlaceRefusesToSave(t *testing.T) {
+	if _, err := (localfile.Folder{}).Save("R1.txt", []byte("x")); err == nil || !strings.Contains(err.Error(), "no folder") {
+		t.Fatalf("Save into a folder with no place = %v", err)
+	}
+}
