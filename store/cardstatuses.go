@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 
@@ -30,23 +31,14 @@ func syncCardStatuses(db *sql.DB, schemaHasTable bool) error {
 	if !schemaHasTable {
 		return nil
 	}
-	have := map[app.CardStatus]bool{}
-	rows, err := db.Query(`SELECT code FROM card_statuses`)
+	codes, err := cardStatusCodes(context.Background(), db)
 	if err != nil {
-		return fmt.Errorf("card statuses: %w", err)
+		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return fmt.Errorf("card statuses: %w", err)
-		}
+	have := map[app.CardStatus]bool{}
+	for _, c := range codes {
 		have[app.CardStatus(c)] = true
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("card statuses: %w", err)
-	}
-	rows.Close()
 	for _, r := range app.CardStatuses {
 		if have[r.Status] {
 			continue
@@ -57,4 +49,27 @@ func syncCardStatuses(db *sql.DB, schemaHasTable bool) error {
 		}
 	}
 	return nil
+}
+
+// cardStatusCodes lists the statuses a ledger allows (q: its pool, or a transaction on it).
+func cardStatusCodes(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT code FROM card_statuses ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("card statuses: %w", err)
+	}
+	defer rows.Close()
+	var codes []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("card statuses: %w", err)
+		}
+		codes = append(codes, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("card statuses: %w", err)
+	}
+	return codes, nil
 }

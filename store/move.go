@@ -170,22 +170,9 @@ func refuseUnknownTables(ctx context.Context, tx *sql.Tx) error {
 // lacks: both ledgers hold this program's already (each fills card_statuses at open), but a
 // card may carry one only another version knows, and its row must find its status.
 func copyCardStatuses(ctx context.Context, stx *sql.Tx, conn *sql.Conn) error {
-	rows, err := stx.QueryContext(ctx, `SELECT code FROM card_statuses ORDER BY code`)
+	codes, err := cardStatusCodes(ctx, stx)
 	if err != nil {
-		return fmt.Errorf("copy card_statuses: %w", err)
-	}
-	var codes []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return fmt.Errorf("copy card_statuses: %w", err)
-		}
-		codes = append(codes, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("copy card_statuses: %w", err)
+		return fmt.Errorf("copy %w", err)
 	}
 	for _, c := range codes {
 		if _, err := conn.ExecContext(ctx, `INSERT INTO card_statuses(code) VALUES ($1) ON CONFLICT (code) DO NOTHING`, c); err != nil {

@@ -122,7 +122,6 @@ func wrap(f func(args []string) error) func(context.Context, *env, []string) err
 	return func(_ context.Context, _ *env, args []string) error { return f(args) }
 }
 
-// openService opens the ledger at path and the use cases over it.
 // siteKeyFlag is the --site-key flag; what says what the key is for on this command.
 func siteKeyFlag(fs *flag.FlagSet, what string) *string {
 	return fs.String("site-key", "", what+" (default: $"+cardio.SiteKeyEnv+", else the user config dir)")
@@ -142,6 +141,7 @@ func (e *env) openSite(db, keyFile string) (cardio.SiteKey, *app.Service, *store
 	return key, svc, st, nil
 }
 
+// openService opens the ledger at path and the use cases over it.
 func (e *env) openService(path string, opt store.Options) (*app.Service, *store.Store, error) {
 	st, err := store.Open(path, opt)
 	if err != nil {
